@@ -1,0 +1,148 @@
+//! `git realm approve`: accept a pending proposal (a join, a breaking change).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use super::{Ctx, Outcome, membership};
+use crate::error::{BadInput, Refusal};
+use crate::git::{CodeRepo, TreeSource};
+use crate::output::Report;
+use crate::realm::change::Change;
+use crate::realm::model::ExportsFile;
+use crate::realm::snapshot::{Overlay, Snapshot};
+use crate::realm::yaml;
+
+/// Accept a pending proposal (approvers only)
+///
+/// PROPOSAL is a branch under proposals/ in the realm, as join and export print it
+/// (`aperture/join`, `aperture/required-s3-permissions-2.0.0`). Its changes are merged into the
+/// realm's main branch with an `Approved-by:` trailer, and the proposal branch is deleted.
+/// An accepted breaking change takes effect after the realm's grace period.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The proposal to accept
+    proposal: String,
+}
+
+#[derive(Serialize)]
+struct ApproveReport {
+    realm: String,
+    proposal: String,
+    approved_by: String,
+    commit: String,
+}
+
+impl Report for ApproveReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "✓ Approved {} into realm '{}' (commit {})", self.proposal, self.realm, &self.commit[..7])
+    }
+}
+
+pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
+    let member = membership::load(ctx)?;
+    let realm = &member.config.realm;
+    let repo = &member.repo;
+    let email = repo.user_email()?;
+    let branch = if args.proposal.starts_with("proposals/") {
+        args.proposal.clone()
+    } else {
+        format!("proposals/{}", args.proposal)
+    };
+    let published = repo.publish(realm, |tip, tip_commit| {
+        let governance = &tip.realm.governance;
+        if !governance.is_approver(&email) {
+            return Err(Refusal::new(
+                format!("`{email}` is not an approver of realm `{}`", tip.realm.name),
+                format!("ask an approver: {}", governance.approvers.join(", ")),
+            )
+            .into());
+        }
+        let proposal_ref = CodeRepo::realm_ref(&realm.name, &branch);
+        let Some(proposal) = repo.ref_target(&proposal_ref)? else {
+            let pending = repo
+                .git()
+                .args(["for-each-ref", "--format=%(refname:lstrip=5)"])
+                .arg(format!("refs/realm/{}/heads/proposals/", realm.name))
+                .run()?;
+            return Err(BadInput::new(
+                format!("no proposal `{}` in realm `{}`", args.proposal, realm.name),
+                if pending.is_empty() {
+                    "there are no pending proposals".to_owned()
+                } else {
+                    format!("pending proposals: {}", pending.replace('\n', ", "))
+                },
+            )
+            .into());
+        };
+        let commit = repo.repo.find_commit(proposal)?;
+        let base = commit.parent_ids().next().map(|id| id.detach()).ok_or_else(|| {
+            BadInput::bare(format!("proposal `{}` has no parent commit", args.proposal))
+        })?;
+        let message = commit.message_raw_sloppy().to_string();
+        let changed = repo
+            .git()
+            .args(["diff-tree", "-r", "--name-only", "--no-commit-id", &base.to_string(), &proposal.to_string()])
+            .run()?;
+        let base_tree = TreeSource { repo: &repo.repo, tree: repo.commit_tree(base)? };
+        let theirs_tree = TreeSource { repo: &repo.repo, tree: repo.commit_tree(proposal)? };
+        let ours_tree = TreeSource { repo: &repo.repo, tree: repo.commit_tree(tip_commit)? };
+        use crate::realm::snapshot::RealmSource;
+        let mut edits = BTreeMap::new();
+        for path in changed.lines().filter(|p| *p != ".github/CODEOWNERS") {
+            let (base, theirs, ours) = (base_tree.read(path)?, theirs_tree.read(path)?, ours_tree.read(path)?);
+            if ours != base && ours != theirs {
+                return Err(BadInput::new(
+                    format!("proposal `{}` conflicts with the realm: `{path}` changed since it was proposed", args.proposal),
+                    "ask the proposer to make the change again on the current realm",
+                )
+                .into());
+            }
+            let theirs = match theirs {
+                Some(bytes) if path.ends_with("/exports.yaml") => {
+                    Some(start_grace_periods(path, &bytes, tip, &ctx.date())?)
+                }
+                other => other,
+            };
+            edits.insert(path.to_owned(), theirs);
+        }
+        let after = Snapshot::load(&Overlay { base: &ours_tree, edits: &edits }, &realm.url)?;
+        let mut change = Change::new(message.lines().next().unwrap_or("approve proposal").to_owned());
+        change.edits = edits;
+        change.put(".github/CODEOWNERS", after.codeowners());
+        for line in message.lines().skip(1).filter_map(|l| l.split_once(": ")) {
+            change.trailer(line.0, line.1);
+        }
+        change.trailer("Approved-by", email.clone());
+        change.merged.push(proposal.to_string());
+        change.delete_branches.push(branch.clone());
+        Ok(Some((change, realm.branch.clone())))
+    })?;
+    let published = published.ok_or_else(|| BadInput::bare(format!("proposal `{}` changes nothing", args.proposal)))?;
+    ctx.emit(&ApproveReport {
+        realm: realm.name.clone(),
+        proposal: branch,
+        approved_by: email,
+        commit: published.commit.to_string(),
+    })?;
+    Ok(Outcome::Clean)
+}
+
+/// A breaking change takes effect a grace period after its approval, not its proposal.
+fn start_grace_periods(path: &str, bytes: &[u8], tip: &Snapshot, today: &str) -> Result<Vec<u8>> {
+    let mut exports: ExportsFile = yaml::from_slice(path, bytes)?;
+    let domain = path.split('/').nth(1).unwrap_or_default();
+    let grace = tip.realm.governance.breaking_changes.grace_period_days;
+    let mut touched = false;
+    for export in &mut exports.exports {
+        let current = tip.export(domain, &export.name).map(|e| e.version.as_str());
+        if export.effective_from.is_some() && current != Some(export.version.as_str()) {
+            export.effective_from = Some(crate::realm::publish::effective_date(today, grace));
+            touched = true;
+        }
+    }
+    Ok(if touched { yaml::to_string(&exports).into_bytes() } else { bytes.to_vec() })
+}

@@ -1,0 +1,211 @@
+//! `git realm export`: declare or update an export of this domain.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::membership::{self, Member};
+use super::{Ctx, Outcome};
+use crate::error::BadInput;
+use crate::output::Report;
+use crate::realm::change::Change;
+use crate::realm::config::ExportSource;
+use crate::realm::publish::{self, ExportUpdate, Publication};
+use crate::realm::{names, snapshot, version, yaml};
+
+/// Declare or update an export of this domain
+///
+/// The value comes from --value (JSON), from a file in this repository (--file: the file
+/// becomes the export's source, so editing it later is drift), or from detection (--detect,
+/// configured in .realm/config.yaml). The version follows from what changed unless --version
+/// says otherwise; it must then be higher and cover the change.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["value", "file", "detect"]))]
+pub struct ExportArgs {
+    /// Name the export (lowercase letters, digits and '-')
+    #[arg(long)]
+    name: String,
+
+    /// Publish as this version instead of the computed one
+    #[arg(long)]
+    version: Option<String>,
+
+    /// Take the value from this JSON text
+    #[arg(long, value_name = "JSON")]
+    value: Option<String>,
+
+    /// Take the value from this YAML or JSON file in the repository, and keep reading it
+    #[arg(long, value_name = "FILE")]
+    file: Option<String>,
+
+    /// Compute the value with the detector configured for this export
+    #[arg(long)]
+    detect: bool,
+
+    /// Describe what the export is for
+    #[arg(long)]
+    description: Option<String>,
+
+    /// Check the value against the JSON Schema in this YAML or JSON file
+    #[arg(long, value_name = "FILE")]
+    schema: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ExportReport {
+    realm: String,
+    domain: String,
+    #[serde(flatten)]
+    publication: Option<Publication>,
+    /// `published`, `proposed` (a breaking change awaiting approval) or `unchanged`.
+    result: &'static str,
+    proposal: Option<String>,
+    commit: Option<String>,
+}
+
+impl Report for ExportReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let Some(p) = &self.publication else {
+            return writeln!(out, "Export unchanged: the realm already records this value");
+        };
+        match &p.previous {
+            Some(prev) => writeln!(
+                out,
+                "✓ Export {}: {prev} → {}{}",
+                p.export,
+                p.version,
+                if p.breaking { " (breaking)" } else { "" }
+            )?,
+            None => writeln!(out, "✓ Export {}: {}", p.export, p.version)?,
+        }
+        for line in &p.changelog {
+            writeln!(out, "  {line}")?;
+        }
+        if let (Some(proposal), Some(commit)) = (&self.proposal, &self.commit) {
+            writeln!(
+                out,
+                "✓ Proposed as {proposal} (commit {}); an approver must run 'git realm approve {}'",
+                &commit[..7],
+                proposal.trim_start_matches("proposals/")
+            )
+        } else if let Some(commit) = &self.commit {
+            writeln!(out, "✓ Realm updated (commit {})", &commit[..7])
+        } else {
+            Ok(())
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
+    let mut member = membership::load(ctx)?;
+    names::check("export", &args.name)?;
+    let explicit = args.version.as_deref().map(version::parse_version).transpose()?;
+    let schema = match &args.schema {
+        Some(path) => Some(read_value_file(ctx, &member, path)?.1),
+        None => None,
+    };
+    let (value, source) = if let Some(text) = &args.value {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            BadInput::new(format!("invalid JSON in --value: {e}"), "quote the value for the shell, e.g. --value '{\"read\": [\"a/*\"]}'")
+        })?;
+        (value, None)
+    } else if let Some(path) = &args.file {
+        let (rel, value) = read_value_file(ctx, &member, path)?;
+        (value, Some(ExportSource::file(&args.name, &rel)))
+    } else {
+        let source = member
+            .config
+            .source(&args.name)
+            .cloned()
+            .unwrap_or_else(|| ExportSource::s3(&args.name));
+        let value = super::detection::compute(&member, &source, None)?;
+        (value, Some(source))
+    };
+    let update = ExportUpdate { name: args.name.clone(), value, description: args.description, schema, version: explicit };
+    let outcome = publish_update(ctx, &member, &update)?;
+    if let Some(source) = source {
+        member.config.set_source(source);
+        membership::write_config(&member.repo, &member.config)?;
+    }
+    let (publication, published) = match outcome {
+        Some((publication, published)) => (Some(publication), Some(published)),
+        None => (None, None),
+    };
+    let proposal = published
+        .as_ref()
+        .filter(|p| p.branch != member.config.realm.branch)
+        .map(|p| p.branch.clone());
+    ctx.emit(&ExportReport {
+        realm: member.config.realm.name.clone(),
+        domain: member.config.realm.domain.clone(),
+        result: match (&publication, &proposal) {
+            (None, _) => "unchanged",
+            (Some(_), Some(_)) => "proposed",
+            (Some(_), None) => "published",
+        },
+        publication,
+        proposal,
+        commit: published.map(|p| p.commit.to_string()),
+    })?;
+    Ok(Outcome::Clean)
+}
+
+/// Publish one export update as one realm commit (a proposal when it is a breaking change
+/// that needs approval).
+pub fn publish_update(
+    ctx: &Ctx,
+    member: &Member,
+    update: &ExportUpdate,
+) -> Result<Option<(Publication, crate::git::Published)>> {
+    let realm = &member.config.realm;
+    let domain = &realm.domain;
+    let email = member.repo.user_email()?;
+    let mut result = None;
+    let published = member.repo.publish(realm, |tip, _| {
+        if tip.domain(domain).is_none() {
+            return Err(BadInput::new(
+                format!("domain `{domain}` is not in realm `{}` yet", realm.name),
+                "wait until an approver accepts the join ('git realm approve'), then try again",
+            )
+            .into());
+        }
+        let Some((exports, publication)) = publish::apply(tip, domain, update, &ctx.date())? else {
+            return Ok(None);
+        };
+        let governance = &tip.realm.governance;
+        let needs_approval =
+            publication.breaking && governance.breaking_changes.require_approval && !governance.is_approver(&email);
+        let branch = if needs_approval {
+            format!("proposals/{domain}/{}-{}", publication.export, publication.version)
+        } else {
+            realm.branch.clone()
+        };
+        let mut change = Change::new(format!("{domain}: export {} {}", publication.export, publication.version));
+        change.put_yaml(snapshot::exports_file(domain), &exports);
+        member.sign(&mut change);
+        result = Some(publication);
+        Ok(Some((change, branch)))
+    })?;
+    Ok(published.and_then(|p| result.map(|r| (r, p))))
+}
+
+/// Read a YAML or JSON file of this repository: its repository-relative path and its value.
+fn read_value_file(ctx: &Ctx, member: &Member, given: &str) -> Result<(String, Value)> {
+    let rel = names::repo_relative(&member.repo.root, &ctx.cwd, given)?;
+    let path = member.repo.root.join(&rel);
+    let real = std::fs::canonicalize(&path).map_err(|_| {
+        BadInput::new(format!("file `{given}` does not exist"), "name an existing file in this repository")
+    })?;
+    if !real.starts_with(&member.repo.root) {
+        return Err(BadInput::new(
+            format!("file `{given}` links outside the repository"),
+            "name a regular file inside this repository",
+        )
+        .into());
+    }
+    let bytes = std::fs::read(&real).with_context(|| format!("failed to read `{}`", path.display()))?;
+    Ok((rel.clone(), yaml::from_slice(&rel, &bytes)?))
+}

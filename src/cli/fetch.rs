@@ -1,0 +1,41 @@
+//! `git realm fetch`: update the realm state kept under `refs/realm/`.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use super::{Ctx, Outcome, membership};
+use crate::git::CodeRepo;
+use crate::output::Report;
+
+/// Update refs/realm/<realm>/ from the realm
+///
+/// Reading commands (status, check, graph, the hooks) work on what was fetched last; fetch
+/// brings it up to date. It writes nothing but those refs.
+#[derive(Debug, Args)]
+pub struct FetchArgs {}
+
+#[derive(Serialize)]
+struct FetchReport {
+    realm: String,
+    branch: String,
+    commit: String,
+}
+
+impl Report for FetchReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "✓ Fetched realm '{}' ({} at {})", self.realm, self.branch, &self.commit[..7])
+    }
+}
+
+pub fn run(ctx: &Ctx, _args: FetchArgs) -> Result<Outcome> {
+    let member = membership::load(ctx)?;
+    let realm = &member.config.realm;
+    member.repo.fetch_realm(realm)?;
+    let (tip, _) = member.repo.fetched_realm(realm)?;
+    let _ = CodeRepo::realm_ref(&realm.name, &realm.branch);
+    ctx.emit(&FetchReport { realm: realm.name.clone(), branch: realm.branch.clone(), commit: tip.to_string() })?;
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,164 @@
+//! `git realm init`: create a realm repository.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use super::{Ctx, Outcome};
+use crate::error::BadInput;
+use crate::git::{self, Git};
+use crate::output::Report;
+use crate::realm::model::{Admission, Governance, RealmFile};
+use crate::realm::snapshot::Snapshot;
+use crate::realm::{names, yaml};
+
+/// Create a realm: a git repository that records what its domains export and import
+///
+/// Writes realm.yaml (with the RFC's default governance), domains/, contracts/ and
+/// .github/CODEOWNERS as the first commit on `main`. A non-bare realm accepts pushes into its
+/// checked-out branch, so domains can write to it directly.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Name the realm (lowercase letters, digits and '-')
+    #[arg(long)]
+    name: String,
+
+    /// Create the realm in PATH instead of the current directory
+    path: Option<PathBuf>,
+
+    /// Create a bare repository, as for a realm served to others
+    #[arg(long)]
+    bare: bool,
+
+    /// Set who may join without approval
+    #[arg(long, value_enum, default_value_t = Admission::Approval)]
+    admission: Admission,
+
+    /// Add an approver by email (default: your git email); repeatable
+    #[arg(long = "approver", value_name = "EMAIL")]
+    approvers: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct InitReport {
+    realm: String,
+    path: String,
+    bare: bool,
+    admission: &'static str,
+    approvers: Vec<String>,
+    commit: String,
+}
+
+impl Report for InitReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "✓ Created realm.yaml ({} admission, approvers: {})", self.admission, self.approvers.join(", "))?;
+        writeln!(out, "✓ Initialized git repository{} at {}", if self.bare { " (bare)" } else { "" }, self.path)?;
+        writeln!(out, "✓ Realm '{}' created (commit {})", self.realm, &self.commit[..7])
+    }
+}
+
+pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
+    names::check("realm", &args.name)?;
+    let path = match &args.path {
+        Some(p) => ctx.cwd.join(p),
+        None => ctx.cwd.clone(),
+    };
+    if path.join("realm.yaml").exists() || git::is_git_repo(&path) {
+        return Err(BadInput::new(
+            format!("`{}` is already a git repository", path.display()),
+            "choose a new directory for the realm: 'git realm init --name NAME PATH'",
+        )
+        .into());
+    }
+    if path.exists() && std::fs::read_dir(&path).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(BadInput::new(
+            format!("`{}` is not empty", path.display()),
+            "create the realm in a new or empty directory",
+        )
+        .into());
+    }
+    let approvers = if args.approvers.is_empty() {
+        vec![git::user_email(&ctx.cwd)?]
+    } else {
+        args.approvers.clone()
+    };
+    for email in &approvers {
+        if !email.contains('@') || email.chars().any(char::is_whitespace) {
+            return Err(BadInput::new(format!("invalid approver `{email}`"), "give an email address").into());
+        }
+    }
+
+    let realm = RealmFile {
+        name: args.name.clone(),
+        version: "1.0.0".to_owned(),
+        created_at: Some(ctx.timestamp()),
+        governance: Governance { admission: args.admission, approvers: approvers.clone(), ..Governance::default() },
+        extra: Default::default(),
+    };
+    let snapshot = Snapshot { realm: realm.clone(), domains: Default::default(), contracts: Default::default() };
+    let files: [(&str, String); 4] = [
+        ("realm.yaml", yaml::to_string(&realm)),
+        ("domains/.gitkeep", String::new()),
+        ("contracts/.gitkeep", String::new()),
+        (".github/CODEOWNERS", snapshot.codeowners()),
+    ];
+
+    let created_dir = !path.exists();
+    let result = create(&path, args.bare, &args.name, &files);
+    if result.is_err() {
+        // Leave nothing half-made behind.
+        if created_dir {
+            let _ = std::fs::remove_dir_all(&path);
+        } else if let Ok(entries) = std::fs::read_dir(&path) {
+            for entry in entries.flatten() {
+                let p = entry.path();
+                let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+            }
+        }
+    }
+    let commit = result?;
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    ctx.emit(&InitReport {
+        realm: args.name,
+        path: path.display().to_string(),
+        bare: args.bare,
+        admission: args.admission.as_str(),
+        approvers,
+        commit,
+    })?;
+    Ok(Outcome::Clean)
+}
+
+fn create(path: &std::path::Path, bare: bool, name: &str, files: &[(&str, String)]) -> Result<String> {
+    git::init_repo(path, bare, "main")?;
+    let git = || Git::in_dir(path);
+    let mut index_lines = String::new();
+    for (file, content) in files {
+        let blob = git().args(["hash-object", "-w", "--stdin"]).stdin(content.as_bytes()).run()?;
+        index_lines.push_str(&format!("100644 {blob}\t{file}\n"));
+    }
+    // A private index builds the tree, so nothing depends on a working tree existing.
+    let index_file = tempfile_path(path, bare);
+    let with_index = |g: Git| g.env("GIT_INDEX_FILE", &index_file);
+    with_index(git().args(["update-index", "--add", "--index-info"]).stdin(index_lines)).run()?;
+    let tree = with_index(git().arg("write-tree")).run()?;
+    let _ = std::fs::remove_file(&index_file);
+    let commit = git()
+        .args(["commit-tree", &tree, "-F", "-"])
+        .stdin(format!("{name}: create realm\n"))
+        .run()?;
+    git().args(["update-ref", "refs/heads/main", &commit]).run()?;
+    git().args(["config", "receive.denyCurrentBranch", "updateInstead"]).run()?;
+    if !bare {
+        git().args(["reset", "--quiet", "--hard", "HEAD"]).run()?;
+    }
+    Ok(commit)
+}
+
+fn tempfile_path(path: &std::path::Path, bare: bool) -> PathBuf {
+    let git_dir = if bare { path.to_path_buf() } else { path.join(".git") };
+    git_dir.join("realm-init-index")
+}

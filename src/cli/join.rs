@@ -1,0 +1,288 @@
+//! `git realm join`: register this repository as a domain of a realm.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use super::membership::{self, read_config};
+use super::{Ctx, Outcome};
+use crate::error::{BadInput, Refusal};
+use crate::git::{self, CodeRepo};
+use crate::index::{self, IndexedRepo};
+use crate::output::Report;
+use crate::realm::change::Change;
+use crate::realm::config::{CONFIG_PATH, Membership, RepoConfig};
+use crate::realm::model::{Admission, DomainFile};
+use crate::realm::names;
+use crate::realm::snapshot::{self, DomainState, Snapshot};
+
+/// Register this repository as a domain of a realm
+///
+/// Records the domain in the realm (domain.yaml, CODEOWNERS), writes .realm/config.yaml here,
+/// and installs git-realm's hooks. Where the realm's admission policy asks for approval, the
+/// join is pushed as a proposal branch that an approver accepts with 'git realm approve'.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// The realm: a path to its repository or any git URL
+    realm: String,
+
+    /// Name this domain (default: the repository's directory name)
+    #[arg(long = "as", value_name = "NAME")]
+    name: Option<String>,
+
+    /// Add a maintainer by email (default: your git email); repeatable
+    #[arg(long = "maintainer", value_name = "EMAIL")]
+    maintainers: Vec<String>,
+
+    /// Record this URL for the repository (default: the `origin` remote)
+    #[arg(long, value_name = "URL")]
+    repo_url: Option<String>,
+
+    /// Skip detecting exports and candidate imports
+    #[arg(long)]
+    no_detect: bool,
+
+    /// Skip installing git-realm's hooks
+    #[arg(long)]
+    no_hooks: bool,
+}
+
+#[derive(Serialize)]
+struct JoinReport {
+    realm: String,
+    domain: String,
+    /// `joined`, or `proposed` when an approver must accept the join.
+    admission: &'static str,
+    proposal: Option<String>,
+    commit: String,
+    files: Vec<String>,
+    config: &'static str,
+}
+
+impl Report for JoinReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for file in &self.files {
+            writeln!(out, "✓ Created {file}")?;
+        }
+        writeln!(out, "✓ Updated {}", self.config)?;
+        match &self.proposal {
+            Some(proposal) => writeln!(
+                out,
+                "✓ Proposed joining realm '{}' as '{}' (proposal {}, commit {}); an approver must run 'git realm approve {}'",
+                self.realm,
+                self.domain,
+                proposal,
+                &self.commit[..7],
+                proposal.trim_start_matches("proposals/"),
+            ),
+            None => writeln!(
+                out,
+                "✓ Joined realm '{}' as '{}' (commit {})",
+                self.realm,
+                self.domain,
+                &self.commit[..7]
+            ),
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
+    let repo = CodeRepo::discover(&ctx.cwd)?;
+    if let Some(config) = read_config(&repo)? {
+        return Err(BadInput::new(
+            format!("this repository already joined realm `{}` as `{}`", config.realm.name, config.realm.domain),
+            "run 'git realm leave' first to join under another name",
+        )
+        .into());
+    }
+    let domain = match &args.name {
+        Some(name) => name.clone(),
+        None => repo.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    };
+    names::check("domain", &domain).map_err(|mut e| {
+        if args.name.is_none() {
+            e.hint = Some("name the domain with --as NAME".to_owned());
+        }
+        e
+    })?;
+    let (fetch_url, stored_url) = locate_realm(ctx, &repo, &args.realm)?;
+    let email = repo.user_email()?;
+    let maintainers = if args.maintainers.is_empty() { vec![email.clone()] } else { args.maintainers.clone() };
+    for m in &maintainers {
+        if !m.contains('@') || m.chars().any(char::is_whitespace) {
+            return Err(BadInput::new(format!("invalid maintainer `{m}`"), "give an email address").into());
+        }
+    }
+    let repo_url = match &args.repo_url {
+        Some(url) => Some(url.clone()),
+        None => repo.config("remote.origin.url")?,
+    };
+
+    // Read the realm before anything here changes, under a ref namespace of our own.
+    let probe = format!("refs/realm-join/{}", std::process::id());
+    let first = repo.fetch_into(&fetch_url, &probe).map_err(|e| {
+        BadInput::new(format!("cannot read realm `{}`: {e:#}", args.realm), "check the realm's path or URL")
+    });
+    let probed = first.map_err(anyhow::Error::from).and_then(|()| {
+        let tip = repo.ref_target(&format!("{probe}/heads/main"))?.ok_or_else(|| {
+            BadInput::new(
+                format!("`{}` is not a realm: it has no `main` branch", args.realm),
+                "create a realm with 'git realm init --name NAME'",
+            )
+        })?;
+        repo.snapshot(tip, &args.realm)
+    });
+    repo.delete_refs(&probe)?;
+    let snapshot = probed?;
+
+    let membership = Membership {
+        name: snapshot.realm.name.clone(),
+        url: stored_url,
+        domain: domain.clone(),
+        branch: "main".to_owned(),
+        extra: Default::default(),
+    };
+    check_free(&snapshot, &domain)?;
+    let governance = &snapshot.realm.governance;
+    let target = if governance.is_approver(&email) {
+        membership.branch.clone()
+    } else {
+        match governance.admission {
+            Admission::Open => membership.branch.clone(),
+            Admission::Approval => format!("proposals/{domain}/join"),
+            Admission::InviteOnly if governance.invited.iter().any(|d| d == &domain) => membership.branch.clone(),
+            Admission::InviteOnly => {
+                return Err(Refusal::new(
+                    format!("realm `{}` is invite-only and `{domain}` has not been invited", snapshot.realm.name),
+                    format!("ask an approver ({}) to run 'git realm invite {domain}'", governance.approvers.join(", ")),
+                )
+                .into());
+            }
+        }
+    };
+
+    let domain_file = DomainFile {
+        name: domain.clone(),
+        repo_path: None,
+        repo_url,
+        maintainers,
+        joined_at: Some(ctx.timestamp()),
+        extra: Default::default(),
+    };
+    let realm_refs = format!("refs/realm/{}", membership.name);
+    let had_refs = repo.ref_target(&CodeRepo::realm_ref(&membership.name, "main"))?.is_some();
+    let published = repo.publish(&membership, |tip, _| {
+        check_free(tip, &domain)?;
+        let mut change = Change::new(format!("{domain}: join realm {}", tip.realm.name));
+        change.put_yaml(snapshot::domain_file(&domain), &domain_file);
+        let mut after = tip.clone();
+        after.domains.insert(
+            domain.clone(),
+            DomainState { domain: domain_file.clone(), exports: Default::default(), imports: Default::default() },
+        );
+        change.put(".github/CODEOWNERS", after.codeowners());
+        membership::sign(&repo, &domain, &mut change);
+        Ok(Some((change, target.clone())))
+    });
+    let published = match published {
+        Ok(Some(p)) => p,
+        Ok(None) => unreachable!("a join always changes the realm"),
+        Err(e) => {
+            if !had_refs {
+                let _ = repo.delete_refs(&realm_refs);
+            }
+            return Err(e);
+        }
+    };
+
+    let config = RepoConfig { realm: membership.clone(), exports: Vec::new(), extra: Default::default() };
+    membership::write_config(&repo, &config)?;
+    index::update(|index| {
+        index.add(
+            &membership.name,
+            &repo.realm_url(&membership),
+            IndexedRepo { path: repo.root.display().to_string(), domain: domain.clone() },
+        )
+    })?;
+
+    let proposal = (published.branch != membership.branch).then(|| published.branch.clone());
+    ctx.emit(&JoinReport {
+        realm: membership.name.clone(),
+        domain: domain.clone(),
+        admission: if proposal.is_some() { "proposed" } else { "joined" },
+        proposal,
+        commit: published.commit.to_string(),
+        files: vec![snapshot::domain_file(&domain)],
+        config: CONFIG_PATH,
+    })?;
+    Ok(Outcome::Clean)
+}
+
+fn check_free(snapshot: &Snapshot, domain: &str) -> Result<()> {
+    if snapshot.domains.contains_key(domain) {
+        return Err(BadInput::new(
+            format!("realm `{}` already has a domain `{domain}`", snapshot.realm.name),
+            "choose another name with --as NAME",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The URL to fetch the realm from now, and the one to record in `.realm/config.yaml`
+/// (local paths are recorded relative to the repository root).
+fn locate_realm(ctx: &Ctx, repo: &CodeRepo, given: &str) -> Result<(String, String)> {
+    if git::is_url(given) {
+        return Ok((given.to_owned(), given.to_owned()));
+    }
+    let path = ctx.cwd.join(given);
+    if !path.exists() {
+        return Err(BadInput::new(
+            format!("realm `{given}` does not exist"),
+            "check the path, or create a realm there with 'git realm init --name NAME'",
+        )
+        .into());
+    }
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    if !git::is_git_repo(&path) {
+        return Err(BadInput::new(
+            format!("realm `{given}` is not a git repository"),
+            "create a realm there with 'git realm init --name NAME'",
+        )
+        .into());
+    }
+    if path == repo.root {
+        return Err(BadInput::new("a repository cannot join itself as a realm", "name the realm's path").into());
+    }
+    Ok((path.display().to_string(), relative_path(&path, &repo.root).display().to_string()))
+}
+
+/// `target` as seen from `base` (both absolute).
+fn relative_path(target: &Path, base: &Path) -> PathBuf {
+    let target: Vec<_> = target.components().collect();
+    let base: Vec<_> = base.components().collect();
+    let common = target.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for part in &target[common..] {
+        out.push(part);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative_path(Path::new("/w/realm"), Path::new("/w/app")), Path::new("../realm"));
+        assert_eq!(relative_path(Path::new("/w/app/realm"), Path::new("/w/app")), Path::new("realm"));
+        assert_eq!(relative_path(Path::new("/x/r"), Path::new("/w/a/b")), Path::new("../../../x/r"));
+    }
+}

@@ -1,0 +1,128 @@
+//! The command line: the clap definition, the shared context, and the dispatch.
+
+mod approve;
+mod detection;
+mod export;
+mod fetch;
+mod import;
+mod init;
+mod invite;
+mod join;
+mod leave;
+mod list;
+mod membership;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::output::{self, Format, Report};
+
+/// Versioned contracts between repositories, kept in a shared git repository
+///
+/// A realm is a git repository in which each member repository (a domain) declares the values
+/// it provides (exports) and the ones it depends on (imports). git-realm detects when code
+/// drifts from what the realm records, publishes new versions, and tells consumers.
+#[derive(Debug, Parser)]
+#[command(name = "git-realm", bin_name = "git realm", version, max_term_width = 100)]
+pub struct Cli {
+    /// Print machine-readable JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Run as if started in PATH
+    #[arg(short = 'C', value_name = "PATH", global = true)]
+    pub dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::InitArgs),
+    Join(join::JoinArgs),
+    Leave(leave::LeaveArgs),
+    Export(export::ExportArgs),
+    Import(import::ImportArgs),
+    Fetch(fetch::FetchArgs),
+    Approve(approve::ApproveArgs),
+    Invite(invite::InviteArgs),
+    List(list::ListArgs),
+}
+
+/// How a command that ran ends: clean, or with findings (drift, stale imports, a refusal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Outcome {
+    Clean = 0,
+    Findings = 1,
+}
+
+/// What every command is handed: where it runs, how to print, and what time it is.
+pub struct Ctx {
+    pub cwd: PathBuf,
+    pub format: Format,
+    pub now: jiff::Timestamp,
+}
+
+impl Ctx {
+    pub fn emit<R: Report>(&self, report: &R) -> Result<()> {
+        output::emit(self.format, report)
+    }
+
+    /// Now, as realm files record it: `2026-01-24T10:00:00Z`.
+    pub fn timestamp(&self) -> String {
+        jiff::Timestamp::from_second(self.now.as_second()).expect("in range").to_string()
+    }
+
+    /// Today's date in UTC, as changelogs record it.
+    pub fn date(&self) -> String {
+        self.now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().to_string()
+    }
+}
+
+/// The clock: `GIT_REALM_NOW` (RFC 3339) when set, so tests and replays are repeatable.
+fn now() -> Result<jiff::Timestamp> {
+    match std::env::var("GIT_REALM_NOW") {
+        Ok(value) if !value.is_empty() => value.parse().map_err(|e| {
+            crate::error::BadInput::new(
+                format!("invalid GIT_REALM_NOW `{value}`: {e}"),
+                "use an RFC 3339 time like 2026-01-24T10:00:00Z, or unset it",
+            )
+            .into()
+        }),
+        _ => Ok(jiff::Timestamp::now()),
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    let cwd = std::env::current_dir().context("failed to read the current directory")?;
+    let cwd = match cli.dir {
+        Some(dir) => cwd.join(dir),
+        None => cwd,
+    };
+    let ctx = Ctx { cwd, format: if cli.json { Format::Json } else { Format::Human }, now: now()? };
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Join(args) => join::run(&ctx, args),
+        Command::Leave(args) => leave::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Fetch(args) => fetch::run(&ctx, args),
+        Command::Approve(args) => approve::run(&ctx, args),
+        Command::Invite(args) => invite::run(&ctx, args),
+        Command::List(args) => list::run(&ctx, args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,63 @@
+//! The errors a caller tells apart: bad input (exit 2, with a hint) and refusals (exit 1).
+
+use std::fmt;
+
+/// Input that cannot be used as given; the hint says how to fix it.
+#[derive(Debug)]
+pub struct BadInput {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl BadInput {
+    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        BadInput { message: message.into(), hint: Some(hint.into()) }
+    }
+
+    pub fn bare(message: impl Into<String>) -> Self {
+        BadInput { message: message.into(), hint: None }
+    }
+}
+
+impl fmt::Display for BadInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// A policy said no (governance, a consumer still importing): exit status 1.
+#[derive(Debug)]
+pub struct Refusal {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Refusal {
+    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Refusal { message: message.into(), hint: Some(hint.into()) }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// The hint attached anywhere in an error's chain, if any.
+pub fn hint_of(err: &anyhow::Error) -> Option<&str> {
+    err.chain().find_map(|e| {
+        e.downcast_ref::<BadInput>()
+            .and_then(|b| b.hint.as_deref())
+            .or_else(|| e.downcast_ref::<Refusal>().and_then(|r| r.hint.as_deref()))
+    })
+}
+
+/// Exit status for an error: 1 for a refusal, 2 for everything else.
+pub fn exit_code_of(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|e| e.is::<Refusal>()) { 1 } else { 2 }
+}

@@ -1,0 +1,63 @@
+//! The files of a commit (or of the working tree) as detection sees them.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use bstr::{BString, ByteSlice};
+use gix::ObjectId;
+
+use super::CodeRepo;
+
+/// One file of a tree: its path and blob id.
+#[derive(Debug, Clone)]
+pub struct TreeFile {
+    pub path: BString,
+    pub id: ObjectId,
+}
+
+impl CodeRepo {
+    /// Every regular file (not symlinks, not submodules) in `commit`'s tree.
+    pub fn files_at(&self, commit: ObjectId) -> Result<Vec<TreeFile>> {
+        let tree = self.repo.find_tree(self.commit_tree(commit)?).context("failed to read tree")?;
+        let entries = tree.traverse().breadthfirst.files().context("failed to walk tree")?;
+        Ok(entries
+            .into_iter()
+            .filter(|e| e.mode.is_blob())
+            .map(|e| TreeFile { path: e.filepath, id: e.oid })
+            .collect())
+    }
+
+    pub fn blob(&self, id: ObjectId) -> Result<Vec<u8>> {
+        Ok(self.repo.find_blob(id).with_context(|| format!("failed to read blob {id}"))?.data.clone())
+    }
+
+    /// The content of `path` in `commit`, if it is a file there.
+    pub fn file_at(&self, commit: ObjectId, path: &str) -> Result<Option<Vec<u8>>> {
+        let tree = self.repo.find_tree(self.commit_tree(commit)?).context("failed to read tree")?;
+        match tree.lookup_entry(path.split('/').map(str::as_bytes)).context("failed to look up path")? {
+            Some(entry) if entry.mode().is_blob() => Ok(Some(self.blob(entry.object_id())?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Tracked and untracked-but-not-ignored files of the working tree.
+    pub fn worktree_files(&self) -> Result<Vec<BString>> {
+        let out = self.git().args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).run()?;
+        let mut files: Vec<BString> =
+            out.as_bytes().split_str("\0").filter(|p| !p.is_empty()).map(BString::from).collect();
+        files.sort();
+        files.dedup();
+        Ok(files)
+    }
+
+    /// A working-tree file, unless it is missing or a symlink (never followed out of the repo).
+    pub fn worktree_file(&self, path: &[u8]) -> Result<Option<Vec<u8>>> {
+        let full = self.root.join(Path::new(path.to_str_lossy().as_ref()));
+        match std::fs::symlink_metadata(&full) {
+            Ok(meta) if meta.file_type().is_file() => {
+                Ok(Some(std::fs::read(&full).with_context(|| format!("failed to read `{}`", full.display()))?))
+            }
+            _ => Ok(None),
+        }
+    }
+}

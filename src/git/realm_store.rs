@@ -1,0 +1,245 @@
+//! The realm as seen from a code repository: fetched under `refs/realm/<realm>/`, written as
+//! one commit built on the fetched tip and pushed as a fast-forward, rebuilt when another
+//! domain got there first.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use gix::ObjectId;
+use gix::objs::tree::EntryKind;
+
+use super::{CodeRepo, Git};
+use crate::error::BadInput;
+use crate::realm::change::Change;
+use crate::realm::config::Membership;
+use crate::realm::snapshot::Snapshot;
+
+/// How many times a write is rebuilt on a newer tip before giving up.
+const MAX_ATTEMPTS: u32 = 40;
+
+#[derive(Debug)]
+pub enum PushOutcome {
+    Pushed,
+    /// Someone else moved the branch first (or holds its lock): fetch and rebuild.
+    Rejected(String),
+}
+
+/// A realm commit that landed.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub commit: ObjectId,
+    pub branch: String,
+    pub attempts: u32,
+}
+
+/// Whether `url` is a URL (or scp-like `host:path`) rather than a local path.
+pub fn is_url(url: &str) -> bool {
+    if url.contains("://") {
+        return true;
+    }
+    match url.find(':') {
+        Some(colon) => !url[..colon].contains('/') && colon > 1,
+        None => false,
+    }
+}
+
+impl CodeRepo {
+    /// The realm's location as git takes it: local paths are relative to the repository root.
+    pub fn realm_url(&self, membership: &Membership) -> String {
+        if is_url(&membership.url) {
+            membership.url.clone()
+        } else {
+            self.root.join(&membership.url).to_string_lossy().into_owned()
+        }
+    }
+
+    /// Where the fetched state of `realm`'s `branch` is kept.
+    pub fn realm_ref(realm: &str, branch: &str) -> String {
+        format!("refs/realm/{realm}/heads/{branch}")
+    }
+
+    /// Update `refs/realm/<realm>/heads/*` from the realm.
+    pub fn fetch_realm(&self, membership: &Membership) -> Result<()> {
+        let url = self.realm_url(membership);
+        self.fetch_into(&url, &format!("refs/realm/{}", membership.name))
+            .with_context(|| format!("failed to fetch realm `{}` from `{}`", membership.name, membership.url))
+    }
+
+    /// Fetch every branch of `url` to `<prefix>/heads/*`, pruning what the realm deleted.
+    pub fn fetch_into(&self, url: &str, prefix: &str) -> Result<()> {
+        self.git()
+            .args(["-c", "gc.auto=0", "fetch", "--quiet", "--no-tags", "--prune", "--no-write-fetch-head"])
+            .arg("--")
+            .arg(url)
+            .arg(format!("+refs/heads/*:{prefix}/heads/*"))
+            .run()?;
+        Ok(())
+    }
+
+    /// Delete every ref under `prefix`.
+    pub fn delete_refs(&self, prefix: &str) -> Result<()> {
+        let refs = self.git().args(["for-each-ref", "--format=delete %(refname)", prefix]).run()?;
+        if !refs.is_empty() {
+            self.git().args(["update-ref", "--stdin"]).stdin(format!("{refs}\n")).run()?;
+        }
+        Ok(())
+    }
+
+    pub fn set_ref(&self, name: &str, target: ObjectId) -> Result<()> {
+        self.git().args(["update-ref", name, &target.to_string()]).run()?;
+        Ok(())
+    }
+
+    /// Write `change` on top of `parent` as one commit; `None` when it would change nothing.
+    pub fn write_commit(&self, parent: Option<ObjectId>, change: &Change) -> Result<Option<ObjectId>> {
+        let base_tree = match parent {
+            Some(commit) => self.commit_tree(commit)?,
+            None => ObjectId::empty_tree(self.repo.object_hash()),
+        };
+        let mut editor = self.repo.edit_tree(base_tree).context("failed to edit the realm tree")?;
+        for (path, content) in &change.edits {
+            match content {
+                Some(bytes) => {
+                    let blob = self.repo.write_blob(bytes).context("failed to write a realm file")?;
+                    editor
+                        .upsert(path.as_str(), EntryKind::Blob, blob)
+                        .with_context(|| format!("failed to place `{path}` in the realm tree"))?;
+                }
+                None => {
+                    editor.remove(path.as_str()).with_context(|| format!("failed to remove `{path}`"))?;
+                }
+            }
+        }
+        let tree = editor.write().context("failed to write the realm tree")?.detach();
+        if tree == base_tree && parent.is_some() {
+            return Ok(None);
+        }
+        let mut git = self.git().arg("commit-tree").arg(tree.to_string());
+        if let Some(parent) = parent {
+            git = git.arg("-p").arg(parent.to_string());
+        }
+        for merged in &change.merged {
+            git = git.arg("-p").arg(merged);
+        }
+        let id = git.arg("-F").arg("-").stdin(change.message()).run()?;
+        Ok(Some(ObjectId::from_hex(id.as_bytes()).context("git commit-tree printed no commit id")?))
+    }
+
+    /// Push `updates` (`<commit>:<ref>` pairs, or `:<ref>` to delete) in one atomic push.
+    pub fn push(&self, url: &str, updates: &[String]) -> Result<PushOutcome> {
+        let (display, output) = self
+            .git()
+            .args(["push", "--porcelain", "--atomic", "--no-verify", "--"])
+            .arg(url)
+            .args(updates)
+            .output()?;
+        if output.status.success() {
+            return Ok(PushOutcome::Pushed);
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let rejected: Vec<&str> = stdout.lines().filter(|l| l.starts_with('!')).collect();
+        if rejected.is_empty() {
+            bail!("`{display}` failed: {}", super::command::stderr_line(&output));
+        }
+        let reasons = rejected.join("; ");
+        let retryable = ["non-fast-forward", "fetch first", "stale info", "lock", "failed to update ref", "atomic"]
+            .iter()
+            .any(|r| reasons.contains(r));
+        if retryable {
+            Ok(PushOutcome::Rejected(reasons))
+        } else {
+            bail!("the realm refused the push: {}", reasons.replace('\t', " "))
+        }
+    }
+
+    /// Fetch, build one commit on the realm's tip with `build`, push it; on a lost race, fetch
+    /// again and rebuild. `build` returns the change and the realm branch it goes to, or
+    /// `None` when there is nothing to write.
+    pub fn publish(
+        &self,
+        membership: &Membership,
+        mut build: impl FnMut(&Snapshot, ObjectId) -> Result<Option<(Change, String)>>,
+    ) -> Result<Option<Published>> {
+        let url = self.realm_url(membership);
+        let main_ref = Self::realm_ref(&membership.name, &membership.branch);
+        for attempt in 1..=MAX_ATTEMPTS {
+            self.fetch_realm(membership)?;
+            let tip = self.ref_target(&main_ref)?.ok_or_else(|| missing_branch(membership))?;
+            let snapshot = self.snapshot(tip, &membership.url)?;
+            let Some((change, branch)) = build(&snapshot, tip)? else { return Ok(None) };
+            let Some(commit) = self.write_commit(Some(tip), &change)? else { return Ok(None) };
+            let mut updates = vec![format!("{commit}:refs/heads/{branch}")];
+            updates.extend(change.delete_branches.iter().map(|b| format!(":refs/heads/{b}")));
+            match self.push(&url, &updates)? {
+                PushOutcome::Pushed => {
+                    self.set_ref(&Self::realm_ref(&membership.name, &branch), commit)?;
+                    for deleted in &change.delete_branches {
+                        self.git().args(["update-ref", "-d", &Self::realm_ref(&membership.name, deleted)]).run()?;
+                    }
+                    return Ok(Some(Published { commit, branch, attempts: attempt }));
+                }
+                PushOutcome::Rejected(_) => {
+                    let ceiling = 20 * u64::from(attempt.min(10));
+                    std::thread::sleep(Duration::from_millis(fastrand::u64(5..=ceiling)));
+                }
+            }
+        }
+        bail!(
+            "the realm kept moving: gave up after {MAX_ATTEMPTS} attempts to land one commit on `{}`",
+            membership.branch
+        )
+    }
+
+    /// The last fetched tip of the realm's main branch, and the realm parsed there.
+    pub fn fetched_realm(&self, membership: &Membership) -> Result<(ObjectId, Snapshot)> {
+        let tip = self
+            .ref_target(&Self::realm_ref(&membership.name, &membership.branch))?
+            .ok_or_else(|| {
+                BadInput::new(
+                    format!("realm `{}` has not been fetched into this repository", membership.name),
+                    "run 'git realm fetch'",
+                )
+            })?;
+        Ok((tip, self.snapshot(tip, &membership.url)?))
+    }
+}
+
+fn missing_branch(membership: &Membership) -> anyhow::Error {
+    BadInput::new(
+        format!("realm `{}` has no branch `{}`", membership.url, membership.branch),
+        "check the realm's URL, or set `branch:` in .realm/config.yaml",
+    )
+    .into()
+}
+
+/// Whether `path` holds a git repository (bare or not).
+pub fn is_git_repo(path: &Path) -> bool {
+    gix::open_opts(path, gix::open::Options::isolated()).is_ok()
+}
+
+/// `git init` a new repository at `path` with `branch` as its first branch.
+pub fn init_repo(path: &Path, bare: bool, branch: &str) -> Result<()> {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut git = Git::in_dir(parent).args(["init", "--quiet", "-b", branch]);
+    if bare {
+        git = git.arg("--bare");
+    }
+    git.arg(path).run()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_url;
+
+    #[test]
+    fn urls_and_paths() {
+        for url in ["https://h/x.git", "git@github.com:o/r.git", "ssh://git@h/x", "file:///tmp/x"] {
+            assert!(is_url(url), "{url}");
+        }
+        for path in ["../realm", "/abs/realm", "realm", "./a:b", "C:/x"] {
+            assert!(!is_url(path), "{path}");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! git-realm: versioned contracts between repositories, kept in a shared git repository.
+
+mod cli;
+mod detect;
+mod error;
+mod git;
+mod index;
+mod notify;
+mod output;
+mod realm;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli::run(cli) {
+        Ok(outcome) => ExitCode::from(outcome as u8),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if let Some(hint) = error::hint_of(&err) {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(error::exit_code_of(&err))
+        }
+    }
+}

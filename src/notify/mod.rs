@@ -1,0 +1,1 @@
+//! Telling consumers about new export versions in their own issue trackers.

@@ -1,0 +1,192 @@
+//! `.realm/config.yaml`: a code repository's membership and how its exports are computed.
+
+use serde::{Deserialize, Serialize};
+use serde_yaml::Mapping;
+
+use crate::error::BadInput;
+use crate::realm::names;
+
+pub const CONFIG_PATH: &str = ".realm/config.yaml";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RepoConfig {
+    pub realm: Membership,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exports: Vec<ExportSource>,
+    #[serde(flatten)]
+    pub extra: Mapping,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Membership {
+    pub name: String,
+    /// Where the realm lives: a path relative to the repository root, or any git URL.
+    /// The RFC spells it `path`.
+    #[serde(alias = "path")]
+    pub url: String,
+    pub domain: String,
+    /// The realm's main branch.
+    #[serde(default = "default_branch", skip_serializing_if = "is_default_branch")]
+    pub branch: String,
+    #[serde(flatten)]
+    pub extra: Mapping,
+}
+
+fn default_branch() -> String {
+    "main".to_owned()
+}
+
+fn is_default_branch(branch: &String) -> bool {
+    branch == "main"
+}
+
+/// How one export's value is computed from the repository.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExportSource {
+    pub name: String,
+    /// A file whose parsed YAML/JSON content is the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// A detector: `s3` or `rules`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detect: Option<DetectorKind>,
+    /// With `detect: s3`: only these buckets count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<String>,
+    /// With `detect: rules`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleConfig>,
+    #[serde(flatten)]
+    pub extra: Mapping,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum DetectorKind {
+    S3,
+    Rules,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub struct RuleConfig {
+    /// A regular expression with exactly one capture group.
+    pub pattern: String,
+    /// Globs over repository paths; empty means every file.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// The key of the value the captures go into.
+    pub into: String,
+}
+
+impl ExportSource {
+    pub fn file(name: &str, path: &str) -> Self {
+        ExportSource {
+            name: name.to_owned(),
+            file: Some(path.to_owned()),
+            detect: None,
+            buckets: Vec::new(),
+            rules: Vec::new(),
+            extra: Mapping::new(),
+        }
+    }
+
+    pub fn s3(name: &str) -> Self {
+        ExportSource {
+            name: name.to_owned(),
+            file: None,
+            detect: Some(DetectorKind::S3),
+            buckets: Vec::new(),
+            rules: Vec::new(),
+            extra: Mapping::new(),
+        }
+    }
+}
+
+impl RepoConfig {
+    /// Parse and check `.realm/config.yaml`; errors name the file.
+    pub fn parse(text: &str) -> Result<Self, BadInput> {
+        let config: RepoConfig = crate::realm::yaml::from_str(CONFIG_PATH, text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), BadInput> {
+        let at = |e: BadInput| BadInput {
+            message: format!("{CONFIG_PATH}: {}", e.message),
+            hint: e.hint,
+        };
+        names::check("realm", &self.realm.name).map_err(at)?;
+        names::check("domain", &self.realm.domain).map_err(at)?;
+        for export in &self.exports {
+            names::check("export", &export.name).map_err(at)?;
+            let sources = usize::from(export.file.is_some()) + usize::from(export.detect.is_some());
+            if sources != 1 {
+                return Err(BadInput::new(
+                    format!("{CONFIG_PATH}: export `{}` needs exactly one of `file:` or `detect:`", export.name),
+                    "see `git realm export --help` for the forms an export source takes",
+                ));
+            }
+            if let Some(file) = &export.file
+                && !names::is_safe_relative(file)
+            {
+                return Err(BadInput::new(
+                    format!("{CONFIG_PATH}: export `{}` reads `{file}`, which is outside the repository", export.name),
+                    "name a file by its path from the repository root",
+                ));
+            }
+            if export.detect == Some(DetectorKind::Rules) && export.rules.is_empty() {
+                return Err(BadInput::new(
+                    format!("{CONFIG_PATH}: export `{}` uses `detect: rules` but lists no rules", export.name),
+                    "add `rules: [{pattern: '...', paths: ['**'], into: key}]`",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn to_yaml(&self) -> String {
+        serde_yaml::to_string(self).expect("config serializes")
+    }
+
+    pub fn source(&self, export: &str) -> Option<&ExportSource> {
+        self.exports.iter().find(|e| e.name == export)
+    }
+
+    /// Record or replace how `source.name` is computed.
+    pub fn set_source(&mut self, source: ExportSource) {
+        match self.exports.iter_mut().find(|e| e.name == source.name) {
+            Some(existing) => *existing = source,
+            None => self.exports.push(source),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc_mapping_parses() {
+        let config = RepoConfig::parse(
+            "realm:\n  name: letemcook\n  path: ../realm-letemcook  # Relative path\n  domain: aperture\n",
+        )
+        .unwrap();
+        assert_eq!(config.realm.url, "../realm-letemcook");
+        assert_eq!(config.realm.branch, "main");
+        assert_eq!(
+            config.to_yaml(),
+            "realm:\n  name: letemcook\n  url: ../realm-letemcook\n  domain: aperture\n"
+        );
+    }
+
+    #[test]
+    fn sources_are_checked() {
+        let base = "realm: {name: r, url: x, domain: d}\n";
+        assert!(RepoConfig::parse(&format!("{base}exports: [{{name: e}}]")).is_err());
+        assert!(RepoConfig::parse(&format!("{base}exports: [{{name: e, file: ../x}}]")).is_err());
+        assert!(RepoConfig::parse(&format!("{base}exports: [{{name: e, detect: rules}}]")).is_err());
+        assert!(RepoConfig::parse(&format!("{base}exports: [{{name: e, detect: s3}}]")).is_ok());
+        let err = RepoConfig::parse("realm: {name: Bad, url: x, domain: d}").unwrap_err();
+        assert!(err.message.contains(".realm/config.yaml"), "{}", err.message);
+    }
+}

@@ -1,0 +1,11 @@
+//! The realm model: file types, names, changes, snapshots. No I/O and no gix here.
+
+pub mod change;
+pub mod config;
+pub mod model;
+pub mod names;
+pub mod publish;
+pub mod schema;
+pub mod snapshot;
+pub mod version;
+pub mod yaml;

@@ -1,0 +1,262 @@
+//! A realm as of one commit: every file parsed, nothing written.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use serde_json::Value;
+
+use crate::error::BadInput;
+use crate::realm::model::{DomainFile, Export, ExportsFile, ImportsFile, RealmFile};
+use crate::realm::{names, yaml};
+
+/// Where a snapshot's files come from (a tree in the object database, in practice).
+pub trait RealmSource {
+    /// The bytes of the file at `path`, or `None` when there is none.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>>;
+    /// The names of the directories directly under `dir`.
+    fn subdirs(&self, dir: &str) -> Result<Vec<String>>;
+    /// The names of the files directly under `dir`.
+    fn files(&self, dir: &str) -> Result<Vec<String>>;
+}
+
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub realm: RealmFile,
+    pub domains: BTreeMap<String, DomainState>,
+    /// Shared schemas by contract name (`contracts/<name>.schema.yaml`).
+    pub contracts: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DomainState {
+    pub domain: DomainFile,
+    pub exports: ExportsFile,
+    pub imports: ImportsFile,
+}
+
+pub fn domain_dir(domain: &str) -> String {
+    format!("domains/{domain}")
+}
+
+pub fn domain_file(domain: &str) -> String {
+    format!("domains/{domain}/domain.yaml")
+}
+
+pub fn exports_file(domain: &str) -> String {
+    format!("domains/{domain}/exports.yaml")
+}
+
+pub fn imports_file(domain: &str) -> String {
+    format!("domains/{domain}/imports.yaml")
+}
+
+impl Snapshot {
+    /// Parse the realm held by `source`; `origin` names the realm in errors.
+    pub fn load(source: &dyn RealmSource, origin: &str) -> Result<Snapshot> {
+        let realm_bytes = source.read("realm.yaml")?.ok_or_else(|| {
+            BadInput::new(
+                format!("`{origin}` is not a realm: it has no realm.yaml"),
+                "create a realm with 'git realm init --name NAME', or check the path",
+            )
+        })?;
+        let realm: RealmFile = yaml::from_slice("realm.yaml", &realm_bytes)?;
+        names::check("realm", &realm.name).map_err(|e| in_file("realm.yaml", e))?;
+
+        let mut domains = BTreeMap::new();
+        for name in source.subdirs("domains")? {
+            let path = domain_file(&name);
+            let Some(bytes) = source.read(&path)? else { continue };
+            names::check("domain", &name).map_err(|e| in_file(&path, e))?;
+            let domain: DomainFile = yaml::from_slice(&path, &bytes)?;
+            let exports: ExportsFile = match source.read(&exports_file(&name))? {
+                Some(bytes) => yaml::from_slice(&exports_file(&name), &bytes)?,
+                None => ExportsFile::default(),
+            };
+            for export in &exports.exports {
+                names::check("export", &export.name).map_err(|e| in_file(&exports_file(&name), e))?;
+                semver::Version::parse(&export.version).map_err(|e| {
+                    BadInput::new(
+                        format!("{}: export `{}` has invalid version `{}`: {e}", exports_file(&name), export.name, export.version),
+                        "versions are semver, like 1.4.0",
+                    )
+                })?;
+            }
+            let imports: ImportsFile = match source.read(&imports_file(&name))? {
+                Some(bytes) => yaml::from_slice(&imports_file(&name), &bytes)?,
+                None => ImportsFile::default(),
+            };
+            domains.insert(name, DomainState { domain, exports, imports });
+        }
+
+        let mut contracts = BTreeMap::new();
+        for file in source.files("contracts")? {
+            let Some(name) = file.strip_suffix(".schema.yaml") else { continue };
+            let path = format!("contracts/{file}");
+            if let Some(bytes) = source.read(&path)? {
+                contracts.insert(name.to_owned(), yaml::from_slice(&path, &bytes)?);
+            }
+        }
+        Ok(Snapshot { realm, domains, contracts })
+    }
+
+    pub fn domain(&self, name: &str) -> Option<&DomainState> {
+        self.domains.get(name)
+    }
+
+    pub fn export(&self, domain: &str, export: &str) -> Option<&Export> {
+        self.domains.get(domain)?.exports.exports.iter().find(|e| e.name == export)
+    }
+
+    /// Domains whose imports name `domain` (other than `domain` itself).
+    pub fn consumers_of(&self, domain: &str, export: Option<&str>) -> Vec<&str> {
+        self.domains
+            .iter()
+            .filter(|(name, _)| name.as_str() != domain)
+            .filter(|(_, state)| {
+                state
+                    .imports
+                    .imports
+                    .iter()
+                    .any(|i| i.from == domain && export.is_none_or(|e| e == i.contract))
+            })
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+
+    /// `.github/CODEOWNERS` as it follows from the domains' maintainers and the approvers.
+    pub fn codeowners(&self) -> String {
+        let mut out = String::from(
+            "# Kept in step by git-realm: each domain's directory is owned by its maintainers.\n",
+        );
+        let approvers = self.realm.governance.approvers.join(" ");
+        if !approvers.is_empty() {
+            out.push_str(&format!("/realm.yaml {approvers}\n/contracts/ {approvers}\n"));
+        }
+        for (name, state) in &self.domains {
+            if !state.domain.maintainers.is_empty() {
+                out.push_str(&format!("/domains/{name}/ {}\n", state.domain.maintainers.join(" ")));
+            }
+        }
+        out
+    }
+}
+
+fn in_file(path: &str, e: BadInput) -> BadInput {
+    BadInput { message: format!("{path}: {}", e.message), hint: e.hint }
+}
+
+/// An in-memory realm for unit tests.
+#[cfg(test)]
+pub mod memory {
+    use super::*;
+
+    pub struct Files(pub BTreeMap<String, String>);
+
+    impl RealmSource for Files {
+        fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+            Ok(self.0.get(path).map(|s| s.as_bytes().to_vec()))
+        }
+        fn subdirs(&self, dir: &str) -> Result<Vec<String>> {
+            let prefix = format!("{dir}/");
+            let mut out: Vec<String> = self
+                .0
+                .keys()
+                .filter_map(|k| k.strip_prefix(&prefix)?.split_once('/').map(|(d, _)| d.to_owned()))
+                .collect();
+            out.dedup();
+            Ok(out)
+        }
+        fn files(&self, dir: &str) -> Result<Vec<String>> {
+            let prefix = format!("{dir}/");
+            Ok(self
+                .0
+                .keys()
+                .filter_map(|k| k.strip_prefix(&prefix).filter(|r| !r.contains('/')).map(str::to_owned))
+                .collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memory::Files;
+    use super::*;
+
+    fn realm(files: &[(&str, &str)]) -> Files {
+        Files(files.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
+
+    #[test]
+    fn loads_domains_and_names_bad_files() {
+        let files = realm(&[
+            ("realm.yaml", "name: r\ngovernance: {admission: open, approvers: [a@x]}\n"),
+            ("domains/a/domain.yaml", "name: a\nmaintainers: [a@x]\n"),
+            ("domains/a/exports.yaml", "exports: [{name: e, version: 1.0.0, value: [1]}]\n"),
+            ("domains/b/domain.yaml", "name: b\n"),
+            ("domains/b/imports.yaml", "imports: [{contract: e, from: a, version: ^1}]\n"),
+        ]);
+        let snap = Snapshot::load(&files, "r").unwrap();
+        assert_eq!(snap.consumers_of("a", Some("e")), ["b"]);
+        assert!(snap.codeowners().contains("/domains/a/ a@x\n"));
+
+        let mut broken = files;
+        broken.0.insert("domains/b/imports.yaml".into(), "imports: [".into());
+        let err = Snapshot::load(&broken, "r").unwrap_err();
+        assert!(err.to_string().starts_with("domains/b/imports.yaml: invalid YAML"), "{err}");
+    }
+}
+
+/// A realm source with a change's edits laid over it: the realm as it would be after.
+pub struct Overlay<'a> {
+    pub base: &'a dyn RealmSource,
+    pub edits: &'a BTreeMap<String, Option<Vec<u8>>>,
+}
+
+impl Overlay<'_> {
+    fn removed(&self, path: &str) -> bool {
+        self.edits.iter().any(|(edit, content)| {
+            content.is_none() && (path == edit || path.strip_prefix(edit.as_str()).is_some_and(|r| r.starts_with('/')))
+        })
+    }
+
+    /// Entries directly under `dir` added by the edits: (name, is a directory).
+    fn added(&self, dir: &str) -> Vec<(String, bool)> {
+        let prefix = format!("{dir}/");
+        self.edits
+            .iter()
+            .filter(|(_, content)| content.is_some())
+            .filter_map(|(path, _)| path.strip_prefix(&prefix))
+            .map(|rest| match rest.split_once('/') {
+                Some((name, _)) => (name.to_owned(), true),
+                None => (rest.to_owned(), false),
+            })
+            .collect()
+    }
+
+    fn children(&self, dir: &str, dirs: bool) -> Result<Vec<String>> {
+        let base = if dirs { self.base.subdirs(dir)? } else { self.base.files(dir)? };
+        let mut out: Vec<String> = base.into_iter().filter(|n| !self.removed(&format!("{dir}/{n}"))).collect();
+        out.extend(self.added(dir).into_iter().filter(|(_, is_dir)| *is_dir == dirs).map(|(n, _)| n));
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+impl RealmSource for Overlay<'_> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        match self.edits.get(path) {
+            Some(content) => Ok(content.clone()),
+            None if self.removed(path) => Ok(None),
+            None => self.base.read(path),
+        }
+    }
+
+    fn subdirs(&self, dir: &str) -> Result<Vec<String>> {
+        self.children(dir, true)
+    }
+
+    fn files(&self, dir: &str) -> Result<Vec<String>> {
+        self.children(dir, false)
+    }
+}
