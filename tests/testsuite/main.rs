@@ -1,0 +1,3 @@
+//! git-realm's integration tests: the real binary against real git repositories.
+
+mod support;

@@ -1,0 +1,204 @@
+//! The test environment: isolated HOME and git config, fixed identities and advancing dates,
+//! real git repositories in a temporary directory, and the real binary.
+
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+
+use snapbox::cmd::{Command, cargo_bin};
+use snapbox::{Assert, Redactions};
+
+pub const NOW: &str = "2026-01-24T10:00:00Z";
+
+pub struct TestEnv {
+    tmp: tempfile::TempDir,
+    root: PathBuf,
+    ticks: Cell<u32>,
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let tmp = tempfile::Builder::new().prefix("git-realm-test").tempdir().expect("temp dir");
+        let root = std::fs::canonicalize(tmp.path()).expect("canonical temp dir");
+        std::fs::create_dir_all(root.join("home/.config")).expect("home");
+        let env = TestEnv { tmp, root, ticks: Cell::new(0) };
+        for (key, value) in [
+            ("user.name", "Eric Example"),
+            ("user.email", "eric@example.com"),
+            ("init.defaultBranch", "main"),
+            ("commit.gpgsign", "false"),
+            ("tag.gpgsign", "false"),
+            ("protocol.file.allow", "always"),
+        ] {
+            env.git(&env.root, &["config", "--global", key, value]);
+        }
+        env
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    fn tick(&self) -> String {
+        let t = self.ticks.get() + 1;
+        self.ticks.set(t);
+        format!("{} +0000", 1_769_248_800 + u64::from(t) * 60)
+    }
+
+    /// The isolated environment every process in a test runs with.
+    pub fn vars(&self) -> Vec<(String, String)> {
+        let date = self.tick();
+        let path = std::env::var("PATH").unwrap_or_default();
+        vec![
+            ("PATH".into(), path),
+            ("HOME".into(), self.root.join("home").display().to_string()),
+            ("XDG_CONFIG_HOME".into(), self.root.join("home/.config").display().to_string()),
+            ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
+            ("GIT_CONFIG_GLOBAL".into(), self.root.join("home/.gitconfig").display().to_string()),
+            ("GIT_AUTHOR_DATE".into(), date.clone()),
+            ("GIT_COMMITTER_DATE".into(), date),
+            ("GIT_TERMINAL_PROMPT".into(), "0".into()),
+            ("GIT_REALM_NOW".into(), NOW.into()),
+            ("TZ".into(), "UTC".into()),
+            ("LC_ALL".into(), "C".into()),
+            ("NO_COLOR".into(), "1".into()),
+        ]
+    }
+
+    /// `git realm ARGS` in `dir`, as a snapbox command with `[ROOT]` redacted.
+    pub fn realm(&self, dir: impl AsRef<Path>, args: &[&str]) -> Command {
+        let mut redactions = Redactions::new();
+        redactions.insert("[ROOT]", self.root.clone()).expect("redaction");
+        redactions
+            .insert("[HASH]", regex::Regex::new(r"\b(?<redacted>[0-9a-f]{7,40})\b").expect("regex"))
+            .expect("redaction");
+        let mut cmd = Command::new(cargo_bin!("git-realm"))
+            .with_assert(Assert::new().redact_with(redactions))
+            .env_clear()
+            .current_dir(dir.as_ref())
+            .args(args);
+        for (k, v) in self.vars() {
+            cmd = cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// `git realm ARGS` in `dir` as a std command (for tests that need the raw output).
+    pub fn realm_std(&self, dir: impl AsRef<Path>, args: &[&str]) -> StdCommand {
+        let mut cmd = StdCommand::new(cargo_bin!("git-realm"));
+        cmd.env_clear().envs(self.vars()).current_dir(dir.as_ref()).args(args);
+        cmd
+    }
+
+    /// Run `git realm ARGS` in `dir`; panic unless it succeeds. Returns stdout.
+    pub fn realm_ok(&self, dir: impl AsRef<Path>, args: &[&str]) -> String {
+        let out = self.realm_std(dir, args).output().expect("run git-realm");
+        assert!(
+            out.status.success(),
+            "git realm {args:?} failed with {}:\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    /// A `git` command in `dir` with the test environment.
+    pub fn git_cmd(&self, dir: impl AsRef<Path>, args: &[&str]) -> StdCommand {
+        let mut cmd = StdCommand::new("git");
+        cmd.env_clear().envs(self.vars()).current_dir(dir.as_ref()).args(args).stdin(Stdio::null());
+        cmd
+    }
+
+    /// Run git; panic unless it succeeds. Returns stdout without the final newline.
+    pub fn git(&self, dir: impl AsRef<Path>, args: &[&str]) -> String {
+        let out = self.git_cmd(dir, args).output().expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_owned()
+    }
+
+    /// Write files under `dir` (creating directories).
+    pub fn write(&self, dir: impl AsRef<Path>, files: &[(&str, &str)]) {
+        for (rel, content) in files {
+            let path = dir.as_ref().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, content).expect("write");
+        }
+    }
+
+    /// A new code repository `name` with `files` committed, and a bare `origin` remote.
+    pub fn code_repo(&self, name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir = self.path(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        self.git(&dir, &["init", "--quiet"]);
+        let origin = self.path(&format!("remotes/{name}.git"));
+        self.git(self.root(), &["init", "--quiet", "--bare", origin.to_str().expect("utf-8")]);
+        self.git(&dir, &["remote", "add", "origin", origin.to_str().expect("utf-8")]);
+        self.write(&dir, files);
+        if files.is_empty() {
+            self.write(&dir, &[("README", "hello\n")]);
+        }
+        self.commit_all(&dir, "initial commit");
+        dir
+    }
+
+    pub fn commit_all(&self, dir: impl AsRef<Path>, message: &str) -> String {
+        self.git(&dir, &["add", "-A"]);
+        self.git(&dir, &["commit", "--quiet", "-m", message]);
+        self.git(&dir, &["rev-parse", "HEAD"])
+    }
+
+    /// A realm created by `git realm init` at `name` (non-bare unless `bare`).
+    pub fn realm_repo(&self, name: &str, bare: bool, extra: &[&str]) -> PathBuf {
+        let mut args = vec!["init", "--name", "letemcook", name];
+        if bare {
+            args.push("--bare");
+        }
+        args.extend_from_slice(extra);
+        self.realm_ok(self.root(), &args);
+        self.path(name)
+    }
+
+    /// A file at the tip of a realm's main branch.
+    pub fn realm_file(&self, realm: impl AsRef<Path>, path: &str) -> String {
+        self.git(realm, &["show", &format!("main:{path}")])
+    }
+
+    /// Everything a failed command must leave as it was: refs, index and worktree state,
+    /// `.realm/`, and the user's index of realms.
+    pub fn state_of(&self, dirs: &[&Path]) -> String {
+        let mut out = String::new();
+        for dir in dirs {
+            out.push_str(&format!("== {}\n", dir.display()));
+            out.push_str(&self.git(dir, &["for-each-ref", "--format=%(refname) %(objectname)"]));
+            out.push('\n');
+            if self.git(dir, &["rev-parse", "--is-bare-repository"]) == "false" {
+                out.push_str(&self.git(dir, &["status", "--porcelain", "--ignored", "--untracked-files=all"]));
+                out.push('\n');
+                if let Ok(config) = std::fs::read_to_string(dir.join(".realm/config.yaml")) {
+                    out.push_str(&config);
+                }
+            }
+        }
+        if let Ok(index) = std::fs::read_to_string(self.path("home/.config/git-realm/index.yaml")) {
+            out.push_str(&index);
+        }
+        out
+    }
+}
+
+/// Parse JSON stdout.
+pub fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
