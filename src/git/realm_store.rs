@@ -50,7 +50,8 @@ impl CodeRepo {
         if is_url(&membership.url) {
             membership.url.clone()
         } else {
-            self.root.join(&membership.url).to_string_lossy().into_owned()
+            let path = self.root.join(&membership.url);
+            std::fs::canonicalize(&path).unwrap_or(path).to_string_lossy().into_owned()
         }
     }
 

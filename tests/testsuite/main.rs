@@ -1,3 +1,7 @@
 //! git-realm's integration tests: the real binary against real git repositories.
 
 mod support;
+
+mod admission;
+mod concurrency;
+mod initial_setup;

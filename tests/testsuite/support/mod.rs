@@ -116,6 +116,17 @@ impl TestEnv {
         cmd
     }
 
+    /// `sh -c SCRIPT` in `dir` with the test environment and `git-realm` first on PATH, as
+    /// git finds it for `git realm` and for hooks.
+    pub fn sh(&self, dir: impl AsRef<Path>, script: &str) -> StdCommand {
+        let bin_dir = Path::new(cargo_bin!("git-realm")).parent().expect("bin dir").to_owned();
+        let mut cmd = StdCommand::new("sh");
+        cmd.env_clear().envs(self.vars()).current_dir(dir.as_ref()).args(["-c", script]);
+        let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+        cmd.env("PATH", path).stdin(Stdio::null());
+        cmd
+    }
+
     /// Run git; panic unless it succeeds. Returns stdout without the final newline.
     pub fn git(&self, dir: impl AsRef<Path>, args: &[&str]) -> String {
         let out = self.git_cmd(dir, args).output().expect("run git");
