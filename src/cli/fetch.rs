@@ -34,8 +34,14 @@ pub fn run(ctx: &Ctx, _args: FetchArgs) -> Result<Outcome> {
     let member = membership::load(ctx)?;
     let realm = &member.config.realm;
     member.repo.fetch_realm(realm)?;
-    let (tip, _) = member.repo.fetched_realm(realm)?;
-    let _ = CodeRepo::realm_ref(&realm.name, &realm.branch);
+    // Fetching only mirrors the realm; whether its files parse is for the readers to say.
+    let tip = member
+        .repo
+        .ref_target(&CodeRepo::realm_ref(&realm.name, &realm.branch))?
+        .ok_or_else(|| crate::error::BadInput::new(
+            format!("realm `{}` has no branch `{}`", realm.url, realm.branch),
+            "check the realm's URL, or set `branch:` in .realm/config.yaml",
+        ))?;
     ctx.emit(&FetchReport { realm: realm.name.clone(), branch: realm.branch.clone(), commit: tip.to_string() })?;
     Ok(Outcome::Clean)
 }

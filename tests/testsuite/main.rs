@@ -3,5 +3,6 @@
 mod support;
 
 mod admission;
+mod bad_input;
 mod concurrency;
 mod initial_setup;
