@@ -63,17 +63,13 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
         }
         let proposal_ref = CodeRepo::realm_ref(&realm.name, &branch);
         let Some(proposal) = repo.ref_target(&proposal_ref)? else {
-            let pending = repo
-                .git()
-                .args(["for-each-ref", "--format=%(refname:lstrip=5)"])
-                .arg(format!("refs/realm/{}/heads/proposals/", realm.name))
-                .run()?;
+            let pending = repo.proposals(realm, None)?.join(", ");
             return Err(BadInput::new(
                 format!("no proposal `{}` in realm `{}`", args.proposal, realm.name),
                 if pending.is_empty() {
                     "there are no pending proposals".to_owned()
                 } else {
-                    format!("pending proposals: {}", pending.replace('\n', ", "))
+                    format!("pending proposals: {pending}")
                 },
             )
             .into());

@@ -8,7 +8,8 @@ use super::membership::Member;
 use crate::detect::{self, Detector, Findings};
 use crate::error::BadInput;
 use crate::realm::config::ExportSource;
-use crate::realm::yaml;
+use crate::realm::snapshot::Snapshot;
+use crate::realm::{version, yaml};
 
 /// Where values are computed: a commit's blobs, or the working tree as it is.
 #[derive(Debug, Clone, Copy)]
@@ -60,4 +61,64 @@ pub fn compute(member: &Member, source: &ExportSource, at: Option<At>) -> Result
         }
     }
     Ok(detect::assemble(&findings))
+}
+
+/// How an export computed from the code differs from what the realm records.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Drift {
+    pub export: String,
+    /// The version the realm records; `None` for an export not yet published.
+    pub recorded_version: Option<String>,
+    pub bump: version::Bump,
+    pub breaking: bool,
+    pub changes: Vec<version::ValueChange>,
+    /// The changes as a changelog would name them.
+    pub summary: Vec<String>,
+    #[serde(skip)]
+    pub value: Value,
+}
+
+/// Every export of this domain whose computed value at `at` differs from the realm's.
+pub fn drift(member: &Member, snapshot: &Snapshot, at: At) -> Result<Vec<Drift>> {
+    Ok(compare(snapshot, &member.config.realm.domain, computed(member, at)?))
+}
+
+/// The value of every export this repository computes (sources in `.realm/config.yaml`).
+pub fn computed(member: &Member, at: At) -> Result<Vec<(String, Value)>> {
+    member
+        .config
+        .exports
+        .iter()
+        .map(|source| Ok((source.name.clone(), compute(member, source, Some(at))?)))
+        .collect()
+}
+
+/// The computed values that differ from what `snapshot` records for `domain`.
+pub fn compare(snapshot: &Snapshot, domain: &str, values: Vec<(String, Value)>) -> Vec<Drift> {
+    let mut out = Vec::new();
+    for (name, value) in values {
+        let recorded = snapshot.export(domain, &name);
+        let changes = match recorded {
+            Some(export) => version::diff(&export.value, &value),
+            None => version::diff(&Value::Null, &value),
+        };
+        if recorded.is_some() && changes.is_empty() {
+            continue;
+        }
+        let bump = if recorded.is_some() { version::bump_for(&changes) } else { version::Bump::Major };
+        out.push(Drift {
+            export: name,
+            recorded_version: recorded.map(|e| e.version.clone()),
+            bump,
+            breaking: recorded.is_some() && bump == version::Bump::Major,
+            summary: if recorded.is_some() {
+                version::changelog_lines(&changes)
+            } else {
+                vec!["Not yet published".to_owned()]
+            },
+            changes,
+            value,
+        });
+    }
+    out
 }

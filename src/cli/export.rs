@@ -172,7 +172,8 @@ pub fn publish_update(
             )
             .into());
         }
-        let Some((exports, publication)) = publish::apply(tip, domain, update, &ctx.date())? else {
+        let current = tip.domain(domain).map(|d| d.exports.clone()).unwrap_or_default();
+        let Some((exports, publication)) = publish::apply(tip, &current, domain, update, &ctx.date())? else {
             return Ok(None);
         };
         let governance = &tip.realm.governance;

@@ -97,6 +97,10 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
         None => None,
     };
 
+    let binding_blob = match (&binding, member.repo.head_commit()) {
+        (Some(path), Some(head)) => member.repo.blob_id_at(head, path)?.map(|id| id.to_string()),
+        _ => None,
+    };
     let mut recorded = None;
     let published = member.repo.publish(realm, |tip, _| {
         if tip.domain(&domain).is_none() {
@@ -144,6 +148,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
             status: ImportStatus::Current,
             resolved_version: Some(latest.to_string()),
             resolved_at: Some(ctx.timestamp()),
+            binding_blob: binding_blob.clone(),
             extra: Default::default(),
         };
         match imports.imports.iter_mut().find(|i| i.contract == import.contract && i.from == import.from) {

@@ -1,6 +1,7 @@
 //! The command line: the clap definition, the shared context, and the dispatch.
 
 mod approve;
+mod check;
 mod detection;
 mod export;
 mod fetch;
@@ -11,6 +12,8 @@ mod join;
 mod leave;
 mod list;
 mod membership;
+mod status;
+mod sync;
 
 use std::path::PathBuf;
 
@@ -47,6 +50,9 @@ pub enum Command {
     Export(export::ExportArgs),
     Import(import::ImportArgs),
     Fetch(fetch::FetchArgs),
+    Sync(sync::SyncArgs),
+    Check(check::CheckArgs),
+    Status(status::StatusArgs),
     Approve(approve::ApproveArgs),
     Invite(invite::InviteArgs),
     List(list::ListArgs),
@@ -111,6 +117,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Export(args) => export::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Fetch(args) => fetch::run(&ctx, args),
+        Command::Sync(args) => sync::run(&ctx, args),
+        Command::Check(args) => check::run(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
         Command::Approve(args) => approve::run(&ctx, args),
         Command::Invite(args) => invite::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),

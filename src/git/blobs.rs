@@ -40,6 +40,22 @@ impl CodeRepo {
         }
     }
 
+    /// The blob id of `path` in `commit`, if it is a file there.
+    pub fn blob_id_at(&self, commit: ObjectId, path: &str) -> Result<Option<ObjectId>> {
+        let tree = self.repo.find_tree(self.commit_tree(commit)?).context("failed to read tree")?;
+        Ok(tree
+            .lookup_entry(path.split('/').map(str::as_bytes))
+            .context("failed to look up path")?
+            .filter(|e| e.mode().is_blob())
+            .map(|e| e.object_id()))
+    }
+
+    /// Whether tracked files differ from HEAD (staged or not).
+    pub fn has_uncommitted_changes(&self) -> Result<bool> {
+        let (_, output) = self.git().args(["diff-index", "--quiet", "HEAD", "--"]).output()?;
+        Ok(!output.status.success())
+    }
+
     /// Tracked and untracked-but-not-ignored files of the working tree.
     pub fn worktree_files(&self) -> Result<Vec<BString>> {
         let out = self.git().args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).run()?;

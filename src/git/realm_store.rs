@@ -192,6 +192,17 @@ impl CodeRepo {
         )
     }
 
+    /// Pending proposals (branch names without `proposals/`), optionally only `domain`'s.
+    pub fn proposals(&self, membership: &Membership, domain: Option<&str>) -> Result<Vec<String>> {
+        let prefix = match domain {
+            Some(d) => format!("refs/realm/{}/heads/proposals/{d}/", membership.name),
+            None => format!("refs/realm/{}/heads/proposals/", membership.name),
+        };
+        let out = self.git().args(["for-each-ref", "--format=%(refname)"]).arg(&prefix).run()?;
+        let strip = format!("refs/realm/{}/heads/proposals/", membership.name);
+        Ok(out.lines().filter_map(|l| l.strip_prefix(&strip)).map(str::to_owned).collect())
+    }
+
     /// The last fetched tip of the realm's main branch, and the realm parsed there.
     pub fn fetched_realm(&self, membership: &Membership) -> Result<(ObjectId, Snapshot)> {
         let tip = self

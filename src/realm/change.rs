@@ -10,6 +10,8 @@ pub struct Change {
     /// Path in the realm to new content, or `None` to remove it (a file or a whole directory).
     pub edits: BTreeMap<String, Option<Vec<u8>>>,
     pub subject: String,
+    /// Free text between the subject and the trailers.
+    pub body: Option<String>,
     pub trailers: Vec<(String, String)>,
     /// Further parents after the tip (hex ids): the proposal an approval merges.
     pub merged: Vec<String>,
@@ -44,6 +46,9 @@ impl Change {
     /// The commit message: the subject, a blank line, then the trailers.
     pub fn message(&self) -> String {
         let mut msg = format!("{}\n", self.subject);
+        if let Some(body) = &self.body {
+            msg.push_str(&format!("\n{}\n", body.trim_end()));
+        }
         if !self.trailers.is_empty() {
             msg.push('\n');
             for (key, value) in &self.trailers {

@@ -7,5 +7,6 @@ pub mod names;
 pub mod publish;
 pub mod schema;
 pub mod snapshot;
+pub mod status;
 pub mod version;
 pub mod yaml;

@@ -182,6 +182,10 @@ pub struct Import {
     pub resolved_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<String>,
+    /// The binding file's blob id when the import was last resolved, to tell whether it was
+    /// reviewed for the next version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding_blob: Option<String>,
     #[serde(flatten)]
     pub extra: Mapping,
 }

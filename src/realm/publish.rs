@@ -34,15 +34,17 @@ pub struct Publication {
     pub changelog: Vec<String>,
 }
 
-/// Apply `update` to `domain`'s exports in `snapshot`: the new exports file and what was
+/// Apply `update` to `exports` (the domain's exports file, from `snapshot` or already
+/// updated by an earlier publication of the same commit): the new exports file and what was
 /// published, or `None` when the export already says exactly this.
 pub fn apply(
     snapshot: &Snapshot,
+    exports: &ExportsFile,
     domain: &str,
     update: &ExportUpdate,
     date: &str,
 ) -> Result<Option<(ExportsFile, Publication)>, BadInput> {
-    let mut exports = snapshot.domain(domain).map(|d| d.exports.clone()).unwrap_or_default();
+    let mut exports = exports.clone();
     let current = exports.exports.iter().position(|e| e.name == update.name);
     let what = format!("export `{domain}/{}`", update.name);
 

@@ -1,0 +1,147 @@
+//! `git realm check`: report export drift and stale or broken imports, writing nothing.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use super::detection::{self, At, Drift};
+use super::{Ctx, Outcome, membership};
+use crate::output::Report;
+use crate::realm::model::ImportStatus;
+use crate::realm::status::{self, ImportState};
+
+/// Report export drift and stale or broken imports, without network or writes
+///
+/// Compares the exports computed from the code at REV (default HEAD; the working tree with
+/// --worktree) with the values the realm last fetched records, and lists this domain's
+/// imports that are stale or broken. Exit status 1 when it finds any, 0 when clean.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check only this domain's exports
+    #[arg(long)]
+    exports: bool,
+
+    /// Check only this domain's imports
+    #[arg(long)]
+    imports: bool,
+
+    /// Compute exports at this revision
+    #[arg(long, value_name = "REV", conflicts_with = "worktree")]
+    rev: Option<String>,
+
+    /// Compute exports from the working tree, including uncommitted changes
+    #[arg(long)]
+    worktree: bool,
+}
+
+#[derive(Serialize)]
+pub struct CheckReport {
+    realm: String,
+    domain: String,
+    /// The commit exports were computed at, or `worktree`.
+    at: String,
+    realm_commit: String,
+    drift: Vec<Drift>,
+    /// Imports that are stale or broken, and breaking changes announced to them.
+    imports: Vec<ImportState>,
+    clean: bool,
+}
+
+impl Report for CheckReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for drift in &self.drift {
+            match &drift.recorded_version {
+                Some(version) => writeln!(
+                    out,
+                    "drift: export '{}' differs from {version} in realm '{}'{}",
+                    drift.export,
+                    self.realm,
+                    if drift.breaking { " (breaking)" } else { "" }
+                )?,
+                None => writeln!(out, "drift: export '{}' is not published in realm '{}'", drift.export, self.realm)?,
+            }
+            for line in &drift.summary {
+                writeln!(out, "  {line}")?;
+            }
+        }
+        for import in &self.imports {
+            let latest = import.latest_version.as_deref().unwrap_or("?");
+            match import.status {
+                ImportStatus::Stale => writeln!(
+                    out,
+                    "stale: import '{}' from {}: {} → {latest} available",
+                    import.contract,
+                    import.from,
+                    import.resolved_version.as_deref().unwrap_or("none"),
+                )?,
+                ImportStatus::Broken => writeln!(
+                    out,
+                    "broken: import '{}' from {}: {}",
+                    import.contract,
+                    import.from,
+                    import.reason.as_deref().unwrap_or("unknown")
+                )?,
+                ImportStatus::Current => {}
+            }
+            if let Some(a) = &import.announced {
+                writeln!(
+                    out,
+                    "breaking: '{}' from {} {} takes effect on {}",
+                    import.contract, import.from, a.version, a.effective_from
+                )?;
+            }
+        }
+        if self.clean {
+            writeln!(out, "✓ '{}' is in step with realm '{}'", self.domain, self.realm)?;
+        } else if !self.drift.is_empty() {
+            writeln!(out, "run 'git realm sync' to publish")?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
+    let member = membership::load(ctx)?;
+    let realm = &member.config.realm;
+    let (tip, snapshot) = member.repo.fetched_realm(realm)?;
+    let (want_exports, want_imports) = match (args.exports, args.imports) {
+        (false, false) => (true, true),
+        flags => flags,
+    };
+    let at = if args.worktree {
+        At::Worktree
+    } else {
+        match &args.rev {
+            Some(rev) => At::Commit(member.repo.resolve_commit(rev)?),
+            None => At::Commit(member.repo.head_commit().ok_or_else(|| {
+                crate::error::BadInput::new("this repository has no commit yet", "commit first, or use --worktree")
+            })?),
+        }
+    };
+    let drift = if want_exports { detection::drift(&member, &snapshot, at)? } else { Vec::new() };
+    let today = ctx.date();
+    let imports: Vec<ImportState> = if want_imports {
+        status::imports_of(&snapshot, &realm.domain, &today)
+            .into_iter()
+            .filter(|i| i.status != ImportStatus::Current || i.announced.is_some())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let clean = drift.is_empty() && imports.iter().all(|i| i.status == ImportStatus::Current);
+    ctx.emit(&CheckReport {
+        realm: realm.name.clone(),
+        domain: realm.domain.clone(),
+        at: match at {
+            At::Commit(c) => c.to_string(),
+            At::Worktree => "worktree".to_owned(),
+        },
+        realm_commit: tip.to_string(),
+        drift,
+        imports,
+        clean,
+    })?;
+    Ok(if clean { Outcome::Clean } else { Outcome::Findings })
+}

@@ -1,0 +1,297 @@
+//! `git realm sync`: publish changed exports, resolve stale imports, in one realm commit.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::Args;
+use gix::ObjectId;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::detection::{self, At};
+use super::membership::{self, Member};
+use super::{Ctx, Outcome};
+use crate::error::BadInput;
+use crate::output::{self, Report};
+use crate::realm::change::Change;
+use crate::realm::model::{Import, ImportStatus};
+use crate::realm::publish::{self, ExportUpdate, Publication};
+use crate::realm::snapshot::{self, Snapshot};
+use crate::realm::status::{self, Consumer, ImportState};
+
+/// Publish changed exports and resolve stale imports, as one realm commit
+///
+/// Fetches the realm, computes this domain's exports at HEAD, publishes those that changed
+/// (new version and changelog entry), marks stale imports resolved (review their binding
+/// files first), records every import's status, and pushes. A breaking change that needs
+/// approval is pushed as a proposal. --dry-run shows the plan from the last fetched realm and
+/// changes nothing anywhere.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Show what would change, without fetching, writing or notifying
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Do not notify consumers
+    #[arg(long)]
+    no_notify: bool,
+
+    /// Add MSG to the realm commit's message
+    #[arg(short = 'm', long = "message", value_name = "MSG")]
+    message: Option<String>,
+}
+
+/// A stale import marked resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution {
+    pub contract: String,
+    pub from: String,
+    pub previous_version: Option<String>,
+    pub version: String,
+    pub binding: Option<String>,
+    /// The binding file is the same blob as at the previous resolution: likely not reviewed.
+    pub binding_unchanged: bool,
+    pub changes: Vec<String>,
+}
+
+/// What a sync does to the realm, decided against one realm tip.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Plan {
+    pub published: Vec<Publication>,
+    pub resolved: Vec<Resolution>,
+    pub broken: Vec<ImportState>,
+    /// Consumers of the published exports, who are told about the new versions.
+    pub consumers: Vec<Consumer>,
+    /// Set when a breaking change needs an approver: the proposal branch.
+    pub proposal: Option<String>,
+    #[serde(skip)]
+    change: Option<Change>,
+}
+
+#[derive(Serialize)]
+struct SyncReport {
+    realm: String,
+    domain: String,
+    dry_run: bool,
+    source_commit: String,
+    #[serde(flatten)]
+    plan: Plan,
+    realm_commit: Option<String>,
+}
+
+impl Report for SyncReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let plan = &self.plan;
+        let would = if self.dry_run { "Would update" } else { "Updated" };
+        if !plan.published.is_empty() {
+            writeln!(out, "Exports {}:", if self.dry_run { "to publish" } else { "updated" })?;
+            for p in &plan.published {
+                let breaking = if p.breaking { " (breaking)" } else { "" };
+                match &p.previous {
+                    Some(prev) => writeln!(out, "  {}: {prev} → {}{breaking}", p.export, p.version)?,
+                    None => writeln!(out, "  {}: {}", p.export, p.version)?,
+                }
+                for line in &p.changelog {
+                    writeln!(out, "    {line}")?;
+                }
+            }
+        }
+        if !plan.consumers.is_empty() {
+            writeln!(out, "Consumers:")?;
+            for c in &plan.consumers {
+                writeln!(out, "  {} (imports {} {})", c.domain, c.contract, c.requirement)?;
+            }
+        }
+        if !plan.resolved.is_empty() {
+            writeln!(out, "Imports {}:", if self.dry_run { "to resolve" } else { "resolved" })?;
+            for r in &plan.resolved {
+                writeln!(out, "  {} from {}: now at {}", r.contract, r.from, r.version)?;
+                for line in &r.changes {
+                    writeln!(out, "    {line}")?;
+                }
+                if let Some(binding) = &r.binding {
+                    writeln!(out, "    Review binding: {binding}")?;
+                    if r.binding_unchanged {
+                        writeln!(out, "    warning: {binding} has not changed since the previous resolution")?;
+                    }
+                }
+            }
+        }
+        for b in &plan.broken {
+            writeln!(
+                out,
+                "Broken import '{}' from {}: {} (not resolved)",
+                b.contract,
+                b.from,
+                b.reason.as_deref().unwrap_or("unknown")
+            )?;
+        }
+        match (&self.realm_commit, &plan.proposal) {
+            (Some(commit), Some(proposal)) => writeln!(
+                out,
+                "✓ Proposed as {proposal} (commit {}); an approver must run 'git realm approve {}'",
+                &commit[..7],
+                proposal.trim_start_matches("proposals/")
+            ),
+            (Some(commit), None) => writeln!(out, "✓ Realm synced (commit {})", &commit[..7]),
+            (None, _) if plan.change.is_some() => writeln!(out, "{would} the realm in one commit (dry run)"),
+            (None, _) => writeln!(out, "✓ Nothing to sync: the realm is up to date"),
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
+    let member = membership::load(ctx)?;
+    let realm = &member.config.realm;
+    let head = member.repo.head_commit().ok_or_else(|| {
+        BadInput::new("this repository has no commit yet", "commit the code the exports come from first")
+    })?;
+    let values = detection::computed(&member, At::Commit(head))?;
+    let email = member.repo.user_email()?;
+    if !args.dry_run && member.repo.has_uncommitted_changes()? {
+        output::note("note: uncommitted changes are not published; sync reads exports from HEAD");
+    }
+
+    let (plan, published) = if args.dry_run {
+        let (_, tip) = member.repo.fetched_realm(realm)?;
+        (plan(ctx, &member, &tip, head, &values, &email, args.message.as_deref())?, None)
+    } else {
+        output::note(format!("Syncing with realm '{}'...", realm.name));
+        let mut last = Plan::default();
+        let published = member.repo.publish(realm, |tip, _| {
+            last = plan(ctx, &member, tip, head, &values, &email, args.message.as_deref())?;
+            let branch = last.proposal.clone().unwrap_or_else(|| realm.branch.clone());
+            Ok(last.change.clone().map(|change| (change, branch)))
+        })?;
+        (last, published)
+    };
+    let outcome = if plan.broken.is_empty() { Outcome::Clean } else { Outcome::Findings };
+    ctx.emit(&SyncReport {
+        realm: realm.name.clone(),
+        domain: realm.domain.clone(),
+        dry_run: args.dry_run,
+        source_commit: head.to_string(),
+        realm_commit: published.map(|p| p.commit.to_string()),
+        plan,
+    })?;
+    Ok(outcome)
+}
+
+/// Decide the sync against realm tip `tip`.
+fn plan(
+    ctx: &Ctx,
+    member: &Member,
+    tip: &Snapshot,
+    head: ObjectId,
+    values: &[(String, Value)],
+    email: &str,
+    message: Option<&str>,
+) -> Result<Plan> {
+    let realm = &member.config.realm;
+    let domain = &realm.domain;
+    let Some(state) = tip.domain(domain) else {
+        return Err(BadInput::new(
+            format!("domain `{domain}` is not in realm `{}` yet", realm.name),
+            "wait until an approver accepts the join ('git realm approve'), then try again",
+        )
+        .into());
+    };
+    let today = ctx.date();
+    let mut plan = Plan::default();
+    let mut change = Change::new(String::new());
+
+    // Exports: every computed value that differs from the realm's is published.
+    let mut exports = state.exports.clone();
+    for drift in detection::compare(tip, domain, values.to_vec()) {
+        let update = ExportUpdate {
+            name: drift.export.clone(),
+            value: drift.value.clone(),
+            description: None,
+            schema: None,
+            version: None,
+        };
+        if let Some((next, publication)) = publish::apply(tip, &exports, domain, &update, &today)? {
+            exports = next;
+            plan.consumers.extend(status::consumers_of(tip, domain, Some(&publication.export), &today));
+            plan.published.push(publication);
+        }
+    }
+    if !plan.published.is_empty() {
+        change.put_yaml(snapshot::exports_file(domain), &exports);
+    }
+    let governance = &tip.realm.governance;
+    if let Some(breaking) = plan.published.iter().find(|p| p.breaking)
+        && governance.breaking_changes.require_approval
+        && !governance.is_approver(email)
+    {
+        plan.proposal = Some(format!("proposals/{domain}/{}-{}", breaking.export, breaking.version));
+    }
+
+    // Imports: stale ones resolved, broken ones recorded and reported, never resolved.
+    let mut imports = state.imports.clone();
+    let mut imports_changed = false;
+    for import in &mut imports.imports {
+        let computed = status::import_state(tip, import, &today);
+        match computed.status {
+            ImportStatus::Stale => {
+                let blob = match &import.binding {
+                    Some(path) => member.repo.blob_id_at(head, path)?.map(|id| id.to_string()),
+                    None => None,
+                };
+                let version = computed.latest_version.clone().unwrap_or_default();
+                plan.resolved.push(Resolution {
+                    contract: import.contract.clone(),
+                    from: import.from.clone(),
+                    previous_version: import.resolved_version.clone(),
+                    version: version.clone(),
+                    binding: import.binding.clone(),
+                    binding_unchanged: blob.is_some() && blob == import.binding_blob,
+                    changes: computed.changes.clone(),
+                });
+                *import = Import {
+                    status: ImportStatus::Current,
+                    resolved_version: Some(version),
+                    resolved_at: Some(ctx.timestamp()),
+                    binding_blob: blob,
+                    ..import.clone()
+                };
+                imports_changed = true;
+            }
+            status if status != import.status => {
+                import.status = status;
+                imports_changed = true;
+            }
+            _ => {}
+        }
+        if computed.status == ImportStatus::Broken {
+            plan.broken.push(computed);
+        }
+    }
+    if imports_changed {
+        change.put_yaml(snapshot::imports_file(domain), &imports);
+    }
+
+    if change.edits.is_empty() {
+        return Ok(plan);
+    }
+    let mut parts = Vec::new();
+    if !plan.published.is_empty() {
+        let list: Vec<String> = plan.published.iter().map(|p| format!("{} {}", p.export, p.version)).collect();
+        parts.push(format!("export {}", list.join(", ")));
+    }
+    if !plan.resolved.is_empty() {
+        let list: Vec<String> =
+            plan.resolved.iter().map(|r| format!("{}/{} {}", r.from, r.contract, r.version)).collect();
+        parts.push(format!("resolve {}", list.join(", ")));
+    }
+    if parts.is_empty() {
+        parts.push("record import status".to_owned());
+    }
+    change.subject = format!("{domain}: {}", parts.join("; "));
+    if let Some(message) = message {
+        change.body = Some(message.to_owned());
+    }
+    member.sign(&mut change);
+    plan.change = Some(change);
+    Ok(plan)
+}
