@@ -5,6 +5,7 @@ mod check;
 mod detection;
 mod export;
 mod fetch;
+mod graph;
 mod import;
 mod init;
 mod invite;
@@ -53,6 +54,7 @@ pub enum Command {
     Sync(sync::SyncArgs),
     Check(check::CheckArgs),
     Status(status::StatusArgs),
+    Graph(graph::GraphArgs),
     Approve(approve::ApproveArgs),
     Invite(invite::InviteArgs),
     List(list::ListArgs),
@@ -120,6 +122,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Sync(args) => sync::run(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
+        Command::Graph(args) => graph::run(&ctx, args),
         Command::Approve(args) => approve::run(&ctx, args),
         Command::Invite(args) => invite::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),

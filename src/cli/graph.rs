@@ -1,0 +1,174 @@
+//! `git realm graph`: who imports what from whom.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::{Ctx, Outcome, membership};
+use crate::error::BadInput;
+use crate::git::CodeRepo;
+use crate::output::Report;
+use crate::realm::model::ImportStatus;
+use crate::realm::status;
+
+/// Show the realm's dependency graph
+///
+/// One edge per import, from the consuming domain to the providing one, labelled with the
+/// contract, the version requirement and the import's status. Reads the last fetched realm;
+/// --at shows it as of an earlier realm revision.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Print as plain text, a Mermaid flowchart or Graphviz dot
+    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    format: GraphFormat,
+
+    /// Show the realm as of this revision (a realm branch, `main~3`, a commit)
+    #[arg(long, value_name = "REV")]
+    at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    Text,
+    Mermaid,
+    Dot,
+}
+
+#[derive(Serialize)]
+struct GraphReport {
+    realm: String,
+    realm_commit: String,
+    domains: Vec<String>,
+    edges: Vec<Edge>,
+    #[serde(skip)]
+    format: GraphFormat,
+}
+
+#[derive(Serialize)]
+struct Edge {
+    /// The consuming domain.
+    from: String,
+    /// The providing domain.
+    to: String,
+    contract: String,
+    requirement: String,
+    status: ImportStatus,
+}
+
+impl Edge {
+    fn label(&self) -> String {
+        format!("{} {} ({})", self.contract, self.requirement, self.status.as_str())
+    }
+}
+
+impl Report for GraphReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        match self.format {
+            GraphFormat::Text => {
+                writeln!(out, "realm {}", self.realm)?;
+                for domain in &self.domains {
+                    let edges: Vec<&Edge> = self.edges.iter().filter(|e| &e.from == domain).collect();
+                    if edges.is_empty() {
+                        writeln!(out, "  {domain}")?;
+                    }
+                    for edge in edges {
+                        writeln!(out, "  {} -> {}: {}", edge.from, edge.to, edge.label())?;
+                    }
+                }
+                Ok(())
+            }
+            GraphFormat::Mermaid => {
+                writeln!(out, "flowchart LR")?;
+                let id = |name: &str| self.domains.iter().position(|d| d == name).unwrap_or(usize::MAX);
+                for (i, domain) in self.domains.iter().enumerate() {
+                    writeln!(out, "  d{i}[\"{}\"]", mermaid_text(domain))?;
+                }
+                for edge in &self.edges {
+                    writeln!(out, "  d{} -->|\"{}\"| d{}", id(&edge.from), mermaid_text(&edge.label()), id(&edge.to))?;
+                }
+                Ok(())
+            }
+            GraphFormat::Dot => {
+                writeln!(out, "digraph {} {{", dot_id(&self.realm))?;
+                writeln!(out, "  rankdir=LR;")?;
+                writeln!(out, "  node [shape=box];")?;
+                for domain in &self.domains {
+                    writeln!(out, "  {};", dot_id(domain))?;
+                }
+                for edge in &self.edges {
+                    let style = match edge.status {
+                        ImportStatus::Current => "",
+                        ImportStatus::Stale => ", color=orange",
+                        ImportStatus::Broken => ", color=red, style=dashed",
+                    };
+                    writeln!(
+                        out,
+                        "  {} -> {} [label={}{style}];",
+                        dot_id(&edge.from),
+                        dot_id(&edge.to),
+                        dot_id(&edge.label())
+                    )?;
+                }
+                writeln!(out, "}}")
+            }
+        }
+    }
+}
+
+fn mermaid_text(text: &str) -> String {
+    text.replace('"', "#quot;")
+}
+
+fn dot_id(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+pub fn run(ctx: &Ctx, args: GraphArgs) -> Result<Outcome> {
+    let member = membership::load(ctx)?;
+    let realm = &member.config.realm;
+    let (tip, snapshot) = match &args.at {
+        None => member.repo.fetched_realm(realm)?,
+        Some(rev) => {
+            let realm_rev = format!("{}{rev}", CodeRepo::realm_ref(&realm.name, ""));
+            let commit = member
+                .repo
+                .resolve_commit(&realm_rev)
+                .or_else(|_| member.repo.resolve_commit(rev))
+                .map_err(|_| {
+                    BadInput::new(
+                        format!("unknown realm revision `{rev}`"),
+                        "name a realm branch (main, proposals/…), `main~N` or a realm commit",
+                    )
+                })?;
+            (commit, member.repo.snapshot(commit, &realm.url)?)
+        }
+    };
+    let today = ctx.date();
+    let mut domains: Vec<String> = snapshot.domains.keys().cloned().collect();
+    let mut edges = Vec::new();
+    for (name, state) in &snapshot.domains {
+        for import in &state.imports.imports {
+            if !domains.contains(&import.from) {
+                domains.push(import.from.clone());
+            }
+            edges.push(Edge {
+                from: name.clone(),
+                to: import.from.clone(),
+                contract: import.contract.clone(),
+                requirement: import.version.clone(),
+                status: status::import_state(&snapshot, import, &today).status,
+            });
+        }
+    }
+    domains.sort();
+    ctx.emit(&GraphReport {
+        realm: snapshot.realm.name.clone(),
+        realm_commit: tip.to_string(),
+        domains,
+        edges,
+        format: args.format,
+    })?;
+    Ok(Outcome::Clean)
+}
