@@ -6,3 +6,4 @@ mod admission;
 mod bad_input;
 mod concurrency;
 mod initial_setup;
+mod workflow;

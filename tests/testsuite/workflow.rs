@@ -1,0 +1,306 @@
+//! Drift, sync, status, check and graph across a provider and a consumer, with real git.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use snapbox::str;
+
+use crate::support::{TestEnv, json};
+
+struct Pair {
+    env: TestEnv,
+    realm: PathBuf,
+    aperture: PathBuf,
+    fungal: PathBuf,
+}
+
+const PATHS_V1: &str = "read:\n- jobs/*\n- training-metrics/*\nwrite:\n- training-metrics/*\n";
+
+/// aperture exports `required-s3-permissions` from a file; fungal imports it.
+fn pair(aperture_is_approver: bool) -> Pair {
+    let env = TestEnv::new();
+    let realm = env.realm_repo("realm", false, &["--admission", "open"]);
+    let aperture = env.code_repo("aperture", &[("config/s3.yaml", PATHS_V1)]);
+    if !aperture_is_approver {
+        env.git(&aperture, &["config", "user.email", "dev@aperture.example"]);
+    }
+    env.realm_ok(&aperture, &["join", "../realm"]);
+    env.realm_ok(&aperture, &["export", "--name", "required-s3-permissions", "--file", "config/s3.yaml"]);
+    let fungal = env.code_repo("fungal", &[("cdk/stack.py", "paths = ['jobs/*', 'training-metrics/*']\n")]);
+    env.git(&fungal, &["config", "user.email", "ops@fungal.example"]);
+    env.realm_ok(&fungal, &["join", "../realm"]);
+    env.realm_ok(
+        &fungal,
+        &["import", "--contract", "required-s3-permissions", "--from", "aperture", "--binding", "cdk/stack.py"],
+    );
+    env.realm_ok(&aperture, &["fetch"]);
+    Pair { env, realm, aperture, fungal }
+}
+
+#[test]
+fn provider_change_flows_to_the_consumer() {
+    let Pair { env, realm, aperture, fungal } = pair(true);
+    env.realm(&aperture, &["check"]).assert().success();
+
+    env.write(&aperture, &[("config/s3.yaml", "read:\n- jobs/*\n- training-metrics/*\n- training-metrics/experiments/*\nwrite:\n- training-metrics/*\n- training-metrics/experiments/*\n")]);
+    // Not committed yet: status (working tree) sees it, check (HEAD) does not until asked.
+    env.realm(&aperture, &["status"]).assert().success().stdout_eq(str![[r#"
+aperture (domain in letemcook realm)
+
+Export 'required-s3-permissions' has local changes:
+  Added training-metrics/experiments/* (read, write)
+  Consumers:
+  - fungal (imports ^1, current)
+  Run 'git realm sync' to update the realm
+
+"#]]);
+    env.realm(&aperture, &["check"]).assert().success();
+    env.realm(&aperture, &["check", "--worktree"]).assert().code(1);
+    env.commit_all(&aperture, "track experiment metrics");
+    env.realm(&aperture, &["check"]).assert().code(1).stdout_eq(str![[r#"
+drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook'
+  Added training-metrics/experiments/* (read, write)
+run 'git realm sync' to publish
+
+"#]]);
+    env.realm(&aperture, &["check", "--imports"]).assert().success();
+    env.realm(&aperture, &["check", "--rev", "HEAD~1"]).assert().success();
+
+    env.realm(&aperture, &["sync"]).assert().success().stdout_eq(str![[r#"
+Exports updated:
+  required-s3-permissions: 1.0.0 → 1.1.0
+    Added training-metrics/experiments/* (read, write)
+Consumers:
+  fungal (imports required-s3-permissions ^1)
+✓ Realm synced (commit [HASH])
+
+"#]]);
+    assert_eq!(
+        env.git(&realm, &["log", "-1", "--format=%s"]),
+        "aperture: export required-s3-permissions 1.1.0"
+    );
+    let exports = env.realm_file(&realm, "domains/aperture/exports.yaml");
+    assert!(exports.contains("  changelog:\n  - version: 1.1.0\n    date: 2026-01-24\n    changes:\n    - Added training-metrics/experiments/* (read, write)\n"), "{exports}");
+    env.realm(&aperture, &["check"]).assert().success();
+    env.realm(&aperture, &["sync"]).assert().success().stdout_eq(str![[r#"
+✓ Nothing to sync: the realm is up to date
+
+"#]]);
+
+    // The consumer sees the new version after fetching.
+    env.realm(&fungal, &["status"]).assert().success().stdout_eq(str![[r#"
+fungal (domain in letemcook realm)
+
+✓ In step with the realm
+
+"#]]);
+    env.realm_ok(&fungal, &["fetch"]);
+    env.realm(&fungal, &["status"]).assert().success().stdout_eq(str![[r#"
+fungal (domain in letemcook realm)
+
+Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
+  Binding: cdk/stack.py
+  Changes:
+    Added training-metrics/experiments/* (read, write)
+
+"#]]);
+    env.realm(&fungal, &["check"]).assert().code(1).stdout_eq(str![[r#"
+stale: import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
+
+"#]]);
+
+    env.write(&fungal, &[("cdk/stack.py", "paths = ['jobs/*', 'training-metrics/*', 'training-metrics/experiments/*']\n")]);
+    env.commit_all(&fungal, "grant experiment metrics");
+    env.realm(&fungal, &["sync"]).assert().success().stdout_eq(str![[r#"
+Imports resolved:
+  required-s3-permissions from aperture: now at 1.1.0
+    Added training-metrics/experiments/* (read, write)
+    Review binding: cdk/stack.py
+✓ Realm synced (commit [HASH])
+
+"#]]);
+    let imports = env.realm_file(&realm, "domains/fungal/imports.yaml");
+    assert!(imports.contains("status: current\n  resolved_version: 1.1.0\n"), "{imports}");
+    env.realm(&fungal, &["check"]).assert().success();
+    env.realm(&fungal, &["graph"]).assert().success().stdout_eq(str![[r#"
+realm letemcook
+  aperture
+  fungal -> aperture: required-s3-permissions ^1 (current)
+
+"#]]);
+    env.git(&realm, &["fsck", "--strict", "--no-progress"]);
+    assert_eq!(env.git(&realm, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn resolving_without_touching_the_binding_warns() {
+    let Pair { env, aperture, fungal, .. } = pair(true);
+    env.write(&aperture, &[("config/s3.yaml", &format!("{PATHS_V1}- extra/*\n"))]);
+    env.commit_all(&aperture, "more");
+    env.realm_ok(&aperture, &["sync"]);
+    let out = env.realm_ok(&fungal, &["sync"]);
+    assert!(out.contains("warning: cdk/stack.py has not changed since the previous resolution"), "{out}");
+}
+
+#[test]
+fn removal_is_breaking_and_held_as_a_proposal_until_approved() {
+    let Pair { env, realm, aperture, fungal } = pair(false);
+    env.write(&aperture, &[("config/s3.yaml", "read:\n- jobs/*\nwrite: []\n")]);
+    env.commit_all(&aperture, "drop training metrics");
+    env.realm(&aperture, &["check"]).assert().code(1).stdout_eq(str![[r#"
+drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook' (breaking)
+  Removed training-metrics/* (read, write)
+run 'git realm sync' to publish
+
+"#]]);
+    let dry = json(&env.realm_ok(&aperture, &["sync", "--dry-run", "--json"]));
+    assert_eq!(dry["published"][0]["breaking"], true);
+    assert_eq!(dry["proposal"], "proposals/aperture/required-s3-permissions-2.0.0");
+
+    let main_before = env.git(&realm, &["rev-parse", "main"]);
+    env.realm(&aperture, &["sync"]).assert().success().stdout_eq(str![[r#"
+Exports updated:
+  required-s3-permissions: 1.0.0 → 2.0.0 (breaking)
+    Removed training-metrics/* (read, write)
+Consumers:
+  fungal (imports required-s3-permissions ^1)
+✓ Proposed as proposals/aperture/required-s3-permissions-2.0.0 (commit [HASH]); an approver must run 'git realm approve aperture/required-s3-permissions-2.0.0'
+
+"#]]);
+    assert_eq!(env.git(&realm, &["rev-parse", "main"]), main_before, "main is unchanged until approved");
+    let status = env.realm_ok(&aperture, &["status"]);
+    assert!(status.contains("Proposal awaiting approval: aperture/required-s3-permissions-2.0.0"), "{status}");
+
+    // The realm's creator approves; the change is announced with its effective date.
+    let approver = env.code_repo("platform", &[]);
+    env.realm_ok(&approver, &["join", "../realm"]);
+    env.realm_ok(&approver, &["approve", "aperture/required-s3-permissions-2.0.0"]);
+    let exports = env.realm_file(&realm, "domains/aperture/exports.yaml");
+    assert!(exports.contains("effective_from: 2026-02-07"), "{exports}");
+    assert!(exports.contains("version: 2.0.0"), "{exports}");
+
+    env.realm_ok(&fungal, &["fetch"]);
+    env.realm(&fungal, &["check"]).assert().success().stdout_eq(str![[r#"
+breaking: 'required-s3-permissions' from aperture 2.0.0 takes effect on 2026-02-07
+✓ 'fungal' is in step with realm 'letemcook'
+
+"#]]);
+    let status = env.realm_ok(&fungal, &["status"]);
+    assert!(status.contains("Breaking change announced: 'required-s3-permissions' from aperture 2.0.0 takes effect on 2026-02-07\n  Removed training-metrics/* (read, write)"), "{status}");
+
+    // After the grace period the consumer's ^1 no longer holds.
+    let mut late = env.realm_std(&fungal, &["check"]);
+    late.env("GIT_REALM_NOW", "2026-02-08T00:00:00Z");
+    let out = late.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "broken: import 'required-s3-permissions' from aperture: 2.0.0 does not satisfy `^1`\n"
+    );
+    let mut sync = env.realm_std(&fungal, &["sync"]);
+    sync.env("GIT_REALM_NOW", "2026-02-08T00:00:00Z");
+    let out = sync.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a broken import is reported, never resolved");
+    let imports = env.realm_file(&realm, "domains/fungal/imports.yaml");
+    assert!(imports.contains("status: broken\n  resolved_version: 1.0.0\n"), "{imports}");
+}
+
+#[test]
+fn an_approvers_own_breaking_change_needs_no_proposal() {
+    let Pair { env, realm, aperture, .. } = pair(true);
+    env.write(&aperture, &[("config/s3.yaml", "read: []\nwrite: []\n")]);
+    env.commit_all(&aperture, "drop all");
+    env.realm_ok(&aperture, &["sync"]);
+    assert_eq!(env.git(&realm, &["log", "-1", "--format=%s", "main"]), "aperture: export required-s3-permissions 2.0.0");
+}
+
+/// Every file under `dir`, with its bytes, for byte-for-byte comparison.
+fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn dry_run_changes_nothing_anywhere() {
+    let Pair { env, realm, aperture, fungal } = pair(true);
+    env.write(&aperture, &[("config/s3.yaml", &format!("{PATHS_V1}- extra/*\n"))]);
+    env.commit_all(&aperture, "more");
+    let before = (files_under(env.root()), files_under(&realm));
+    env.realm(&aperture, &["sync", "--dry-run"]).assert().success().stdout_eq(str![[r#"
+Exports to publish:
+  required-s3-permissions: 1.0.0 → 1.1.0
+    Added extra/* (write)
+Consumers:
+  fungal (imports required-s3-permissions ^1)
+Would update the realm in one commit (dry run)
+
+"#]]);
+    env.realm(&fungal, &["sync", "--dry-run"]).assert().success();
+    assert!(before == (files_under(env.root()), files_under(&realm)), "a dry run wrote something");
+}
+
+#[test]
+fn schema_violations_are_refused_with_the_failing_path() {
+    let Pair { env, realm, aperture, .. } = pair(true);
+    env.write(&aperture, &[("schema.yaml", "type: object\nproperties:\n  read: {type: array, items: {type: string}}\n  write: {type: array, items: {type: string}}\n")]);
+    env.commit_all(&aperture, "schema");
+    env.realm_ok(&aperture, &["export", "--name", "required-s3-permissions", "--file", "config/s3.yaml", "--schema", "schema.yaml"]);
+    let before = env.git(&realm, &["rev-parse", "main"]);
+    env.realm(&aperture, &["export", "--name", "required-s3-permissions", "--value", r#"{"read": ["a", 7]}"#])
+        .assert()
+        .code(2)
+        .stderr_eq(str![[r#"
+error: the value of export `aperture/required-s3-permissions` fails its schema at `/read/1`: 7 is not of type "string"
+hint: change the value so it matches the schema, or change the schema
+
+"#]]);
+    env.write(&aperture, &[("config/s3.yaml", "read: [1]\n")]);
+    env.commit_all(&aperture, "oops");
+    env.realm(&aperture, &["sync"]).assert().code(2);
+    assert_eq!(env.git(&realm, &["rev-parse", "main"]), before);
+}
+
+#[test]
+fn graphs_are_valid_dot_and_mermaid() {
+    let Pair { env, fungal, .. } = pair(true);
+    let dot = env.realm_ok(&fungal, &["graph", "--format", "dot"]);
+    let mut child = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("graphviz `dot` is installed (.ci/run installs it)");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(dot.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "dot rejected:\n{dot}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+    assert!(dot.contains("\"fungal\" -> \"aperture\" [label=\"required-s3-permissions ^1 (current)\"];"), "{dot}");
+
+    env.realm(&fungal, &["graph", "--format", "mermaid"]).assert().success().stdout_eq(str![[r#"
+flowchart LR
+  d0["aperture"]
+  d1["fungal"]
+  d1 -->|"required-s3-permissions ^1 (current)"| d0
+
+"#]]);
+    env.realm(&fungal, &["graph", "--at", "main~1"]).assert().success().stdout_eq(str![[r#"
+realm letemcook
+  aperture
+  fungal
+
+"#]]);
+    env.realm(&fungal, &["graph", "--at", "nope"]).assert().code(2);
+}
