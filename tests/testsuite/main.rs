@@ -6,4 +6,5 @@ mod admission;
 mod bad_input;
 mod concurrency;
 mod initial_setup;
+mod json;
 mod workflow;

@@ -79,7 +79,7 @@ impl TestEnv {
             .insert("[HASH]", regex::Regex::new(r"\b(?<redacted>[0-9a-f]{7,40})\b").expect("regex"))
             .expect("redaction");
         let mut cmd = Command::new(cargo_bin!("git-realm"))
-            .with_assert(Assert::new().redact_with(redactions))
+            .with_assert(Assert::new().action_env(snapbox::assert::DEFAULT_ACTION_ENV).redact_with(redactions))
             .env_clear()
             .current_dir(dir.as_ref())
             .args(args);

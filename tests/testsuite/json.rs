@@ -1,0 +1,205 @@
+//! `--json` output is API: its field names are snapshotted here.
+
+use snapbox::{IntoData, str};
+
+use crate::support::TestEnv;
+
+#[test]
+fn json_reports() {
+    let env = TestEnv::new();
+    env.realm_repo("realm", false, &["--admission", "open"]);
+    let aperture = env.code_repo("aperture", &[("paths.yaml", "read: [a/*]\n")]);
+    env.realm_ok(&aperture, &["join", "../realm"]);
+    env.realm_ok(&aperture, &["export", "--name", "paths", "--file", "paths.yaml"]);
+    let fungal = env.code_repo("fungal", &[("policy.py", "a/*\n")]);
+    env.realm_ok(&fungal, &["join", "../realm"]);
+    env.realm_ok(&fungal, &["import", "--contract", "paths", "--from", "aperture", "--binding", "policy.py"]);
+    env.realm_ok(&aperture, &["fetch"]);
+    env.write(&aperture, &[("paths.yaml", "read: [a/*, b/*]\n")]);
+    env.commit_all(&aperture, "b");
+
+    env.realm(&aperture, &["check", "--json"]).assert().code(1).stdout_eq(str![[r#"
+{
+  "realm": "letemcook",
+  "domain": "aperture",
+  "at": "[HASH]",
+  "realm_commit": "[HASH]",
+  "drift": [
+    {
+      "export": "paths",
+      "recorded_version": "1.0.0",
+      "bump": "minor",
+      "breaking": false,
+      "changes": [
+        {
+          "kind": "added",
+          "at": "read",
+          "item": "b/*"
+        }
+      ],
+      "summary": [
+        "Added b/* (read)"
+      ]
+    }
+  ],
+  "imports": [],
+  "clean": false
+}
+"#]].is_json());
+    env.realm(&aperture, &["status", "--json"]).assert().success().stdout_eq(str![[r#"
+{
+  "realm": "letemcook",
+  "domain": "aperture",
+  "realm_commit": "[HASH]",
+  "admitted": true,
+  "proposals": [],
+  "exports": [
+    {
+      "name": "paths",
+      "version": "1.0.0",
+      "drift": {
+        "export": "paths",
+        "recorded_version": "1.0.0",
+        "bump": "minor",
+        "breaking": false,
+        "changes": [
+          {
+            "kind": "added",
+            "at": "read",
+            "item": "b/*"
+          }
+        ],
+        "summary": [
+          "Added b/* (read)"
+        ]
+      },
+      "announced": null,
+      "consumers": [
+        {
+          "domain": "fungal",
+          "contract": "paths",
+          "requirement": "^1",
+          "status": "current",
+          "binding": "policy.py",
+          "repo_url": "[ROOT]/remotes/fungal.git"
+        }
+      ]
+    }
+  ],
+  "imports": []
+}
+"#]].is_json());
+    env.realm(&aperture, &["sync", "--json"]).assert().success().stdout_eq(str![[r#"
+{
+  "realm": "letemcook",
+  "domain": "aperture",
+  "dry_run": false,
+  "source_commit": "[HASH]",
+  "published": [
+    {
+      "export": "paths",
+      "previous": "1.0.0",
+      "version": "1.1.0",
+      "bump": "minor",
+      "breaking": false,
+      "changes": [
+        {
+          "kind": "added",
+          "at": "read",
+          "item": "b/*"
+        }
+      ],
+      "changelog": [
+        "Added b/* (read)"
+      ]
+    }
+  ],
+  "resolved": [],
+  "broken": [],
+  "consumers": [
+    {
+      "domain": "fungal",
+      "contract": "paths",
+      "requirement": "^1",
+      "status": "current",
+      "binding": "policy.py",
+      "repo_url": "[ROOT]/remotes/fungal.git"
+    }
+  ],
+  "proposal": null,
+  "realm_commit": "[HASH]"
+}
+"#]].is_json());
+    env.realm_ok(&fungal, &["fetch"]);
+    env.realm(&fungal, &["status", "--json"]).assert().success().stdout_eq(str![[r#"
+{
+  "realm": "letemcook",
+  "domain": "fungal",
+  "realm_commit": "[HASH]",
+  "admitted": true,
+  "proposals": [],
+  "exports": [],
+  "imports": [
+    {
+      "contract": "paths",
+      "from": "aperture",
+      "requirement": "^1",
+      "binding": "policy.py",
+      "status": "stale",
+      "resolved_version": "1.0.0",
+      "latest_version": "1.1.0",
+      "changes": [
+        "Added b/* (read)"
+      ],
+      "reason": null,
+      "announced": null
+    }
+  ]
+}
+"#]].is_json());
+    env.realm(&fungal, &["sync", "--json"]).assert().success().stdout_eq(str![[r#"
+{
+  "realm": "letemcook",
+  "domain": "fungal",
+  "dry_run": false,
+  "source_commit": "[HASH]",
+  "published": [],
+  "resolved": [
+    {
+      "contract": "paths",
+      "from": "aperture",
+      "previous_version": "1.0.0",
+      "version": "1.1.0",
+      "binding": "policy.py",
+      "binding_unchanged": true,
+      "changes": [
+        "Added b/* (read)"
+      ]
+    }
+  ],
+  "broken": [],
+  "consumers": [],
+  "proposal": null,
+  "realm_commit": "[HASH]"
+}
+"#]].is_json());
+    env.realm(&fungal, &["graph", "--json"]).assert().success().stdout_eq(str![[r#"
+{
+  "realm": "letemcook",
+  "realm_commit": "[HASH]",
+  "domains": [
+    "aperture",
+    "fungal"
+  ],
+  "edges": [
+    {
+      "from": "fungal",
+      "to": "aperture",
+      "contract": "paths",
+      "requirement": "^1",
+      "status": "current"
+    }
+  ]
+}
+"#]].is_json());
+}
