@@ -11,11 +11,17 @@ pub struct BadInput {
 
 impl BadInput {
     pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        BadInput { message: message.into(), hint: Some(hint.into()) }
+        BadInput {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
     }
 
     pub fn bare(message: impl Into<String>) -> Self {
-        BadInput { message: message.into(), hint: None }
+        BadInput {
+            message: message.into(),
+            hint: None,
+        }
     }
 }
 
@@ -36,7 +42,10 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Refusal { message: message.into(), hint: Some(hint.into()) }
+        Refusal {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
     }
 }
 
@@ -59,5 +68,9 @@ pub fn hint_of(err: &anyhow::Error) -> Option<&str> {
 
 /// Exit status for an error: 1 for a refusal, 2 for everything else.
 pub fn exit_code_of(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|e| e.is::<Refusal>()) { 1 } else { 2 }
+    if err.chain().any(|e| e.is::<Refusal>()) {
+        1
+    } else {
+        2
+    }
 }

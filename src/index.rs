@@ -38,9 +38,14 @@ pub fn path() -> Option<PathBuf> {
 }
 
 pub fn load() -> Result<Index> {
-    let Some(path) = path() else { return Ok(Index::default()) };
+    let Some(path) = path() else {
+        return Ok(Index::default());
+    };
     match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(crate::realm::yaml::from_str(&path.display().to_string(), &text)?),
+        Ok(text) => Ok(crate::realm::yaml::from_str(
+            &path.display().to_string(),
+            &text,
+        )?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Index::default()),
         Err(e) => Err(e).with_context(|| format!("failed to read `{}`", path.display())),
     }
@@ -56,10 +61,18 @@ pub fn update(edit: impl FnOnce(&mut Index)) -> Result<()> {
 
 impl Index {
     pub fn add(&mut self, name: &str, url: &str, repo: IndexedRepo) {
-        let realm = match self.realms.iter_mut().position(|r| r.name == name && r.url == url) {
+        let realm = match self
+            .realms
+            .iter_mut()
+            .position(|r| r.name == name && r.url == url)
+        {
             Some(i) => &mut self.realms[i],
             None => {
-                self.realms.push(IndexedRealm { name: name.to_owned(), url: url.to_owned(), repos: Vec::new() });
+                self.realms.push(IndexedRealm {
+                    name: name.to_owned(),
+                    url: url.to_owned(),
+                    repos: Vec::new(),
+                });
                 self.realms.last_mut().expect("just pushed")
             }
         };
@@ -72,14 +85,16 @@ impl Index {
         for realm in self.realms.iter_mut().filter(|r| r.name == name) {
             realm.repos.retain(|r| r.path != repo_path);
         }
-        self.realms.retain(|r| r.name != name || !r.repos.is_empty());
+        self.realms
+            .retain(|r| r.name != name || !r.repos.is_empty());
     }
 }
 
 /// Write `bytes` to `path` through a temporary file and a rename, creating parent directories.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().context("path has no parent directory")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("failed to create `{}`", dir.display()))?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),

@@ -38,7 +38,13 @@ struct ApproveReport {
 
 impl Report for ApproveReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        writeln!(out, "✓ Approved {} into realm '{}' (commit {})", self.proposal, self.realm, &self.commit[..7])
+        writeln!(
+            out,
+            "✓ Approved {} into realm '{}' (commit {})",
+            self.proposal,
+            self.realm,
+            &self.commit[..7]
+        )
     }
 }
 
@@ -117,7 +123,8 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
         change.delete_branches.push(branch.clone());
         Ok(Some((change, realm.branch.clone())))
     })?;
-    let published = published.ok_or_else(|| BadInput::bare(format!("proposal `{}` changes nothing", args.proposal)))?;
+    let published = published
+        .ok_or_else(|| BadInput::bare(format!("proposal `{}` changes nothing", args.proposal)))?;
     ctx.emit(&ApproveReport {
         realm: realm.name.clone(),
         proposal: branch,
@@ -140,5 +147,9 @@ fn start_grace_periods(path: &str, bytes: &[u8], tip: &Snapshot, today: &str) ->
             touched = true;
         }
     }
-    Ok(if touched { yaml::to_string(&exports).into_bytes() } else { bytes.to_vec() })
+    Ok(if touched {
+        yaml::to_string(&exports).into_bytes()
+    } else {
+        bytes.to_vec()
+    })
 }

@@ -60,7 +60,11 @@ impl Report for CheckReport {
                     self.realm,
                     if drift.breaking { " (breaking)" } else { "" }
                 )?,
-                None => writeln!(out, "drift: export '{}' is not published in realm '{}'", drift.export, self.realm)?,
+                None => writeln!(
+                    out,
+                    "drift: export '{}' is not published in realm '{}'",
+                    drift.export, self.realm
+                )?,
             }
             for line in &drift.summary {
                 writeln!(out, "  {line}")?;
@@ -94,7 +98,11 @@ impl Report for CheckReport {
             }
         }
         if self.clean {
-            writeln!(out, "✓ '{}' is in step with realm '{}'", self.domain, self.realm)?;
+            writeln!(
+                out,
+                "✓ '{}' is in step with realm '{}'",
+                self.domain, self.realm
+            )?;
         } else if !self.drift.is_empty() {
             writeln!(out, "run 'git realm sync' to publish")?;
         }
@@ -116,11 +124,18 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
         match &args.rev {
             Some(rev) => At::Commit(member.repo.resolve_commit(rev)?),
             None => At::Commit(member.repo.head_commit().ok_or_else(|| {
-                crate::error::BadInput::new("this repository has no commit yet", "commit first, or use --worktree")
+                crate::error::BadInput::new(
+                    "this repository has no commit yet",
+                    "commit first, or use --worktree",
+                )
             })?),
         }
     };
-    let drift = if want_exports { detection::drift(&member, &snapshot, at)? } else { Vec::new() };
+    let drift = if want_exports {
+        detection::drift(&member, &snapshot, at)?
+    } else {
+        Vec::new()
+    };
     let today = ctx.date();
     let imports: Vec<ImportState> = if want_imports {
         status::imports_of(&snapshot, &realm.domain, &today)
@@ -143,5 +158,9 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
         imports,
         clean,
     })?;
-    Ok(if clean { Outcome::Clean } else { Outcome::Findings })
+    Ok(if clean {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
 }

@@ -24,7 +24,10 @@ pub fn compute(member: &Member, source: &ExportSource, at: Option<At>) -> Result
     let at = match at {
         Some(at) => at,
         None => At::Commit(repo.head_commit().ok_or_else(|| {
-            BadInput::new("this repository has no commit yet", "commit the code to detect from, or use --worktree")
+            BadInput::new(
+                "this repository has no commit yet",
+                "commit the code to detect from, or use --worktree",
+            )
         })?),
     };
     if let Some(file) = &source.file {
@@ -34,7 +37,10 @@ pub fn compute(member: &Member, source: &ExportSource, at: Option<At>) -> Result
         };
         let bytes = bytes.ok_or_else(|| {
             BadInput::new(
-                format!("export `{}` reads `{file}`, which does not exist here", source.name),
+                format!(
+                    "export `{}` reads `{file}`, which does not exist here",
+                    source.name
+                ),
                 "restore the file, or change the export's source in .realm/config.yaml",
             )
         })?;
@@ -80,7 +86,11 @@ pub struct Drift {
 
 /// Every export of this domain whose computed value at `at` differs from the realm's.
 pub fn drift(member: &Member, snapshot: &Snapshot, at: At) -> Result<Vec<Drift>> {
-    Ok(compare(snapshot, &member.config.realm.domain, computed(member, at)?))
+    Ok(compare(
+        snapshot,
+        &member.config.realm.domain,
+        computed(member, at)?,
+    ))
 }
 
 /// The value of every export this repository computes (sources in `.realm/config.yaml`).
@@ -105,7 +115,11 @@ pub fn compare(snapshot: &Snapshot, domain: &str, values: Vec<(String, Value)>) 
         if recorded.is_some() && changes.is_empty() {
             continue;
         }
-        let bump = if recorded.is_some() { version::bump_for(&changes) } else { version::Bump::Major };
+        let bump = if recorded.is_some() {
+            version::bump_for(&changes)
+        } else {
+            version::Bump::Major
+        };
         out.push(Drift {
             export: name,
             recorded_version: recorded.map(|e| e.version.clone()),

@@ -69,7 +69,10 @@ struct ExportReport {
 impl Report for ExportReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let Some(p) = &self.publication else {
-            return writeln!(out, "Export unchanged: the realm already records this value");
+            return writeln!(
+                out,
+                "Export unchanged: the realm already records this value"
+            );
         };
         match &p.previous {
             Some(prev) => writeln!(
@@ -102,14 +105,21 @@ impl Report for ExportReport {
 pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
     let mut member = membership::load(ctx)?;
     names::check("export", &args.name)?;
-    let explicit = args.version.as_deref().map(version::parse_version).transpose()?;
+    let explicit = args
+        .version
+        .as_deref()
+        .map(version::parse_version)
+        .transpose()?;
     let schema = match &args.schema {
         Some(path) => Some(read_value_file(ctx, &member, path)?.1),
         None => None,
     };
     let (value, source) = if let Some(text) = &args.value {
         let value: Value = serde_json::from_str(text).map_err(|e| {
-            BadInput::new(format!("invalid JSON in --value: {e}"), "quote the value for the shell, e.g. --value '{\"read\": [\"a/*\"]}'")
+            BadInput::new(
+                format!("invalid JSON in --value: {e}"),
+                "quote the value for the shell, e.g. --value '{\"read\": [\"a/*\"]}'",
+            )
         })?;
         (value, None)
     } else if let Some(path) = &args.file {
@@ -124,7 +134,13 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
         let value = super::detection::compute(&member, &source, None)?;
         (value, Some(source))
     };
-    let update = ExportUpdate { name: args.name.clone(), value, description: args.description, schema, version: explicit };
+    let update = ExportUpdate {
+        name: args.name.clone(),
+        value,
+        description: args.description,
+        schema,
+        version: explicit,
+    };
     let outcome = publish_update(ctx, &member, &update)?;
     if let Some(source) = source {
         member.config.set_source(source);
@@ -172,19 +188,31 @@ pub fn publish_update(
             )
             .into());
         }
-        let current = tip.domain(domain).map(|d| d.exports.clone()).unwrap_or_default();
-        let Some((exports, publication)) = publish::apply(tip, &current, domain, update, &ctx.date())? else {
+        let current = tip
+            .domain(domain)
+            .map(|d| d.exports.clone())
+            .unwrap_or_default();
+        let Some((exports, publication)) =
+            publish::apply(tip, &current, domain, update, &ctx.date())?
+        else {
             return Ok(None);
         };
         let governance = &tip.realm.governance;
-        let needs_approval =
-            publication.breaking && governance.breaking_changes.require_approval && !governance.is_approver(&email);
+        let needs_approval = publication.breaking
+            && governance.breaking_changes.require_approval
+            && !governance.is_approver(&email);
         let branch = if needs_approval {
-            format!("proposals/{domain}/{}-{}", publication.export, publication.version)
+            format!(
+                "proposals/{domain}/{}-{}",
+                publication.export, publication.version
+            )
         } else {
             realm.branch.clone()
         };
-        let mut change = Change::new(format!("{domain}: export {} {}", publication.export, publication.version));
+        let mut change = Change::new(format!(
+            "{domain}: export {} {}",
+            publication.export, publication.version
+        ));
         change.put_yaml(snapshot::exports_file(domain), &exports);
         member.sign(&mut change);
         result = Some(publication);
@@ -198,7 +226,10 @@ fn read_value_file(ctx: &Ctx, member: &Member, given: &str) -> Result<(String, V
     let rel = names::repo_relative(&member.repo.root, &ctx.cwd, given)?;
     let path = member.repo.root.join(&rel);
     let real = std::fs::canonicalize(&path).map_err(|_| {
-        BadInput::new(format!("file `{given}` does not exist"), "name an existing file in this repository")
+        BadInput::new(
+            format!("file `{given}` does not exist"),
+            "name an existing file in this repository",
+        )
     })?;
     if !real.starts_with(&member.repo.root) {
         return Err(BadInput::new(
@@ -207,6 +238,7 @@ fn read_value_file(ctx: &Ctx, member: &Member, given: &str) -> Result<(String, V
         )
         .into());
     }
-    let bytes = std::fs::read(&real).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let bytes =
+        std::fs::read(&real).with_context(|| format!("failed to read `{}`", path.display()))?;
     Ok((rel.clone(), yaml::from_slice(&rel, &bytes)?))
 }

@@ -26,7 +26,13 @@ struct FetchReport {
 
 impl Report for FetchReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        writeln!(out, "✓ Fetched realm '{}' ({} at {})", self.realm, self.branch, &self.commit[..7])
+        writeln!(
+            out,
+            "✓ Fetched realm '{}' ({} at {})",
+            self.realm,
+            self.branch,
+            &self.commit[..7]
+        )
     }
 }
 
@@ -38,10 +44,16 @@ pub fn run(ctx: &Ctx, _args: FetchArgs) -> Result<Outcome> {
     let tip = member
         .repo
         .ref_target(&CodeRepo::realm_ref(&realm.name, &realm.branch))?
-        .ok_or_else(|| crate::error::BadInput::new(
-            format!("realm `{}` has no branch `{}`", realm.url, realm.branch),
-            "check the realm's URL, or set `branch:` in .realm/config.yaml",
-        ))?;
-    ctx.emit(&FetchReport { realm: realm.name.clone(), branch: realm.branch.clone(), commit: tip.to_string() })?;
+        .ok_or_else(|| {
+            crate::error::BadInput::new(
+                format!("realm `{}` has no branch `{}`", realm.url, realm.branch),
+                "check the realm's URL, or set `branch:` in .realm/config.yaml",
+            )
+        })?;
+    ctx.emit(&FetchReport {
+        realm: realm.name.clone(),
+        branch: realm.branch.clone(),
+        commit: tip.to_string(),
+    })?;
     Ok(Outcome::Clean)
 }

@@ -59,7 +59,12 @@ struct Edge {
 
 impl Edge {
     fn label(&self) -> String {
-        format!("{} {} ({})", self.contract, self.requirement, self.status.as_str())
+        format!(
+            "{} {} ({})",
+            self.contract,
+            self.requirement,
+            self.status.as_str()
+        )
     }
 }
 
@@ -69,7 +74,8 @@ impl Report for GraphReport {
             GraphFormat::Text => {
                 writeln!(out, "realm {}", self.realm)?;
                 for domain in &self.domains {
-                    let edges: Vec<&Edge> = self.edges.iter().filter(|e| &e.from == domain).collect();
+                    let edges: Vec<&Edge> =
+                        self.edges.iter().filter(|e| &e.from == domain).collect();
                     if edges.is_empty() {
                         writeln!(out, "  {domain}")?;
                     }
@@ -81,12 +87,23 @@ impl Report for GraphReport {
             }
             GraphFormat::Mermaid => {
                 writeln!(out, "flowchart LR")?;
-                let id = |name: &str| self.domains.iter().position(|d| d == name).unwrap_or(usize::MAX);
+                let id = |name: &str| {
+                    self.domains
+                        .iter()
+                        .position(|d| d == name)
+                        .unwrap_or(usize::MAX)
+                };
                 for (i, domain) in self.domains.iter().enumerate() {
                     writeln!(out, "  d{i}[\"{}\"]", mermaid_text(domain))?;
                 }
                 for edge in &self.edges {
-                    writeln!(out, "  d{} -->|\"{}\"| d{}", id(&edge.from), mermaid_text(&edge.label()), id(&edge.to))?;
+                    writeln!(
+                        out,
+                        "  d{} -->|\"{}\"| d{}",
+                        id(&edge.from),
+                        mermaid_text(&edge.label()),
+                        id(&edge.to)
+                    )?;
                 }
                 Ok(())
             }

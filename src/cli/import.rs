@@ -80,7 +80,11 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
         )
         .into());
     }
-    let requirement = args.version.as_deref().map(version::parse_requirement).transpose()?;
+    let requirement = args
+        .version
+        .as_deref()
+        .map(version::parse_requirement)
+        .transpose()?;
     let binding = match &args.binding {
         Some(given) => {
             let rel = names::repo_relative(&member.repo.root, &ctx.cwd, given)?;
@@ -111,18 +115,50 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
             .into());
         }
         let Some(provider) = tip.domain(&args.from) else {
-            let known: Vec<&str> = tip.domains.keys().map(String::as_str).filter(|d| *d != domain).collect();
+            let known: Vec<&str> = tip
+                .domains
+                .keys()
+                .map(String::as_str)
+                .filter(|d| *d != domain)
+                .collect();
             return Err(BadInput::new(
                 format!("unknown domain `{}` in realm `{}`", args.from, realm.name),
-                format!("domains in the realm: {}", if known.is_empty() { "none yet".to_owned() } else { known.join(", ") }),
+                format!(
+                    "domains in the realm: {}",
+                    if known.is_empty() {
+                        "none yet".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
             )
             .into());
         };
-        let Some(export) = provider.exports.exports.iter().find(|e| e.name == args.contract) else {
-            let known: Vec<&str> = provider.exports.exports.iter().map(|e| e.name.as_str()).collect();
+        let Some(export) = provider
+            .exports
+            .exports
+            .iter()
+            .find(|e| e.name == args.contract)
+        else {
+            let known: Vec<&str> = provider
+                .exports
+                .exports
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect();
             return Err(BadInput::new(
-                format!("domain `{}` exports no contract `{}`", args.from, args.contract),
-                format!("its exports: {}", if known.is_empty() { "none yet".to_owned() } else { known.join(", ") }),
+                format!(
+                    "domain `{}` exports no contract `{}`",
+                    args.from, args.contract
+                ),
+                format!(
+                    "its exports: {}",
+                    if known.is_empty() {
+                        "none yet".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
             )
             .into());
         };
@@ -131,15 +167,26 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
             Some(text) => text.clone(),
             None => format!("^{}", latest.major),
         };
-        let req = requirement.clone().unwrap_or_else(|| version::parse_requirement(&req_text).expect("valid"));
+        let req = requirement
+            .clone()
+            .unwrap_or_else(|| version::parse_requirement(&req_text).expect("valid"));
         if !req.matches(&latest) {
             return Err(BadInput::new(
-                format!("`{}/{}` is at {latest}, which does not satisfy `{req_text}`", args.from, args.contract),
-                format!("accept the current version, e.g. --version ^{}", latest.major),
+                format!(
+                    "`{}/{}` is at {latest}, which does not satisfy `{req_text}`",
+                    args.from, args.contract
+                ),
+                format!(
+                    "accept the current version, e.g. --version ^{}",
+                    latest.major
+                ),
             )
             .into());
         }
-        let mut imports = tip.domain(&domain).map(|d| d.imports.clone()).unwrap_or_default();
+        let mut imports = tip
+            .domain(&domain)
+            .map(|d| d.imports.clone())
+            .unwrap_or_default();
         let import = Import {
             contract: args.contract.clone(),
             from: args.from.clone(),
@@ -151,15 +198,25 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
             binding_blob: binding_blob.clone(),
             extra: Default::default(),
         };
-        match imports.imports.iter_mut().find(|i| i.contract == import.contract && i.from == import.from) {
+        match imports
+            .imports
+            .iter_mut()
+            .find(|i| i.contract == import.contract && i.from == import.from)
+        {
             Some(existing) => {
                 let extra = std::mem::take(&mut existing.extra);
-                *existing = Import { extra, ..import.clone() };
+                *existing = Import {
+                    extra,
+                    ..import.clone()
+                };
             }
             None => imports.imports.push(import.clone()),
         }
         recorded = Some(import);
-        let mut change = Change::new(format!("{domain}: import {}/{} {req_text}", args.from, args.contract));
+        let mut change = Change::new(format!(
+            "{domain}: import {}/{} {req_text}",
+            args.from, args.contract
+        ));
         change.put_yaml(snapshot::imports_file(&domain), &imports);
         member.sign(&mut change);
         Ok(Some((change, realm.branch.clone())))

@@ -54,9 +54,24 @@ struct InitReport {
 
 impl Report for InitReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        writeln!(out, "✓ Created realm.yaml ({} admission, approvers: {})", self.admission, self.approvers.join(", "))?;
-        writeln!(out, "✓ Initialized git repository{} at {}", if self.bare { " (bare)" } else { "" }, self.path)?;
-        writeln!(out, "✓ Realm '{}' created (commit {})", self.realm, &self.commit[..7])
+        writeln!(
+            out,
+            "✓ Created realm.yaml ({} admission, approvers: {})",
+            self.admission,
+            self.approvers.join(", ")
+        )?;
+        writeln!(
+            out,
+            "✓ Initialized git repository{} at {}",
+            if self.bare { " (bare)" } else { "" },
+            self.path
+        )?;
+        writeln!(
+            out,
+            "✓ Realm '{}' created (commit {})",
+            self.realm,
+            &self.commit[..7]
+        )
     }
 }
 
@@ -73,7 +88,11 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         )
         .into());
     }
-    if path.exists() && std::fs::read_dir(&path).map(|mut d| d.next().is_some()).unwrap_or(true) {
+    if path.exists()
+        && std::fs::read_dir(&path)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
         return Err(BadInput::new(
             format!("`{}` is not empty", path.display()),
             "create the realm in a new or empty directory",
@@ -87,7 +106,11 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     };
     for email in &approvers {
         if !email.contains('@') || email.chars().any(char::is_whitespace) {
-            return Err(BadInput::new(format!("invalid approver `{email}`"), "give an email address").into());
+            return Err(BadInput::new(
+                format!("invalid approver `{email}`"),
+                "give an email address",
+            )
+            .into());
         }
     }
 
@@ -95,10 +118,18 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         name: args.name.clone(),
         version: "1.0.0".to_owned(),
         created_at: Some(ctx.timestamp()),
-        governance: Governance { admission: args.admission, approvers: approvers.clone(), ..Governance::default() },
+        governance: Governance {
+            admission: args.admission,
+            approvers: approvers.clone(),
+            ..Governance::default()
+        },
         extra: Default::default(),
     };
-    let snapshot = Snapshot { realm: realm.clone(), domains: Default::default(), contracts: Default::default() };
+    let snapshot = Snapshot {
+        realm: realm.clone(),
+        domains: Default::default(),
+        contracts: Default::default(),
+    };
     let files: [(&str, String); 4] = [
         ("realm.yaml", yaml::to_string(&realm)),
         ("domains/.gitkeep", String::new()),
@@ -115,7 +146,11 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         } else if let Ok(entries) = std::fs::read_dir(&path) {
             for entry in entries.flatten() {
                 let p = entry.path();
-                let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
+                let _ = if p.is_dir() {
+                    std::fs::remove_dir_all(&p)
+                } else {
+                    std::fs::remove_file(&p)
+                };
             }
         }
     }
@@ -132,26 +167,43 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-fn create(path: &std::path::Path, bare: bool, name: &str, files: &[(&str, String)]) -> Result<String> {
+fn create(
+    path: &std::path::Path,
+    bare: bool,
+    name: &str,
+    files: &[(&str, String)],
+) -> Result<String> {
     git::init_repo(path, bare, "main")?;
     let git = || Git::in_dir(path);
     let mut index_lines = String::new();
     for (file, content) in files {
-        let blob = git().args(["hash-object", "-w", "--stdin"]).stdin(content.as_bytes()).run()?;
+        let blob = git()
+            .args(["hash-object", "-w", "--stdin"])
+            .stdin(content.as_bytes())
+            .run()?;
         index_lines.push_str(&format!("100644 {blob}\t{file}\n"));
     }
     // A private index builds the tree, so nothing depends on a working tree existing.
     let index_file = tempfile_path(path, bare);
     let with_index = |g: Git| g.env("GIT_INDEX_FILE", &index_file);
-    with_index(git().args(["update-index", "--add", "--index-info"]).stdin(index_lines)).run()?;
+    with_index(
+        git()
+            .args(["update-index", "--add", "--index-info"])
+            .stdin(index_lines),
+    )
+    .run()?;
     let tree = with_index(git().arg("write-tree")).run()?;
     let _ = std::fs::remove_file(&index_file);
     let commit = git()
         .args(["commit-tree", &tree, "-F", "-"])
         .stdin(format!("{name}: create realm\n"))
         .run()?;
-    git().args(["update-ref", "refs/heads/main", &commit]).run()?;
-    git().args(["config", "receive.denyCurrentBranch", "updateInstead"]).run()?;
+    git()
+        .args(["update-ref", "refs/heads/main", &commit])
+        .run()?;
+    git()
+        .args(["config", "receive.denyCurrentBranch", "updateInstead"])
+        .run()?;
     if !bare {
         git().args(["reset", "--quiet", "--hard", "HEAD"]).run()?;
     }
@@ -159,6 +211,10 @@ fn create(path: &std::path::Path, bare: bool, name: &str, files: &[(&str, String
 }
 
 fn tempfile_path(path: &std::path::Path, bare: bool) -> PathBuf {
-    let git_dir = if bare { path.to_path_buf() } else { path.join(".git") };
+    let git_dir = if bare {
+        path.to_path_buf()
+    } else {
+        path.join(".git")
+    };
     git_dir.join("realm-init-index")
 }

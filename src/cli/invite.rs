@@ -32,8 +32,18 @@ struct InviteReport {
 impl Report for InviteReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         match &self.commit {
-            Some(commit) => writeln!(out, "✓ Invited '{}' to realm '{}' (commit {})", self.invited, self.realm, &commit[..7]),
-            None => writeln!(out, "'{}' was already invited to realm '{}'", self.invited, self.realm),
+            Some(commit) => writeln!(
+                out,
+                "✓ Invited '{}' to realm '{}' (commit {})",
+                self.invited,
+                self.realm,
+                &commit[..7]
+            ),
+            None => writeln!(
+                out,
+                "'{}' was already invited to realm '{}'",
+                self.invited, self.realm
+            ),
         }
     }
 }
@@ -54,7 +64,10 @@ pub fn run(ctx: &Ctx, args: InviteArgs) -> Result<Outcome> {
         }
         if tip.domains.contains_key(&args.name) {
             return Err(BadInput::new(
-                format!("`{}` is already a domain of realm `{}`", args.name, tip.realm.name),
+                format!(
+                    "`{}` is already a domain of realm `{}`",
+                    args.name, tip.realm.name
+                ),
                 "nothing to invite",
             )
             .into());
@@ -65,7 +78,10 @@ pub fn run(ctx: &Ctx, args: InviteArgs) -> Result<Outcome> {
         let mut realm_file = tip.realm.clone();
         realm_file.governance.invited.push(args.name.clone());
         realm_file.governance.invited.sort();
-        let mut change = Change::new(format!("{}: invite {} to realm {}", realm.domain, args.name, tip.realm.name));
+        let mut change = Change::new(format!(
+            "{}: invite {} to realm {}",
+            realm.domain, args.name, tip.realm.name
+        ));
         change.put_yaml("realm.yaml", &realm_file);
         member.sign(&mut change);
         Ok(Some((change, realm.branch.clone())))

@@ -93,14 +93,21 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
     if let Some(config) = read_config(&repo)? {
         return Err(BadInput::new(
-            format!("this repository already joined realm `{}` as `{}`", config.realm.name, config.realm.domain),
+            format!(
+                "this repository already joined realm `{}` as `{}`",
+                config.realm.name, config.realm.domain
+            ),
             "run 'git realm leave' first to join under another name",
         )
         .into());
     }
     let domain = match &args.name {
         Some(name) => name.clone(),
-        None => repo.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        None => repo
+            .root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
     };
     names::check("domain", &domain).map_err(|mut e| {
         if args.name.is_none() {
@@ -110,10 +117,18 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
     })?;
     let (fetch_url, stored_url) = locate_realm(ctx, &repo, &args.realm)?;
     let email = repo.user_email()?;
-    let maintainers = if args.maintainers.is_empty() { vec![email.clone()] } else { args.maintainers.clone() };
+    let maintainers = if args.maintainers.is_empty() {
+        vec![email.clone()]
+    } else {
+        args.maintainers.clone()
+    };
     for m in &maintainers {
         if !m.contains('@') || m.chars().any(char::is_whitespace) {
-            return Err(BadInput::new(format!("invalid maintainer `{m}`"), "give an email address").into());
+            return Err(BadInput::new(
+                format!("invalid maintainer `{m}`"),
+                "give an email address",
+            )
+            .into());
         }
     }
     let repo_url = match &args.repo_url {
@@ -124,15 +139,20 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
     // Read the realm before anything here changes, under a ref namespace of our own.
     let probe = format!("refs/realm-join/{}", std::process::id());
     let first = repo.fetch_into(&fetch_url, &probe).map_err(|e| {
-        BadInput::new(format!("cannot read realm `{}`: {e:#}", args.realm), "check the realm's path or URL")
+        BadInput::new(
+            format!("cannot read realm `{}`: {e:#}", args.realm),
+            "check the realm's path or URL",
+        )
     });
     let probed = first.map_err(anyhow::Error::from).and_then(|()| {
-        let tip = repo.ref_target(&format!("{probe}/heads/main"))?.ok_or_else(|| {
-            BadInput::new(
-                format!("`{}` is not a realm: it has no `main` branch", args.realm),
-                "create a realm with 'git realm init --name NAME'",
-            )
-        })?;
+        let tip = repo
+            .ref_target(&format!("{probe}/heads/main"))?
+            .ok_or_else(|| {
+                BadInput::new(
+                    format!("`{}` is not a realm: it has no `main` branch", args.realm),
+                    "create a realm with 'git realm init --name NAME'",
+                )
+            })?;
         repo.snapshot(tip, &args.realm)
     });
     repo.delete_refs(&probe)?;
@@ -153,11 +173,19 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         match governance.admission {
             Admission::Open => membership.branch.clone(),
             Admission::Approval => format!("proposals/{domain}/join"),
-            Admission::InviteOnly if governance.invited.iter().any(|d| d == &domain) => membership.branch.clone(),
+            Admission::InviteOnly if governance.invited.iter().any(|d| d == &domain) => {
+                membership.branch.clone()
+            }
             Admission::InviteOnly => {
                 return Err(Refusal::new(
-                    format!("realm `{}` is invite-only and `{domain}` has not been invited", snapshot.realm.name),
-                    format!("ask an approver ({}) to run 'git realm invite {domain}'", governance.approvers.join(", ")),
+                    format!(
+                        "realm `{}` is invite-only and `{domain}` has not been invited",
+                        snapshot.realm.name
+                    ),
+                    format!(
+                        "ask an approver ({}) to run 'git realm invite {domain}'",
+                        governance.approvers.join(", ")
+                    ),
                 )
                 .into());
             }
@@ -173,7 +201,9 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         extra: Default::default(),
     };
     let realm_refs = format!("refs/realm/{}", membership.name);
-    let had_refs = repo.ref_target(&CodeRepo::realm_ref(&membership.name, "main"))?.is_some();
+    let had_refs = repo
+        .ref_target(&CodeRepo::realm_ref(&membership.name, "main"))?
+        .is_some();
     let published = repo.publish(&membership, |tip, _| {
         check_free(tip, &domain)?;
         let mut change = Change::new(format!("{domain}: join realm {}", tip.realm.name));
@@ -181,7 +211,11 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         let mut after = tip.clone();
         after.domains.insert(
             domain.clone(),
-            DomainState { domain: domain_file.clone(), exports: Default::default(), imports: Default::default() },
+            DomainState {
+                domain: domain_file.clone(),
+                exports: Default::default(),
+                imports: Default::default(),
+            },
         );
         change.put(".github/CODEOWNERS", after.codeowners());
         membership::sign(&repo, &domain, &mut change);
@@ -198,13 +232,20 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         }
     };
 
-    let config = RepoConfig { realm: membership.clone(), exports: Vec::new(), extra: Default::default() };
+    let config = RepoConfig {
+        realm: membership.clone(),
+        exports: Vec::new(),
+        extra: Default::default(),
+    };
     membership::write_config(&repo, &config)?;
     index::update(|index| {
         index.add(
             &membership.name,
             &repo.realm_url(&membership),
-            IndexedRepo { path: repo.root.display().to_string(), domain: domain.clone() },
+            IndexedRepo {
+                path: repo.root.display().to_string(),
+                domain: domain.clone(),
+            },
         )
     })?;
 
@@ -212,7 +253,11 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
     ctx.emit(&JoinReport {
         realm: membership.name.clone(),
         domain: domain.clone(),
-        admission: if proposal.is_some() { "proposed" } else { "joined" },
+        admission: if proposal.is_some() {
+            "proposed"
+        } else {
+            "joined"
+        },
         proposal,
         commit: published.commit.to_string(),
         files: vec![snapshot::domain_file(&domain)],
@@ -224,7 +269,10 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
 fn check_free(snapshot: &Snapshot, domain: &str) -> Result<()> {
     if snapshot.domains.contains_key(domain) {
         return Err(BadInput::new(
-            format!("realm `{}` already has a domain `{domain}`", snapshot.realm.name),
+            format!(
+                "realm `{}` already has a domain `{domain}`",
+                snapshot.realm.name
+            ),
             "choose another name with --as NAME",
         )
         .into());
@@ -255,9 +303,16 @@ fn locate_realm(ctx: &Ctx, repo: &CodeRepo, given: &str) -> Result<(String, Stri
         .into());
     }
     if path == repo.root {
-        return Err(BadInput::new("a repository cannot join itself as a realm", "name the realm's path").into());
+        return Err(BadInput::new(
+            "a repository cannot join itself as a realm",
+            "name the realm's path",
+        )
+        .into());
     }
-    Ok((path.display().to_string(), relative_path(&path, &repo.root).display().to_string()))
+    Ok((
+        path.display().to_string(),
+        relative_path(&path, &repo.root).display().to_string(),
+    ))
 }
 
 /// `target` as seen from `base` (both absolute).
@@ -281,8 +336,17 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(relative_path(Path::new("/w/realm"), Path::new("/w/app")), Path::new("../realm"));
-        assert_eq!(relative_path(Path::new("/w/app/realm"), Path::new("/w/app")), Path::new("realm"));
-        assert_eq!(relative_path(Path::new("/x/r"), Path::new("/w/a/b")), Path::new("../../../x/r"));
+        assert_eq!(
+            relative_path(Path::new("/w/realm"), Path::new("/w/app")),
+            Path::new("../realm")
+        );
+        assert_eq!(
+            relative_path(Path::new("/w/app/realm"), Path::new("/w/app")),
+            Path::new("realm")
+        );
+        assert_eq!(
+            relative_path(Path::new("/x/r"), Path::new("/w/a/b")),
+            Path::new("../../../x/r")
+        );
     }
 }

@@ -37,10 +37,18 @@ struct LeaveReport {
 
 impl Report for LeaveReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        writeln!(out, "✓ Removed domains/{}/ from realm '{}'", self.domain, self.realm)?;
+        writeln!(
+            out,
+            "✓ Removed domains/{}/ from realm '{}'",
+            self.domain, self.realm
+        )?;
         writeln!(out, "✓ Removed {CONFIG_PATH}")?;
         if !self.broken_consumers.is_empty() {
-            writeln!(out, "! Imports now broken in: {}", self.broken_consumers.join(", "))?;
+            writeln!(
+                out,
+                "! Imports now broken in: {}",
+                self.broken_consumers.join(", ")
+            )?;
         }
         Ok(())
     }
@@ -55,7 +63,11 @@ pub fn run(ctx: &Ctx, args: LeaveArgs) -> Result<Outcome> {
         if tip.domain(&domain).is_none() {
             return Ok(None);
         }
-        consumers = tip.consumers_of(&domain, None).into_iter().map(str::to_owned).collect();
+        consumers = tip
+            .consumers_of(&domain, None)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         if !consumers.is_empty() && !args.force {
             return Err(Refusal::new(
                 format!("domains import from `{domain}`: {}", consumers.join(", ")),
@@ -72,9 +84,12 @@ pub fn run(ctx: &Ctx, args: LeaveArgs) -> Result<Outcome> {
         Ok(Some((change, realm.branch.clone())))
     })?;
 
-    member.repo.delete_refs(&format!("refs/realm/{}", realm.name))?;
+    member
+        .repo
+        .delete_refs(&format!("refs/realm/{}", realm.name))?;
     let config_path = member.repo.root.join(CONFIG_PATH);
-    std::fs::remove_file(&config_path).with_context(|| format!("failed to remove `{}`", config_path.display()))?;
+    std::fs::remove_file(&config_path)
+        .with_context(|| format!("failed to remove `{}`", config_path.display()))?;
     if let Some(dir) = config_path.parent() {
         let _ = std::fs::remove_dir(dir);
     }

@@ -36,6 +36,8 @@ impl Report for ListReport {
 
 pub fn run(ctx: &Ctx, _args: ListArgs) -> Result<Outcome> {
     let index = index::load()?;
-    ctx.emit(&ListReport { realms: index.realms })?;
+    ctx.emit(&ListReport {
+        realms: index.realms,
+    })?;
     Ok(Outcome::Clean)
 }

@@ -29,7 +29,10 @@ pub fn load(ctx: &Ctx) -> Result<Member> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
     let config = read_config(&repo)?.ok_or_else(|| {
         BadInput::new(
-            format!("`{}` has not joined a realm (no {CONFIG_PATH})", repo.root.display()),
+            format!(
+                "`{}` has not joined a realm (no {CONFIG_PATH})",
+                repo.root.display()
+            ),
             "run 'git realm join REALM' first",
         )
     })?;

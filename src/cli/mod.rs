@@ -29,7 +29,12 @@ use crate::output::{self, Format, Report};
 /// it provides (exports) and the ones it depends on (imports). git-realm detects when code
 /// drifts from what the realm records, publishes new versions, and tells consumers.
 #[derive(Debug, Parser)]
-#[command(name = "git-realm", bin_name = "git realm", version, max_term_width = 100)]
+#[command(
+    name = "git-realm",
+    bin_name = "git realm",
+    version,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Print machine-readable JSON on stdout
     #[arg(long, global = true)]
@@ -82,12 +87,17 @@ impl Ctx {
 
     /// Now, as realm files record it: `2026-01-24T10:00:00Z`.
     pub fn timestamp(&self) -> String {
-        jiff::Timestamp::from_second(self.now.as_second()).expect("in range").to_string()
+        jiff::Timestamp::from_second(self.now.as_second())
+            .expect("in range")
+            .to_string()
     }
 
     /// Today's date in UTC, as changelogs record it.
     pub fn date(&self) -> String {
-        self.now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().to_string()
+        self.now
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string()
     }
 }
 
@@ -111,7 +121,15 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Some(dir) => cwd.join(dir),
         None => cwd,
     };
-    let ctx = Ctx { cwd, format: if cli.json { Format::Json } else { Format::Human }, now: now()? };
+    let ctx = Ctx {
+        cwd,
+        format: if cli.json {
+            Format::Json
+        } else {
+            Format::Human
+        },
+        now: now()?,
+    };
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Join(args) => join::run(&ctx, args),

@@ -52,25 +52,43 @@ impl Report for StatusReport {
         }
         for export in self.exports.iter().filter(|e| e.drift.is_some()) {
             let drift = export.drift.as_ref().expect("filtered");
-            writeln!(out, "\nExport '{}' has local changes{}:", export.name, if drift.breaking { " (breaking)" } else { "" })?;
+            writeln!(
+                out,
+                "\nExport '{}' has local changes{}:",
+                export.name,
+                if drift.breaking { " (breaking)" } else { "" }
+            )?;
             for line in &drift.summary {
                 writeln!(out, "  {line}")?;
             }
             if !export.consumers.is_empty() {
                 writeln!(out, "  Consumers:")?;
                 for c in &export.consumers {
-                    writeln!(out, "  - {} (imports {}, {})", c.domain, c.requirement, c.status.as_str())?;
+                    writeln!(
+                        out,
+                        "  - {} (imports {}, {})",
+                        c.domain,
+                        c.requirement,
+                        c.status.as_str()
+                    )?;
                 }
             }
             writeln!(out, "  Run 'git realm sync' to update the realm")?;
         }
         for export in &self.exports {
             if let Some(a) = &export.announced {
-                writeln!(out, "\nBreaking change '{}' {} takes effect on {}", export.name, a.version, a.effective_from)?;
+                writeln!(
+                    out,
+                    "\nBreaking change '{}' {} takes effect on {}",
+                    export.name, a.version, a.effective_from
+                )?;
             }
         }
-        let attention: Vec<&ImportState> =
-            self.imports.iter().filter(|i| i.status != ImportStatus::Current || i.announced.is_some()).collect();
+        let attention: Vec<&ImportState> = self
+            .imports
+            .iter()
+            .filter(|i| i.status != ImportStatus::Current || i.announced.is_some())
+            .collect();
         for import in attention {
             let latest = import.latest_version.as_deref().unwrap_or("?");
             match import.status {
@@ -112,8 +130,14 @@ impl Report for StatusReport {
         }
         let quiet = self.admitted
             && self.proposals.is_empty()
-            && self.exports.iter().all(|e| e.drift.is_none() && e.announced.is_none())
-            && self.imports.iter().all(|i| i.status == ImportStatus::Current && i.announced.is_none());
+            && self
+                .exports
+                .iter()
+                .all(|e| e.drift.is_none() && e.announced.is_none())
+            && self
+                .imports
+                .iter()
+                .all(|i| i.status == ImportStatus::Current && i.announced.is_none());
         if quiet {
             writeln!(out, "\n✓ In step with the realm")?;
         }

@@ -82,13 +82,27 @@ struct SyncReport {
 impl Report for SyncReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let plan = &self.plan;
-        let would = if self.dry_run { "Would update" } else { "Updated" };
+        let would = if self.dry_run {
+            "Would update"
+        } else {
+            "Updated"
+        };
         if !plan.published.is_empty() {
-            writeln!(out, "Exports {}:", if self.dry_run { "to publish" } else { "updated" })?;
+            writeln!(
+                out,
+                "Exports {}:",
+                if self.dry_run {
+                    "to publish"
+                } else {
+                    "updated"
+                }
+            )?;
             for p in &plan.published {
                 let breaking = if p.breaking { " (breaking)" } else { "" };
                 match &p.previous {
-                    Some(prev) => writeln!(out, "  {}: {prev} → {}{breaking}", p.export, p.version)?,
+                    Some(prev) => {
+                        writeln!(out, "  {}: {prev} → {}{breaking}", p.export, p.version)?
+                    }
                     None => writeln!(out, "  {}: {}", p.export, p.version)?,
                 }
                 for line in &p.changelog {
@@ -99,20 +113,39 @@ impl Report for SyncReport {
         if !plan.consumers.is_empty() {
             writeln!(out, "Consumers:")?;
             for c in &plan.consumers {
-                writeln!(out, "  {} (imports {} {})", c.domain, c.contract, c.requirement)?;
+                writeln!(
+                    out,
+                    "  {} (imports {} {})",
+                    c.domain, c.contract, c.requirement
+                )?;
             }
         }
         if !plan.resolved.is_empty() {
-            writeln!(out, "Imports {}:", if self.dry_run { "to resolve" } else { "resolved" })?;
+            writeln!(
+                out,
+                "Imports {}:",
+                if self.dry_run {
+                    "to resolve"
+                } else {
+                    "resolved"
+                }
+            )?;
             for r in &plan.resolved {
-                writeln!(out, "  {} from {}: now at {}", r.contract, r.from, r.version)?;
+                writeln!(
+                    out,
+                    "  {} from {}: now at {}",
+                    r.contract, r.from, r.version
+                )?;
                 for line in &r.changes {
                     writeln!(out, "    {line}")?;
                 }
                 if let Some(binding) = &r.binding {
                     writeln!(out, "    Review binding: {binding}")?;
                     if r.binding_unchanged {
-                        writeln!(out, "    warning: {binding} has not changed since the previous resolution")?;
+                        writeln!(
+                            out,
+                            "    warning: {binding} has not changed since the previous resolution"
+                        )?;
                     }
                 }
             }
@@ -134,7 +167,9 @@ impl Report for SyncReport {
                 proposal.trim_start_matches("proposals/")
             ),
             (Some(commit), None) => writeln!(out, "✓ Realm synced (commit {})", &commit[..7]),
-            (None, _) if plan.change.is_some() => writeln!(out, "{would} the realm in one commit (dry run)"),
+            (None, _) if plan.change.is_some() => {
+                writeln!(out, "{would} the realm in one commit (dry run)")
+            }
             (None, _) => writeln!(out, "✓ Nothing to sync: the realm is up to date"),
         }
     }
@@ -144,7 +179,10 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     let member = membership::load(ctx)?;
     let realm = &member.config.realm;
     let head = member.repo.head_commit().ok_or_else(|| {
-        BadInput::new("this repository has no commit yet", "commit the code the exports come from first")
+        BadInput::new(
+            "this repository has no commit yet",
+            "commit the code the exports come from first",
+        )
     })?;
     let values = detection::computed(&member, At::Commit(head))?;
     let email = member.repo.user_email()?;
@@ -154,18 +192,44 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
 
     let (plan, published) = if args.dry_run {
         let (_, tip) = member.repo.fetched_realm(realm)?;
-        (plan(ctx, &member, &tip, head, &values, &email, args.message.as_deref())?, None)
+        (
+            plan(
+                ctx,
+                &member,
+                &tip,
+                head,
+                &values,
+                &email,
+                args.message.as_deref(),
+            )?,
+            None,
+        )
     } else {
         output::note(format!("Syncing with realm '{}'...", realm.name));
         let mut last = Plan::default();
         let published = member.repo.publish(realm, |tip, _| {
-            last = plan(ctx, &member, tip, head, &values, &email, args.message.as_deref())?;
-            let branch = last.proposal.clone().unwrap_or_else(|| realm.branch.clone());
+            last = plan(
+                ctx,
+                &member,
+                tip,
+                head,
+                &values,
+                &email,
+                args.message.as_deref(),
+            )?;
+            let branch = last
+                .proposal
+                .clone()
+                .unwrap_or_else(|| realm.branch.clone());
             Ok(last.change.clone().map(|change| (change, branch)))
         })?;
         (last, published)
     };
-    let outcome = if plan.broken.is_empty() { Outcome::Clean } else { Outcome::Findings };
+    let outcome = if plan.broken.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    };
     ctx.emit(&SyncReport {
         realm: realm.name.clone(),
         domain: realm.domain.clone(),
@@ -212,7 +276,12 @@ fn plan(
         };
         if let Some((next, publication)) = publish::apply(tip, &exports, domain, &update, &today)? {
             exports = next;
-            plan.consumers.extend(status::consumers_of(tip, domain, Some(&publication.export), &today));
+            plan.consumers.extend(status::consumers_of(
+                tip,
+                domain,
+                Some(&publication.export),
+                &today,
+            ));
             plan.published.push(publication);
         }
     }
@@ -224,7 +293,10 @@ fn plan(
         && governance.breaking_changes.require_approval
         && !governance.is_approver(email)
     {
-        plan.proposal = Some(format!("proposals/{domain}/{}-{}", breaking.export, breaking.version));
+        plan.proposal = Some(format!(
+            "proposals/{domain}/{}-{}",
+            breaking.export, breaking.version
+        ));
     }
 
     // Imports: stale ones resolved, broken ones recorded and reported, never resolved.
@@ -276,12 +348,19 @@ fn plan(
     }
     let mut parts = Vec::new();
     if !plan.published.is_empty() {
-        let list: Vec<String> = plan.published.iter().map(|p| format!("{} {}", p.export, p.version)).collect();
+        let list: Vec<String> = plan
+            .published
+            .iter()
+            .map(|p| format!("{} {}", p.export, p.version))
+            .collect();
         parts.push(format!("export {}", list.join(", ")));
     }
     if !plan.resolved.is_empty() {
-        let list: Vec<String> =
-            plan.resolved.iter().map(|r| format!("{}/{} {}", r.from, r.contract, r.version)).collect();
+        let list: Vec<String> = plan
+            .resolved
+            .iter()
+            .map(|r| format!("{}/{} {}", r.from, r.contract, r.version))
+            .collect();
         parts.push(format!("resolve {}", list.join(", ")));
     }
     if parts.is_empty() {

@@ -20,7 +20,9 @@ pub struct Detector {
 
 impl Detector {
     pub fn new(source: &ExportSource) -> Result<Detector, BadInput> {
-        Ok(Detector { _source: source.clone() })
+        Ok(Detector {
+            _source: source.clone(),
+        })
     }
 
     /// Whether the file at `path` (repository-relative, `/`-separated) is read at all.
@@ -39,7 +41,9 @@ pub fn assemble<'a>(findings: impl IntoIterator<Item = &'a Findings>) -> Value {
     let mut all: Findings = BTreeMap::new();
     for f in findings {
         for (key, items) in f {
-            all.entry(key.clone()).or_default().extend(items.iter().cloned());
+            all.entry(key.clone())
+                .or_default()
+                .extend(items.iter().cloned());
         }
     }
     Value::Object(

@@ -18,23 +18,44 @@ pub struct TreeFile {
 impl CodeRepo {
     /// Every regular file (not symlinks, not submodules) in `commit`'s tree.
     pub fn files_at(&self, commit: ObjectId) -> Result<Vec<TreeFile>> {
-        let tree = self.repo.find_tree(self.commit_tree(commit)?).context("failed to read tree")?;
-        let entries = tree.traverse().breadthfirst.files().context("failed to walk tree")?;
+        let tree = self
+            .repo
+            .find_tree(self.commit_tree(commit)?)
+            .context("failed to read tree")?;
+        let entries = tree
+            .traverse()
+            .breadthfirst
+            .files()
+            .context("failed to walk tree")?;
         Ok(entries
             .into_iter()
             .filter(|e| e.mode.is_blob())
-            .map(|e| TreeFile { path: e.filepath, id: e.oid })
+            .map(|e| TreeFile {
+                path: e.filepath,
+                id: e.oid,
+            })
             .collect())
     }
 
     pub fn blob(&self, id: ObjectId) -> Result<Vec<u8>> {
-        Ok(self.repo.find_blob(id).with_context(|| format!("failed to read blob {id}"))?.data.clone())
+        Ok(self
+            .repo
+            .find_blob(id)
+            .with_context(|| format!("failed to read blob {id}"))?
+            .data
+            .clone())
     }
 
     /// The content of `path` in `commit`, if it is a file there.
     pub fn file_at(&self, commit: ObjectId, path: &str) -> Result<Option<Vec<u8>>> {
-        let tree = self.repo.find_tree(self.commit_tree(commit)?).context("failed to read tree")?;
-        match tree.lookup_entry(path.split('/').map(str::as_bytes)).context("failed to look up path")? {
+        let tree = self
+            .repo
+            .find_tree(self.commit_tree(commit)?)
+            .context("failed to read tree")?;
+        match tree
+            .lookup_entry(path.split('/').map(str::as_bytes))
+            .context("failed to look up path")?
+        {
             Some(entry) if entry.mode().is_blob() => Ok(Some(self.blob(entry.object_id())?)),
             _ => Ok(None),
         }
@@ -42,7 +63,10 @@ impl CodeRepo {
 
     /// The blob id of `path` in `commit`, if it is a file there.
     pub fn blob_id_at(&self, commit: ObjectId, path: &str) -> Result<Option<ObjectId>> {
-        let tree = self.repo.find_tree(self.commit_tree(commit)?).context("failed to read tree")?;
+        let tree = self
+            .repo
+            .find_tree(self.commit_tree(commit)?)
+            .context("failed to read tree")?;
         Ok(tree
             .lookup_entry(path.split('/').map(str::as_bytes))
             .context("failed to look up path")?
@@ -52,15 +76,31 @@ impl CodeRepo {
 
     /// Whether tracked files differ from HEAD (staged or not).
     pub fn has_uncommitted_changes(&self) -> Result<bool> {
-        let (_, output) = self.git().args(["diff-index", "--quiet", "HEAD", "--"]).output()?;
+        let (_, output) = self
+            .git()
+            .args(["diff-index", "--quiet", "HEAD", "--"])
+            .output()?;
         Ok(!output.status.success())
     }
 
     /// Tracked and untracked-but-not-ignored files of the working tree.
     pub fn worktree_files(&self) -> Result<Vec<BString>> {
-        let out = self.git().args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).run()?;
-        let mut files: Vec<BString> =
-            out.as_bytes().split_str("\0").filter(|p| !p.is_empty()).map(BString::from).collect();
+        let out = self
+            .git()
+            .args([
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ])
+            .run()?;
+        let mut files: Vec<BString> = out
+            .as_bytes()
+            .split_str("\0")
+            .filter(|p| !p.is_empty())
+            .map(BString::from)
+            .collect();
         files.sort();
         files.dedup();
         Ok(files)
@@ -71,7 +111,9 @@ impl CodeRepo {
         let full = self.root.join(Path::new(path.to_str_lossy().as_ref()));
         match std::fs::symlink_metadata(&full) {
             Ok(meta) if meta.file_type().is_file() => {
-                Ok(Some(std::fs::read(&full).with_context(|| format!("failed to read `{}`", full.display()))?))
+                Ok(Some(std::fs::read(&full).with_context(|| {
+                    format!("failed to read `{}`", full.display())
+                })?))
             }
             _ => Ok(None),
         }

@@ -21,10 +21,20 @@ impl Git {
     pub fn in_dir(dir: &Path) -> Self {
         let mut cmd = Command::new("git");
         cmd.current_dir(dir);
-        for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR"] {
+        for var in [
+            "GIT_DIR",
+            "GIT_WORK_TREE",
+            "GIT_INDEX_FILE",
+            "GIT_PREFIX",
+            "GIT_COMMON_DIR",
+        ] {
             cmd.env_remove(var);
         }
-        Git { cmd, display: "git".to_owned(), stdin: None }
+        Git {
+            cmd,
+            display: "git".to_owned(),
+            stdin: None,
+        }
     }
 
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
@@ -58,7 +68,11 @@ impl Git {
     /// Run and return the raw output, whatever the exit status.
     pub fn output(mut self) -> Result<(String, Output)> {
         self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        self.cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        self.cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         let mut child = self
             .cmd
             .spawn()
@@ -91,7 +105,11 @@ impl Git {
 /// Git's error output folded to one line.
 pub fn stderr_line(output: &Output) -> String {
     let text = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     if lines.is_empty() {
         format!("exit status {}", output.status)
     } else {

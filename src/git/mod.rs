@@ -1,8 +1,8 @@
 //! The only module that touches git: gix for objects and refs, the `git` program for the
 //! network, commits and config.
 
-pub mod command;
 mod blobs;
+pub mod command;
 mod realm_store;
 
 use std::path::{Path, PathBuf};
@@ -11,7 +11,6 @@ use anyhow::{Context, Result};
 use gix::ObjectId;
 
 pub use command::Git;
-pub use blobs::TreeFile;
 pub use realm_store::{Published, init_repo, is_git_repo, is_url};
 
 use crate::error::BadInput;
@@ -73,7 +72,11 @@ impl CodeRepo {
 
     /// The commit a ref points at, if the ref exists.
     pub fn ref_target(&self, name: &str) -> Result<Option<ObjectId>> {
-        match self.repo.try_find_reference(name).with_context(|| format!("failed to read ref `{name}`"))? {
+        match self
+            .repo
+            .try_find_reference(name)
+            .with_context(|| format!("failed to read ref `{name}`"))?
+        {
             Some(mut reference) => Ok(Some(
                 reference
                     .peel_to_id()
@@ -87,7 +90,13 @@ impl CodeRepo {
     /// Parse the realm as of `commit`.
     pub fn snapshot(&self, commit: ObjectId, origin: &str) -> Result<Snapshot> {
         let tree = self.commit_tree(commit)?;
-        Snapshot::load(&TreeSource { repo: &self.repo, tree }, origin)
+        Snapshot::load(
+            &TreeSource {
+                repo: &self.repo,
+                tree,
+            },
+            origin,
+        )
     }
 
     pub fn commit_tree(&self, commit: ObjectId) -> Result<ObjectId> {
@@ -103,20 +112,30 @@ impl CodeRepo {
     /// Rev-parse `spec` to a commit.
     pub fn resolve_commit(&self, spec: &str) -> Result<ObjectId> {
         let id = self.repo.rev_parse_single(spec).map_err(|_| {
-            BadInput::new(format!("unknown revision `{spec}`"), "name a commit, branch or tag of this repository")
+            BadInput::new(
+                format!("unknown revision `{spec}`"),
+                "name a commit, branch or tag of this repository",
+            )
         })?;
         let commit = id
             .object()
             .context("failed to read object")?
             .peel_to_commit()
-            .map_err(|_| BadInput::new(format!("`{spec}` is not a commit"), "name a commit, branch or tag"))?;
+            .map_err(|_| {
+                BadInput::new(
+                    format!("`{spec}` is not a commit"),
+                    "name a commit, branch or tag",
+                )
+            })?;
         Ok(commit.id)
     }
 }
 
 /// The email git would record for a commit made in `dir`.
 pub fn user_email(dir: &Path) -> Result<String> {
-    let (_, output) = Git::in_dir(dir).args(["config", "--get", "user.email"]).output()?;
+    let (_, output) = Git::in_dir(dir)
+        .args(["config", "--get", "user.email"])
+        .output()?;
     let email = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     if email.is_empty() {
         return Err(BadInput::new(
@@ -136,7 +155,10 @@ pub struct TreeSource<'r> {
 
 impl TreeSource<'_> {
     fn entry(&self, path: &str) -> Result<Option<gix::object::tree::Entry<'_>>> {
-        let tree = self.repo.find_tree(self.tree).context("failed to read realm tree")?;
+        let tree = self
+            .repo
+            .find_tree(self.tree)
+            .context("failed to read realm tree")?;
         if path.is_empty() {
             return Ok(None);
         }
@@ -149,7 +171,10 @@ impl TreeSource<'_> {
             Some(entry) if entry.mode().is_tree() => entry.object_id(),
             _ => return Ok(Vec::new()),
         };
-        let tree = self.repo.find_tree(id).context("failed to read realm tree")?;
+        let tree = self
+            .repo
+            .find_tree(id)
+            .context("failed to read realm tree")?;
         let mut out = Vec::new();
         for entry in tree.iter() {
             let entry = entry.context("failed to decode realm tree")?;
@@ -165,7 +190,10 @@ impl RealmSource for TreeSource<'_> {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
         match self.entry(path)? {
             Some(entry) if entry.mode().is_blob() => {
-                let blob = self.repo.find_blob(entry.object_id()).with_context(|| format!("failed to read `{path}`"))?;
+                let blob = self
+                    .repo
+                    .find_blob(entry.object_id())
+                    .with_context(|| format!("failed to read `{path}`"))?;
                 Ok(Some(blob.data.clone()))
             }
             _ => Ok(None),

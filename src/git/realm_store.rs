@@ -22,7 +22,7 @@ const MAX_ATTEMPTS: u32 = 40;
 pub enum PushOutcome {
     Pushed,
     /// Someone else moved the branch first (or holds its lock): fetch and rebuild.
-    Rejected(String),
+    Rejected,
 }
 
 /// A realm commit that landed.
@@ -30,7 +30,6 @@ pub enum PushOutcome {
 pub struct Published {
     pub commit: ObjectId,
     pub branch: String,
-    pub attempts: u32,
 }
 
 /// Whether `url` is a URL (or scp-like `host:path`) rather than a local path.
@@ -51,7 +50,10 @@ impl CodeRepo {
             membership.url.clone()
         } else {
             let path = self.root.join(&membership.url);
-            std::fs::canonicalize(&path).unwrap_or(path).to_string_lossy().into_owned()
+            std::fs::canonicalize(&path)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .into_owned()
         }
     }
 
@@ -64,13 +66,26 @@ impl CodeRepo {
     pub fn fetch_realm(&self, membership: &Membership) -> Result<()> {
         let url = self.realm_url(membership);
         self.fetch_into(&url, &format!("refs/realm/{}", membership.name))
-            .with_context(|| format!("failed to fetch realm `{}` from `{}`", membership.name, membership.url))
+            .with_context(|| {
+                format!(
+                    "failed to fetch realm `{}` from `{}`",
+                    membership.name, membership.url
+                )
+            })
     }
 
     /// Fetch every branch of `url` to `<prefix>/heads/*`, pruning what the realm deleted.
     pub fn fetch_into(&self, url: &str, prefix: &str) -> Result<()> {
         self.git()
-            .args(["-c", "gc.auto=0", "fetch", "--quiet", "--no-tags", "--prune", "--no-write-fetch-head"])
+            .args([
+                "-c",
+                "gc.auto=0",
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--prune",
+                "--no-write-fetch-head",
+            ])
             .arg("--")
             .arg(url)
             .arg(format!("+refs/heads/*:{prefix}/heads/*"))
@@ -80,39 +95,62 @@ impl CodeRepo {
 
     /// Delete every ref under `prefix`.
     pub fn delete_refs(&self, prefix: &str) -> Result<()> {
-        let refs = self.git().args(["for-each-ref", "--format=delete %(refname)", prefix]).run()?;
+        let refs = self
+            .git()
+            .args(["for-each-ref", "--format=delete %(refname)", prefix])
+            .run()?;
         if !refs.is_empty() {
-            self.git().args(["update-ref", "--stdin"]).stdin(format!("{refs}\n")).run()?;
+            self.git()
+                .args(["update-ref", "--stdin"])
+                .stdin(format!("{refs}\n"))
+                .run()?;
         }
         Ok(())
     }
 
     pub fn set_ref(&self, name: &str, target: ObjectId) -> Result<()> {
-        self.git().args(["update-ref", name, &target.to_string()]).run()?;
+        self.git()
+            .args(["update-ref", name, &target.to_string()])
+            .run()?;
         Ok(())
     }
 
     /// Write `change` on top of `parent` as one commit; `None` when it would change nothing.
-    pub fn write_commit(&self, parent: Option<ObjectId>, change: &Change) -> Result<Option<ObjectId>> {
+    pub fn write_commit(
+        &self,
+        parent: Option<ObjectId>,
+        change: &Change,
+    ) -> Result<Option<ObjectId>> {
         let base_tree = match parent {
             Some(commit) => self.commit_tree(commit)?,
             None => ObjectId::empty_tree(self.repo.object_hash()),
         };
-        let mut editor = self.repo.edit_tree(base_tree).context("failed to edit the realm tree")?;
+        let mut editor = self
+            .repo
+            .edit_tree(base_tree)
+            .context("failed to edit the realm tree")?;
         for (path, content) in &change.edits {
             match content {
                 Some(bytes) => {
-                    let blob = self.repo.write_blob(bytes).context("failed to write a realm file")?;
+                    let blob = self
+                        .repo
+                        .write_blob(bytes)
+                        .context("failed to write a realm file")?;
                     editor
                         .upsert(path.as_str(), EntryKind::Blob, blob)
                         .with_context(|| format!("failed to place `{path}` in the realm tree"))?;
                 }
                 None => {
-                    editor.remove(path.as_str()).with_context(|| format!("failed to remove `{path}`"))?;
+                    editor
+                        .remove(path.as_str())
+                        .with_context(|| format!("failed to remove `{path}`"))?;
                 }
             }
         }
-        let tree = editor.write().context("failed to write the realm tree")?.detach();
+        let tree = editor
+            .write()
+            .context("failed to write the realm tree")?
+            .detach();
         if tree == base_tree && parent.is_some() {
             return Ok(None);
         }
@@ -124,7 +162,9 @@ impl CodeRepo {
             git = git.arg("-p").arg(merged);
         }
         let id = git.arg("-F").arg("-").stdin(change.message()).run()?;
-        Ok(Some(ObjectId::from_hex(id.as_bytes()).context("git commit-tree printed no commit id")?))
+        Ok(Some(
+            ObjectId::from_hex(id.as_bytes()).context("git commit-tree printed no commit id")?,
+        ))
     }
 
     /// Push `updates` (`<commit>:<ref>` pairs, or `:<ref>` to delete) in one atomic push.
@@ -141,14 +181,24 @@ impl CodeRepo {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let rejected: Vec<&str> = stdout.lines().filter(|l| l.starts_with('!')).collect();
         if rejected.is_empty() {
-            bail!("`{display}` failed: {}", super::command::stderr_line(&output));
+            bail!(
+                "`{display}` failed: {}",
+                super::command::stderr_line(&output)
+            );
         }
         let reasons = rejected.join("; ");
-        let retryable = ["non-fast-forward", "fetch first", "stale info", "lock", "failed to update ref", "atomic"]
-            .iter()
-            .any(|r| reasons.contains(r));
+        let retryable = [
+            "non-fast-forward",
+            "fetch first",
+            "stale info",
+            "lock",
+            "failed to update ref",
+            "atomic",
+        ]
+        .iter()
+        .any(|r| reasons.contains(r));
         if retryable {
-            Ok(PushOutcome::Rejected(reasons))
+            Ok(PushOutcome::Rejected)
         } else {
             bail!("the realm refused the push: {}", reasons.replace('\t', " "))
         }
@@ -166,21 +216,38 @@ impl CodeRepo {
         let main_ref = Self::realm_ref(&membership.name, &membership.branch);
         for attempt in 1..=MAX_ATTEMPTS {
             self.fetch_realm(membership)?;
-            let tip = self.ref_target(&main_ref)?.ok_or_else(|| missing_branch(membership))?;
+            let tip = self
+                .ref_target(&main_ref)?
+                .ok_or_else(|| missing_branch(membership))?;
             let snapshot = self.snapshot(tip, &membership.url)?;
-            let Some((change, branch)) = build(&snapshot, tip)? else { return Ok(None) };
-            let Some(commit) = self.write_commit(Some(tip), &change)? else { return Ok(None) };
+            let Some((change, branch)) = build(&snapshot, tip)? else {
+                return Ok(None);
+            };
+            let Some(commit) = self.write_commit(Some(tip), &change)? else {
+                return Ok(None);
+            };
             let mut updates = vec![format!("{commit}:refs/heads/{branch}")];
-            updates.extend(change.delete_branches.iter().map(|b| format!(":refs/heads/{b}")));
+            updates.extend(
+                change
+                    .delete_branches
+                    .iter()
+                    .map(|b| format!(":refs/heads/{b}")),
+            );
             match self.push(&url, &updates)? {
                 PushOutcome::Pushed => {
                     self.set_ref(&Self::realm_ref(&membership.name, &branch), commit)?;
                     for deleted in &change.delete_branches {
-                        self.git().args(["update-ref", "-d", &Self::realm_ref(&membership.name, deleted)]).run()?;
+                        self.git()
+                            .args([
+                                "update-ref",
+                                "-d",
+                                &Self::realm_ref(&membership.name, deleted),
+                            ])
+                            .run()?;
                     }
-                    return Ok(Some(Published { commit, branch, attempts: attempt }));
+                    return Ok(Some(Published { commit, branch }));
                 }
-                PushOutcome::Rejected(_) => {
+                PushOutcome::Rejected => {
                     let ceiling = 20 * u64::from(attempt.min(10));
                     std::thread::sleep(Duration::from_millis(fastrand::u64(5..=ceiling)));
                 }
@@ -198,9 +265,17 @@ impl CodeRepo {
             Some(d) => format!("refs/realm/{}/heads/proposals/{d}/", membership.name),
             None => format!("refs/realm/{}/heads/proposals/", membership.name),
         };
-        let out = self.git().args(["for-each-ref", "--format=%(refname)"]).arg(&prefix).run()?;
+        let out = self
+            .git()
+            .args(["for-each-ref", "--format=%(refname)"])
+            .arg(&prefix)
+            .run()?;
         let strip = format!("refs/realm/{}/heads/proposals/", membership.name);
-        Ok(out.lines().filter_map(|l| l.strip_prefix(&strip)).map(str::to_owned).collect())
+        Ok(out
+            .lines()
+            .filter_map(|l| l.strip_prefix(&strip))
+            .map(str::to_owned)
+            .collect())
     }
 
     /// The last fetched tip of the realm's main branch, and the realm parsed there.
@@ -209,7 +284,10 @@ impl CodeRepo {
             .ref_target(&Self::realm_ref(&membership.name, &membership.branch))?
             .ok_or_else(|| {
                 BadInput::new(
-                    format!("realm `{}` has not been fetched into this repository", membership.name),
+                    format!(
+                        "realm `{}` has not been fetched into this repository",
+                        membership.name
+                    ),
                     "run 'git realm fetch'",
                 )
             })?;
@@ -219,7 +297,10 @@ impl CodeRepo {
 
 fn missing_branch(membership: &Membership) -> anyhow::Error {
     BadInput::new(
-        format!("realm `{}` has no branch `{}`", membership.url, membership.branch),
+        format!(
+            "realm `{}` has no branch `{}`",
+            membership.url, membership.branch
+        ),
         "check the realm's URL, or set `branch:` in .realm/config.yaml",
     )
     .into()
@@ -232,7 +313,10 @@ pub fn is_git_repo(path: &Path) -> bool {
 
 /// `git init` a new repository at `path` with `branch` as its first branch.
 pub fn init_repo(path: &Path, bare: bool, branch: &str) -> Result<()> {
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut git = Git::in_dir(parent).args(["init", "--quiet", "-b", branch]);
     if bare {
         git = git.arg("--bare");
@@ -247,7 +331,12 @@ mod tests {
 
     #[test]
     fn urls_and_paths() {
-        for url in ["https://h/x.git", "git@github.com:o/r.git", "ssh://git@h/x", "file:///tmp/x"] {
+        for url in [
+            "https://h/x.git",
+            "git@github.com:o/r.git",
+            "ssh://git@h/x",
+            "file:///tmp/x",
+        ] {
             assert!(is_url(url), "{url}");
         }
         for path in ["../realm", "/abs/realm", "realm", "./a:b", "C:/x"] {

@@ -21,7 +21,10 @@ pub struct Change {
 
 impl Change {
     pub fn new(subject: impl Into<String>) -> Self {
-        Change { subject: subject.into(), ..Change::default() }
+        Change {
+            subject: subject.into(),
+            ..Change::default()
+        }
     }
 
     pub fn put(&mut self, path: impl Into<String>, content: impl Into<Vec<u8>>) -> &mut Self {
@@ -66,7 +69,9 @@ mod tests {
     #[test]
     fn message_has_trailers_after_a_blank_line() {
         let mut change = Change::new("aperture: export required-s3-permissions 1.4.0");
-        change.trailer("Realm-Domain", "aperture").trailer("Source-Commit", "abc");
+        change
+            .trailer("Realm-Domain", "aperture")
+            .trailer("Source-Commit", "abc");
         assert_eq!(
             change.message(),
             "aperture: export required-s3-permissions 1.4.0\n\nRealm-Domain: aperture\nSource-Commit: abc\n"

@@ -122,7 +122,10 @@ impl RepoConfig {
             let sources = usize::from(export.file.is_some()) + usize::from(export.detect.is_some());
             if sources != 1 {
                 return Err(BadInput::new(
-                    format!("{CONFIG_PATH}: export `{}` needs exactly one of `file:` or `detect:`", export.name),
+                    format!(
+                        "{CONFIG_PATH}: export `{}` needs exactly one of `file:` or `detect:`",
+                        export.name
+                    ),
                     "see `git realm export --help` for the forms an export source takes",
                 ));
             }
@@ -130,13 +133,19 @@ impl RepoConfig {
                 && !names::is_safe_relative(file)
             {
                 return Err(BadInput::new(
-                    format!("{CONFIG_PATH}: export `{}` reads `{file}`, which is outside the repository", export.name),
+                    format!(
+                        "{CONFIG_PATH}: export `{}` reads `{file}`, which is outside the repository",
+                        export.name
+                    ),
                     "name a file by its path from the repository root",
                 ));
             }
             if export.detect == Some(DetectorKind::Rules) && export.rules.is_empty() {
                 return Err(BadInput::new(
-                    format!("{CONFIG_PATH}: export `{}` uses `detect: rules` but lists no rules", export.name),
+                    format!(
+                        "{CONFIG_PATH}: export `{}` uses `detect: rules` but lists no rules",
+                        export.name
+                    ),
                     "add `rules: [{pattern: '...', paths: ['**'], into: key}]`",
                 ));
             }
@@ -184,9 +193,15 @@ mod tests {
         let base = "realm: {name: r, url: x, domain: d}\n";
         assert!(RepoConfig::parse(&format!("{base}exports: [{{name: e}}]")).is_err());
         assert!(RepoConfig::parse(&format!("{base}exports: [{{name: e, file: ../x}}]")).is_err());
-        assert!(RepoConfig::parse(&format!("{base}exports: [{{name: e, detect: rules}}]")).is_err());
+        assert!(
+            RepoConfig::parse(&format!("{base}exports: [{{name: e, detect: rules}}]")).is_err()
+        );
         assert!(RepoConfig::parse(&format!("{base}exports: [{{name: e, detect: s3}}]")).is_ok());
         let err = RepoConfig::parse("realm: {name: Bad, url: x, domain: d}").unwrap_err();
-        assert!(err.message.contains(".realm/config.yaml"), "{}", err.message);
+        assert!(
+            err.message.contains(".realm/config.yaml"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -315,7 +315,10 @@ joined_at: 2026-01-24T10:00:00Z
         let text = "name: x\nrepo_url: u\nmaintainers: []\nfuture_field:\n  nested: 1\n";
         let domain: DomainFile = serde_yaml::from_str(text).unwrap();
         let out = serde_yaml::to_string(&domain).unwrap();
-        assert_eq!(out, "name: x\nrepo_url: u\nmaintainers: []\nfuture_field:\n  nested: 1\n");
+        assert_eq!(
+            out,
+            "name: x\nrepo_url: u\nmaintainers: []\nfuture_field:\n  nested: 1\n"
+        );
         let again: DomainFile = serde_yaml::from_str(&out).unwrap();
         assert_eq!(again, domain);
     }

@@ -49,7 +49,9 @@ pub fn repo_relative(root: &Path, cwd: &Path, given: &str) -> Result<String, Bad
         match component {
             Component::Normal(part) => parts.push(
                 part.to_str()
-                    .ok_or_else(|| BadInput::new(format!("path `{given}` is not UTF-8"), "rename the file"))?
+                    .ok_or_else(|| {
+                        BadInput::new(format!("path `{given}` is not UTF-8"), "rename the file")
+                    })?
                     .to_owned(),
             ),
             Component::CurDir => {}
@@ -60,7 +62,10 @@ pub fn repo_relative(root: &Path, cwd: &Path, given: &str) -> Result<String, Bad
         }
     }
     if parts.is_empty() {
-        return Err(BadInput::new(format!("path `{given}` names no file"), "name a file inside this repository"));
+        return Err(BadInput::new(
+            format!("path `{given}` names no file"),
+            "name a file inside this repository",
+        ));
     }
     if parts[0] == ".git" {
         return Err(escapes());
@@ -73,7 +78,9 @@ pub fn is_safe_relative(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && !path.contains('\\')
-        && path.split('/').all(|part| !part.is_empty() && part != "." && part != ".." && part != ".git")
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != ".." && part != ".git")
 }
 
 #[cfg(test)]
@@ -82,10 +89,25 @@ mod tests {
 
     #[test]
     fn names() {
-        for good in ["aperture", "fungal-image-analysis", "a", "0x", &"a".repeat(63)] {
+        for good in [
+            "aperture",
+            "fungal-image-analysis",
+            "a",
+            "0x",
+            &"a".repeat(63),
+        ] {
             assert!(is_valid(good), "{good}");
         }
-        for bad in ["", "-a", "Bad Name", "../x", "a_b", "A", "é", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "-a",
+            "Bad Name",
+            "../x",
+            "a_b",
+            "A",
+            "é",
+            &"a".repeat(64),
+        ] {
             assert!(!is_valid(bad), "{bad}");
         }
     }
@@ -93,7 +115,10 @@ mod tests {
     #[test]
     fn relative_paths_stay_inside() {
         let root = Path::new("/r");
-        assert_eq!(repo_relative(root, Path::new("/r/sub"), "../cdk/x.py").unwrap(), "cdk/x.py");
+        assert_eq!(
+            repo_relative(root, Path::new("/r/sub"), "../cdk/x.py").unwrap(),
+            "cdk/x.py"
+        );
         assert_eq!(repo_relative(root, root, "/r/a/./b").unwrap(), "a/b");
         assert!(repo_relative(root, root, "../x").is_err());
         assert!(repo_relative(root, root, "/etc/passwd").is_err());

@@ -61,7 +61,10 @@ pub fn apply(
 
     let publication = match current.map(|i| &exports.exports[i]) {
         None => {
-            let version = update.version.clone().unwrap_or_else(|| Version::new(1, 0, 0));
+            let version = update
+                .version
+                .clone()
+                .unwrap_or_else(|| Version::new(1, 0, 0));
             Publication {
                 export: update.name.clone(),
                 previous: None,

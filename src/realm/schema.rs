@@ -14,14 +14,16 @@ const BASE: &str = "realm:///";
 struct Contracts(BTreeMap<String, Value>);
 
 impl Retrieve for Contracts {
-    fn retrieve(&self, uri: &Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let path = uri.path().as_str().trim_start_matches('/');
         let name = path.strip_prefix("contracts/").unwrap_or(path);
         let name = name.strip_suffix(".schema.yaml").unwrap_or(name);
-        self.0
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("no contract schema `contracts/{name}.schema.yaml` in the realm").into())
+        self.0.get(name).cloned().ok_or_else(|| {
+            format!("no contract schema `contracts/{name}.schema.yaml` in the realm").into()
+        })
     }
 }
 

@@ -65,7 +65,9 @@ impl Snapshot {
         let mut domains = BTreeMap::new();
         for name in source.subdirs("domains")? {
             let path = domain_file(&name);
-            let Some(bytes) = source.read(&path)? else { continue };
+            let Some(bytes) = source.read(&path)? else {
+                continue;
+            };
             names::check("domain", &name).map_err(|e| in_file(&path, e))?;
             let domain: DomainFile = yaml::from_slice(&path, &bytes)?;
             let exports: ExportsFile = match source.read(&exports_file(&name))? {
@@ -73,10 +75,16 @@ impl Snapshot {
                 None => ExportsFile::default(),
             };
             for export in &exports.exports {
-                names::check("export", &export.name).map_err(|e| in_file(&exports_file(&name), e))?;
+                names::check("export", &export.name)
+                    .map_err(|e| in_file(&exports_file(&name), e))?;
                 semver::Version::parse(&export.version).map_err(|e| {
                     BadInput::new(
-                        format!("{}: export `{}` has invalid version `{}`: {e}", exports_file(&name), export.name, export.version),
+                        format!(
+                            "{}: export `{}` has invalid version `{}`: {e}",
+                            exports_file(&name),
+                            export.name,
+                            export.version
+                        ),
                         "versions are semver, like 1.4.0",
                     )
                 })?;
@@ -85,18 +93,31 @@ impl Snapshot {
                 Some(bytes) => yaml::from_slice(&imports_file(&name), &bytes)?,
                 None => ImportsFile::default(),
             };
-            domains.insert(name, DomainState { domain, exports, imports });
+            domains.insert(
+                name,
+                DomainState {
+                    domain,
+                    exports,
+                    imports,
+                },
+            );
         }
 
         let mut contracts = BTreeMap::new();
         for file in source.files("contracts")? {
-            let Some(name) = file.strip_suffix(".schema.yaml") else { continue };
+            let Some(name) = file.strip_suffix(".schema.yaml") else {
+                continue;
+            };
             let path = format!("contracts/{file}");
             if let Some(bytes) = source.read(&path)? {
                 contracts.insert(name.to_owned(), yaml::from_slice(&path, &bytes)?);
             }
         }
-        Ok(Snapshot { realm, domains, contracts })
+        Ok(Snapshot {
+            realm,
+            domains,
+            contracts,
+        })
     }
 
     pub fn domain(&self, name: &str) -> Option<&DomainState> {
@@ -104,7 +125,12 @@ impl Snapshot {
     }
 
     pub fn export(&self, domain: &str, export: &str) -> Option<&Export> {
-        self.domains.get(domain)?.exports.exports.iter().find(|e| e.name == export)
+        self.domains
+            .get(domain)?
+            .exports
+            .exports
+            .iter()
+            .find(|e| e.name == export)
     }
 
     /// Domains whose imports name `domain` (other than `domain` itself).
@@ -130,11 +156,16 @@ impl Snapshot {
         );
         let approvers = self.realm.governance.approvers.join(" ");
         if !approvers.is_empty() {
-            out.push_str(&format!("/realm.yaml {approvers}\n/contracts/ {approvers}\n"));
+            out.push_str(&format!(
+                "/realm.yaml {approvers}\n/contracts/ {approvers}\n"
+            ));
         }
         for (name, state) in &self.domains {
             if !state.domain.maintainers.is_empty() {
-                out.push_str(&format!("/domains/{name}/ {}\n", state.domain.maintainers.join(" ")));
+                out.push_str(&format!(
+                    "/domains/{name}/ {}\n",
+                    state.domain.maintainers.join(" ")
+                ));
             }
         }
         out
@@ -142,7 +173,10 @@ impl Snapshot {
 }
 
 fn in_file(path: &str, e: BadInput) -> BadInput {
-    BadInput { message: format!("{path}: {}", e.message), hint: e.hint }
+    BadInput {
+        message: format!("{path}: {}", e.message),
+        hint: e.hint,
+    }
 }
 
 /// An in-memory realm for unit tests.
@@ -161,7 +195,11 @@ pub mod memory {
             let mut out: Vec<String> = self
                 .0
                 .keys()
-                .filter_map(|k| k.strip_prefix(&prefix)?.split_once('/').map(|(d, _)| d.to_owned()))
+                .filter_map(|k| {
+                    k.strip_prefix(&prefix)?
+                        .split_once('/')
+                        .map(|(d, _)| d.to_owned())
+                })
                 .collect();
             out.dedup();
             Ok(out)
@@ -171,7 +209,11 @@ pub mod memory {
             Ok(self
                 .0
                 .keys()
-                .filter_map(|k| k.strip_prefix(&prefix).filter(|r| !r.contains('/')).map(str::to_owned))
+                .filter_map(|k| {
+                    k.strip_prefix(&prefix)
+                        .filter(|r| !r.contains('/'))
+                        .map(str::to_owned)
+                })
                 .collect())
         }
     }
@@ -183,26 +225,46 @@ mod tests {
     use super::*;
 
     fn realm(files: &[(&str, &str)]) -> Files {
-        Files(files.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+        Files(
+            files
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
     }
 
     #[test]
     fn loads_domains_and_names_bad_files() {
         let files = realm(&[
-            ("realm.yaml", "name: r\ngovernance: {admission: open, approvers: [a@x]}\n"),
+            (
+                "realm.yaml",
+                "name: r\ngovernance: {admission: open, approvers: [a@x]}\n",
+            ),
             ("domains/a/domain.yaml", "name: a\nmaintainers: [a@x]\n"),
-            ("domains/a/exports.yaml", "exports: [{name: e, version: 1.0.0, value: [1]}]\n"),
+            (
+                "domains/a/exports.yaml",
+                "exports: [{name: e, version: 1.0.0, value: [1]}]\n",
+            ),
             ("domains/b/domain.yaml", "name: b\n"),
-            ("domains/b/imports.yaml", "imports: [{contract: e, from: a, version: ^1}]\n"),
+            (
+                "domains/b/imports.yaml",
+                "imports: [{contract: e, from: a, version: ^1}]\n",
+            ),
         ]);
         let snap = Snapshot::load(&files, "r").unwrap();
         assert_eq!(snap.consumers_of("a", Some("e")), ["b"]);
         assert!(snap.codeowners().contains("/domains/a/ a@x\n"));
 
         let mut broken = files;
-        broken.0.insert("domains/b/imports.yaml".into(), "imports: [".into());
+        broken
+            .0
+            .insert("domains/b/imports.yaml".into(), "imports: [".into());
         let err = Snapshot::load(&broken, "r").unwrap_err();
-        assert!(err.to_string().starts_with("domains/b/imports.yaml: invalid YAML"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("domains/b/imports.yaml: invalid YAML"),
+            "{err}"
+        );
     }
 }
 
@@ -215,7 +277,11 @@ pub struct Overlay<'a> {
 impl Overlay<'_> {
     fn removed(&self, path: &str) -> bool {
         self.edits.iter().any(|(edit, content)| {
-            content.is_none() && (path == edit || path.strip_prefix(edit.as_str()).is_some_and(|r| r.starts_with('/')))
+            content.is_none()
+                && (path == edit
+                    || path
+                        .strip_prefix(edit.as_str())
+                        .is_some_and(|r| r.starts_with('/')))
         })
     }
 
@@ -234,9 +300,21 @@ impl Overlay<'_> {
     }
 
     fn children(&self, dir: &str, dirs: bool) -> Result<Vec<String>> {
-        let base = if dirs { self.base.subdirs(dir)? } else { self.base.files(dir)? };
-        let mut out: Vec<String> = base.into_iter().filter(|n| !self.removed(&format!("{dir}/{n}"))).collect();
-        out.extend(self.added(dir).into_iter().filter(|(_, is_dir)| *is_dir == dirs).map(|(n, _)| n));
+        let base = if dirs {
+            self.base.subdirs(dir)?
+        } else {
+            self.base.files(dir)?
+        };
+        let mut out: Vec<String> = base
+            .into_iter()
+            .filter(|n| !self.removed(&format!("{dir}/{n}")))
+            .collect();
+        out.extend(
+            self.added(dir)
+                .into_iter()
+                .filter(|(_, is_dir)| *is_dir == dirs)
+                .map(|(n, _)| n),
+        );
         out.sort();
         out.dedup();
         Ok(out)

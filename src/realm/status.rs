@@ -35,8 +35,15 @@ pub struct Announcement {
 
 /// The state of every import `domain` declares, as of `today` (`YYYY-MM-DD`).
 pub fn imports_of(snapshot: &Snapshot, domain: &str, today: &str) -> Vec<ImportState> {
-    let Some(state) = snapshot.domain(domain) else { return Vec::new() };
-    state.imports.imports.iter().map(|import| import_state(snapshot, import, today)).collect()
+    let Some(state) = snapshot.domain(domain) else {
+        return Vec::new();
+    };
+    state
+        .imports
+        .imports
+        .iter()
+        .map(|import| import_state(snapshot, import, today))
+        .collect()
 }
 
 pub fn import_state(snapshot: &Snapshot, import: &Import, today: &str) -> ImportState {
@@ -53,11 +60,22 @@ pub fn import_state(snapshot: &Snapshot, import: &Import, today: &str) -> Import
         announced: None,
     };
     let Some(provider) = snapshot.domain(&import.from) else {
-        out.reason = Some(format!("domain `{}` is no longer in the realm", import.from));
+        out.reason = Some(format!(
+            "domain `{}` is no longer in the realm",
+            import.from
+        ));
         return out;
     };
-    let Some(export) = provider.exports.exports.iter().find(|e| e.name == import.contract) else {
-        out.reason = Some(format!("`{}` no longer exports `{}`", import.from, import.contract));
+    let Some(export) = provider
+        .exports
+        .exports
+        .iter()
+        .find(|e| e.name == import.contract)
+    else {
+        out.reason = Some(format!(
+            "`{}` no longer exports `{}`",
+            import.from, import.contract
+        ));
         return out;
     };
     let latest = effective_version(export, today).to_owned();
@@ -71,7 +89,10 @@ pub fn import_state(snapshot: &Snapshot, import: &Import, today: &str) -> Import
         }
     };
     let Ok(parsed) = semver::Version::parse(&latest) else {
-        out.reason = Some(format!("`{}/{}` has invalid version `{latest}`", import.from, import.contract));
+        out.reason = Some(format!(
+            "`{}/{}` has invalid version `{latest}`",
+            import.from, import.contract
+        ));
         return out;
     };
     if !requirement.matches(&parsed) {
@@ -81,7 +102,12 @@ pub fn import_state(snapshot: &Snapshot, import: &Import, today: &str) -> Import
     }
     if latest == export.version
         && let Some(schema_value) = &export.schema
-        && let Err(e) = schema::validate("the export", schema_value, &export.value, &snapshot.contracts)
+        && let Err(e) = schema::validate(
+            "the export",
+            schema_value,
+            &export.value,
+            &snapshot.contracts,
+        )
     {
         out.reason = Some(e.message);
         return out;
@@ -101,7 +127,11 @@ pub fn announcement(export: &Export, today: &str) -> Option<Announcement> {
     (today < from.as_str()).then(|| Announcement {
         version: export.version.clone(),
         effective_from: from.clone(),
-        changes: export.changelog.first().map(|c| c.changes.clone()).unwrap_or_default(),
+        changes: export
+            .changelog
+            .first()
+            .map(|c| c.changes.clone())
+            .unwrap_or_default(),
     })
 }
 
@@ -113,7 +143,9 @@ fn changes_between(export: &Export, resolved: Option<&str>, latest: &str) -> Vec
         .changelog
         .iter()
         .filter(|entry| {
-            let Ok(v) = semver::Version::parse(&entry.version) else { return false };
+            let Ok(v) = semver::Version::parse(&entry.version) else {
+                return false;
+            };
             resolved.as_ref().is_none_or(|r| v > *r) && latest.as_ref().is_none_or(|l| v <= *l)
         })
         .flat_map(|entry| entry.changes.iter().cloned())
@@ -132,7 +164,12 @@ pub struct Consumer {
 }
 
 /// Every import of `provider`'s exports (optionally only `export`) by other domains.
-pub fn consumers_of(snapshot: &Snapshot, provider: &str, export: Option<&str>, today: &str) -> Vec<Consumer> {
+pub fn consumers_of(
+    snapshot: &Snapshot,
+    provider: &str,
+    export: Option<&str>,
+    today: &str,
+) -> Vec<Consumer> {
     let mut out = Vec::new();
     for (name, state) in &snapshot.domains {
         if name == provider {
@@ -186,18 +223,33 @@ mod tests {
 
     #[test]
     fn current_stale_broken() {
-        let s = snapshot(EXPORTS, "imports: [{contract: e, from: a, version: ^1, resolved_version: 1.1.0}]");
-        assert_eq!(imports_of(&s, "b", "2026-01-25")[0].status, ImportStatus::Current);
-        let s = snapshot(EXPORTS, "imports: [{contract: e, from: a, version: ^1, resolved_version: 1.0.0}]");
+        let s = snapshot(
+            EXPORTS,
+            "imports: [{contract: e, from: a, version: ^1, resolved_version: 1.1.0}]",
+        );
+        assert_eq!(
+            imports_of(&s, "b", "2026-01-25")[0].status,
+            ImportStatus::Current
+        );
+        let s = snapshot(
+            EXPORTS,
+            "imports: [{contract: e, from: a, version: ^1, resolved_version: 1.0.0}]",
+        );
         let state = &imports_of(&s, "b", "2026-01-25")[0];
         assert_eq!(state.status, ImportStatus::Stale);
         assert_eq!(state.changes, ["Added y"]);
-        let s = snapshot(EXPORTS, "imports: [{contract: e, from: a, version: ^2, resolved_version: 1.0.0}]");
+        let s = snapshot(
+            EXPORTS,
+            "imports: [{contract: e, from: a, version: ^2, resolved_version: 1.0.0}]",
+        );
         let state = &imports_of(&s, "b", "2026-01-25")[0];
         assert_eq!(state.status, ImportStatus::Broken);
         assert_eq!(state.reason.as_deref(), Some("1.1.0 does not satisfy `^2`"));
         let s = snapshot(EXPORTS, "imports: [{contract: gone, from: a, version: ^1}]");
-        assert_eq!(imports_of(&s, "b", "2026-01-25")[0].status, ImportStatus::Broken);
+        assert_eq!(
+            imports_of(&s, "b", "2026-01-25")[0].status,
+            ImportStatus::Broken
+        );
         assert_eq!(consumers_of(&s, "a", None, "2026-01-25")[0].domain, "b");
     }
 
@@ -212,11 +264,20 @@ mod tests {
   - {version: 2.0.0, date: 2026-01-24, changes: [Removed y]}
   - {version: 1.1.0, date: 2026-01-20, changes: [Added y]}
 ";
-        let s = snapshot(exports, "imports: [{contract: e, from: a, version: ^1, resolved_version: 1.1.0}]");
+        let s = snapshot(
+            exports,
+            "imports: [{contract: e, from: a, version: ^1, resolved_version: 1.1.0}]",
+        );
         let before = &imports_of(&s, "b", "2026-02-06")[0];
         assert_eq!(before.status, ImportStatus::Current);
         let announced = before.announced.as_ref().unwrap();
-        assert_eq!((announced.version.as_str(), announced.effective_from.as_str()), ("2.0.0", "2026-02-07"));
+        assert_eq!(
+            (
+                announced.version.as_str(),
+                announced.effective_from.as_str()
+            ),
+            ("2.0.0", "2026-02-07")
+        );
         let after = &imports_of(&s, "b", "2026-02-07")[0];
         assert_eq!(after.status, ImportStatus::Broken);
         assert!(after.announced.is_none());

@@ -50,7 +50,13 @@ pub fn diff(old: &Value, new: &Value) -> Vec<ValueChange> {
 }
 
 fn diff_at(at: &str, old: &Value, new: &Value, out: &mut Vec<ValueChange>) {
-    let child = |key: &str| if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") };
+    let child = |key: &str| {
+        if at.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             for (key, value) in a {
@@ -74,12 +80,20 @@ fn diff_at(at: &str, old: &Value, new: &Value, out: &mut Vec<ValueChange>) {
             }
         }
         _ if old == new => {}
-        _ => out.push(change(ChangeKind::Changed, at, format!("{} -> {}", render(old), render(new)))),
+        _ => out.push(change(
+            ChangeKind::Changed,
+            at,
+            format!("{} -> {}", render(old), render(new)),
+        )),
     }
 }
 
 fn change(kind: ChangeKind, at: &str, item: String) -> ValueChange {
-    ValueChange { kind, at: at.to_owned(), item }
+    ValueChange {
+        kind,
+        at: at.to_owned(),
+        item,
+    }
 }
 
 fn key_item(key: &str, value: &Value) -> String {
@@ -115,13 +129,19 @@ pub fn bumped(current: &Version, bump: Bump) -> Version {
 
 /// The version to publish: `explicit` when given (greater than `current` and at least the
 /// computed bump), otherwise `current` bumped.
-pub fn next(current: &Version, bump: Bump, explicit: Option<&Version>) -> Result<Version, BadInput> {
+pub fn next(
+    current: &Version,
+    bump: Bump,
+    explicit: Option<&Version>,
+) -> Result<Version, BadInput> {
     let computed = bumped(current, bump.max(Bump::Patch));
     match explicit {
         None => Ok(computed),
         Some(v) if v > current && *v >= computed => Ok(v.clone()),
         Some(v) => Err(BadInput::new(
-            format!("version {v} is too low: the current version is {current} and this change needs at least {computed}"),
+            format!(
+                "version {v} is too low: the current version is {current} and this change needs at least {computed}"
+            ),
             format!("use --version {computed} or higher, or leave --version out"),
         )),
     }
@@ -129,7 +149,10 @@ pub fn next(current: &Version, bump: Bump, explicit: Option<&Version>) -> Result
 
 pub fn parse_version(text: &str) -> Result<Version, BadInput> {
     Version::parse(text).map_err(|e| {
-        BadInput::new(format!("invalid version `{text}`: {e}"), "versions are semver, like 1.4.0")
+        BadInput::new(
+            format!("invalid version `{text}`: {e}"),
+            "versions are semver, like 1.4.0",
+        )
     })
 }
 
@@ -147,7 +170,10 @@ pub fn parse_requirement(text: &str) -> Result<semver::VersionReq, BadInput> {
 pub fn changelog_lines(changes: &[ValueChange]) -> Vec<String> {
     let mut grouped: BTreeMap<(ChangeKind, &str), Vec<&str>> = BTreeMap::new();
     for c in changes {
-        grouped.entry((c.kind, c.item.as_str())).or_default().push(c.at.as_str());
+        grouped
+            .entry((c.kind, c.item.as_str()))
+            .or_default()
+            .push(c.at.as_str());
     }
     grouped
         .into_iter()
@@ -197,12 +223,18 @@ mod tests {
         assert_eq!(bump_for(&diff(&json!([1]), &json!({"a": 1}))), Bump::Major);
         assert_eq!(bump_for(&diff(&json!({"a": 1}), &json!({}))), Bump::Major);
         assert_eq!(bump_for(&diff(&json!({}), &json!({"a": 1}))), Bump::Minor);
-        assert_eq!(bump_for(&diff(&json!({"a": [1]}), &json!({"a": [1]}))), Bump::None);
+        assert_eq!(
+            bump_for(&diff(&json!({"a": [1]}), &json!({"a": [1]}))),
+            Bump::None
+        );
     }
 
     #[test]
     fn explicit_versions_must_cover_the_bump() {
-        assert_eq!(next(&v("1.3.0"), Bump::Minor, Some(&v("1.5.0"))).unwrap(), v("1.5.0"));
+        assert_eq!(
+            next(&v("1.3.0"), Bump::Minor, Some(&v("1.5.0"))).unwrap(),
+            v("1.5.0")
+        );
         assert!(next(&v("1.3.0"), Bump::Minor, Some(&v("1.3.1"))).is_err());
         assert!(next(&v("1.3.0"), Bump::Major, Some(&v("1.9.0"))).is_err());
         assert!(next(&v("1.3.0"), Bump::None, Some(&v("1.3.0"))).is_err());

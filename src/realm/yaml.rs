@@ -11,12 +11,18 @@ pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 pub fn from_str<T: DeserializeOwned>(origin: &str, text: &str) -> Result<T, BadInput> {
     if text.len() > MAX_FILE_BYTES {
         return Err(BadInput::new(
-            format!("{origin}: file is {} bytes, more than the 1 MiB a realm file may be", text.len()),
+            format!(
+                "{origin}: file is {} bytes, more than the 1 MiB a realm file may be",
+                text.len()
+            ),
             "split the value or shorten the file",
         ));
     }
     serde_yaml::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| format!(" at line {}", l.line())).unwrap_or_default();
+        let line = e
+            .location()
+            .map(|l| format!(" at line {}", l.line()))
+            .unwrap_or_default();
         let detail = e.to_string();
         let detail = detail.split(" at line ").next().unwrap_or(&detail);
         BadInput::new(
@@ -29,7 +35,10 @@ pub fn from_str<T: DeserializeOwned>(origin: &str, text: &str) -> Result<T, BadI
 /// Parse bytes that should be UTF-8 YAML.
 pub fn from_slice<T: DeserializeOwned>(origin: &str, bytes: &[u8]) -> Result<T, BadInput> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
-        BadInput::new(format!("{origin}: file is not UTF-8"), format!("re-save `{origin}` as UTF-8"))
+        BadInput::new(
+            format!("{origin}: file is not UTF-8"),
+            format!("re-save `{origin}` as UTF-8"),
+        )
     })?;
     from_str(origin, text)
 }
@@ -45,15 +54,25 @@ mod tests {
 
     #[test]
     fn errors_name_the_file_and_line() {
-        let err = from_str::<serde_json::Value>("domains/a/exports.yaml", "a: [1\nb: 2").unwrap_err();
-        assert!(err.message.starts_with("domains/a/exports.yaml: invalid YAML at line"), "{}", err.message);
+        let err =
+            from_str::<serde_json::Value>("domains/a/exports.yaml", "a: [1\nb: 2").unwrap_err();
+        assert!(
+            err.message
+                .starts_with("domains/a/exports.yaml: invalid YAML at line"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn alias_bombs_are_refused() {
         let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
-            let prev = if i == 1 { "a".to_owned() } else { format!("a{}", i - 1) };
+            let prev = if i == 1 {
+                "a".to_owned()
+            } else {
+                format!("a{}", i - 1)
+            };
             let star = format!("*{prev}, ").repeat(10);
             text.push_str(&format!("a{i}: &a{i} [{}]\n", star.trim_end_matches(", ")));
         }

@@ -17,7 +17,10 @@ fn open_admission_lands_directly() {
     let app = env.code_repo("app", &[]);
     as_outsider(&env, &app);
     env.realm_ok(&app, &["join", "../realm"]);
-    assert!(env.realm_file(&realm, "domains/app/domain.yaml").contains("olive@example.org"));
+    assert!(
+        env.realm_file(&realm, "domains/app/domain.yaml")
+            .contains("olive@example.org")
+    );
 }
 
 #[test]
@@ -36,37 +39,76 @@ fn approval_admission_makes_a_proposal_an_approver_accepts() {
 
 "#]]);
     let main_before = env.git(&realm, &["rev-parse", "main"]);
-    assert_eq!(env.git(&realm, &["ls-tree", "--name-only", "main", "domains/"]), "domains/.gitkeep\ndomains/platform");
-    assert!(env.git(&realm, &["show", "proposals/app/join:domains/app/domain.yaml"]).contains("olive@example.org"));
+    assert_eq!(
+        env.git(&realm, &["ls-tree", "--name-only", "main", "domains/"]),
+        "domains/.gitkeep\ndomains/platform"
+    );
+    assert!(
+        env.git(
+            &realm,
+            &["show", "proposals/app/join:domains/app/domain.yaml"]
+        )
+        .contains("olive@example.org")
+    );
 
     // Not until an approver says so; the outsider cannot approve their own join.
-    env.realm(&app, &["approve", "app/join"]).assert().code(1).stderr_eq(str![[r#"
+    env.realm(&app, &["approve", "app/join"])
+        .assert()
+        .code(1)
+        .stderr_eq(str![[r#"
 error: `olive@example.org` is not an approver of realm `letemcook`
 hint: ask an approver: eric@example.com
 
 "#]]);
-    env.realm(&approver, &["approve", "nope/join"]).assert().code(2).stderr_eq(str![[r#"
+    env.realm(&approver, &["approve", "nope/join"])
+        .assert()
+        .code(2)
+        .stderr_eq(str![[r#"
 error: no proposal `nope/join` in realm `letemcook`
 hint: pending proposals: app/join
 
 "#]]);
-    env.realm(&approver, &["approve", "app/join"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&approver, &["approve", "app/join"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 ✓ Approved proposals/app/join into realm 'letemcook' (commit [HASH])
 
 "#]]);
     assert_eq!(env.git(&realm, &["rev-parse", "main^1"]), main_before);
     assert_eq!(
-        env.git(&realm, &["log", "-1", "--format=%s|%(trailers:key=Approved-by,valueonly,separator=)", "main"]),
+        env.git(
+            &realm,
+            &[
+                "log",
+                "-1",
+                "--format=%s|%(trailers:key=Approved-by,valueonly,separator=)",
+                "main"
+            ]
+        ),
         "app: join realm letemcook|eric@example.com"
     );
-    assert!(env.realm_file(&realm, ".github/CODEOWNERS").contains("/domains/app/ olive@example.org"));
-    assert_eq!(env.git(&realm, &["branch", "--list", "proposals/*"]), "", "the proposal branch is gone");
+    assert!(
+        env.realm_file(&realm, ".github/CODEOWNERS")
+            .contains("/domains/app/ olive@example.org")
+    );
+    assert_eq!(
+        env.git(&realm, &["branch", "--list", "proposals/*"]),
+        "",
+        "the proposal branch is gone"
+    );
     env.git(&realm, &["fsck", "--strict", "--no-progress"]);
     assert_eq!(env.git(&realm, &["status", "--porcelain"]), "");
 
     // Now a member, the outsider's writes land.
-    env.realm_ok(&app, &["export", "--name", "events", "--value", r#"["created"]"#]);
-    assert!(env.realm_file(&realm, "domains/app/exports.yaml").contains("created"));
+    env.realm_ok(
+        &app,
+        &["export", "--name", "events", "--value", r#"["created"]"#],
+    );
+    assert!(
+        env.realm_file(&realm, "domains/app/exports.yaml")
+            .contains("created")
+    );
 }
 
 #[test]
@@ -79,7 +121,10 @@ fn invite_only_refuses_until_invited() {
     let app = env.code_repo("app", &[]);
     as_outsider(&env, &app);
     let before = env.state_of(&[&realm, &app]);
-    env.realm(&app, &["join", "../realm"]).assert().code(1).stderr_eq(str![[r#"
+    env.realm(&app, &["join", "../realm"])
+        .assert()
+        .code(1)
+        .stderr_eq(str![[r#"
 error: realm `letemcook` is invite-only and `app` has not been invited
 hint: ask an approver (eric@example.com) to run 'git realm invite app'
 
@@ -88,7 +133,13 @@ hint: ask an approver (eric@example.com) to run 'git realm invite app'
 
     env.realm(&app, &["invite", "app"]).assert().code(2);
     env.realm_ok(&approver, &["invite", "app"]);
-    assert!(env.realm_file(&realm, "realm.yaml").contains("invited:\n  - app"));
+    assert!(
+        env.realm_file(&realm, "realm.yaml")
+            .contains("invited:\n  - app")
+    );
     env.realm_ok(&app, &["join", "../realm"]);
-    assert!(env.realm_file(&realm, "domains/app/domain.yaml").contains("olive@example.org"));
+    assert!(
+        env.realm_file(&realm, "domains/app/domain.yaml")
+            .contains("olive@example.org")
+    );
 }

@@ -8,10 +8,13 @@ use crate::support::{TestEnv, json};
 fn rfc_initial_setup() {
     let env = TestEnv::new();
     std::fs::create_dir(env.path("realm-letemcook")).unwrap();
-    env.realm(env.path("realm-letemcook"), &["init", "--name", "letemcook"])
-        .assert()
-        .success()
-        .stdout_eq(str![[r#"
+    env.realm(
+        env.path("realm-letemcook"),
+        &["init", "--name", "letemcook"],
+    )
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
 ✓ Created realm.yaml (approval admission, approvers: eric@example.com)
 ✓ Initialized git repository at [ROOT]/realm-letemcook
 ✓ Realm 'letemcook' created (commit [HASH])
@@ -19,23 +22,55 @@ fn rfc_initial_setup() {
 "#]]);
     let realm = env.path("realm-letemcook");
     let aperture = env.code_repo("aperture", &[("config/paths.yaml", "read: [\"jobs/*\"]\n")]);
-    env.realm(&aperture, &["join", "../realm-letemcook", "--as", "aperture"])
-        .assert()
-        .success()
-        .stdout_eq(str![[r#"
+    env.realm(
+        &aperture,
+        &["join", "../realm-letemcook", "--as", "aperture"],
+    )
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
 ✓ Created domains/aperture/domain.yaml
 ✓ Updated .realm/config.yaml
 ✓ Joined realm 'letemcook' as 'aperture' (commit [HASH])
 
 "#]]);
-    env.realm_ok(&aperture, &["export", "--name", "required-s3-permissions", "--file", "config/paths.yaml"]);
-    env.realm_ok(&aperture, &["export", "--name", "api-base-url", "--value", r#"{"url": "https://api.example.com"}"#]);
+    env.realm_ok(
+        &aperture,
+        &[
+            "export",
+            "--name",
+            "required-s3-permissions",
+            "--file",
+            "config/paths.yaml",
+        ],
+    );
+    env.realm_ok(
+        &aperture,
+        &[
+            "export",
+            "--name",
+            "api-base-url",
+            "--value",
+            r#"{"url": "https://api.example.com"}"#,
+        ],
+    );
 
-    let fungal = env.code_repo("fungal-image-analysis", &[("cdk/training_tools_access_stack.py", "policy = []\n")]);
+    let fungal = env.code_repo(
+        "fungal-image-analysis",
+        &[("cdk/training_tools_access_stack.py", "policy = []\n")],
+    );
     env.realm_ok(&fungal, &["join", "../realm-letemcook"]);
     env.realm(
         &fungal,
-        &["import", "--contract", "required-s3-permissions", "--from", "aperture", "--binding", "cdk/training_tools_access_stack.py"],
+        &[
+            "import",
+            "--contract",
+            "required-s3-permissions",
+            "--from",
+            "aperture",
+            "--binding",
+            "cdk/training_tools_access_stack.py",
+        ],
     )
     .assert()
     .success()
@@ -113,7 +148,13 @@ governance:
     );
 
     // One commit per write, each saying who changed what, with trailers.
-    let log = env.git(&realm, &["log", "--format=%s|%(trailers:key=Realm-Domain,valueonly,separator=)"]);
+    let log = env.git(
+        &realm,
+        &[
+            "log",
+            "--format=%s|%(trailers:key=Realm-Domain,valueonly,separator=)",
+        ],
+    );
     assert_eq!(
         log,
         "fungal-image-analysis: import aperture/required-s3-permissions ^1|fungal-image-analysis
@@ -123,10 +164,21 @@ aperture: export required-s3-permissions 1.0.0|aperture
 aperture: join realm letemcook|aperture
 letemcook: create realm|"
     );
-    let source = env.git(&realm, &["log", "-1", "--format=%(trailers:key=Source-Commit,valueonly)"]);
+    let source = env.git(
+        &realm,
+        &[
+            "log",
+            "-1",
+            "--format=%(trailers:key=Source-Commit,valueonly)",
+        ],
+    );
     assert_eq!(source.trim(), env.git(&fungal, &["rev-parse", "HEAD"]));
     env.git(&realm, &["fsck", "--strict", "--no-progress"]);
-    assert_eq!(env.git(&realm, &["status", "--porcelain"]), "", "the realm's worktree is never left dirty");
+    assert_eq!(
+        env.git(&realm, &["status", "--porcelain"]),
+        "",
+        "the realm's worktree is never left dirty"
+    );
 
     // The code repos record membership and the file-backed export's source.
     assert_eq!(
@@ -135,7 +187,10 @@ letemcook: create realm|"
     );
     // The realm is kept as refs, not as a second checkout.
     assert_eq!(
-        env.git(&aperture, &["for-each-ref", "--format=%(refname)", "refs/realm/"]),
+        env.git(
+            &aperture,
+            &["for-each-ref", "--format=%(refname)", "refs/realm/"]
+        ),
         "refs/realm/letemcook/heads/main"
     );
     assert_eq!(
@@ -155,8 +210,14 @@ fn bare_realm_works_the_same() {
     let realm = env.realm_repo("realm.git", true, &["--admission", "open"]);
     let app = env.code_repo("app", &[]);
     env.realm_ok(&app, &["join", "../realm.git"]);
-    env.realm_ok(&app, &["export", "--name", "queue", "--value", r#"["a", "b"]"#]);
-    assert!(env.realm_file(&realm, "domains/app/exports.yaml").contains("- name: queue"));
+    env.realm_ok(
+        &app,
+        &["export", "--name", "queue", "--value", r#"["a", "b"]"#],
+    );
+    assert!(
+        env.realm_file(&realm, "domains/app/exports.yaml")
+            .contains("- name: queue")
+    );
     env.git(&realm, &["fsck", "--strict", "--no-progress"]);
     env.realm_ok(&app, &["fetch"]);
 }
@@ -170,20 +231,34 @@ fn leave_is_refused_while_others_import_unless_forced() {
     env.realm_ok(&aperture, &["export", "--name", "paths", "--value", "[1]"]);
     let fungal = env.code_repo("fungal", &[]);
     env.realm_ok(&fungal, &["join", "../realm"]);
-    env.realm_ok(&fungal, &["import", "--contract", "paths", "--from", "aperture"]);
+    env.realm_ok(
+        &fungal,
+        &["import", "--contract", "paths", "--from", "aperture"],
+    );
 
     env.realm_ok(&aperture, &["fetch"]);
     let before = env.state_of(&[&realm, &aperture]);
-    env.realm(&aperture, &["leave"]).assert().code(1).stderr_eq(str![[r#"
+    env.realm(&aperture, &["leave"])
+        .assert()
+        .code(1)
+        .stderr_eq(str![[r#"
 error: domains import from `aperture`: fungal
 hint: ask them to drop those imports, or leave anyway with 'git realm leave --force'
 
 "#]]);
     assert_eq!(env.state_of(&[&realm, &aperture]), before);
 
-    env.realm(&aperture, &["leave", "--force"]).assert().success();
+    env.realm(&aperture, &["leave", "--force"])
+        .assert()
+        .success();
     assert!(!aperture.join(".realm").exists());
-    assert_eq!(env.git(&realm, &["ls-tree", "--name-only", "main", "domains/"]), "domains/.gitkeep\ndomains/fungal");
-    assert!(!env.realm_file(&realm, ".github/CODEOWNERS").contains("aperture"));
+    assert_eq!(
+        env.git(&realm, &["ls-tree", "--name-only", "main", "domains/"]),
+        "domains/.gitkeep\ndomains/fungal"
+    );
+    assert!(
+        !env.realm_file(&realm, ".github/CODEOWNERS")
+            .contains("aperture")
+    );
     assert_eq!(env.git(&aperture, &["for-each-ref", "refs/realm/"]), "");
 }

@@ -10,15 +10,33 @@ fn json_reports() {
     env.realm_repo("realm", false, &["--admission", "open"]);
     let aperture = env.code_repo("aperture", &[("paths.yaml", "read: [a/*]\n")]);
     env.realm_ok(&aperture, &["join", "../realm"]);
-    env.realm_ok(&aperture, &["export", "--name", "paths", "--file", "paths.yaml"]);
+    env.realm_ok(
+        &aperture,
+        &["export", "--name", "paths", "--file", "paths.yaml"],
+    );
     let fungal = env.code_repo("fungal", &[("policy.py", "a/*\n")]);
     env.realm_ok(&fungal, &["join", "../realm"]);
-    env.realm_ok(&fungal, &["import", "--contract", "paths", "--from", "aperture", "--binding", "policy.py"]);
+    env.realm_ok(
+        &fungal,
+        &[
+            "import",
+            "--contract",
+            "paths",
+            "--from",
+            "aperture",
+            "--binding",
+            "policy.py",
+        ],
+    );
     env.realm_ok(&aperture, &["fetch"]);
     env.write(&aperture, &[("paths.yaml", "read: [a/*, b/*]\n")]);
     env.commit_all(&aperture, "b");
 
-    env.realm(&aperture, &["check", "--json"]).assert().code(1).stdout_eq(str![[r#"
+    env.realm(&aperture, &["check", "--json"])
+        .assert()
+        .code(1)
+        .stdout_eq(
+            str![[r#"
 {
   "realm": "letemcook",
   "domain": "aperture",
@@ -45,8 +63,14 @@ fn json_reports() {
   "imports": [],
   "clean": false
 }
-"#]].is_json());
-    env.realm(&aperture, &["status", "--json"]).assert().success().stdout_eq(str![[r#"
+"#]]
+            .is_json(),
+        );
+    env.realm(&aperture, &["status", "--json"])
+        .assert()
+        .success()
+        .stdout_eq(
+            str![[r#"
 {
   "realm": "letemcook",
   "domain": "aperture",
@@ -88,8 +112,14 @@ fn json_reports() {
   ],
   "imports": []
 }
-"#]].is_json());
-    env.realm(&aperture, &["sync", "--json"]).assert().success().stdout_eq(str![[r#"
+"#]]
+            .is_json(),
+        );
+    env.realm(&aperture, &["sync", "--json"])
+        .assert()
+        .success()
+        .stdout_eq(
+            str![[r#"
 {
   "realm": "letemcook",
   "domain": "aperture",
@@ -129,9 +159,15 @@ fn json_reports() {
   "proposal": null,
   "realm_commit": "[HASH]"
 }
-"#]].is_json());
+"#]]
+            .is_json(),
+        );
     env.realm_ok(&fungal, &["fetch"]);
-    env.realm(&fungal, &["status", "--json"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&fungal, &["status", "--json"])
+        .assert()
+        .success()
+        .stdout_eq(
+            str![[r#"
 {
   "realm": "letemcook",
   "domain": "fungal",
@@ -156,8 +192,14 @@ fn json_reports() {
     }
   ]
 }
-"#]].is_json());
-    env.realm(&fungal, &["sync", "--json"]).assert().success().stdout_eq(str![[r#"
+"#]]
+            .is_json(),
+        );
+    env.realm(&fungal, &["sync", "--json"])
+        .assert()
+        .success()
+        .stdout_eq(
+            str![[r#"
 {
   "realm": "letemcook",
   "domain": "fungal",
@@ -182,8 +224,14 @@ fn json_reports() {
   "proposal": null,
   "realm_commit": "[HASH]"
 }
-"#]].is_json());
-    env.realm(&fungal, &["graph", "--json"]).assert().success().stdout_eq(str![[r#"
+"#]]
+            .is_json(),
+        );
+    env.realm(&fungal, &["graph", "--json"])
+        .assert()
+        .success()
+        .stdout_eq(
+            str![[r#"
 {
   "realm": "letemcook",
   "realm_commit": "[HASH]",
@@ -201,5 +249,7 @@ fn json_reports() {
     }
   ]
 }
-"#]].is_json());
+"#]]
+            .is_json(),
+        );
 }

@@ -25,26 +25,59 @@ fn pair(aperture_is_approver: bool) -> Pair {
         env.git(&aperture, &["config", "user.email", "dev@aperture.example"]);
     }
     env.realm_ok(&aperture, &["join", "../realm"]);
-    env.realm_ok(&aperture, &["export", "--name", "required-s3-permissions", "--file", "config/s3.yaml"]);
-    let fungal = env.code_repo("fungal", &[("cdk/stack.py", "paths = ['jobs/*', 'training-metrics/*']\n")]);
+    env.realm_ok(
+        &aperture,
+        &[
+            "export",
+            "--name",
+            "required-s3-permissions",
+            "--file",
+            "config/s3.yaml",
+        ],
+    );
+    let fungal = env.code_repo(
+        "fungal",
+        &[("cdk/stack.py", "paths = ['jobs/*', 'training-metrics/*']\n")],
+    );
     env.git(&fungal, &["config", "user.email", "ops@fungal.example"]);
     env.realm_ok(&fungal, &["join", "../realm"]);
     env.realm_ok(
         &fungal,
-        &["import", "--contract", "required-s3-permissions", "--from", "aperture", "--binding", "cdk/stack.py"],
+        &[
+            "import",
+            "--contract",
+            "required-s3-permissions",
+            "--from",
+            "aperture",
+            "--binding",
+            "cdk/stack.py",
+        ],
     );
     env.realm_ok(&aperture, &["fetch"]);
-    Pair { env, realm, aperture, fungal }
+    Pair {
+        env,
+        realm,
+        aperture,
+        fungal,
+    }
 }
 
 #[test]
 fn provider_change_flows_to_the_consumer() {
-    let Pair { env, realm, aperture, fungal } = pair(true);
+    let Pair {
+        env,
+        realm,
+        aperture,
+        fungal,
+    } = pair(true);
     env.realm(&aperture, &["check"]).assert().success();
 
     env.write(&aperture, &[("config/s3.yaml", "read:\n- jobs/*\n- training-metrics/*\n- training-metrics/experiments/*\nwrite:\n- training-metrics/*\n- training-metrics/experiments/*\n")]);
     // Not committed yet: status (working tree) sees it, check (HEAD) does not until asked.
-    env.realm(&aperture, &["status"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&aperture, &["status"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 aperture (domain in letemcook realm)
 
 Export 'required-s3-permissions' has local changes:
@@ -55,18 +88,30 @@ Export 'required-s3-permissions' has local changes:
 
 "#]]);
     env.realm(&aperture, &["check"]).assert().success();
-    env.realm(&aperture, &["check", "--worktree"]).assert().code(1);
+    env.realm(&aperture, &["check", "--worktree"])
+        .assert()
+        .code(1);
     env.commit_all(&aperture, "track experiment metrics");
-    env.realm(&aperture, &["check"]).assert().code(1).stdout_eq(str![[r#"
+    env.realm(&aperture, &["check"])
+        .assert()
+        .code(1)
+        .stdout_eq(str![[r#"
 drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook'
   Added training-metrics/experiments/* (read, write)
 run 'git realm sync' to publish
 
 "#]]);
-    env.realm(&aperture, &["check", "--imports"]).assert().success();
-    env.realm(&aperture, &["check", "--rev", "HEAD~1"]).assert().success();
+    env.realm(&aperture, &["check", "--imports"])
+        .assert()
+        .success();
+    env.realm(&aperture, &["check", "--rev", "HEAD~1"])
+        .assert()
+        .success();
 
-    env.realm(&aperture, &["sync"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&aperture, &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 Exports updated:
   required-s3-permissions: 1.0.0 → 1.1.0
     Added training-metrics/experiments/* (read, write)
@@ -82,20 +127,29 @@ Consumers:
     let exports = env.realm_file(&realm, "domains/aperture/exports.yaml");
     assert!(exports.contains("  changelog:\n  - version: 1.1.0\n    date: 2026-01-24\n    changes:\n    - Added training-metrics/experiments/* (read, write)\n"), "{exports}");
     env.realm(&aperture, &["check"]).assert().success();
-    env.realm(&aperture, &["sync"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&aperture, &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 ✓ Nothing to sync: the realm is up to date
 
 "#]]);
 
     // The consumer sees the new version after fetching.
-    env.realm(&fungal, &["status"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&fungal, &["status"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 fungal (domain in letemcook realm)
 
 ✓ In step with the realm
 
 "#]]);
     env.realm_ok(&fungal, &["fetch"]);
-    env.realm(&fungal, &["status"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&fungal, &["status"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 fungal (domain in letemcook realm)
 
 Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
@@ -104,14 +158,26 @@ Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
     Added training-metrics/experiments/* (read, write)
 
 "#]]);
-    env.realm(&fungal, &["check"]).assert().code(1).stdout_eq(str![[r#"
+    env.realm(&fungal, &["check"])
+        .assert()
+        .code(1)
+        .stdout_eq(str![[r#"
 stale: import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
 
 "#]]);
 
-    env.write(&fungal, &[("cdk/stack.py", "paths = ['jobs/*', 'training-metrics/*', 'training-metrics/experiments/*']\n")]);
+    env.write(
+        &fungal,
+        &[(
+            "cdk/stack.py",
+            "paths = ['jobs/*', 'training-metrics/*', 'training-metrics/experiments/*']\n",
+        )],
+    );
     env.commit_all(&fungal, "grant experiment metrics");
-    env.realm(&fungal, &["sync"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&fungal, &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 Imports resolved:
   required-s3-permissions from aperture: now at 1.1.0
     Added training-metrics/experiments/* (read, write)
@@ -120,9 +186,15 @@ Imports resolved:
 
 "#]]);
     let imports = env.realm_file(&realm, "domains/fungal/imports.yaml");
-    assert!(imports.contains("status: current\n  resolved_version: 1.1.0\n"), "{imports}");
+    assert!(
+        imports.contains("status: current\n  resolved_version: 1.1.0\n"),
+        "{imports}"
+    );
     env.realm(&fungal, &["check"]).assert().success();
-    env.realm(&fungal, &["graph"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&fungal, &["graph"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 realm letemcook
   aperture
   fungal -> aperture: required-s3-permissions ^1 (current)
@@ -134,20 +206,42 @@ realm letemcook
 
 #[test]
 fn resolving_without_touching_the_binding_warns() {
-    let Pair { env, aperture, fungal, .. } = pair(true);
-    env.write(&aperture, &[("config/s3.yaml", &format!("{PATHS_V1}- extra/*\n"))]);
+    let Pair {
+        env,
+        aperture,
+        fungal,
+        ..
+    } = pair(true);
+    env.write(
+        &aperture,
+        &[("config/s3.yaml", &format!("{PATHS_V1}- extra/*\n"))],
+    );
     env.commit_all(&aperture, "more");
     env.realm_ok(&aperture, &["sync"]);
     let out = env.realm_ok(&fungal, &["sync"]);
-    assert!(out.contains("warning: cdk/stack.py has not changed since the previous resolution"), "{out}");
+    assert!(
+        out.contains("warning: cdk/stack.py has not changed since the previous resolution"),
+        "{out}"
+    );
 }
 
 #[test]
 fn removal_is_breaking_and_held_as_a_proposal_until_approved() {
-    let Pair { env, realm, aperture, fungal } = pair(false);
-    env.write(&aperture, &[("config/s3.yaml", "read:\n- jobs/*\nwrite: []\n")]);
+    let Pair {
+        env,
+        realm,
+        aperture,
+        fungal,
+    } = pair(false);
+    env.write(
+        &aperture,
+        &[("config/s3.yaml", "read:\n- jobs/*\nwrite: []\n")],
+    );
     env.commit_all(&aperture, "drop training metrics");
-    env.realm(&aperture, &["check"]).assert().code(1).stdout_eq(str![[r#"
+    env.realm(&aperture, &["check"])
+        .assert()
+        .code(1)
+        .stdout_eq(str![[r#"
 drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook' (breaking)
   Removed training-metrics/* (read, write)
 run 'git realm sync' to publish
@@ -155,7 +249,10 @@ run 'git realm sync' to publish
 "#]]);
     let dry = json(&env.realm_ok(&aperture, &["sync", "--dry-run", "--json"]));
     assert_eq!(dry["published"][0]["breaking"], true);
-    assert_eq!(dry["proposal"], "proposals/aperture/required-s3-permissions-2.0.0");
+    assert_eq!(
+        dry["proposal"],
+        "proposals/aperture/required-s3-permissions-2.0.0"
+    );
 
     let main_before = env.git(&realm, &["rev-parse", "main"]);
     env.realm(&aperture, &["sync"]).assert().success().stdout_eq(str![[r#"
@@ -167,20 +264,33 @@ Consumers:
 ✓ Proposed as proposals/aperture/required-s3-permissions-2.0.0 (commit [HASH]); an approver must run 'git realm approve aperture/required-s3-permissions-2.0.0'
 
 "#]]);
-    assert_eq!(env.git(&realm, &["rev-parse", "main"]), main_before, "main is unchanged until approved");
+    assert_eq!(
+        env.git(&realm, &["rev-parse", "main"]),
+        main_before,
+        "main is unchanged until approved"
+    );
     let status = env.realm_ok(&aperture, &["status"]);
-    assert!(status.contains("Proposal awaiting approval: aperture/required-s3-permissions-2.0.0"), "{status}");
+    assert!(
+        status.contains("Proposal awaiting approval: aperture/required-s3-permissions-2.0.0"),
+        "{status}"
+    );
 
     // The realm's creator approves; the change is announced with its effective date.
     let approver = env.code_repo("platform", &[]);
     env.realm_ok(&approver, &["join", "../realm"]);
-    env.realm_ok(&approver, &["approve", "aperture/required-s3-permissions-2.0.0"]);
+    env.realm_ok(
+        &approver,
+        &["approve", "aperture/required-s3-permissions-2.0.0"],
+    );
     let exports = env.realm_file(&realm, "domains/aperture/exports.yaml");
     assert!(exports.contains("effective_from: 2026-02-07"), "{exports}");
     assert!(exports.contains("version: 2.0.0"), "{exports}");
 
     env.realm_ok(&fungal, &["fetch"]);
-    env.realm(&fungal, &["check"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&fungal, &["check"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 breaking: 'required-s3-permissions' from aperture 2.0.0 takes effect on 2026-02-07
 ✓ 'fungal' is in step with realm 'letemcook'
 
@@ -200,18 +310,33 @@ breaking: 'required-s3-permissions' from aperture 2.0.0 takes effect on 2026-02-
     let mut sync = env.realm_std(&fungal, &["sync"]);
     sync.env("GIT_REALM_NOW", "2026-02-08T00:00:00Z");
     let out = sync.output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "a broken import is reported, never resolved");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a broken import is reported, never resolved"
+    );
     let imports = env.realm_file(&realm, "domains/fungal/imports.yaml");
-    assert!(imports.contains("status: broken\n  resolved_version: 1.0.0\n"), "{imports}");
+    assert!(
+        imports.contains("status: broken\n  resolved_version: 1.0.0\n"),
+        "{imports}"
+    );
 }
 
 #[test]
 fn an_approvers_own_breaking_change_needs_no_proposal() {
-    let Pair { env, realm, aperture, .. } = pair(true);
+    let Pair {
+        env,
+        realm,
+        aperture,
+        ..
+    } = pair(true);
     env.write(&aperture, &[("config/s3.yaml", "read: []\nwrite: []\n")]);
     env.commit_all(&aperture, "drop all");
     env.realm_ok(&aperture, &["sync"]);
-    assert_eq!(env.git(&realm, &["log", "-1", "--format=%s", "main"]), "aperture: export required-s3-permissions 2.0.0");
+    assert_eq!(
+        env.git(&realm, &["log", "-1", "--format=%s", "main"]),
+        "aperture: export required-s3-permissions 2.0.0"
+    );
 }
 
 /// Every file under `dir`, with its bytes, for byte-for-byte comparison.
@@ -233,11 +358,22 @@ fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 #[test]
 fn dry_run_changes_nothing_anywhere() {
-    let Pair { env, realm, aperture, fungal } = pair(true);
-    env.write(&aperture, &[("config/s3.yaml", &format!("{PATHS_V1}- extra/*\n"))]);
+    let Pair {
+        env,
+        realm,
+        aperture,
+        fungal,
+    } = pair(true);
+    env.write(
+        &aperture,
+        &[("config/s3.yaml", &format!("{PATHS_V1}- extra/*\n"))],
+    );
     env.commit_all(&aperture, "more");
     let before = (files_under(env.root()), files_under(&realm));
-    env.realm(&aperture, &["sync", "--dry-run"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&aperture, &["sync", "--dry-run"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 Exports to publish:
   required-s3-permissions: 1.0.0 → 1.1.0
     Added extra/* (write)
@@ -246,16 +382,37 @@ Consumers:
 Would update the realm in one commit (dry run)
 
 "#]]);
-    env.realm(&fungal, &["sync", "--dry-run"]).assert().success();
-    assert!(before == (files_under(env.root()), files_under(&realm)), "a dry run wrote something");
+    env.realm(&fungal, &["sync", "--dry-run"])
+        .assert()
+        .success();
+    assert!(
+        before == (files_under(env.root()), files_under(&realm)),
+        "a dry run wrote something"
+    );
 }
 
 #[test]
 fn schema_violations_are_refused_with_the_failing_path() {
-    let Pair { env, realm, aperture, .. } = pair(true);
+    let Pair {
+        env,
+        realm,
+        aperture,
+        ..
+    } = pair(true);
     env.write(&aperture, &[("schema.yaml", "type: object\nproperties:\n  read: {type: array, items: {type: string}}\n  write: {type: array, items: {type: string}}\n")]);
     env.commit_all(&aperture, "schema");
-    env.realm_ok(&aperture, &["export", "--name", "required-s3-permissions", "--file", "config/s3.yaml", "--schema", "schema.yaml"]);
+    env.realm_ok(
+        &aperture,
+        &[
+            "export",
+            "--name",
+            "required-s3-permissions",
+            "--file",
+            "config/s3.yaml",
+            "--schema",
+            "schema.yaml",
+        ],
+    );
     let before = env.git(&realm, &["rev-parse", "main"]);
     env.realm(&aperture, &["export", "--name", "required-s3-permissions", "--value", r#"{"read": ["a", 7]}"#])
         .assert()
@@ -283,24 +440,46 @@ fn graphs_are_valid_dot_and_mermaid() {
         .spawn()
         .expect("graphviz `dot` is installed (.ci/run installs it)");
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(dot.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dot.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "dot rejected:\n{dot}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "dot rejected:\n{dot}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
-    assert!(dot.contains("\"fungal\" -> \"aperture\" [label=\"required-s3-permissions ^1 (current)\"];"), "{dot}");
+    assert!(
+        dot.contains(
+            "\"fungal\" -> \"aperture\" [label=\"required-s3-permissions ^1 (current)\"];"
+        ),
+        "{dot}"
+    );
 
-    env.realm(&fungal, &["graph", "--format", "mermaid"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&fungal, &["graph", "--format", "mermaid"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 flowchart LR
   d0["aperture"]
   d1["fungal"]
   d1 -->|"required-s3-permissions ^1 (current)"| d0
 
 "#]]);
-    env.realm(&fungal, &["graph", "--at", "main~1"]).assert().success().stdout_eq(str![[r#"
+    env.realm(&fungal, &["graph", "--at", "main~1"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
 realm letemcook
   aperture
   fungal
 
 "#]]);
-    env.realm(&fungal, &["graph", "--at", "nope"]).assert().code(2);
+    env.realm(&fungal, &["graph", "--at", "nope"])
+        .assert()
+        .code(2);
 }

@@ -20,10 +20,17 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub fn new() -> TestEnv {
-        let tmp = tempfile::Builder::new().prefix("git-realm-test").tempdir().expect("temp dir");
+        let tmp = tempfile::Builder::new()
+            .prefix("git-realm-test")
+            .tempdir()
+            .expect("temp dir");
         let root = std::fs::canonicalize(tmp.path()).expect("canonical temp dir");
         std::fs::create_dir_all(root.join("home/.config")).expect("home");
-        let env = TestEnv { tmp, root, ticks: Cell::new(0) };
+        let env = TestEnv {
+            tmp,
+            root,
+            ticks: Cell::new(0),
+        };
         for (key, value) in [
             ("user.name", "Eric Example"),
             ("user.email", "eric@example.com"),
@@ -58,9 +65,15 @@ impl TestEnv {
         vec![
             ("PATH".into(), path),
             ("HOME".into(), self.root.join("home").display().to_string()),
-            ("XDG_CONFIG_HOME".into(), self.root.join("home/.config").display().to_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                self.root.join("home/.config").display().to_string(),
+            ),
             ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
-            ("GIT_CONFIG_GLOBAL".into(), self.root.join("home/.gitconfig").display().to_string()),
+            (
+                "GIT_CONFIG_GLOBAL".into(),
+                self.root.join("home/.gitconfig").display().to_string(),
+            ),
             ("GIT_AUTHOR_DATE".into(), date.clone()),
             ("GIT_COMMITTER_DATE".into(), date),
             ("GIT_TERMINAL_PROMPT".into(), "0".into()),
@@ -74,12 +87,21 @@ impl TestEnv {
     /// `git realm ARGS` in `dir`, as a snapbox command with `[ROOT]` redacted.
     pub fn realm(&self, dir: impl AsRef<Path>, args: &[&str]) -> Command {
         let mut redactions = Redactions::new();
-        redactions.insert("[ROOT]", self.root.clone()).expect("redaction");
         redactions
-            .insert("[HASH]", regex::Regex::new(r"\b(?<redacted>[0-9a-f]{7,40})\b").expect("regex"))
+            .insert("[ROOT]", self.root.clone())
+            .expect("redaction");
+        redactions
+            .insert(
+                "[HASH]",
+                regex::Regex::new(r"\b(?<redacted>[0-9a-f]{7,40})\b").expect("regex"),
+            )
             .expect("redaction");
         let mut cmd = Command::new(cargo_bin!("git-realm"))
-            .with_assert(Assert::new().action_env(snapbox::assert::DEFAULT_ACTION_ENV).redact_with(redactions))
+            .with_assert(
+                Assert::new()
+                    .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+                    .redact_with(redactions),
+            )
             .env_clear()
             .current_dir(dir.as_ref())
             .args(args);
@@ -92,7 +114,10 @@ impl TestEnv {
     /// `git realm ARGS` in `dir` as a std command (for tests that need the raw output).
     pub fn realm_std(&self, dir: impl AsRef<Path>, args: &[&str]) -> StdCommand {
         let mut cmd = StdCommand::new(cargo_bin!("git-realm"));
-        cmd.env_clear().envs(self.vars()).current_dir(dir.as_ref()).args(args);
+        cmd.env_clear()
+            .envs(self.vars())
+            .current_dir(dir.as_ref())
+            .args(args);
         cmd
     }
 
@@ -112,17 +137,31 @@ impl TestEnv {
     /// A `git` command in `dir` with the test environment.
     pub fn git_cmd(&self, dir: impl AsRef<Path>, args: &[&str]) -> StdCommand {
         let mut cmd = StdCommand::new("git");
-        cmd.env_clear().envs(self.vars()).current_dir(dir.as_ref()).args(args).stdin(Stdio::null());
+        cmd.env_clear()
+            .envs(self.vars())
+            .current_dir(dir.as_ref())
+            .args(args)
+            .stdin(Stdio::null());
         cmd
     }
 
     /// `sh -c SCRIPT` in `dir` with the test environment and `git-realm` first on PATH, as
     /// git finds it for `git realm` and for hooks.
     pub fn sh(&self, dir: impl AsRef<Path>, script: &str) -> StdCommand {
-        let bin_dir = Path::new(cargo_bin!("git-realm")).parent().expect("bin dir").to_owned();
+        let bin_dir = Path::new(cargo_bin!("git-realm"))
+            .parent()
+            .expect("bin dir")
+            .to_owned();
         let mut cmd = StdCommand::new("sh");
-        cmd.env_clear().envs(self.vars()).current_dir(dir.as_ref()).args(["-c", script]);
-        let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+        cmd.env_clear()
+            .envs(self.vars())
+            .current_dir(dir.as_ref())
+            .args(["-c", script]);
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
         cmd.env("PATH", path).stdin(Stdio::null());
         cmd
     }
@@ -136,7 +175,9 @@ impl TestEnv {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_owned()
+        String::from_utf8_lossy(&out.stdout)
+            .trim_end_matches('\n')
+            .to_owned()
     }
 
     /// Write files under `dir` (creating directories).
@@ -154,8 +195,14 @@ impl TestEnv {
         std::fs::create_dir_all(&dir).expect("mkdir");
         self.git(&dir, &["init", "--quiet"]);
         let origin = self.path(&format!("remotes/{name}.git"));
-        self.git(self.root(), &["init", "--quiet", "--bare", origin.to_str().expect("utf-8")]);
-        self.git(&dir, &["remote", "add", "origin", origin.to_str().expect("utf-8")]);
+        self.git(
+            self.root(),
+            &["init", "--quiet", "--bare", origin.to_str().expect("utf-8")],
+        );
+        self.git(
+            &dir,
+            &["remote", "add", "origin", origin.to_str().expect("utf-8")],
+        );
         self.write(&dir, files);
         if files.is_empty() {
             self.write(&dir, &[("README", "hello\n")]);
@@ -195,7 +242,15 @@ impl TestEnv {
             out.push_str(&self.git(dir, &["for-each-ref", "--format=%(refname) %(objectname)"]));
             out.push('\n');
             if self.git(dir, &["rev-parse", "--is-bare-repository"]) == "false" {
-                out.push_str(&self.git(dir, &["status", "--porcelain", "--ignored", "--untracked-files=all"]));
+                out.push_str(&self.git(
+                    dir,
+                    &[
+                        "status",
+                        "--porcelain",
+                        "--ignored",
+                        "--untracked-files=all",
+                    ],
+                ));
                 out.push('\n');
                 if let Ok(config) = std::fs::read_to_string(dir.join(".realm/config.yaml")) {
                     out.push_str(&config);
