@@ -136,7 +136,8 @@ governance:
   binding: cdk/training_tools_access_stack.py
   status: current
   resolved_version: 1.0.0
-  resolved_at: 2026-01-24T10:00:00Z"
+  resolved_at: 2026-01-24T10:00:00Z
+  binding_blob: e1f3d86bddae18958517e04c9425fc4863e968d2"
     );
     assert_eq!(
         env.realm_file(&realm, ".github/CODEOWNERS"),
