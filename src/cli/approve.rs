@@ -89,9 +89,9 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
             .git()
             .args(["diff-tree", "-r", "--name-only", "--no-commit-id", &base.to_string(), &proposal.to_string()])
             .run()?;
-        let base_tree = TreeSource { repo: &repo.repo, tree: repo.commit_tree(base)? };
-        let theirs_tree = TreeSource { repo: &repo.repo, tree: repo.commit_tree(proposal)? };
-        let ours_tree = TreeSource { repo: &repo.repo, tree: repo.commit_tree(tip_commit)? };
+        let base_tree = TreeSource::new(&repo.repo, repo.commit_tree(base)?);
+        let theirs_tree = TreeSource::new(&repo.repo, repo.commit_tree(proposal)?);
+        let ours_tree = TreeSource::new(&repo.repo, repo.commit_tree(tip_commit)?);
         use crate::realm::snapshot::RealmSource;
         let mut edits = BTreeMap::new();
         for path in changed.lines().filter(|p| *p != ".github/CODEOWNERS") {

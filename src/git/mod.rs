@@ -5,7 +5,10 @@ mod blobs;
 pub mod command;
 mod realm_store;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use anyhow::{Context, Result};
 use gix::ObjectId;
@@ -90,13 +93,7 @@ impl CodeRepo {
     /// Parse the realm as of `commit`.
     pub fn snapshot(&self, commit: ObjectId, origin: &str) -> Result<Snapshot> {
         let tree = self.commit_tree(commit)?;
-        Snapshot::load(
-            &TreeSource {
-                repo: &self.repo,
-                tree,
-            },
-            origin,
-        )
+        Snapshot::load(&TreeSource::new(&self.repo, tree), origin)
     }
 
     pub fn commit_tree(&self, commit: ObjectId) -> Result<ObjectId> {
@@ -147,56 +144,97 @@ pub fn user_email(dir: &Path) -> Result<String> {
     Ok(email)
 }
 
-/// A tree in an object database, read as a realm.
+/// A tree in an object database, read as a realm. Directory listings are decoded once and
+/// kept: a realm of a thousand domains reads `domains/` three thousand times.
 pub struct TreeSource<'r> {
-    pub repo: &'r gix::Repository,
-    pub tree: ObjectId,
+    repo: &'r gix::Repository,
+    tree: ObjectId,
+    listings: RefCell<HashMap<String, Rc<Vec<Entry>>>>,
 }
 
-impl TreeSource<'_> {
-    fn entry(&self, path: &str) -> Result<Option<gix::object::tree::Entry<'_>>> {
-        let tree = self
-            .repo
-            .find_tree(self.tree)
-            .context("failed to read realm tree")?;
-        if path.is_empty() {
-            return Ok(None);
+struct Entry {
+    name: String,
+    is_tree: bool,
+    is_blob: bool,
+    id: ObjectId,
+}
+
+impl<'r> TreeSource<'r> {
+    pub fn new(repo: &'r gix::Repository, tree: ObjectId) -> Self {
+        TreeSource {
+            repo,
+            tree,
+            listings: RefCell::new(HashMap::new()),
         }
-        tree.lookup_entry(path.split('/').map(str::as_bytes))
-            .with_context(|| format!("failed to look up `{path}` in the realm"))
     }
 
-    fn children(&self, dir: &str, want_trees: bool) -> Result<Vec<String>> {
-        let id = match self.entry(dir)? {
-            Some(entry) if entry.mode().is_tree() => entry.object_id(),
-            _ => return Ok(Vec::new()),
+    /// The entries of directory `dir` (`""` for the root), or `None` when there is none.
+    fn listing(&self, dir: &str) -> Result<Option<Rc<Vec<Entry>>>> {
+        if let Some(found) = self.listings.borrow().get(dir) {
+            return Ok(Some(found.clone()));
+        }
+        let id = if dir.is_empty() {
+            self.tree
+        } else {
+            let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+            let Some(parent) = self.listing(parent)? else {
+                return Ok(None);
+            };
+            match parent.iter().find(|e| e.name == name && e.is_tree) {
+                Some(entry) => entry.id,
+                None => return Ok(None),
+            }
         };
         let tree = self
             .repo
             .find_tree(id)
             .context("failed to read realm tree")?;
-        let mut out = Vec::new();
+        let mut entries = Vec::new();
         for entry in tree.iter() {
             let entry = entry.context("failed to decode realm tree")?;
-            if entry.mode().is_tree() == want_trees && (want_trees || entry.mode().is_blob()) {
-                out.push(entry.filename().to_string());
-            }
+            entries.push(Entry {
+                name: entry.filename().to_string(),
+                is_tree: entry.mode().is_tree(),
+                is_blob: entry.mode().is_blob(),
+                id: entry.object_id(),
+            });
         }
-        Ok(out)
+        let entries = Rc::new(entries);
+        self.listings
+            .borrow_mut()
+            .insert(dir.to_owned(), entries.clone());
+        Ok(Some(entries))
+    }
+
+    fn children(&self, dir: &str, want_trees: bool) -> Result<Vec<String>> {
+        Ok(self
+            .listing(dir)?
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| if want_trees { e.is_tree } else { e.is_blob })
+                    .map(|e| e.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 }
 
 impl RealmSource for TreeSource<'_> {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        match self.entry(path)? {
-            Some(entry) if entry.mode().is_blob() => {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let Some(entries) = self.listing(dir)? else {
+            return Ok(None);
+        };
+        match entries.iter().find(|e| e.name == name && e.is_blob) {
+            Some(entry) => {
                 let blob = self
                     .repo
-                    .find_blob(entry.object_id())
+                    .find_blob(entry.id)
                     .with_context(|| format!("failed to read `{path}`"))?;
                 Ok(Some(blob.data.clone()))
             }
-            _ => Ok(None),
+            None => Ok(None),
         }
     }
 
