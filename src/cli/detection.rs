@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::membership::Member;
 use crate::detect::{self, Detector, Findings};
 use crate::error::BadInput;
+use crate::git::CodeRepo;
 use crate::realm::config::ExportSource;
 use crate::realm::snapshot::Snapshot;
 use crate::realm::{version, yaml};
@@ -19,8 +20,7 @@ pub enum At {
 }
 
 /// The value `source` yields at `at` (`None`: HEAD).
-pub fn compute(member: &Member, source: &ExportSource, at: Option<At>) -> Result<Value> {
-    let repo = &member.repo;
+pub fn compute(repo: &CodeRepo, source: &ExportSource, at: Option<At>) -> Result<Value> {
     let at = match at {
         Some(at) => at,
         None => At::Commit(repo.head_commit().ok_or_else(|| {
@@ -99,7 +99,7 @@ pub fn computed(member: &Member, at: At) -> Result<Vec<(String, Value)>> {
         .config
         .exports
         .iter()
-        .map(|source| Ok((source.name.clone(), compute(member, source, Some(at))?)))
+        .map(|source| Ok((source.name.clone(), compute(&member.repo, source, Some(at))?)))
         .collect()
 }
 
@@ -135,4 +135,63 @@ pub fn compare(snapshot: &Snapshot, domain: &str, values: Vec<(String, Value)>) 
         });
     }
     out
+}
+
+/// The built-in preset's export name.
+pub const S3_EXPORT: &str = "required-s3-permissions";
+
+/// What `join` finds in a repository: the s3 preset's export, when the code uses S3.
+pub fn detect_on_join(repo: &CodeRepo, head: ObjectId) -> Result<Option<(ExportSource, Value)>> {
+    let source = ExportSource::s3(S3_EXPORT);
+    let value = compute(repo, &source, Some(At::Commit(head)))?;
+    let found = value.as_object().is_some_and(|o| o.values().any(|v| v.as_array().is_some_and(|a| !a.is_empty())));
+    Ok(found.then_some((source, value)))
+}
+
+/// The text files of `head` that are not vendored, for matching against other domains' exports.
+pub fn text_files(repo: &CodeRepo, head: ObjectId) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for file in repo.files_at(head)? {
+        let path = file.path.to_string();
+        if path.starts_with(".realm/") || detect::is_vendored(path.as_bytes()) {
+            continue;
+        }
+        let data = repo.blob(file.id)?;
+        if !detect::is_binary(&data) {
+            out.push((path, data));
+        }
+    }
+    Ok(out)
+}
+
+/// A file here that mentions another domain's export: a candidate import with that binding.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Candidate {
+    pub contract: String,
+    pub from: String,
+    pub binding: String,
+}
+
+/// Every other domain's export that one of `files` mentions, with the first such file.
+pub fn candidate_imports(snapshot: &Snapshot, domain: &str, files: &[(String, Vec<u8>)]) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for (provider, state) in snapshot.domains.iter().filter(|(name, _)| name.as_str() != domain) {
+        for export in &state.exports.exports {
+            let mut values = Vec::new();
+            string_leaves(&export.value, &mut values);
+            if let Some((path, _)) = files.iter().find(|(_, data)| detect::mentions(&export.name, &values, data)) {
+                out.push(Candidate { contract: export.name.clone(), from: provider.clone(), binding: path.clone() });
+            }
+        }
+    }
+    out
+}
+
+fn string_leaves(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| string_leaves(v, out)),
+        Value::Object(map) => map.values().for_each(|v| string_leaves(v, out)),
+        _ => {}
+    }
 }

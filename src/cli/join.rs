@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
+use super::detection::{self, Candidate};
 use super::membership::{self, read_config};
 use super::{Ctx, Outcome};
 use crate::error::{BadInput, Refusal};
@@ -15,7 +16,8 @@ use crate::index::{self, IndexedRepo};
 use crate::output::Report;
 use crate::realm::change::Change;
 use crate::realm::config::{CONFIG_PATH, Membership, RepoConfig};
-use crate::realm::model::{Admission, DomainFile};
+use crate::realm::model::{Admission, ChangelogEntry, DomainFile, Export, ExportsFile, Import, ImportStatus, ImportsFile};
+use crate::realm::publish::effective_version;
 use crate::realm::names;
 use crate::realm::snapshot::{self, DomainState, Snapshot};
 
@@ -58,14 +60,25 @@ struct JoinReport {
     admission: &'static str,
     proposal: Option<String>,
     commit: String,
-    files: Vec<String>,
+    /// Exports detected in the code and published with the join.
+    exports: Vec<String>,
+    /// Imports proposed from files that mention other domains' exports.
+    imports: Vec<Candidate>,
     config: &'static str,
 }
 
 impl Report for JoinReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        for file in &self.files {
-            writeln!(out, "✓ Created {file}")?;
+        writeln!(out, "✓ Created domains/{}/domain.yaml", self.domain)?;
+        if !self.exports.is_empty() {
+            writeln!(out, "✓ Auto-detected exports: {}", self.exports.join(", "))?;
+            writeln!(out, "✓ Created domains/{}/exports.yaml", self.domain)?;
+        }
+        for import in &self.imports {
+            writeln!(out, "✓ Detected import: {} from {} (binding {})", import.contract, import.from, import.binding)?;
+        }
+        if !self.imports.is_empty() {
+            writeln!(out, "✓ Created domains/{}/imports.yaml", self.domain)?;
         }
         writeln!(out, "✓ Updated {}", self.config)?;
         match &self.proposal {
@@ -200,6 +213,31 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         joined_at: Some(ctx.timestamp()),
         extra: Default::default(),
     };
+    // Detection reads the committed code once; each attempt matches it against its tip.
+    let head = repo.head_commit();
+    let (detected, files) = match head {
+        Some(head) if !args.no_detect => (detection::detect_on_join(&repo, head)?, detection::text_files(&repo, head)?),
+        _ => (None, Vec::new()),
+    };
+    let mut exports_file = ExportsFile::default();
+    if let Some((source, value)) = &detected {
+        exports_file.exports.push(Export {
+            name: source.name.clone(),
+            version: "1.0.0".to_owned(),
+            description: Some("S3 paths this domain's code reads and writes".to_owned()),
+            schema: None,
+            value: value.clone(),
+            changelog: vec![ChangelogEntry {
+                version: "1.0.0".to_owned(),
+                date: ctx.date(),
+                changes: vec!["First published".to_owned()],
+                extra: Default::default(),
+            }],
+            effective_from: None,
+            extra: Default::default(),
+        });
+    }
+    let mut candidates = Vec::new();
     let realm_refs = format!("refs/realm/{}", membership.name);
     let had_refs = repo
         .ref_target(&CodeRepo::realm_ref(&membership.name, "main"))?
@@ -208,14 +246,41 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         check_free(tip, &domain)?;
         let mut change = Change::new(format!("{domain}: join realm {}", tip.realm.name));
         change.put_yaml(snapshot::domain_file(&domain), &domain_file);
+        if !exports_file.exports.is_empty() {
+            change.put_yaml(snapshot::exports_file(&domain), &exports_file);
+        }
+        candidates = detection::candidate_imports(tip, &domain, &files);
+        let imports_file = ImportsFile {
+            imports: candidates
+                .iter()
+                .filter_map(|c| {
+                    let export = tip.export(&c.from, &c.contract)?;
+                    let version = effective_version(export, &ctx.date()).to_owned();
+                    let major = semver::Version::parse(&version).ok()?.major;
+                    Some(Import {
+                        contract: c.contract.clone(),
+                        from: c.from.clone(),
+                        version: format!("^{major}"),
+                        binding: Some(c.binding.clone()),
+                        status: ImportStatus::Current,
+                        resolved_version: Some(version),
+                        resolved_at: Some(ctx.timestamp()),
+                        binding_blob: head
+                            .and_then(|h| repo.blob_id_at(h, &c.binding).ok().flatten())
+                            .map(|id| id.to_string()),
+                        extra: Default::default(),
+                    })
+                })
+                .collect(),
+            extra: Default::default(),
+        };
+        if !imports_file.imports.is_empty() {
+            change.put_yaml(snapshot::imports_file(&domain), &imports_file);
+        }
         let mut after = tip.clone();
         after.domains.insert(
             domain.clone(),
-            DomainState {
-                domain: domain_file.clone(),
-                exports: Default::default(),
-                imports: Default::default(),
-            },
+            DomainState { domain: domain_file.clone(), exports: exports_file.clone(), imports: imports_file },
         );
         change.put(".github/CODEOWNERS", after.codeowners());
         membership::sign(&repo, &domain, &mut change);
@@ -260,7 +325,8 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         },
         proposal,
         commit: published.commit.to_string(),
-        files: vec![snapshot::domain_file(&domain)],
+        exports: exports_file.exports.iter().map(|e| e.name.clone()).collect(),
+        imports: candidates,
         config: CONFIG_PATH,
     })?;
     Ok(Outcome::Clean)

@@ -52,3 +52,25 @@ pub fn assemble<'a>(findings: impl IntoIterator<Item = &'a Findings>) -> Value {
             .collect(),
     )
 }
+
+/// Whether a file mentions an export: its name, or at least two of its string values (all of
+/// them when it has fewer).
+pub fn mentions(export_name: &str, values: &[String], data: &[u8]) -> bool {
+    use bstr::ByteSlice;
+    if data.find(export_name).is_some() {
+        return true;
+    }
+    let needed = values.len().min(2);
+    needed > 0 && values.iter().filter(|v| data.find(v.as_str()).is_some()).count() >= needed
+}
+
+/// Vendored code is someone else's: never read for detection.
+pub fn is_vendored(path: &[u8]) -> bool {
+    path.split(|b| *b == b'/')
+        .any(|part| matches!(part, b"vendor" | b"node_modules" | b"third_party"))
+}
+
+/// Binary content, as git judges it: a NUL byte in the first 8000 bytes.
+pub fn is_binary(data: &[u8]) -> bool {
+    data[..data.len().min(8000)].contains(&0)
+}
