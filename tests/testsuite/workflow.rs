@@ -470,13 +470,12 @@ flowchart LR
   d1 -->|"required-s3-permissions ^1 (current)"| d0
 
 "#]]);
-    env.realm(&fungal, &["graph", "--at", "main~1"])
+    env.realm(&fungal, &["graph", "--at", "main~2"])
         .assert()
         .success()
         .stdout_eq(str![[r#"
 realm letemcook
   aperture
-  fungal
 
 "#]]);
     env.realm(&fungal, &["graph", "--at", "nope"])
