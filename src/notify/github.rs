@@ -71,7 +71,7 @@ impl GitHub {
         let what = format!(
             "{} {}{}",
             method.name(),
-            self.api_base,
+            super::repo_url::without_credentials(&self.api_base),
             path.split('?').next().unwrap_or(path)
         );
         let result = self.runtime.block_on(async {
@@ -366,6 +366,125 @@ mod tests {
             query_value("github-actions[bot]"),
             "github-actions%5Bbot%5D"
         );
+    }
+
+    /// Every kind of request git-realm sends, against Prism serving GitHub's OpenAPI
+    /// description with `--errors` (`.ci/prism-check.sh` starts it): a request the
+    /// description does not allow is answered 422 (bad body or query) or 404 (no such path).
+    /// Prism keeps no state, so this checks the requests, not the behaviour.
+    #[test]
+    #[ignore = "needs Prism at GIT_REALM_PRISM_URL; run .ci/prism-check.sh"]
+    fn requests_conform_to_githubs_openapi_description() {
+        use crate::notify::{DeliveryConfig, Notice, Resolution, RetryPolicy, deliver, issue};
+
+        let base = std::env::var("GIT_REALM_PRISM_URL")
+            .expect("GIT_REALM_PRISM_URL names a running `prism mock --errors`");
+        let runtime = Rc::new(
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime"),
+        );
+        let token = Token::new("ghp_prism".into());
+        let mut github = GitHub::new(&base, &token, runtime).expect("client");
+        let repo = RepoRef {
+            host: "github.com".into(),
+            owner: "octocat".into(),
+            repo: "Hello-World".into(),
+        };
+        let conform = |what: &str, result: Result<(), TrackerError>| {
+            if let Err(e) = result {
+                panic!("{what} does not conform: {}", e.message);
+            }
+        };
+
+        // The checks have teeth: what GitHub would refuse, Prism refuses.
+        let refused = github.send(
+            Method::Get,
+            "/repos/octocat/Hello-World/issues?state=bogus",
+            None,
+        );
+        assert!(
+            refused.is_err_and(|e| e.message.contains("answered 422")),
+            "Prism runs without --errors?"
+        );
+        let refused = github.send(
+            Method::Post,
+            "/repos/octocat/Hello-World/issues",
+            Some(json!({ "body": "no title" })),
+        );
+        assert!(refused.is_err_and(|e| e.message.contains("answered 422")));
+        let refused = github.send(Method::Get, "/repos/octocat/Hello-World/issue", None);
+        assert!(refused.is_err_and(|e| e.message.contains("answered 404")));
+
+        let marker = issue::marker(
+            "letemcook",
+            "aperture",
+            "required-s3-permissions",
+            "letemcook-cdk",
+        );
+        conform(
+            "looking up the issue (label, /user, creator)",
+            github.find_open(&repo, &marker).map(drop),
+        );
+        github.login = None;
+        conform("/user", github.login().map(drop));
+        conform(
+            "listing by creator",
+            github
+                .find_in(&repo, "creator=github-actions%5Bbot%5D", &marker)
+                .map(drop),
+        );
+        conform(
+            "creating the issue",
+            github
+                .create(&repo, "Update for aperture/x 1.4.0", "body")
+                .map(drop),
+        );
+        conform(
+            "editing title and body",
+            github.edit(&repo, 1347, "Update for aperture/x 1.5.0", "body"),
+        );
+        conform(
+            "commenting",
+            github.comment(&repo, 1347, "**aperture** published 1.5.0"),
+        );
+        conform("closing", github.close(&repo, 1347));
+
+        // And the public entry point, end to end (Prism's lists never hold our marker).
+        let config = DeliveryConfig {
+            token: Some(token),
+            api_url: Some(base),
+            retry: RetryPolicy {
+                attempts: 1,
+                base: Duration::ZERO,
+            },
+        };
+        let notice = Notice {
+            realm: "letemcook".into(),
+            provider: "aperture".into(),
+            consumer: "letemcook-cdk".into(),
+            consumer_repo_url: Some("git@github.com:octocat/Hello-World.git".into()),
+            export: "required-s3-permissions".into(),
+            version: "1.4.0".into(),
+            previous: Some("1.3.0".into()),
+            changes: vec!["Added training-metrics/experiments/* (read, write)".into()],
+            breaking: true,
+            effective_from: Some("2026-02-07".into()),
+            binding: Some("cdk/training_tools_access_stack.py".into()),
+        };
+        let resolution = Resolution {
+            realm: "letemcook".into(),
+            provider: "aperture".into(),
+            consumer: "letemcook-cdk".into(),
+            consumer_repo_url: Some("https://github.com/octocat/Hello-World".into()),
+            export: "required-s3-permissions".into(),
+            version: "1.4.0".into(),
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let report = deliver(&config, dir.path(), vec![notice], vec![resolution]);
+        assert!(report.not_notified.is_empty(), "{report:#?}");
+        assert_eq!(report.delivered.len(), 1, "{report:#?}");
     }
 
     #[test]

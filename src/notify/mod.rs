@@ -18,9 +18,11 @@
 //! - [`resend`] (`git realm notify`) delivers what is pending, after letting the caller review
 //!   each message against the realm: refresh a `repo_url`, drop what the consumer has meanwhile
 //!   resolved.
+//! - [`plan`] says who would be notified and where, sending nothing (`sync --dry-run`).
 //!
-//! Both are idempotent: an issue is looked up by its marker before anything is created, and an
-//! issue that already announces a version is not announced again.
+//! A provider never notifies itself (a notice whose consumer is its provider is skipped). Both
+//! `deliver` and `resend` are idempotent: an issue is looked up by its marker before anything is
+//! created, and an issue that already announces a version is not announced again.
 //!
 //! # Storage
 //!
@@ -501,6 +503,84 @@ fn fold_into(waiting: &mut Vec<PendingMessage>, fresh: Vec<Message>) -> Vec<Mess
     queue
 }
 
+/// Where a message goes and with which token; `None` when there is nothing to do (a
+/// resolution for a domain without `repo_url` can have no issue), an error saying why it cannot
+/// be sent.
+fn target<'c>(
+    config: &'c DeliveryConfig,
+    message: &Message,
+) -> Result<Option<(RepoRef, &'c Token)>, String> {
+    let repo = match message.consumer_repo_url() {
+        Some(url) => repo_url::parse(url).map_err(|e| e.to_string())?,
+        None if matches!(message, Message::Resolution(_)) => return Ok(None),
+        None => {
+            return Err(format!(
+                "domain `{}` has no repo_url in its domain.yaml",
+                message.names().3
+            ));
+        }
+    };
+    let token = config
+        .token
+        .as_ref()
+        .ok_or("no GitHub token: set GITHUB_TOKEN or GH_TOKEN")?;
+    Ok(Some((repo, token)))
+}
+
+/// Where a message would go, for `sync --dry-run`: no network, nothing recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Planned {
+    pub kind: Kind,
+    pub provider: String,
+    pub consumer: String,
+    pub export: String,
+    pub version: String,
+    /// `host/owner/repo` of the issue tracker.
+    pub repo: Option<String>,
+    /// Why it could not be sent as things stand (no token, no repo_url, …).
+    pub problem: Option<String>,
+}
+
+/// Who would be notified, and where, without sending anything.
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "sync --dry-run calls it; sync is being written on main"
+    )
+)]
+pub fn plan(
+    config: &DeliveryConfig,
+    notices: &[Notice],
+    resolutions: &[Resolution],
+) -> Vec<Planned> {
+    let messages = notices
+        .iter()
+        .filter(|n| n.consumer != n.provider)
+        .cloned()
+        .map(Message::Notice)
+        .chain(resolutions.iter().cloned().map(Message::Resolution));
+    messages
+        .filter_map(|message| {
+            let (kind, provider, consumer, export, version) = labels(&message);
+            let (repo, problem) = match target(config, &message) {
+                Ok(Some((repo, _))) => (Some(repo.to_string()), None),
+                Ok(None) => return None,
+                Err(problem) => (None, Some(problem)),
+            };
+            Some(Planned {
+                kind,
+                provider,
+                consumer,
+                export,
+                version,
+                repo,
+                problem,
+            })
+        })
+        .collect()
+}
+
 /// Send each message; return those not delivered, with why.
 fn send_all(
     config: &DeliveryConfig,
@@ -512,20 +592,10 @@ fn send_all(
     let mut failed = Vec::new();
     for message in queue {
         let outcome = (|| -> Result<Option<Delivered>, String> {
-            let repo = match message.consumer_repo_url() {
-                Some(url) => repo_url::parse(url).map_err(|e| e.to_string())?,
-                None if matches!(message, Message::Resolution(_)) => return Ok(None),
-                None => {
-                    return Err(format!(
-                        "domain `{}` has no repo_url in its domain.yaml",
-                        message.names().3
-                    ));
-                }
+            let (repo, token) = match target(config, &message)? {
+                Some(target) => target,
+                None => return Ok(None),
             };
-            let token = config
-                .token
-                .as_ref()
-                .ok_or("no GitHub token: set GITHUB_TOKEN or GH_TOKEN")?;
             let runtime = runtime
                 .get_or_insert_with(|| {
                     tokio::runtime::Builder::new_current_thread()

@@ -746,3 +746,46 @@ fn retry_waits_grow_and_are_bounded() {
     );
     assert_eq!(policy.wait(1, Some(Duration::from_secs(7))), None);
 }
+
+#[test]
+fn plan_says_who_would_be_notified_without_sending() {
+    let fake = FakeGitHub::start(TOKEN);
+    let mut unreachable = notice("1.4.0", "1.3.0", &["Added a/*"]);
+    unreachable.consumer = "lab-portal".into();
+    unreachable.consumer_repo_url = None;
+    let planned = plan(
+        &config(&fake),
+        &[notice("1.4.0", "1.3.0", &["Added a/*"]), unreachable],
+        &[],
+    );
+    let lines: Vec<String> = planned
+        .iter()
+        .map(|p| format!("{} {:?} {:?}", p.consumer, p.repo, p.problem))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "letemcook-cdk Some(\"github.com/cultivarium/letemcook-cdk\") None",
+            "lab-portal None Some(\"domain `lab-portal` has no repo_url in its domain.yaml\")",
+        ]
+    );
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn credentials_in_the_api_url_are_not_shown() {
+    let fake = FakeGitHub::start(TOKEN);
+    fake.fail_next(500, 1);
+    let dir = git_dir();
+    let mut with_credentials = config(&fake);
+    with_credentials.api_url = Some(fake.url.replace("http://", "http://someone:hunter2@"));
+    with_credentials.retry.attempts = 1;
+    let report = deliver(
+        &with_credentials,
+        dir.path(),
+        vec![notice("1.4.0", "1.3.0", &["Added a/*"])],
+        vec![],
+    );
+    let reason = &report.not_notified[0].reason;
+    assert!(!reason.contains("hunter2"), "{reason}");
+}
