@@ -99,7 +99,12 @@ pub fn computed(member: &Member, at: At) -> Result<Vec<(String, Value)>> {
         .config
         .exports
         .iter()
-        .map(|source| Ok((source.name.clone(), compute(&member.repo, source, Some(at))?)))
+        .map(|source| {
+            Ok((
+                source.name.clone(),
+                compute(&member.repo, source, Some(at))?,
+            ))
+        })
         .collect()
 }
 
@@ -144,7 +149,10 @@ pub const S3_EXPORT: &str = "required-s3-permissions";
 pub fn detect_on_join(repo: &CodeRepo, head: ObjectId) -> Result<Option<(ExportSource, Value)>> {
     let source = ExportSource::s3(S3_EXPORT);
     let value = compute(repo, &source, Some(At::Commit(head)))?;
-    let found = value.as_object().is_some_and(|o| o.values().any(|v| v.as_array().is_some_and(|a| !a.is_empty())));
+    let found = value.as_object().is_some_and(|o| {
+        o.values()
+            .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+    });
     Ok(found.then_some((source, value)))
 }
 
@@ -173,14 +181,29 @@ pub struct Candidate {
 }
 
 /// Every other domain's export that one of `files` mentions, with the first such file.
-pub fn candidate_imports(snapshot: &Snapshot, domain: &str, files: &[(String, Vec<u8>)]) -> Vec<Candidate> {
+pub fn candidate_imports(
+    snapshot: &Snapshot,
+    domain: &str,
+    files: &[(String, Vec<u8>)],
+) -> Vec<Candidate> {
     let mut out = Vec::new();
-    for (provider, state) in snapshot.domains.iter().filter(|(name, _)| name.as_str() != domain) {
+    for (provider, state) in snapshot
+        .domains
+        .iter()
+        .filter(|(name, _)| name.as_str() != domain)
+    {
         for export in &state.exports.exports {
             let mut values = Vec::new();
             string_leaves(&export.value, &mut values);
-            if let Some((path, _)) = files.iter().find(|(_, data)| detect::mentions(&export.name, &values, data)) {
-                out.push(Candidate { contract: export.name.clone(), from: provider.clone(), binding: path.clone() });
+            if let Some((path, _)) = files
+                .iter()
+                .find(|(_, data)| detect::mentions(&export.name, &values, data))
+            {
+                out.push(Candidate {
+                    contract: export.name.clone(),
+                    from: provider.clone(),
+                    binding: path.clone(),
+                });
             }
         }
     }

@@ -16,9 +16,11 @@ use crate::index::{self, IndexedRepo};
 use crate::output::Report;
 use crate::realm::change::Change;
 use crate::realm::config::{CONFIG_PATH, Membership, RepoConfig};
-use crate::realm::model::{Admission, ChangelogEntry, DomainFile, Export, ExportsFile, Import, ImportStatus, ImportsFile};
-use crate::realm::publish::effective_version;
+use crate::realm::model::{
+    Admission, ChangelogEntry, DomainFile, Export, ExportsFile, Import, ImportStatus, ImportsFile,
+};
 use crate::realm::names;
+use crate::realm::publish::effective_version;
 use crate::realm::snapshot::{self, DomainState, Snapshot};
 
 /// Register this repository as a domain of a realm
@@ -75,7 +77,11 @@ impl Report for JoinReport {
             writeln!(out, "✓ Created domains/{}/exports.yaml", self.domain)?;
         }
         for import in &self.imports {
-            writeln!(out, "✓ Detected import: {} from {} (binding {})", import.contract, import.from, import.binding)?;
+            writeln!(
+                out,
+                "✓ Detected import: {} from {} (binding {})",
+                import.contract, import.from, import.binding
+            )?;
         }
         if !self.imports.is_empty() {
             writeln!(out, "✓ Created domains/{}/imports.yaml", self.domain)?;
@@ -216,7 +222,10 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
     // Detection reads the committed code once; each attempt matches it against its tip.
     let head = repo.head_commit();
     let (detected, files) = match head {
-        Some(head) if !args.no_detect => (detection::detect_on_join(&repo, head)?, detection::text_files(&repo, head)?),
+        Some(head) if !args.no_detect => (
+            detection::detect_on_join(&repo, head)?,
+            detection::text_files(&repo, head)?,
+        ),
         _ => (None, Vec::new()),
     };
     let mut exports_file = ExportsFile::default();
@@ -280,7 +289,11 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         let mut after = tip.clone();
         after.domains.insert(
             domain.clone(),
-            DomainState { domain: domain_file.clone(), exports: exports_file.clone(), imports: imports_file },
+            DomainState {
+                domain: domain_file.clone(),
+                exports: exports_file.clone(),
+                imports: imports_file,
+            },
         );
         change.put(".github/CODEOWNERS", after.codeowners());
         membership::sign(&repo, &domain, &mut change);
@@ -325,7 +338,11 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         },
         proposal,
         commit: published.commit.to_string(),
-        exports: exports_file.exports.iter().map(|e| e.name.clone()).collect(),
+        exports: exports_file
+            .exports
+            .iter()
+            .map(|e| e.name.clone())
+            .collect(),
         imports: candidates,
         config: CONFIG_PATH,
     })?;

@@ -13,6 +13,7 @@ mod join;
 mod leave;
 mod list;
 mod membership;
+mod notify;
 mod status;
 mod sync;
 
@@ -63,6 +64,7 @@ pub enum Command {
     Approve(approve::ApproveArgs),
     Invite(invite::InviteArgs),
     List(list::ListArgs),
+    Notify(notify::NotifyArgs),
 }
 
 /// How a command that ran ends: clean, or with findings (drift, stale imports, a refusal).
@@ -144,6 +146,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Approve(args) => approve::run(&ctx, args),
         Command::Invite(args) => invite::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
+        Command::Notify(args) => notify::run(&ctx, args),
     }
 }
 

@@ -12,9 +12,10 @@ use super::detection::{self, At};
 use super::membership::{self, Member};
 use super::{Ctx, Outcome};
 use crate::error::BadInput;
+use crate::notify;
 use crate::output::{self, Report};
 use crate::realm::change::Change;
-use crate::realm::model::{Import, ImportStatus};
+use crate::realm::model::{ExportsFile, Import, ImportStatus};
 use crate::realm::publish::{self, ExportUpdate, Publication};
 use crate::realm::snapshot::{self, Snapshot};
 use crate::realm::status::{self, Consumer, ImportState};
@@ -66,6 +67,10 @@ pub struct Plan {
     pub proposal: Option<String>,
     #[serde(skip)]
     change: Option<Change>,
+    #[serde(skip)]
+    notices: Vec<notify::Notice>,
+    #[serde(skip)]
+    resolutions: Vec<notify::Resolution>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +82,12 @@ struct SyncReport {
     #[serde(flatten)]
     plan: Plan,
     realm_commit: Option<String>,
+    /// With --dry-run: who would be told, and where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    would_notify: Option<Vec<notify::Planned>>,
+    /// What was delivered to consumers' trackers, and what is pending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notifications: Option<notify::DeliveryReport>,
 }
 
 impl Report for SyncReport {
@@ -171,7 +182,28 @@ impl Report for SyncReport {
                 writeln!(out, "{would} the realm in one commit (dry run)")
             }
             (None, _) => writeln!(out, "✓ Nothing to sync: the realm is up to date"),
+        }?;
+        if let Some(planned) = self.would_notify.as_ref().filter(|p| !p.is_empty()) {
+            writeln!(out, "Would notify:")?;
+            for p in planned {
+                let place = p.repo.as_deref().unwrap_or("no tracker");
+                match &p.problem {
+                    Some(problem) => writeln!(
+                        out,
+                        "  {} in {place} (not as things stand: {problem})",
+                        p.consumer
+                    )?,
+                    None => writeln!(out, "  {} in {place}", p.consumer)?,
+                }
+            }
         }
+        if let Some(report) = self.notifications.as_ref().filter(|r| {
+            !r.delivered.is_empty() || !r.not_notified.is_empty() || !r.dropped.is_empty()
+        }) {
+            writeln!(out, "Notifying consumers:")?;
+            super::notify::human(report, out)?;
+        }
+        Ok(())
     }
 }
 
@@ -225,12 +257,30 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
         })?;
         (last, published)
     };
+    let delivery = notify::DeliveryConfig::from_env(member.repo.config("realm.githubApiUrl")?);
+    let would_notify = (args.dry_run && !args.no_notify)
+        .then(|| notify::plan(&delivery, &plan.notices, &plan.resolutions));
+    // Only what landed on the main branch is announced; a proposal waits for its approval.
+    let landed = published.as_ref().is_some_and(|p| p.branch == realm.branch);
+    let notifications = (landed && !args.no_notify).then(|| {
+        notify::deliver(
+            &delivery,
+            member.repo.common_dir(),
+            plan.notices.clone(),
+            plan.resolutions.clone(),
+        )
+    });
+    if let Some(report) = &notifications {
+        super::notify::hints(report);
+    }
     let outcome = if plan.broken.is_empty() {
         Outcome::Clean
     } else {
         Outcome::Findings
     };
     ctx.emit(&SyncReport {
+        would_notify,
+        notifications,
         realm: realm.name.clone(),
         domain: realm.domain.clone(),
         dry_run: args.dry_run,
@@ -282,6 +332,8 @@ fn plan(
                 Some(&publication.export),
                 &today,
             ));
+            plan.notices
+                .extend(notices_for(tip, domain, &exports, &publication));
             plan.published.push(publication);
         }
     }
@@ -311,6 +363,14 @@ fn plan(
                     None => None,
                 };
                 let version = computed.latest_version.clone().unwrap_or_default();
+                plan.resolutions.push(notify::Resolution {
+                    realm: realm.name.clone(),
+                    provider: import.from.clone(),
+                    consumer: domain.clone(),
+                    consumer_repo_url: state.domain.repo_url.clone(),
+                    export: import.contract.clone(),
+                    version: version.clone(),
+                });
                 plan.resolved.push(Resolution {
                     contract: import.contract.clone(),
                     from: import.from.clone(),
@@ -373,4 +433,64 @@ fn plan(
     member.sign(&mut change);
     plan.change = Some(change);
     Ok(plan)
+}
+
+/// What each consumer of `publication` is told: every change since the version it resolved,
+/// so one notice stands for all versions it has not seen.
+fn notices_for(
+    tip: &Snapshot,
+    domain: &str,
+    exports: &ExportsFile,
+    publication: &Publication,
+) -> Vec<notify::Notice> {
+    let Some(export) = exports
+        .exports
+        .iter()
+        .find(|e| e.name == publication.export)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (consumer, state) in tip
+        .domains
+        .iter()
+        .filter(|(name, _)| name.as_str() != domain)
+    {
+        for import in state
+            .imports
+            .imports
+            .iter()
+            .filter(|i| i.from == domain && i.contract == export.name)
+        {
+            let previous = import.resolved_version.clone();
+            let since = previous
+                .as_deref()
+                .and_then(|v| semver::Version::parse(v).ok());
+            let changes = export
+                .changelog
+                .iter()
+                .filter(|entry| {
+                    let v = semver::Version::parse(&entry.version).ok();
+                    since
+                        .as_ref()
+                        .is_none_or(|s| v.as_ref().is_some_and(|v| v > s))
+                })
+                .flat_map(|entry| entry.changes.iter().cloned())
+                .collect();
+            out.push(notify::Notice {
+                realm: tip.realm.name.clone(),
+                provider: domain.to_owned(),
+                consumer: consumer.clone(),
+                consumer_repo_url: state.domain.repo_url.clone(),
+                export: export.name.clone(),
+                version: publication.version.clone(),
+                previous,
+                changes,
+                breaking: publication.breaking,
+                effective_from: export.effective_from.clone(),
+                binding: import.binding.clone(),
+            });
+        }
+    }
+    out
 }

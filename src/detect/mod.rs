@@ -61,7 +61,12 @@ pub fn mentions(export_name: &str, values: &[String], data: &[u8]) -> bool {
         return true;
     }
     let needed = values.len().min(2);
-    needed > 0 && values.iter().filter(|v| data.find(v.as_str()).is_some()).count() >= needed
+    needed > 0
+        && values
+            .iter()
+            .filter(|v| data.find(v.as_str()).is_some())
+            .count()
+            >= needed
 }
 
 /// Vendored code is someone else's: never read for detection.

@@ -49,6 +49,12 @@ impl CodeRepo {
         Ok(CodeRepo { repo, root })
     }
 
+    /// The git dir shared by all worktrees (`git rev-parse --git-common-dir`), where state
+    /// local to this clone lives.
+    pub fn common_dir(&self) -> &Path {
+        self.repo.common_dir()
+    }
+
     /// `git` run at the root of this repository.
     pub fn git(&self) -> Git {
         Git::in_dir(&self.root)

@@ -157,7 +157,23 @@ fn json_reports() {
     }
   ],
   "proposal": null,
-  "realm_commit": "[HASH]"
+  "realm_commit": "[HASH]",
+  "notifications": {
+    "delivered": [],
+    "not_notified": [
+      {
+        "kind": "notice",
+        "provider": "aperture",
+        "consumer": "fungal",
+        "export": "paths",
+        "version": "1.1.0",
+        "reason": "repo_url `[ROOT]/remotes/fungal.git` is not a GitHub repository URL"
+      }
+    ],
+    "dropped": [],
+    "pending": 1,
+    "store_error": null
+  }
 }
 "#]]
             .is_json(),
@@ -222,7 +238,23 @@ fn json_reports() {
   "broken": [],
   "consumers": [],
   "proposal": null,
-  "realm_commit": "[HASH]"
+  "realm_commit": "[HASH]",
+  "notifications": {
+    "delivered": [],
+    "not_notified": [
+      {
+        "kind": "resolution",
+        "provider": "aperture",
+        "consumer": "fungal",
+        "export": "paths",
+        "version": "1.1.0",
+        "reason": "repo_url `[ROOT]/remotes/fungal.git` is not a GitHub repository URL"
+      }
+    ],
+    "dropped": [],
+    "pending": 1,
+    "store_error": null
+  }
 }
 "#]]
             .is_json(),

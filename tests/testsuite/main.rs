@@ -1,5 +1,6 @@
 //! git-realm's integration tests: the real binary against real git repositories.
 
+mod notify;
 mod support;
 
 mod admission;

@@ -118,6 +118,8 @@ Exports updated:
 Consumers:
   fungal (imports required-s3-permissions ^1)
 ✓ Realm synced (commit [HASH])
+Notifying consumers:
+✗ Not notified: fungal about aperture/required-s3-permissions 1.1.0: repo_url `[ROOT]/remotes/fungal.git` is not a GitHub repository URL
 
 "#]]);
     assert_eq!(
@@ -183,6 +185,8 @@ Imports resolved:
     Added training-metrics/experiments/* (read, write)
     Review binding: cdk/stack.py
 ✓ Realm synced (commit [HASH])
+Notifying consumers:
+✗ Not notified: fungal about aperture/required-s3-permissions 1.1.0: repo_url `[ROOT]/remotes/fungal.git` is not a GitHub repository URL
 
 "#]]);
     let imports = env.realm_file(&realm, "domains/fungal/imports.yaml");
@@ -380,6 +384,8 @@ Exports to publish:
 Consumers:
   fungal (imports required-s3-permissions ^1)
 Would update the realm in one commit (dry run)
+Would notify:
+  fungal in no tracker (not as things stand: repo_url `[ROOT]/remotes/fungal.git` is not a GitHub repository URL)
 
 "#]]);
     env.realm(&fungal, &["sync", "--dry-run"])

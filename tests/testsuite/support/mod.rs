@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_github;
+
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};

@@ -1,0 +1,331 @@
+//! What a notification issue says: its title, body, comments, and the hidden marker that finds
+//! it again. Everything from the realm is untrusted text, so it is escaped before it reaches
+//! Markdown.
+
+use super::{Notice, Resolution};
+
+/// The hidden line identifying the one open issue for a (consumer, export).
+pub fn marker(realm: &str, provider: &str, export: &str, consumer: &str) -> String {
+    format!(
+        "<!-- git-realm: realm={} provider={} export={} consumer={} -->",
+        token(realm),
+        token(provider),
+        token(export),
+        token(consumer)
+    )
+}
+
+const VERSION_MARKER: &str = "<!-- git-realm-version: ";
+
+/// The version an issue body announces, from its version marker.
+pub fn announced_version(body: &str) -> Option<semver::Version> {
+    let start = body.find(VERSION_MARKER)? + VERSION_MARKER.len();
+    let rest = &body[start..];
+    rest[..rest.find(" -->")?].trim().parse().ok()
+}
+
+const TITLE_MAX: usize = 120;
+const CHANGES_SHOWN: usize = 50;
+
+pub fn title(notice: &Notice) -> String {
+    let kind = if notice.breaking {
+        "Breaking update"
+    } else {
+        "Update"
+    };
+    let head = format!(
+        "{kind} for {}/{} {}",
+        notice.provider, notice.export, notice.version
+    );
+    let title = match notice.changes.as_slice() {
+        [] => head,
+        [only] => format!("{head}: {}", one_line(only)),
+        [first, rest @ ..] => {
+            let more = if rest.len() == 1 {
+                "1 more change".to_owned()
+            } else {
+                format!("{} more changes", rest.len())
+            };
+            format!("{head}: {} and {more}", one_line(first))
+        }
+    };
+    shorten(&title, TITLE_MAX)
+}
+
+pub fn body(notice: &Notice) -> String {
+    let mut out = format!(
+        "**{}** published **{} {}** in realm **{}**. This repository (domain **{}**) imports it",
+        escape(&notice.provider),
+        escape(&notice.export),
+        escape(&notice.version),
+        escape(&notice.realm),
+        escape(&notice.consumer),
+    );
+    match &notice.previous {
+        Some(previous) => out.push_str(&format!(" and last resolved {}.\n\n", escape(previous))),
+        None => out.push_str(".\n\n"),
+    }
+    out.push_str("### What changed\n\n");
+    out.push_str(&changes(notice));
+    out.push('\n');
+    out.push_str(&compatibility(notice));
+    out.push_str("\n\n### What to do\n\n");
+    match notice.binding.as_deref() {
+        Some(binding) => out.push_str(&format!(
+            "1. Update `{}` to match the new value.\n",
+            binding.replace(['`', '\n', '\r'], "")
+        )),
+        None => out.push_str(&format!(
+            "1. Update the code that uses {} to match the new value (no binding file is recorded: \
+             `git realm import --binding FILE` records one).\n",
+            escape(&notice.export)
+        )),
+    }
+    out.push_str(&format!(
+        "2. Run `git realm sync` in this repository. It records that {} uses {} and closes this issue.\n\n",
+        escape(&notice.consumer),
+        escape(&notice.version)
+    ));
+    out.push_str("`git realm status` shows the new value and the binding to review.\n\n");
+    out.push_str(&format!(
+        "<sub>Opened by git-realm for realm {}. Later versions of {} update this issue rather than \
+         opening another.</sub>\n\n",
+        escape(&notice.realm),
+        escape(&notice.export)
+    ));
+    out.push_str(&marker(
+        &notice.realm,
+        &notice.provider,
+        &notice.export,
+        &notice.consumer,
+    ));
+    out.push('\n');
+    out.push_str(&format!("{VERSION_MARKER}{} -->\n", token(&notice.version)));
+    out
+}
+
+/// The comment on an open issue that a newer version takes over.
+pub fn update_comment(notice: &Notice, was: Option<&semver::Version>) -> String {
+    let mut out = format!(
+        "**{}** published **{} {}**",
+        escape(&notice.provider),
+        escape(&notice.export),
+        escape(&notice.version)
+    );
+    if let Some(was) = was {
+        out.push_str(&format!(" (this issue was about {was})"));
+    }
+    out.push_str(":\n\n");
+    out.push_str(&changes(notice));
+    out.push('\n');
+    out.push_str(&compatibility(notice));
+    out.push_str(&format!(
+        "\n\nThe description above now covers {}.\n",
+        escape(&notice.version)
+    ));
+    out
+}
+
+/// The comment that closes the issue once the consumer has resolved the version it announces.
+pub fn resolved_comment(resolution: &Resolution) -> String {
+    format!(
+        "Resolved: **{}** now uses **{}/{} {}** (recorded by `git realm sync`).\n",
+        escape(&resolution.consumer),
+        escape(&resolution.provider),
+        escape(&resolution.export),
+        escape(&resolution.version)
+    )
+}
+
+/// The comment when the consumer resolved an older version than the open issue announces.
+pub fn partly_resolved_comment(resolution: &Resolution, announced: &semver::Version) -> String {
+    format!(
+        "**{}** resolved **{}/{} {}**; this issue stays open for {announced}.\n",
+        escape(&resolution.consumer),
+        escape(&resolution.provider),
+        escape(&resolution.export),
+        escape(&resolution.version)
+    )
+}
+
+fn changes(notice: &Notice) -> String {
+    if notice.changes.is_empty() {
+        return "- (no changelog entries were recorded)\n".to_owned();
+    }
+    let mut out = String::new();
+    for change in notice.changes.iter().take(CHANGES_SHOWN) {
+        out.push_str(&format!("- {}\n", escape(&shorten(&one_line(change), 300))));
+    }
+    if notice.changes.len() > CHANGES_SHOWN {
+        out.push_str(&format!(
+            "- … and {} more (see `git realm status`)\n",
+            notice.changes.len() - CHANGES_SHOWN
+        ));
+    }
+    out
+}
+
+fn compatibility(notice: &Notice) -> String {
+    if !notice.breaking {
+        return "Backward compatible: only additions.".to_owned();
+    }
+    let mut out =
+        "**Breaking:** something this repository may rely on was removed or changed.".to_owned();
+    if let Some(date) = &notice.effective_from {
+        out.push_str(&format!(" It takes effect on **{}**", escape(date)));
+        match &notice.previous {
+            Some(previous) => {
+                out.push_str(&format!("; until then {} stays current.", escape(previous)))
+            }
+            None => out.push('.'),
+        }
+    }
+    out
+}
+
+/// A value safe inside an HTML comment: no spaces, no `-->`.
+fn token(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+') || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect::<String>()
+        .replace("--", "-_")
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Untrusted text as literal Markdown: no emphasis, links, HTML, headings or @-mentions.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in one_line(text).chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '!' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // A zero-width space keeps `@team` from pinging anyone.
+            '@' => out.push_str("@\u{200b}"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice() -> Notice {
+        Notice {
+            realm: "letemcook".into(),
+            provider: "aperture".into(),
+            consumer: "letemcook-cdk".into(),
+            consumer_repo_url: Some("git@github.com:cultivarium/letemcook-cdk.git".into()),
+            export: "required-s3-permissions".into(),
+            version: "1.4.0".into(),
+            previous: Some("1.3.0".into()),
+            changes: vec!["Added training-metrics/experiments/* (read, write)".into()],
+            breaking: false,
+            effective_from: None,
+            binding: Some("cdk/training_tools_access_stack.py".into()),
+        }
+    }
+
+    #[test]
+    fn title_names_the_export_the_version_and_the_change() {
+        assert_eq!(
+            title(&notice()),
+            "Update for aperture/required-s3-permissions 1.4.0: Added training-metrics/experiments/* (read, write)"
+        );
+        let mut n = notice();
+        n.breaking = true;
+        n.version = "2.0.0".into();
+        n.changes = vec![
+            "Removed jobs/*/masks/*".into(),
+            "Removed training-runs/*".into(),
+            "Added x".into(),
+        ];
+        assert_eq!(
+            title(&n),
+            "Breaking update for aperture/required-s3-permissions 2.0.0: Removed jobs/*/masks/* and 2 more changes"
+        );
+        n.changes = vec!["x".repeat(400)];
+        assert_eq!(title(&n).chars().count(), TITLE_MAX);
+    }
+
+    #[test]
+    fn body_says_what_changed_what_to_edit_and_what_to_run() {
+        let body = body(&notice());
+        assert_eq!(
+            body,
+            "**aperture** published **required-s3-permissions 1.4.0** in realm **letemcook**. This \
+             repository (domain **letemcook-cdk**) imports it and last resolved 1.3.0.
+
+### What changed
+
+- Added training-metrics/experiments/\\* (read, write)
+
+Backward compatible: only additions.
+
+### What to do
+
+1. Update `cdk/training_tools_access_stack.py` to match the new value.
+2. Run `git realm sync` in this repository. It records that letemcook-cdk uses 1.4.0 and closes this issue.
+
+`git realm status` shows the new value and the binding to review.
+
+<sub>Opened by git-realm for realm letemcook. Later versions of required-s3-permissions update this issue rather than opening another.</sub>
+
+<!-- git-realm: realm=letemcook provider=aperture export=required-s3-permissions consumer=letemcook-cdk -->
+<!-- git-realm-version: 1.4.0 -->
+"
+        );
+        assert_eq!(
+            announced_version(&body),
+            Some(semver::Version::new(1, 4, 0))
+        );
+    }
+
+    #[test]
+    fn breaking_changes_carry_their_date() {
+        let mut n = notice();
+        n.breaking = true;
+        n.effective_from = Some("2026-02-07".into());
+        assert!(body(&n).contains(
+            "**Breaking:** something this repository may rely on was removed or changed. It takes \
+             effect on **2026-02-07**; until then 1.3.0 stays current."
+        ));
+    }
+
+    #[test]
+    fn realm_text_cannot_break_out() {
+        let mut n = notice();
+        n.changes = vec!["<img src=x> [link](http://evil) @everyone\n# heading".into()];
+        n.consumer = "x --> <b>".into();
+        let body = body(&n);
+        assert!(
+            body.contains(
+                "- \\<img src=x\\> \\[link\\](http://evil) @\u{200b}everyone \\# heading\n"
+            )
+        );
+        assert!(body.contains("consumer=x_-____b_ -->"), "{body}");
+        assert_eq!(body.matches("-->").count(), 2);
+    }
+}
