@@ -8,6 +8,7 @@ use super::membership::Member;
 use crate::detect::{self, Detector, Findings};
 use crate::error::BadInput;
 use crate::git::CodeRepo;
+use crate::git::detect_cache::{self, DetectCache};
 use crate::realm::config::ExportSource;
 use crate::realm::snapshot::Snapshot;
 use crate::realm::{version, yaml};
@@ -19,8 +20,21 @@ pub enum At {
     Worktree,
 }
 
+/// Whether a computation may refresh the detection cache under the git dir.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheUse {
+    Refresh,
+    /// For runs that promise to write nothing at all (`sync --dry-run`).
+    ReadOnly,
+}
+
 /// The value `source` yields at `at` (`None`: HEAD).
-pub fn compute(repo: &CodeRepo, source: &ExportSource, at: Option<At>) -> Result<Value> {
+pub fn compute(
+    repo: &CodeRepo,
+    source: &ExportSource,
+    at: Option<At>,
+    cache: CacheUse,
+) -> Result<Value> {
     let at = match at {
         Some(at) => at,
         None => At::Commit(repo.head_commit().ok_or_else(|| {
@@ -49,13 +63,7 @@ pub fn compute(repo: &CodeRepo, source: &ExportSource, at: Option<At>) -> Result
     let detector = Detector::new(source)?;
     let mut findings: Vec<Findings> = Vec::new();
     match at {
-        At::Commit(commit) => {
-            for file in repo.files_at(commit)? {
-                if detector.wants(&file.path) {
-                    findings.push(detector.scan(&file.path, &repo.blob(file.id)?));
-                }
-            }
-        }
+        At::Commit(commit) => return detect_at_commit(repo, source, &detector, commit, cache),
         At::Worktree => {
             for path in repo.worktree_files()? {
                 if detector.wants(&path)
@@ -67,6 +75,54 @@ pub fn compute(repo: &CodeRepo, source: &ExportSource, at: Option<At>) -> Result
         }
     }
     Ok(detect::assemble(&findings))
+}
+
+/// Detection over a commit's blobs, reading only the files that changed since the tree the
+/// cache describes.
+fn detect_at_commit(
+    repo: &CodeRepo,
+    source: &ExportSource,
+    detector: &Detector,
+    commit: ObjectId,
+    cache_use: CacheUse,
+) -> Result<Value> {
+    let tree = repo.commit_tree(commit)?;
+    let fingerprint = detect_cache::fingerprint(source);
+    let mut cache = match repo.load_detect_cache(&fingerprint) {
+        Some((cached, cache)) if cached == tree => {
+            return Ok(detect::assemble(cache.files.values()));
+        }
+        Some((cached, mut cache)) if repo.repo.has_object(cached) => {
+            for (path, blob) in repo.changed_files(cached, tree)? {
+                let key = path.to_string();
+                cache.files.remove(&key);
+                if let Some(blob) = blob.filter(|_| detector.wants(&path)) {
+                    let found = detector.scan(&path, &repo.blob(blob)?);
+                    if !found.is_empty() {
+                        cache.files.insert(key, found);
+                    }
+                }
+            }
+            cache
+        }
+        _ => {
+            let mut cache = DetectCache::default();
+            for file in repo.files_at(commit)? {
+                if detector.wants(&file.path) {
+                    let found = detector.scan(&file.path, &repo.blob(file.id)?);
+                    if !found.is_empty() {
+                        cache.files.insert(file.path.to_string(), found);
+                    }
+                }
+            }
+            cache
+        }
+    };
+    cache.tree = tree.to_string();
+    if cache_use == CacheUse::Refresh {
+        repo.save_detect_cache(&fingerprint, &cache);
+    }
+    Ok(detect::assemble(cache.files.values()))
 }
 
 /// How an export computed from the code differs from what the realm records.
@@ -86,15 +142,12 @@ pub struct Drift {
 
 /// Every export of this domain whose computed value at `at` differs from the realm's.
 pub fn drift(member: &Member, snapshot: &Snapshot, at: At) -> Result<Vec<Drift>> {
-    Ok(compare(
-        snapshot,
-        &member.config.realm.domain,
-        computed(member, at)?,
-    ))
+    let values = computed(member, at, CacheUse::Refresh)?;
+    Ok(compare(snapshot, &member.config.realm.domain, values))
 }
 
 /// The value of every export this repository computes (sources in `.realm/config.yaml`).
-pub fn computed(member: &Member, at: At) -> Result<Vec<(String, Value)>> {
+pub fn computed(member: &Member, at: At, cache: CacheUse) -> Result<Vec<(String, Value)>> {
     member
         .config
         .exports
@@ -102,7 +155,7 @@ pub fn computed(member: &Member, at: At) -> Result<Vec<(String, Value)>> {
         .map(|source| {
             Ok((
                 source.name.clone(),
-                compute(&member.repo, source, Some(at))?,
+                compute(&member.repo, source, Some(at), cache)?,
             ))
         })
         .collect()
@@ -148,7 +201,7 @@ pub const S3_EXPORT: &str = "required-s3-permissions";
 /// What `join` finds in a repository: the s3 preset's export, when the code uses S3.
 pub fn detect_on_join(repo: &CodeRepo, head: ObjectId) -> Result<Option<(ExportSource, Value)>> {
     let source = ExportSource::s3(S3_EXPORT);
-    let value = compute(repo, &source, Some(At::Commit(head)))?;
+    let value = compute(repo, &source, Some(At::Commit(head)), CacheUse::Refresh)?;
     let found = value.as_object().is_some_and(|o| {
         o.values()
             .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))

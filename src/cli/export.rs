@@ -131,7 +131,12 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
             .source(&args.name)
             .cloned()
             .unwrap_or_else(|| ExportSource::s3(&args.name));
-        let value = super::detection::compute(&member.repo, &source, None)?;
+        let value = super::detection::compute(
+            &member.repo,
+            &source,
+            None,
+            super::detection::CacheUse::Refresh,
+        )?;
         (value, Some(source))
     };
     let update = ExportUpdate {

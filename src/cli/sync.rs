@@ -8,7 +8,7 @@ use gix::ObjectId;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::detection::{self, At};
+use super::detection::{self, At, CacheUse};
 use super::membership::{self, Member};
 use super::{Ctx, Outcome};
 use crate::error::BadInput;
@@ -216,7 +216,12 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
             "commit the code the exports come from first",
         )
     })?;
-    let values = detection::computed(&member, At::Commit(head))?;
+    let cache = if args.dry_run {
+        CacheUse::ReadOnly
+    } else {
+        CacheUse::Refresh
+    };
+    let values = detection::computed(&member, At::Commit(head), cache)?;
     let email = member.repo.user_email()?;
     if !args.dry_run && member.repo.has_uncommitted_changes()? {
         output::note("note: uncommitted changes are not published; sync reads exports from HEAD");

@@ -37,6 +37,71 @@ impl CodeRepo {
             .collect())
     }
 
+    /// The files that differ between trees `old` and `new`: their paths, and their blob in
+    /// `new` (`None` where `new` has none). Subtrees with the same id are skipped unread.
+    pub fn changed_files(
+        &self,
+        old: ObjectId,
+        new: ObjectId,
+    ) -> Result<Vec<(BString, Option<ObjectId>)>> {
+        let mut out = Vec::new();
+        self.diff_trees(Some(old), Some(new), &mut BString::default(), &mut out)?;
+        Ok(out)
+    }
+
+    fn diff_trees(
+        &self,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
+        prefix: &mut BString,
+        out: &mut Vec<(BString, Option<ObjectId>)>,
+    ) -> Result<()> {
+        if old == new {
+            return Ok(());
+        }
+        let entries = |id: Option<ObjectId>| -> Result<std::collections::BTreeMap<BString, (bool, ObjectId)>> {
+            let mut map = std::collections::BTreeMap::new();
+            if let Some(id) = id {
+                let tree = self.repo.find_tree(id).context("failed to read tree")?;
+                for entry in tree.iter() {
+                    let entry = entry.context("failed to decode tree")?;
+                    let mode = entry.mode();
+                    if mode.is_tree() || mode.is_blob() {
+                        map.insert(entry.filename().to_owned(), (mode.is_tree(), entry.object_id()));
+                    }
+                }
+            }
+            Ok(map)
+        };
+        let (before, after) = (entries(old)?, entries(new)?);
+        let names: std::collections::BTreeSet<&BString> =
+            before.keys().chain(after.keys()).collect();
+        for name in names {
+            let (a, b) = (before.get(name), after.get(name));
+            if a == b {
+                continue;
+            }
+            let len = prefix.len();
+            if !prefix.is_empty() {
+                prefix.push(b'/');
+            }
+            prefix.extend_from_slice(name);
+            let subtree =
+                |e: Option<&(bool, ObjectId)>| e.filter(|(is_tree, _)| *is_tree).map(|(_, id)| *id);
+            let blob = |e: Option<&(bool, ObjectId)>| {
+                e.filter(|(is_tree, _)| !*is_tree).map(|(_, id)| *id)
+            };
+            if subtree(a).is_some() || subtree(b).is_some() {
+                self.diff_trees(subtree(a), subtree(b), prefix, out)?;
+            }
+            if blob(a).is_some() || blob(b).is_some() {
+                out.push((prefix.clone(), blob(b)));
+            }
+            prefix.truncate(len);
+        }
+        Ok(())
+    }
+
     pub fn blob(&self, id: ObjectId) -> Result<Vec<u8>> {
         Ok(self
             .repo

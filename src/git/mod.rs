@@ -3,6 +3,7 @@
 
 mod blobs;
 pub mod command;
+pub mod detect_cache;
 mod realm_store;
 
 use std::cell::RefCell;
