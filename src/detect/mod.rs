@@ -9,6 +9,7 @@
 //! is sorted and de-duplicated, so it does not depend on the order files are visited in.
 
 mod code;
+mod mentions;
 mod rules;
 mod s3;
 mod template;
@@ -19,6 +20,12 @@ use serde_json::Value;
 
 use crate::error::BadInput;
 use crate::realm::config::{DetectorKind, ExportSource};
+
+#[allow(
+    unused_imports,
+    reason = "join's candidate-import detection calls it; remove once it does"
+)]
+pub use mentions::mentions;
 
 /// What one file contributed: key (`read`, `write`, a rule's `into`) to the items found.
 pub type Findings = BTreeMap<String, BTreeSet<String>>;
