@@ -248,3 +248,6 @@ fn has_binary_extension(path: &[u8]) -> bool {
 fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(BINARY_PROBE)].contains(&0)
 }
+
+#[cfg(test)]
+mod tests;
