@@ -1,0 +1,644 @@
+//! The `s3` preset: the S3 object keys a repository's code reads and writes, as patterns
+//! (`jobs/*/masks/*`) under `read` (every key found) and `write` (keys the code also writes).
+//!
+//! **Where keys come from.** Only text written out in the file is read; data flow through
+//! variables is not followed.
+//! - `s3://`, `s3a://`, `s3n://` URIs and `arn:<partition>:s3:::bucket/key` ARNs, quoted or not
+//!   (code, YAML, JSON, shell, Markdown), including ones assembled with `+` from literals.
+//! - SDK calls naming a key: a `Key` or `Prefix` argument or field beside a `Bucket` one (boto3
+//!   keywords, `Params={...}`, JavaScript `{Bucket, Key}` commands, Go `s3.*Input{}`), or in a
+//!   boto3 object call without `Bucket` (`bucket.put_object(Key=...)`); boto3's positional
+//!   `upload_file`, `download_file`, `upload_fileobj`, `download_fileobj`, `copy` and
+//!   `s3.Object(bucket, key)`; CDK's `arn_for_objects(pattern)` and `grant_*(principal, pattern)`.
+//!   The key must be a string literal (through `aws.String(…)`, `fmt.Sprintf(…)`, `str(…)`,
+//!   `os.path.join(…)` and the like); a key held in a variable is not followed.
+//!
+//! **Keys become patterns.** Placeholders (see `template`) become `*`. A key ending in `/`, a
+//! `Prefix`, and a URI whose last segment is a bare name (no `.`) used as a prefix (a one-segment
+//! key, or a line that lists, syncs or says "prefix") become `prefix/*`. Runs of `*` inside a
+//! segment and trailing `*` segments collapse (`training-runs/*/*` → `training-runs/*`, since a
+//! trailing `*` already spans `/` in S3 and IAM); `*` segments in the middle are kept
+//! (`jobs/*/*/config.json`). Query strings, fragments, closing quotes and trailing sentence
+//! punctuation are dropped.
+//!
+//! **What yields nothing.** A bucket alone (`arn:aws:s3:::bucket`, `s3://bucket/`): it names a
+//! bucket-level permission such as listing, not objects. A key made only of placeholders
+//! (`s3://{bucket}/{key}` in a generic helper): it says nothing about which objects. A `*`
+//! written as such does count (`arn:aws:s3:::bucket/*` is `*`).
+//!
+//! **Writes.** A key is also under `write` when its line, or the call or literal it sits in (and
+//! the call that literal is given to), shows a write: `put_object`/`PutObject`/`putObject`,
+//! anything `upload` (`upload_file`, `upload_fileobj`, `Upload`, multipart), `delete_object(s)`,
+//! `generate_presigned_post`, IAM `s3:Put*`, `s3:Delete*`, `s3:Abort*`, `s3:Restore*`,
+//! `s3:Replicate*`, `s3:*`, CDK `grant_write`/`grant_read_write`/`grant_put`/`grant_delete`,
+//! fsspec/pandas/polars/pathlib writers (`.put(`, `.pipe(`, `.save(`, `to_parquet(`,
+//! `write_csv(`, `write_text(`…), `torch.save(`; a call whose own name says write, upload, put,
+//! save, store, persist or delete (`save_manifest(uri, …)`); `open(uri, "w")` in any write
+//! mode. A copy (`copy_object`, `CopyObjectCommand`, `fs.copy`, `cp`, `mv`, `aws s3 cp|mv|sync`)
+//! writes its destination only: the argument after the source, or one given as `Key`/`Bucket`/
+//! `dst`, never `CopySource`/`src`. `aws s3 rm` writes.
+//!
+//! **`buckets:`.** Without it every bucket counts. With it, keys in buckets known to be others
+//! are dropped: a literal bucket not listed, a templated one (`data-{env}`) that cannot name a
+//! listed bucket, and a placeholder (`{BUCKET}`) that a constant in the same file gives only
+//! unlisted values (`BUCKET = "public-datasets"`, `os.environ.get("B", "public-datasets")`,
+//! `bucket: public-datasets`). A bucket the file does not tell (a constant imported from
+//! elsewhere, `%s`, a function argument) is kept: it is most often the repository's own
+//! configured bucket, and dropping it would silently shrink the export.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Findings;
+use super::code::{Code, Kind, Syntax};
+use super::template::{self, Piece};
+use crate::error::BadInput;
+
+pub const READ: &str = "read";
+pub const WRITE: &str = "write";
+
+static URI_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^A-Za-z0-9_])(s3[an]?://|arn:(?:aws[a-z-]*|\$\{[^}\n]{1,60}\}|\{[^}\n]{1,60}\}):s3:::)")
+        .expect("static regex compiles")
+});
+static BUCKET_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$").expect("static regex compiles")
+});
+static WRITE_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        (?i: put_?object | upload | delete_?objects? | presigned_?post
+           | grant_?(?:read_?)?write | grant_?put | grant_?delete )
+      | s3:(?:Put|Delete|Abort|Restore|Replicate)\w* | s3:\*
+      | \.(?:put|put_file|pipe|pipe_file|save|savefig|write_text|write_bytes)\s*\(
+      | \b(?:to_(?:csv|parquet|json|pickle|feather|excel|hdf|orc|zarr|netcdf)
+           | write_(?:csv|parquet|json|ndjson|ipc|avro|delta|excel))\s*\(
+      | \btorch\.save\s*\(
+    ",
+    )
+    .expect("static regex compiles")
+});
+static WRITE_MODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"["'](?:[wax][bt+]{0,2}|r[bt]?\+)["']"#).expect("static regex compiles")
+});
+static AWS_CLI: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\baws\s+s3\s+(cp|mv|sync|rm)\b").expect("static regex compiles"));
+static PREFIX_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)prefix|--recursive|\bsync\b|list_?objects|\bls\b|\.ls\s*\(|\.glob\s*\(|\.walk\s*\(|\.find\s*\(")
+        .expect("static regex compiles")
+});
+/// `NAME = "bucket"`, `NAME: str = "bucket"`, `const NAME = 'bucket'`, `name := "bucket"`,
+/// `name: bucket` (YAML), `"name": "bucket"`, and a default given to an environment lookup
+/// (`os.environ.get("X", "bucket")`, `process.env.X ?? "bucket"`, `getenv("X") or "bucket"`).
+static CONSTANT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?mx)(?:^|[^\w.$])["']?([A-Za-z_]\w*)["']?\s*(?::\s*[\w.\[\]]+\s*)?(?::=|=|:)\s*
+        (?:[\w.]+\s*\(\s*["'][^"'\n]*["']\s*,\s*
+          |[\w.]+(?:\([^)\n]*\)|\[[^\]\n]*\])?\s*(?:\?\?|\|\||\bor\b)\s*)?
+        ["'`]?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:["'`]|\s*$)"#,
+    )
+    .expect("static regex compiles")
+});
+
+const NAME_WORDS_THAT_WRITE: &[&str] = &[
+    "write", "writes", "writer", "upload", "uploads", "uploader", "put", "save", "saves", "store",
+    "persist", "delete",
+];
+const COPY_CALLS: &[&str] = &[
+    "copy_object",
+    "CopyObject",
+    "copyObject",
+    "CopyObjectCommand",
+    "CopyObjectInput",
+    "CopyObjectRequest",
+    "copy",
+    "copy_file",
+    "copyfile",
+    "cp",
+    "mv",
+    "move",
+    "rename",
+];
+const COPY_SOURCE_LABELS: &[&str] = &[
+    "CopySource",
+    "copy_source",
+    "copySource",
+    "src",
+    "source",
+    "Source",
+    "from",
+    "path1",
+    "lpath",
+    "src_path",
+];
+/// boto3 object calls that take `Key=` without `Bucket=` when called on a bucket resource.
+const OBJECT_CALLS: &[&str] = &[
+    "get_object",
+    "put_object",
+    "head_object",
+    "delete_object",
+    "copy_object",
+    "upload_file",
+    "download_file",
+    "upload_fileobj",
+    "download_fileobj",
+    "Object",
+    "ObjectSummary",
+];
+/// boto3 calls with bucket and key as positional arguments: (name, bucket index, key index).
+const POSITIONAL_CALLS: &[(&str, usize, usize)] = &[
+    ("upload_file", 1, 2),
+    ("upload_fileobj", 1, 2),
+    ("download_file", 0, 1),
+    ("download_fileobj", 0, 1),
+    ("copy", 1, 2),
+    ("Object", 0, 1),
+    ("ObjectSummary", 0, 1),
+];
+const CDK_GRANTS: &[&str] = &[
+    "grant_read",
+    "grant_write",
+    "grant_read_write",
+    "grant_put",
+    "grant_delete",
+    "grantRead",
+    "grantWrite",
+    "grantReadWrite",
+    "grantPut",
+    "grantDelete",
+];
+
+/// The compiled preset.
+#[derive(Debug)]
+pub struct S3Preset {
+    buckets: BTreeSet<String>,
+}
+
+/// The bucket a key was found in, as far as the file tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Bucket {
+    Named(String),
+    /// Only a placeholder, named or not (`{BUCKET}`, `%s`).
+    Unknown(Option<String>),
+    /// Partly templated (`data-{env}`), as a pattern where `*` stands for any text.
+    Pattern(String),
+}
+
+#[derive(Debug)]
+struct Hit {
+    at: usize,
+    bucket: Bucket,
+    key: Vec<Piece>,
+    prefix: bool,
+}
+
+impl S3Preset {
+    pub fn new(export: &str, buckets: &[String]) -> Result<S3Preset, BadInput> {
+        for bucket in buckets {
+            if !BUCKET_NAME.is_match(bucket) {
+                return Err(BadInput::new(
+                    format!("export `{export}`: `{bucket}` in `buckets:` is not an S3 bucket name"),
+                    "list bare bucket names in .realm/config.yaml, e.g. `buckets: [aperture-data]`",
+                ));
+            }
+        }
+        Ok(S3Preset {
+            buckets: buckets.iter().cloned().collect(),
+        })
+    }
+
+    pub fn scan(&self, path: &[u8], text: &str, findings: &mut Findings) {
+        let code = Code::new(text, Syntax::for_path(path));
+        let mut hits = uri_hits(&code);
+        hits.extend(call_hits(&code));
+        let constants = if self.buckets.is_empty() {
+            BTreeMap::new()
+        } else {
+            constants(text)
+        };
+        for hit in hits {
+            if !self.counts(&hit.bucket, &constants) {
+                continue;
+            }
+            let Some(key) = key_pattern(&hit.key, hit.prefix) else {
+                continue;
+            };
+            if writes(&code, hit.at) {
+                findings
+                    .entry(WRITE.to_owned())
+                    .or_default()
+                    .insert(key.clone());
+            }
+            findings.entry(READ.to_owned()).or_default().insert(key);
+        }
+    }
+
+    fn counts(&self, bucket: &Bucket, constants: &BTreeMap<String, BTreeSet<String>>) -> bool {
+        if self.buckets.is_empty() {
+            return true;
+        }
+        match bucket {
+            Bucket::Named(name) => self.buckets.contains(name),
+            Bucket::Pattern(pattern) => self.buckets.iter().any(|b| glob_matches(pattern, b)),
+            Bucket::Unknown(Some(name)) => match constants.get(name) {
+                Some(values) => values.iter().any(|v| self.buckets.contains(v)),
+                None => true,
+            },
+            Bucket::Unknown(None) => true,
+        }
+    }
+}
+
+/// `s3://` URIs and S3 ARNs.
+fn uri_hits(code: &Code) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for m in URI_START.captures_iter(code.text) {
+        let Some(scheme) = m.get(1) else { continue };
+        let at = scheme.start();
+        let rendered = match code.string_at(at) {
+            Some(index) => code.render(index, scheme.end(), code.tokens.len()),
+            None => {
+                let (start, line) = code.line(at);
+                line[scheme.end() - start..].to_owned()
+            }
+        };
+        let pieces = template::read(&rendered);
+        let split = pieces
+            .iter()
+            .position(|p| matches!(p, Piece::Text(t) if t.contains('/')));
+        let (bucket, key) = match split {
+            Some(index) => {
+                let Piece::Text(text) = &pieces[index] else {
+                    continue;
+                };
+                let slash = text.find('/').unwrap_or(0);
+                let mut bucket = pieces[..index].to_vec();
+                if slash > 0 {
+                    bucket.push(Piece::Text(text[..slash].to_owned()));
+                }
+                let mut key = Vec::new();
+                if slash + 1 < text.len() {
+                    key.push(Piece::Text(text[slash + 1..].to_owned()));
+                }
+                key.extend(pieces[index + 1..].iter().cloned());
+                (bucket, key)
+            }
+            None => (pieces, Vec::new()),
+        };
+        let Some(bucket) = bucket_of(&bucket) else {
+            continue;
+        };
+        let (_, line) = code.line(at);
+        let one_segment = key.len() == 1 && !text_of(&key).contains('/');
+        let prefix = names_a_folder(&key) && (one_segment || PREFIX_CONTEXT.is_match(line));
+        hits.push(Hit {
+            at,
+            bucket,
+            key,
+            prefix,
+        });
+    }
+    hits
+}
+
+/// Keys named in SDK calls and CDK constructs.
+fn call_hits(code: &Code) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for (scope, s) in code.scopes.iter().enumerate() {
+        if s.bracket == b'[' || s.close.is_none() {
+            continue;
+        }
+        let name = code.name(scope);
+        let op = name.rsplit('.').next().unwrap_or(name);
+        let args: Vec<_> = code.args(scope).iter().map(|arg| code.label(arg)).collect();
+        // `Bucket=…`, `Bucket: …`, or JavaScript's shorthand `{ Bucket, Key: … }`.
+        let bucket_arg = args.iter().find_map(|(label, value)| match label {
+            Some("Bucket") => Some(value.clone()),
+            None if value.len() == 1
+                && &code.text[code.tokens[value.start].span.clone()] == "Bucket" =>
+            {
+                Some(value.clone())
+            }
+            _ => None,
+        });
+        for (label, value) in &args {
+            let prefix = match *label {
+                Some("Key") => false,
+                Some("Prefix") => true,
+                _ => continue,
+            };
+            let Some((at, rendered)) = code.literal(value.clone()) else {
+                continue;
+            };
+            if rendered.contains("://") {
+                continue;
+            }
+            let bucket = match &bucket_arg {
+                Some(bucket) => bucket_value(code, bucket.clone()),
+                None if s.bracket == b'(' && OBJECT_CALLS.contains(&op) => receiver(name),
+                None => continue,
+            };
+            hits.push(Hit {
+                at,
+                bucket,
+                key: template::read(&rendered),
+                prefix,
+            });
+        }
+        if s.bracket != b'(' {
+            continue;
+        }
+        let positional: Vec<_> = args
+            .iter()
+            .filter(|(label, _)| label.is_none())
+            .map(|(_, v)| v.clone())
+            .collect();
+        let mut literal_at = |index: usize, bucket: Bucket| {
+            if let Some((at, rendered)) =
+                positional.get(index).and_then(|v| code.literal(v.clone()))
+                && !rendered.contains("://")
+            {
+                hits.push(Hit {
+                    at,
+                    bucket,
+                    key: template::read(&rendered),
+                    prefix: false,
+                });
+            }
+        };
+        if let Some(&(_, bucket_index, key_index)) =
+            POSITIONAL_CALLS.iter().find(|(call, _, _)| *call == op)
+        {
+            // `s3.Object(...)`, never a bare `Object(...)`, which is something else in JavaScript.
+            if (op != "Object" && op != "ObjectSummary") || name.contains('.') {
+                let bucket = positional
+                    .get(bucket_index)
+                    .map_or(Bucket::Unknown(None), |b| bucket_value(code, b.clone()));
+                literal_at(key_index, bucket);
+            }
+        } else if op == "arn_for_objects" || op == "arnForObjects" {
+            literal_at(0, receiver(name));
+        } else if CDK_GRANTS.contains(&op) {
+            literal_at(1, receiver(name));
+        }
+    }
+    hits
+}
+
+/// The bucket an argument names: a literal, or a constant's name to resolve later.
+fn bucket_value(code: &Code, value: std::ops::Range<usize>) -> Bucket {
+    if let Some((_, rendered)) = code.literal(value.clone()) {
+        return bucket_of(&template::read(&rendered)).unwrap_or(Bucket::Unknown(None));
+    }
+    // `S3_BUCKET`, `self.bucket`, `aws.String(bucket)`: the last identifier written.
+    let words: Vec<&str> = code.tokens[value.clone()]
+        .iter()
+        .filter(|t| t.kind == Kind::Word)
+        .map(|t| &code.text[t.span.clone()])
+        .collect();
+    let simple = code.tokens[value].iter().all(|t| {
+        matches!(
+            t.kind,
+            Kind::Word | Kind::Punct(b'.' | b'&') | Kind::Open(_) | Kind::Close
+        )
+    });
+    Bucket::Unknown(words.last().filter(|_| simple).map(|w| (*w).to_owned()))
+}
+
+/// The bucket a method is called on: `self.data_bucket.grant_read` → `data_bucket`.
+fn receiver(name: &str) -> Bucket {
+    let mut segments = name.rsplit('.');
+    segments.next();
+    Bucket::Unknown(segments.next().map(str::to_owned))
+}
+
+fn bucket_of(pieces: &[Piece]) -> Option<Bucket> {
+    match pieces {
+        [] => None,
+        [Piece::Text(name)] if BUCKET_NAME.is_match(name) => Some(Bucket::Named(name.clone())),
+        // `s3://BUCKET_NAME/…` in docs: not a valid bucket name, so a placeholder by another name.
+        [Piece::Text(name)] => Some(Bucket::Unknown(Some(name.clone()))),
+        [Piece::Placeholder(name)] => Some(Bucket::Unknown(name.clone())),
+        _ => Some(Bucket::Pattern(
+            pieces
+                .iter()
+                .map(|p| match p {
+                    Piece::Text(t) => t.as_str(),
+                    Piece::Placeholder(_) | Piece::Star => "*",
+                })
+                .collect(),
+        )),
+    }
+}
+
+fn text_of(pieces: &[Piece]) -> String {
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.as_str(),
+            Piece::Placeholder(_) | Piece::Star => "*",
+        })
+        .collect()
+}
+
+/// Whether a key's last segment is a bare name, like a folder's (`training-runs`), rather than
+/// a file's (`config.json`) or a placeholder.
+fn names_a_folder(key: &[Piece]) -> bool {
+    match key.last() {
+        Some(Piece::Text(t)) => {
+            let last = t.rsplit('/').next().unwrap_or(t);
+            !last.is_empty() && !last.contains('.') && last.chars().any(char::is_alphanumeric)
+        }
+        _ => false,
+    }
+}
+
+/// Words that documentation writes where a key goes (`s3://bucket/key`, `s3://BUCKET/PREFIX/`):
+/// a segment that is only one of them is a placeholder, not a folder of that name.
+const DOC_PLACEHOLDERS: &[&str] = &["key", "path", "prefix", "object", "file", "filename", "..."];
+
+/// The key pattern for a key, or `None` when it names no objects (see the module docs).
+fn key_pattern(key: &[Piece], prefix: bool) -> Option<String> {
+    let star_written = key.contains(&Piece::Star);
+    let mut text = text_of(key);
+    while text.ends_with(['.', ',', ':', ';']) {
+        text.pop();
+    }
+    let folder = text.ends_with('/') || (prefix && !text.ends_with('*'));
+    let mut segments: Vec<String> = text
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if DOC_PLACEHOLDERS.iter().any(|w| s.eq_ignore_ascii_case(w)) {
+                return "*".to_owned();
+            }
+            let mut collapsed = String::with_capacity(s.len());
+            for c in s.chars() {
+                if !(c == '*' && collapsed.ends_with('*')) {
+                    collapsed.push(c);
+                }
+            }
+            collapsed
+        })
+        .collect();
+    let informative = star_written
+        || segments
+            .iter()
+            .any(|s| s.chars().any(char::is_alphanumeric));
+    if !informative {
+        return None;
+    }
+    if folder {
+        segments.push("*".to_owned());
+    }
+    while segments.len() >= 2
+        && segments[segments.len() - 1] == "*"
+        && segments[segments.len() - 2] == "*"
+    {
+        segments.pop();
+    }
+    Some(segments.join("/"))
+}
+
+/// Whether the code at `at` writes the key found there (see the module docs).
+fn writes(code: &Code, at: usize) -> bool {
+    if let Some(destination) = copy_role(code, at) {
+        return destination;
+    }
+    let (_, line) = code.line(at);
+    if WRITE_MARKERS.is_match(line) {
+        return true;
+    }
+    let chain = code.chain(at);
+    for &scope in &chain {
+        let name = code.name(scope);
+        if words_of(name.rsplit('.').next().unwrap_or(name))
+            .iter()
+            .any(|w| NAME_WORDS_THAT_WRITE.contains(&w.as_str()))
+        {
+            return true;
+        }
+    }
+    if let Some(&call) = chain.iter().find(|&&s| code.scopes[s].bracket == b'(')
+        && code.name(call).rsplit('.').next() == Some("open")
+        && code
+            .statement_text(call)
+            .is_some_and(|t| WRITE_MODE.is_match(t))
+    {
+        return true;
+    }
+    let Some(position) = chain.iter().position(|&s| code.scopes[s].bracket != b'[') else {
+        return false;
+    };
+    let statement = chain[position];
+    let mut judged = vec![statement];
+    // An object literal handed straight to a call (`PutObjectCommand({…})`,
+    // `generate_presigned_url("put_object", Params={…})`) is judged with that call.
+    if code.scopes[statement].bracket == b'{'
+        && let Some(&outer) = chain.get(position + 1)
+        && code.scopes[outer].bracket == b'('
+    {
+        judged.push(outer);
+    }
+    judged.into_iter().any(|s| {
+        code.statement_text(s)
+            .is_some_and(|t| WRITE_MARKERS.is_match(t))
+    })
+}
+
+/// For a key inside a copy: `Some(true)` for the destination, `Some(false)` for the source.
+fn copy_role(code: &Code, at: usize) -> Option<bool> {
+    let (start, line) = code.line(at);
+    if let Some(m) = AWS_CLI.captures(line)
+        && let Some(verb) = m.get(1)
+        && verb.end() <= at - start
+    {
+        if verb.as_str() == "rm" {
+            return Some(true);
+        }
+        let before = &line[verb.end()..at - start];
+        return Some(before.split_whitespace().any(|arg| !arg.starts_with('-')));
+    }
+    for scope in code.chain(at) {
+        let name = code.name(scope);
+        if !COPY_CALLS.contains(&name.rsplit('.').next().unwrap_or(name)) {
+            continue;
+        }
+        let (index, arg) = code.arg_containing(scope, at)?;
+        let (label, value) = code.label(&arg);
+        let label = match label {
+            Some(label) => Some(label),
+            // A single object literal argument (`CopyObjectCommand({…})`): its field decides.
+            None => match code.tokens.get(value.start).map(|t| t.kind) {
+                Some(Kind::Open(inner)) if code.scopes[inner].bracket == b'{' => {
+                    let (_, field) = code.arg_containing(inner, at)?;
+                    code.label(&field).0
+                }
+                _ => None,
+            },
+        };
+        return Some(match label {
+            Some(label) => !COPY_SOURCE_LABELS.contains(&label),
+            None => index >= 1,
+        });
+    }
+    None
+}
+
+/// `uploadManifest`, `upload_manifest`, `UploadManifest` → `upload`, `manifest`.
+fn words_of(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if (c == '_' || c == '-' || (c.is_uppercase() && previous_lower)) && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        if c != '_' && c != '-' {
+            current.extend(c.to_lowercase());
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Names given a bucket-like string value in this file.
+fn constants(text: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for m in CONSTANT.captures_iter(text) {
+        out.entry(m[1].to_owned())
+            .or_default()
+            .insert(m[2].to_owned());
+    }
+    out
+}
+
+/// `*` matches any text, everything else itself.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, rest) = match parts.split_first() {
+        Some(split) => split,
+        None => return pattern == name,
+    };
+    let Some(mut remaining) = name.strip_prefix(first) else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return remaining.is_empty();
+    };
+    for part in middle {
+        match remaining.find(part) {
+            Some(p) => remaining = &remaining[p + part.len()..],
+            None => return false,
+        }
+    }
+    remaining.len() >= last.len() && remaining.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests;
