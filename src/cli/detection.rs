@@ -60,7 +60,10 @@ pub fn compute(
         })?;
         return Ok(yaml::from_slice(file, &bytes)?);
     }
-    let detector = Detector::new(source)?;
+    let detector = Reader {
+        detector: Detector::new(source)?,
+        exclude: &source.exclude,
+    };
     let mut findings: Vec<Findings> = Vec::new();
     match at {
         At::Commit(commit) => return detect_at_commit(repo, source, &detector, commit, cache),
@@ -77,12 +80,28 @@ pub fn compute(
     Ok(detect::assemble(&findings))
 }
 
+/// A detector and the files its export's source leaves out.
+struct Reader<'a> {
+    detector: Detector,
+    exclude: &'a [String],
+}
+
+impl Reader<'_> {
+    fn wants(&self, path: &[u8]) -> bool {
+        !self.exclude.iter().any(|e| e.as_bytes() == path) && self.detector.wants(path)
+    }
+
+    fn scan(&self, path: &[u8], data: &[u8]) -> Findings {
+        self.detector.scan(path, data)
+    }
+}
+
 /// Detection over a commit's blobs, reading only the files that changed since the tree the
 /// cache describes.
 fn detect_at_commit(
     repo: &CodeRepo,
     source: &ExportSource,
-    detector: &Detector,
+    detector: &Reader,
     commit: ObjectId,
     cache_use: CacheUse,
 ) -> Result<Value> {
@@ -199,8 +218,18 @@ pub fn compare(snapshot: &Snapshot, domain: &str, values: Vec<(String, Value)>) 
 pub const S3_EXPORT: &str = "required-s3-permissions";
 
 /// What `join` finds in a repository: the s3 preset's export, when the code uses S3.
-pub fn detect_on_join(repo: &CodeRepo, head: ObjectId) -> Result<Option<(ExportSource, Value)>> {
-    let source = ExportSource::s3(S3_EXPORT);
+///
+/// `bindings` are files that use other domains' exports; they are left out, so a policy that
+/// grants another domain's paths does not make this domain export them too.
+pub fn detect_on_join(
+    repo: &CodeRepo,
+    head: ObjectId,
+    bindings: &[String],
+) -> Result<Option<(ExportSource, Value)>> {
+    let mut source = ExportSource::s3(S3_EXPORT);
+    source.exclude = bindings.to_vec();
+    source.exclude.sort();
+    source.exclude.dedup();
     let value = compute(repo, &source, Some(At::Commit(head)), CacheUse::Refresh)?;
     let found = value.as_object().is_some_and(|o| {
         o.values()

@@ -222,10 +222,14 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
     // Detection reads the committed code once; each attempt matches it against its tip.
     let head = repo.head_commit();
     let (detected, files) = match head {
-        Some(head) if !args.no_detect => (
-            detection::detect_on_join(&repo, head)?,
-            detection::text_files(&repo, head)?,
-        ),
+        Some(head) if !args.no_detect => {
+            let files = detection::text_files(&repo, head)?;
+            let bindings: Vec<String> = detection::candidate_imports(&snapshot, &domain, &files)
+                .into_iter()
+                .map(|c| c.binding)
+                .collect();
+            (detection::detect_on_join(&repo, head, &bindings)?, files)
+        }
         _ => (None, Vec::new()),
     };
     let mut exports_file = ExportsFile::default();
@@ -312,7 +316,7 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
 
     let config = RepoConfig {
         realm: membership.clone(),
-        exports: Vec::new(),
+        exports: detected.iter().map(|(source, _)| source.clone()).collect(),
         extra: Default::default(),
     };
     membership::write_config(&repo, &config)?;

@@ -56,6 +56,10 @@ pub struct ExportSource {
     /// With `detect: rules`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleConfig>,
+    /// Files a detector does not read: `join` puts the bindings of this domain's imports here,
+    /// so that granting another domain's paths is not mistaken for using them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
     #[serde(flatten)]
     pub extra: Mapping,
 }
@@ -86,6 +90,7 @@ impl ExportSource {
             detect: None,
             buckets: Vec::new(),
             rules: Vec::new(),
+            exclude: Vec::new(),
             extra: Mapping::new(),
         }
     }
@@ -97,6 +102,7 @@ impl ExportSource {
             detect: Some(DetectorKind::S3),
             buckets: Vec::new(),
             rules: Vec::new(),
+            exclude: Vec::new(),
             extra: Mapping::new(),
         }
     }

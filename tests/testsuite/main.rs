@@ -8,4 +8,5 @@ mod bad_input;
 mod concurrency;
 mod initial_setup;
 mod json;
+mod rfc_workflow;
 mod workflow;

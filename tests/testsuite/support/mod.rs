@@ -191,6 +191,20 @@ impl TestEnv {
         }
     }
 
+    /// Copy the directory tree `from` into `to`.
+    pub fn copy_tree(&self, from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("read dir") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.file_type().expect("type").is_dir() {
+                self.copy_tree(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+        }
+    }
+
     /// A new code repository `name` with `files` committed, and a bare `origin` remote.
     pub fn code_repo(&self, name: &str, files: &[(&str, &str)]) -> PathBuf {
         let dir = self.path(name);
