@@ -125,16 +125,19 @@ fn detect_at_commit(
             cache
         }
         _ => {
-            let mut cache = DetectCache::default();
-            for file in repo.files_at(commit)? {
-                if detector.wants(&file.path) {
-                    let found = detector.scan(&file.path, &repo.blob(file.id)?);
-                    if !found.is_empty() {
-                        cache.files.insert(file.path.to_string(), found);
-                    }
-                }
+            let mut files = repo.files_at(commit)?;
+            files.retain(|file| detector.wants(&file.path));
+            let found = repo.map_blobs(&files, |file, data| detector.scan(&file.path, data))?;
+            let files = files
+                .iter()
+                .zip(found)
+                .filter(|(_, found)| !found.is_empty());
+            DetectCache {
+                tree: String::new(),
+                files: files
+                    .map(|(file, found)| (file.path.to_string(), found))
+                    .collect(),
             }
-            cache
         }
     };
     cache.tree = tree.to_string();

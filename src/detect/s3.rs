@@ -63,6 +63,12 @@ static URI_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^A-Za-z0-9_])(s3[an]?://|arn:(?:aws[a-z-]*|\$\{[^}\n]{1,60}\}|\{[^}\n]{1,60}\}):s3:::)")
         .expect("static regex compiles")
 });
+/// Every key the preset finds comes with one of these words in the file (a URI or ARN, a
+/// `Bucket` argument, an object call, a positional upload/download/copy, a CDK grant).
+static TRIGGER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)s3|bucket|object|upload|download|copy|grant|arn_for")
+        .expect("static regex compiles")
+});
 static BUCKET_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$").expect("static regex compiles")
 });
@@ -210,6 +216,10 @@ impl S3Preset {
     }
 
     pub fn scan(&self, path: &[u8], text: &str, findings: &mut Findings) {
+        // Most files of a large repository say nothing of S3: skip them before tokenizing.
+        if !TRIGGER.is_match(text) {
+            return;
+        }
         let code = Code::new(text, Syntax::for_path(path));
         let mut hits = uri_hits(&code);
         hits.extend(call_hits(&code));

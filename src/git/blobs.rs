@@ -102,6 +102,50 @@ impl CodeRepo {
         Ok(())
     }
 
+    /// Read `files`' blobs and map each with `f`, on every core: cold detection over a large
+    /// tree is bound by decompression and scanning, both of which parallelize.
+    pub fn map_blobs<T: Send>(
+        &self,
+        files: &[TreeFile],
+        f: impl Fn(&TreeFile, &[u8]) -> T + Sync,
+    ) -> Result<Vec<T>> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if threads == 1 || files.len() < 256 {
+            return files
+                .iter()
+                .map(|file| Ok(f(file, &self.blob(file.id)?)))
+                .collect();
+        }
+        let shared = self.repo.clone().into_sync();
+        let chunk = files.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| {
+                    let (shared, f) = (&shared, &f);
+                    scope.spawn(move || -> Result<Vec<T>> {
+                        let repo = shared.to_thread_local();
+                        part.iter()
+                            .map(|file| {
+                                let blob = repo
+                                    .find_blob(file.id)
+                                    .with_context(|| format!("failed to read blob {}", file.id))?;
+                                Ok(f(file, &blob.data))
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(files.len());
+            for worker in workers {
+                out.extend(worker.join().expect("a detection thread panicked")?);
+            }
+            Ok(out)
+        })
+    }
+
     pub fn blob(&self, id: ObjectId) -> Result<Vec<u8>> {
         Ok(self
             .repo
