@@ -6,6 +6,7 @@ mod support;
 mod admission;
 mod bad_input;
 mod concurrency;
+mod detect_cache;
 mod initial_setup;
 mod json;
 mod rfc_workflow;
