@@ -1,0 +1,326 @@
+//! Notifications end to end: `git realm sync` (and `notify`) as users run them, against the
+//! fake GitHub on loopback, checking both what the fake holds and what the commands say.
+
+use std::path::{Path, PathBuf};
+
+use snapbox::cmd::Command;
+use snapbox::str;
+
+use crate::support::fake_github::{FakeGitHub, FakeIssue};
+use crate::support::{TestEnv, json};
+
+const TOKEN: &str = "ghp_E2eS3cretT0ken0123456789abcdefXYZ";
+const FUNGAL_URL: &str = "https://github.com/fungal/fungal-image-analysis.git";
+const APERTURE_URL: &str = "https://github.com/aperture/aperture.git";
+
+const PATHS_V1: &str = "read:\n- jobs/*\n- training-metrics/*\nwrite:\n- training-metrics/*\n";
+
+struct Realm {
+    env: TestEnv,
+    realm: PathBuf,
+    aperture: PathBuf,
+    fungal: PathBuf,
+    fake: FakeGitHub,
+}
+
+/// aperture exports `required-s3-permissions` from a file; fungal imports it with binding
+/// `cdk/stack.py`. Both have GitHub repo_urls, so a notice to the provider itself would show.
+fn realm(aperture_is_approver: bool) -> Realm {
+    let env = TestEnv::new();
+    let realm = env.realm_repo("realm", false, &["--admission", "open"]);
+    let aperture = env.code_repo("aperture", &[("config/s3.yaml", PATHS_V1)]);
+    if !aperture_is_approver {
+        env.git(&aperture, &["config", "user.email", "dev@aperture.example"]);
+    }
+    env.realm_ok(&aperture, &["join", "../realm", "--repo-url", APERTURE_URL]);
+    env.realm_ok(
+        &aperture,
+        &[
+            "export",
+            "--name",
+            "required-s3-permissions",
+            "--file",
+            "config/s3.yaml",
+        ],
+    );
+    let fungal = env.code_repo(
+        "fungal",
+        &[("cdk/stack.py", "paths = ['jobs/*', 'training-metrics/*']\n")],
+    );
+    env.git(&fungal, &["config", "user.email", "ops@fungal.example"]);
+    env.realm_ok(&fungal, &["join", "../realm", "--repo-url", FUNGAL_URL]);
+    env.realm_ok(
+        &fungal,
+        &[
+            "import",
+            "--contract",
+            "required-s3-permissions",
+            "--from",
+            "aperture",
+            "--binding",
+            "cdk/stack.py",
+        ],
+    );
+    env.realm_ok(&aperture, &["fetch"]);
+    let fake = FakeGitHub::start(TOKEN);
+    Realm {
+        env,
+        realm,
+        aperture,
+        fungal,
+        fake,
+    }
+}
+
+impl Realm {
+    /// `git realm ARGS` in `dir` against the fake, with `token` as GITHUB_TOKEN if any.
+    fn run(&self, dir: &Path, token: Option<&str>, args: &[&str]) -> Command {
+        let mut cmd = self
+            .env
+            .realm(dir, args)
+            .env("GITHUB_API_URL", &self.fake.url)
+            .env("GIT_REALM_RETRY_BASE_MS", "0");
+        if let Some(token) = token {
+            cmd = cmd.env("GITHUB_TOKEN", token);
+        }
+        cmd
+    }
+
+    /// aperture adds `paths` to its export's writes and commits.
+    fn provider_adds(&self, paths: &[&str]) {
+        let mut text = PATHS_V1.to_owned();
+        for path in paths {
+            text.push_str(&format!("- {path}\n"));
+        }
+        self.env.write(&self.aperture, &[("config/s3.yaml", &text)]);
+        self.env.commit_all(&self.aperture, "more paths");
+    }
+
+    /// fungal edits its binding and commits.
+    fn consumer_updates_binding(&self) {
+        self.env.write(
+            &self.fungal,
+            &[(
+                "cdk/stack.py",
+                "paths = ['jobs/*', 'training-metrics/*', 'extra/*']\n",
+            )],
+        );
+        self.env.commit_all(&self.fungal, "grant the new paths");
+    }
+
+    fn realm_subject(&self) -> String {
+        self.env
+            .git(&self.realm, &["log", "-1", "--format=%s", "main"])
+    }
+
+    fn pending(&self, dir: &Path) -> Option<String> {
+        std::fs::read_to_string(dir.join(".git/realm/pending-notifications.json")).ok()
+    }
+
+    /// The one issue the fake holds.
+    fn only_issue(&self) -> FakeIssue {
+        let issues = self.fake.issues();
+        assert_eq!(issues.len(), 1, "{issues:#?}");
+        issues.into_iter().next().expect("one issue")
+    }
+}
+
+/// Compare Markdown with a snapshot; its `\\` escapes are not Windows path separators.
+fn markdown_eq(actual: impl snapbox::IntoData, expected: impl snapbox::IntoData) {
+    snapbox::Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+        .normalize_paths(false)
+        .eq(actual, expected);
+}
+
+fn stdout_of(cmd: Command, code: i32) -> String {
+    let out = cmd.assert().code(code).get_output().stdout.clone();
+    String::from_utf8(out).expect("utf-8")
+}
+
+#[test]
+fn a_new_version_opens_one_issue_which_later_versions_update_and_resolving_closes() {
+    let r = realm(true);
+
+    // 1. The first new version opens one labelled issue in the consumer's repository.
+    r.provider_adds(&["extra/*"]);
+    r.run(&r.aperture, Some(TOKEN), &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+Exports updated:
+  required-s3-permissions: 1.0.0 → 1.1.0
+    Added extra/* (write)
+Consumers:
+  fungal (imports required-s3-permissions ^1)
+✓ Realm synced (commit [HASH])
+Notifying consumers:
+✓ Opened issue #1 for fungal about aperture/required-s3-permissions 1.1.0  https://github.com/fungal/fungal-image-analysis/issues/1
+
+"#]])
+        .stderr_eq(str![[r#"
+Syncing with realm 'letemcook'...
+
+"#]]);
+    assert_eq!(
+        r.realm_subject(),
+        "aperture: export required-s3-permissions 1.1.0"
+    );
+    let issue = r.only_issue();
+    assert_eq!(
+        (issue.owner.as_str(), issue.repo.as_str()),
+        ("fungal", "fungal-image-analysis")
+    );
+    assert_eq!(issue.labels, ["realm"]);
+    assert_eq!(issue.state, "open");
+    assert!(issue.comments.is_empty());
+    assert_eq!(
+        issue.title,
+        "Update for aperture/required-s3-permissions 1.1.0: Added extra/* (write)"
+    );
+    markdown_eq(
+        issue.body,
+        str![[r#"
+**aperture** published **required-s3-permissions 1.1.0** in realm **letemcook**. This repository (domain **fungal**) imports it and last resolved 1.0.0.
+
+### What changed
+
+- Added extra/\* (write)
+
+Backward compatible: only additions.
+
+### What to do
+
+1. Update `cdk/stack.py` to match the new value.
+2. Run `git realm sync` in this repository. It records that fungal uses 1.1.0 and closes this issue.
+
+`git realm status` shows the new value and the binding to review.
+
+<sub>Opened by git-realm for realm letemcook. Later versions of required-s3-permissions update this issue rather than opening another.</sub>
+
+<!-- git-realm: realm=letemcook provider=aperture export=required-s3-permissions consumer=fungal -->
+<!-- git-realm-version: 1.1.0 -->
+
+"#]],
+    );
+    // The provider is never told about its own export.
+    assert!(
+        r.fake
+            .requests()
+            .iter()
+            .all(|req| !req.contains("/repos/aperture/")),
+        "{:#?}",
+        r.fake.requests()
+    );
+    assert!(r.pending(&r.aperture).is_none());
+
+    // Nothing new: nothing sent.
+    let before = r.fake.requests().len();
+    r.run(&r.aperture, Some(TOKEN), &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+✓ Nothing to sync: the realm is up to date
+
+"#]]);
+    assert_eq!(r.fake.requests().len(), before);
+
+    // 2. A second version updates the same issue: title, body and a comment.
+    r.provider_adds(&["extra/*", "more/*"]);
+    let report = json(&stdout_of(
+        r.run(&r.aperture, Some(TOKEN), &["sync", "--json"]),
+        0,
+    ));
+    assert_eq!(
+        report["notifications"],
+        serde_json::json!({
+            "delivered": [{
+                "kind": "notice",
+                "provider": "aperture",
+                "consumer": "fungal",
+                "export": "required-s3-permissions",
+                "version": "1.2.0",
+                "issue_number": 1,
+                "url": "https://github.com/fungal/fungal-image-analysis/issues/1",
+                "action": "updated"
+            }],
+            "not_notified": [],
+            "dropped": [],
+            "pending": 0,
+            "store_error": null
+        })
+    );
+    let issue = r.only_issue();
+    assert_eq!(issue.state, "open");
+    assert_eq!(
+        issue.title,
+        "Update for aperture/required-s3-permissions 1.2.0: Added more/* (write) and 1 more change"
+    );
+    // The body covers everything since the version fungal resolved, newest first.
+    assert!(
+        issue.body.contains(
+            "imports it and last resolved 1.0.0.\n\n### What changed\n\n- Added more/\\* (write)\n- Added extra/\\* (write)\n"
+        ),
+        "{}",
+        issue.body
+    );
+    assert!(issue.body.contains("<!-- git-realm-version: 1.2.0 -->"));
+    markdown_eq(
+        issue.comments.join("\n---\n"),
+        str![[r#"
+**aperture** published **required-s3-permissions 1.2.0** (this issue was about 1.1.0):
+
+- Added more/\* (write)
+- Added extra/\* (write)
+
+Backward compatible: only additions.
+
+The description above now covers 1.2.0.
+
+"#]],
+    );
+
+    // 3. The consumer's resolving sync closes it with a comment.
+    r.consumer_updates_binding();
+    r.run(&r.fungal, Some(TOKEN), &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+Imports resolved:
+  required-s3-permissions from aperture: now at 1.2.0
+    Added more/* (write)
+    Added extra/* (write)
+    Review binding: cdk/stack.py
+✓ Realm synced (commit [HASH])
+Notifying consumers:
+✓ Closed issue #1: fungal resolved aperture/required-s3-permissions 1.2.0  https://github.com/fungal/fungal-image-analysis/issues/1
+
+"#]]);
+    let issue = r.only_issue();
+    assert_eq!(issue.state, "closed");
+    assert_eq!(issue.state_reason.as_deref(), Some("completed"));
+    assert_eq!(issue.comments.len(), 2);
+    assert_eq!(
+        issue.comments[1],
+        "Resolved: **fungal** now uses **aperture/required-s3-permissions 1.2.0** (recorded by `git realm sync`).\n"
+    );
+    assert!(r.pending(&r.fungal).is_none());
+
+    // 4. The next version opens a new issue: the closed one is done with.
+    r.provider_adds(&["extra/*", "more/*", "third/*"]);
+    let out = stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync"]), 0);
+    assert!(
+        out.contains("✓ Opened issue #2 for fungal about aperture/required-s3-permissions 1.3.0"),
+        "{out}"
+    );
+    let issues = r.fake.issues();
+    assert_eq!(issues.len(), 2);
+    assert_eq!(issues[1].state, "open");
+    assert!(
+        issues[1]
+            .body
+            .contains("last resolved 1.2.0.\n\n### What changed\n\n- Added third/\\* (write)\n\n"),
+        "{}",
+        issues[1].body
+    );
+}
