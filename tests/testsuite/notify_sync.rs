@@ -324,3 +324,302 @@ Notifying consumers:
         issues[1].body
     );
 }
+
+#[test]
+fn without_a_token_sync_succeeds_and_notify_delivers_once() {
+    let r = realm(true);
+    r.provider_adds(&["extra/*"]);
+    r.run(&r.aperture, None, &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+Exports updated:
+  required-s3-permissions: 1.0.0 → 1.1.0
+    Added extra/* (write)
+Consumers:
+  fungal (imports required-s3-permissions ^1)
+✓ Realm synced (commit [HASH])
+Notifying consumers:
+✗ Not notified: fungal about aperture/required-s3-permissions 1.1.0: no GitHub token: set GITHUB_TOKEN or GH_TOKEN
+
+"#]])
+        .stderr_eq(str![[r#"
+Syncing with realm 'letemcook'...
+hint: fix the cause above, then run 'git realm notify' to send what is pending
+
+"#]]);
+    assert_eq!(
+        r.realm_subject(),
+        "aperture: export required-s3-permissions 1.1.0"
+    );
+    assert!(r.fake.requests().is_empty());
+    assert!(r.pending(&r.aperture).is_some());
+
+    let notify = |args: &[&str]| {
+        let mut all = vec!["notify"];
+        all.extend_from_slice(args);
+        json(&stdout_of(r.run(&r.aperture, Some(TOKEN), &all), 0))
+    };
+    let first = notify(&["--json"]);
+    assert_eq!(first["delivered"][0]["action"], "opened", "{first:#}");
+    assert_eq!(first["delivered"][0]["consumer"], "fungal");
+    assert_eq!(first["pending"], 0);
+    let sent = r.fake.requests().len();
+    let second = notify(&["--json"]);
+    assert_eq!(second["delivered"], serde_json::json!([]), "{second:#}");
+    assert_eq!(second["not_notified"], serde_json::json!([]));
+    assert_eq!(r.fake.requests().len(), sent, "the second run sent nothing");
+    let issue = r.only_issue();
+    assert_eq!(issue.labels, ["realm"]);
+    assert!(issue.comments.is_empty());
+    assert!(r.pending(&r.aperture).is_none());
+
+    // The consumer's token-less resolution waits too, and notify closes the issue.
+    r.consumer_updates_binding();
+    let report = json(&stdout_of(r.run(&r.fungal, None, &["sync", "--json"]), 0));
+    assert_eq!(
+        report["notifications"]["not_notified"],
+        serde_json::json!([{
+            "kind": "resolution",
+            "provider": "aperture",
+            "consumer": "fungal",
+            "export": "required-s3-permissions",
+            "version": "1.1.0",
+            "reason": "no GitHub token: set GITHUB_TOKEN or GH_TOKEN"
+        }])
+    );
+    assert_eq!(report["notifications"]["pending"], 1);
+    assert_eq!(r.only_issue().state, "open");
+    r.run(&r.fungal, Some(TOKEN), &["notify"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+✓ Closed issue #1: fungal resolved aperture/required-s3-permissions 1.1.0  https://github.com/fungal/fungal-image-analysis/issues/1
+
+"#]]);
+    assert_eq!(r.only_issue().state, "closed");
+    assert!(r.pending(&r.fungal).is_none());
+}
+
+#[test]
+fn server_errors_are_retried_then_reported_and_left_for_notify() {
+    let r = realm(true);
+
+    // Two 502s: retried, then delivered within the sync.
+    r.provider_adds(&["extra/*"]);
+    r.fake.fail_next(502, 2);
+    let out = stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync"]), 0);
+    assert!(
+        out.contains("✓ Opened issue #1 for fungal about aperture/required-s3-permissions 1.1.0"),
+        "{out}"
+    );
+    assert_eq!(r.only_issue().title.contains("1.1.0"), true);
+
+    // 502s past the retries: the realm commit stands, the notice waits.
+    r.provider_adds(&["extra/*", "more/*"]);
+    r.fake.fail_next(502, 4);
+    let sent = r.fake.requests().len();
+    r.run(&r.aperture, Some(TOKEN), &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+Exports updated:
+  required-s3-permissions: 1.1.0 → 1.2.0
+    Added more/* (write)
+Consumers:
+  fungal (imports required-s3-permissions ^1)
+✓ Realm synced (commit [HASH])
+Notifying consumers:
+✗ Not notified: fungal about aperture/required-s3-permissions 1.2.0: github.com/fungal/fungal-image-analysis: GET http://127.0.0.1:[..]/repos/fungal/fungal-image-analysis/issues answered 502: Server Error (gave up after 4 tries)
+
+"#]])
+        .stderr_eq(str![[r#"
+Syncing with realm 'letemcook'...
+hint: fix the cause above, then run 'git realm notify' to send what is pending
+
+"#]]);
+    assert_eq!(r.fake.requests().len(), sent + 4, "four tries");
+    assert_eq!(
+        r.realm_subject(),
+        "aperture: export required-s3-permissions 1.2.0"
+    );
+    let pending = r.pending(&r.aperture).expect("pending");
+    assert!(pending.contains("\"version\": \"1.2.0\""), "{pending}");
+    let issue = r.only_issue();
+    assert!(issue.title.contains("1.1.0") && issue.comments.is_empty());
+
+    // GitHub is back: notify updates the same issue.
+    r.run(&r.aperture, Some(TOKEN), &["notify"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+✓ Updated issue #1 for fungal to aperture/required-s3-permissions 1.2.0  https://github.com/fungal/fungal-image-analysis/issues/1
+
+"#]]);
+    let issue = r.only_issue();
+    assert!(issue.title.contains("1.2.0"), "{}", issue.title);
+    assert_eq!(issue.comments.len(), 1);
+    assert!(r.pending(&r.aperture).is_none());
+}
+
+#[test]
+fn no_notify_and_dry_run_send_nothing() {
+    let r = realm(true);
+    r.provider_adds(&["extra/*"]);
+
+    r.run(&r.aperture, Some(TOKEN), &["sync", "--dry-run"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+Exports to publish:
+  required-s3-permissions: 1.0.0 → 1.1.0
+    Added extra/* (write)
+Consumers:
+  fungal (imports required-s3-permissions ^1)
+Would update the realm in one commit (dry run)
+Would notify:
+  fungal in github.com/fungal/fungal-image-analysis
+
+"#]]);
+    let dry = json(&stdout_of(
+        r.run(&r.aperture, None, &["sync", "--dry-run", "--json"]),
+        0,
+    ));
+    assert_eq!(
+        dry["would_notify"],
+        serde_json::json!([{
+            "kind": "notice",
+            "provider": "aperture",
+            "consumer": "fungal",
+            "export": "required-s3-permissions",
+            "version": "1.1.0",
+            "repo": null,
+            "problem": "no GitHub token: set GITHUB_TOKEN or GH_TOKEN"
+        }])
+    );
+    assert!(dry.get("notifications").is_none(), "{dry:#}");
+    assert!(r.fake.requests().is_empty());
+    assert!(r.pending(&r.aperture).is_none());
+
+    let out = stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync", "--no-notify"]), 0);
+    assert!(!out.contains("Notif"), "{out}");
+    assert_eq!(
+        r.realm_subject(),
+        "aperture: export required-s3-permissions 1.1.0"
+    );
+    assert!(r.fake.requests().is_empty());
+    assert!(
+        r.pending(&r.aperture).is_none(),
+        "nothing is left for notify"
+    );
+    r.run(&r.aperture, Some(TOKEN), &["notify"])
+        .assert()
+        .success()
+        .stdout_eq(str![""]);
+    assert!(r.fake.requests().is_empty());
+
+    // The next notified version still tells everything fungal has not resolved.
+    r.provider_adds(&["extra/*", "more/*"]);
+    stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync"]), 0);
+    let issue = r.only_issue();
+    assert!(
+        issue
+            .body
+            .contains("last resolved 1.0.0.\n\n### What changed\n\n- Added more/\\* (write)\n- Added extra/\\* (write)\n"),
+        "{}",
+        issue.body
+    );
+
+    // A consumer's --no-notify leaves its issue open.
+    r.consumer_updates_binding();
+    let sent = r.fake.requests().len();
+    let out = stdout_of(r.run(&r.fungal, Some(TOKEN), &["sync", "--no-notify"]), 0);
+    assert!(!out.contains("Notif"), "{out}");
+    assert_eq!(r.fake.requests().len(), sent);
+    assert_eq!(r.only_issue().state, "open");
+}
+
+#[test]
+fn the_token_never_appears_in_syncs_output() {
+    let r = realm(true);
+    // GitHub refuses the token and, misbehaving, echoes the Authorization header back.
+    r.fake.state().token = "another-token".to_owned();
+    r.fake.state().echo_authorization = true;
+    let check = |out: &std::process::Output, expect: &str| {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+            "{stdout}\n{stderr}"
+        );
+        assert!(stdout.contains(expect), "{stdout}\n{stderr}");
+    };
+
+    r.provider_adds(&["extra/*"]);
+    let out = r
+        .run(&r.aperture, Some(TOKEN), &["sync"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    check(
+        &out,
+        "answered 401: Bad credentials: Bearer ***; check the token",
+    );
+
+    r.provider_adds(&["extra/*", "more/*"]);
+    let out = r
+        .run(&r.aperture, Some(TOKEN), &["sync", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    check(&out, "Bad credentials: Bearer ***");
+    let report = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(report["notifications"]["pending"], 1);
+
+    // Server errors that echo it, through sync and notify.
+    r.fake.state().token = TOKEN.to_owned();
+    r.provider_adds(&["extra/*", "more/*", "third/*"]);
+    r.fake.fail_next(500, 4);
+    let out = r
+        .run(&r.aperture, Some(TOKEN), &["sync", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    check(&out, "you sent Bearer ***");
+    r.fake.fail_next(503, 4);
+    let out = r
+        .run(&r.aperture, Some(TOKEN), &["notify"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    check(&out, "you sent Bearer ***");
+    // The dry run names no token either.
+    let out = r
+        .run(&r.aperture, Some(TOKEN), &["sync", "--dry-run", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    check(&out, "\"dry_run\": true");
+    let pending = r.pending(&r.aperture).expect("pending");
+    assert!(!pending.contains(TOKEN), "{pending}");
+    // The token was sent only where it belongs.
+    assert!(
+        r.fake
+            .state()
+            .authorizations
+            .iter()
+            .all(|a| a == &format!("Bearer {TOKEN}")),
+    );
+
+    // Once the server behaves, what waited is delivered.
+    r.run(&r.aperture, Some(TOKEN), &["notify"])
+        .assert()
+        .success();
+    let issue = r.only_issue();
+    assert!(issue.title.contains("1.3.0"), "{}", issue.title);
+}
