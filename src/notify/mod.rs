@@ -71,8 +71,7 @@ pub const LABEL: &str = "realm";
 ///
 /// A notice is self-contained: `previous` is the version the consumer last resolved (its
 /// `resolved_version`), and `changes` are the changelog lines of every version after it up to
-/// `version`, so a newer notice supersedes an older one for the same (consumer, export). A
-/// notice whose `previous` is the `version` of one still pending is chained onto it instead.
+/// `version`, so a newer notice supersedes an older one for the same (consumer, export).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub realm: String,
@@ -159,33 +158,17 @@ impl Message {
         }
     }
 
-    /// `self` (pending) and a `newer` message with the same key, as one message.
+    /// `self` (pending) and a `newer` message with the same key, as one message: the one with
+    /// the higher version, which says everything the other does.
+    ///
+    /// A newer notice is never chained onto a pending one: its `previous` is what the consumer
+    /// has resolved, so a pending notice for that version is one the consumer no longer needs.
     fn fold(self, newer: Message) -> Message {
         let older_is_newer = matches!(
             (version(self.version()), version(newer.version())),
             (Some(old), Some(new)) if old > new
         );
-        match (self, newer) {
-            (old, _) if older_is_newer => old,
-            (Message::Notice(old), Message::Notice(mut new))
-                if new.previous.as_deref() == Some(&old.version) =>
-            {
-                new.previous = old.previous;
-                let mut changes = old.changes;
-                for change in new.changes {
-                    if !changes.contains(&change) {
-                        changes.push(change);
-                    }
-                }
-                new.changes = changes;
-                new.breaking |= old.breaking;
-                new.effective_from = new.effective_from.or(old.effective_from);
-                new.binding = new.binding.or(old.binding);
-                new.consumer_repo_url = new.consumer_repo_url.or(old.consumer_repo_url);
-                Message::Notice(new)
-            }
-            (_, new) => new,
-        }
+        if older_is_newer { self } else { newer }
     }
 }
 

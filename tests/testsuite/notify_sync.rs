@@ -623,3 +623,34 @@ fn the_token_never_appears_in_syncs_output() {
     let issue = r.only_issue();
     assert!(issue.title.contains("1.3.0"), "{}", issue.title);
 }
+
+#[test]
+fn a_pending_notice_the_consumer_resolved_meanwhile_is_not_told_again() {
+    let r = realm(true);
+    // 1.1.0 cannot be told (no token) and waits in aperture's pending store.
+    r.provider_adds(&["extra/*"]);
+    stdout_of(r.run(&r.aperture, None, &["sync"]), 0);
+    assert!(r.pending(&r.aperture).is_some());
+    // fungal resolves 1.1.0 without ever having been told.
+    r.consumer_updates_binding();
+    stdout_of(r.run(&r.fungal, Some(TOKEN), &["sync"]), 0);
+    assert!(r.fake.issues().is_empty(), "there was no issue to close");
+
+    // 1.2.0 goes out with a token: fungal is told about 1.2.0 only.
+    r.env.realm_ok(&r.aperture, &["fetch"]);
+    r.provider_adds(&["extra/*", "more/*"]);
+    stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync"]), 0);
+    let issue = r.only_issue();
+    assert_eq!(
+        issue.title,
+        "Update for aperture/required-s3-permissions 1.2.0: Added more/* (write)"
+    );
+    assert!(
+        issue.body.contains(
+            "imports it and last resolved 1.1.0.\n\n### What changed\n\n- Added more/\\* (write)\n\n"
+        ),
+        "{}",
+        issue.body
+    );
+    assert!(r.pending(&r.aperture).is_none());
+}
