@@ -483,15 +483,17 @@ fn fold_into(waiting: &mut Vec<PendingMessage>, fresh: Vec<Message>) -> Vec<Mess
 }
 
 /// Where a message goes and with which token; `None` when there is nothing to do (a
-/// resolution for a domain without `repo_url` can have no issue), an error saying why it cannot
-/// be sent.
+/// resolution for a domain without a GitHub `repo_url` can have no issue), an error saying why
+/// it cannot be sent.
 fn target<'c>(
     config: &'c DeliveryConfig,
     message: &Message,
 ) -> Result<Option<(RepoRef, &'c Token)>, String> {
-    let repo = match message.consumer_repo_url() {
-        Some(url) => repo_url::parse(url).map_err(|e| e.to_string())?,
-        None if matches!(message, Message::Resolution(_)) => return Ok(None),
+    let resolution = matches!(message, Message::Resolution(_));
+    let repo = match message.consumer_repo_url().map(repo_url::parse) {
+        Some(Ok(repo)) => repo,
+        None | Some(Err(_)) if resolution => return Ok(None),
+        Some(Err(e)) => return Err(e.to_string()),
         None => {
             return Err(format!(
                 "domain `{}` has no repo_url in its domain.yaml",

@@ -719,6 +719,20 @@ fn non_github_urls_are_reported() {
 }
 
 #[test]
+fn a_resolution_outside_github_has_nothing_to_close() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = git_dir();
+    let mut r = resolution("1.4.0");
+    r.consumer_repo_url = Some("/srv/git/letemcook-cdk.git".into());
+    let report = deliver(&config(&fake), dir.path(), vec![], vec![r.clone()]);
+    assert!(report.delivered.is_empty() && report.not_notified.is_empty());
+    assert_eq!(report.pending, 0);
+    assert_eq!(pending_file(dir.path()), None);
+    assert!(plan(&config(&fake), &[], &[r]).is_empty());
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
 fn a_broken_pending_file_is_reported_not_lost() {
     let fake = FakeGitHub::start(TOKEN);
     let dir = git_dir();

@@ -654,3 +654,66 @@ fn a_pending_notice_the_consumer_resolved_meanwhile_is_not_told_again() {
     );
     assert!(r.pending(&r.aperture).is_none());
 }
+
+#[test]
+fn a_consumer_without_a_github_repo_has_no_issue_to_close() {
+    let r = realm(true);
+    // lab is a second consumer whose repo_url (its origin, a local path) is not on GitHub.
+    let lab = r.env.code_repo("lab", &[("uses.txt", "jobs/*\n")]);
+    r.env
+        .git(&lab, &["config", "user.email", "lab@example.com"]);
+    r.env.realm_ok(&lab, &["join", "../realm"]);
+    r.env.realm_ok(
+        &lab,
+        &[
+            "import",
+            "--contract",
+            "required-s3-permissions",
+            "--from",
+            "aperture",
+            "--binding",
+            "uses.txt",
+        ],
+    );
+    r.env.realm_ok(&r.aperture, &["fetch"]);
+    r.provider_adds(&["extra/*"]);
+    r.run(&r.aperture, Some(TOKEN), &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+Exports updated:
+  required-s3-permissions: 1.0.0 → 1.1.0
+    Added extra/* (write)
+Consumers:
+  fungal (imports required-s3-permissions ^1)
+  lab (imports required-s3-permissions ^1)
+✓ Realm synced (commit [HASH])
+Notifying consumers:
+✓ Opened issue #1 for fungal about aperture/required-s3-permissions 1.1.0  https://github.com/fungal/fungal-image-analysis/issues/1
+✗ Not notified: lab about aperture/required-s3-permissions 1.1.0: repo_url `[ROOT]/remotes/lab.git` is not a GitHub repository URL
+
+"#]]);
+    assert_eq!(r.only_issue().repo, "fungal-image-analysis");
+
+    // lab resolves: it has no issue anywhere, so there is nothing to report or keep.
+    r.env.write(&lab, &[("uses.txt", "jobs/*\nextra/*\n")]);
+    r.env.commit_all(&lab, "use extra");
+    let sent = r.fake.requests().len();
+    r.run(&lab, Some(TOKEN), &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+Imports resolved:
+  required-s3-permissions from aperture: now at 1.1.0
+    Added extra/* (write)
+    Review binding: uses.txt
+✓ Realm synced (commit [HASH])
+
+"#]]);
+    assert_eq!(r.fake.requests().len(), sent);
+    assert!(r.pending(&lab).is_none());
+    r.run(&lab, Some(TOKEN), &["notify"])
+        .assert()
+        .success()
+        .stdout_eq(str![""]);
+}
