@@ -15,7 +15,7 @@ use crate::error::BadInput;
 use crate::notify;
 use crate::output::{self, Report};
 use crate::realm::change::Change;
-use crate::realm::model::{ExportsFile, Import, ImportStatus};
+use crate::realm::model::{Import, ImportStatus};
 use crate::realm::publish::{self, ExportUpdate, Publication};
 use crate::realm::snapshot::{self, Snapshot};
 use crate::realm::status::{self, Consumer, ImportState};
@@ -332,8 +332,14 @@ fn plan(
                 Some(&publication.export),
                 &today,
             ));
-            plan.notices
-                .extend(notices_for(tip, domain, &exports, &publication));
+            if let Some(export) = exports
+                .exports
+                .iter()
+                .find(|e| e.name == publication.export)
+            {
+                plan.notices
+                    .extend(notify::announce::notices(tip, domain, export));
+            }
             plan.published.push(publication);
         }
     }
@@ -433,64 +439,4 @@ fn plan(
     member.sign(&mut change);
     plan.change = Some(change);
     Ok(plan)
-}
-
-/// What each consumer of `publication` is told: every change since the version it resolved,
-/// so one notice stands for all versions it has not seen.
-fn notices_for(
-    tip: &Snapshot,
-    domain: &str,
-    exports: &ExportsFile,
-    publication: &Publication,
-) -> Vec<notify::Notice> {
-    let Some(export) = exports
-        .exports
-        .iter()
-        .find(|e| e.name == publication.export)
-    else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (consumer, state) in tip
-        .domains
-        .iter()
-        .filter(|(name, _)| name.as_str() != domain)
-    {
-        for import in state
-            .imports
-            .imports
-            .iter()
-            .filter(|i| i.from == domain && i.contract == export.name)
-        {
-            let previous = import.resolved_version.clone();
-            let since = previous
-                .as_deref()
-                .and_then(|v| semver::Version::parse(v).ok());
-            let changes = export
-                .changelog
-                .iter()
-                .filter(|entry| {
-                    let v = semver::Version::parse(&entry.version).ok();
-                    since
-                        .as_ref()
-                        .is_none_or(|s| v.as_ref().is_some_and(|v| v > s))
-                })
-                .flat_map(|entry| entry.changes.iter().cloned())
-                .collect();
-            out.push(notify::Notice {
-                realm: tip.realm.name.clone(),
-                provider: domain.to_owned(),
-                consumer: consumer.clone(),
-                consumer_repo_url: state.domain.repo_url.clone(),
-                export: export.name.clone(),
-                version: publication.version.clone(),
-                previous,
-                changes,
-                breaking: publication.breaking,
-                effective_from: export.effective_from.clone(),
-                binding: import.binding.clone(),
-            });
-        }
-    }
-    out
 }

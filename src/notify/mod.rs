@@ -19,6 +19,7 @@
 //!   each message against the realm: refresh a `repo_url`, drop what the consumer has meanwhile
 //!   resolved.
 //! - [`plan`] says who would be notified and where, sending nothing (`sync --dry-run`).
+//! - [`announce`] reads from the realm what a change tells whom.
 //!
 //! A provider never notifies itself (a notice whose consumer is its provider is skipped). Both
 //! `deliver` and `resend` are idempotent: an issue is looked up by its marker before anything is
@@ -41,6 +42,7 @@
 //! [`RetryPolicy::base`] (`GIT_REALM_RETRY_BASE_MS`, default 500 ms); a server asking to wait
 //! longer than 60 × base is not waited for, and the message stays pending.
 
+pub mod announce;
 mod github;
 mod issue;
 mod pending;

@@ -413,7 +413,7 @@ fn server_errors_are_retried_then_reported_and_left_for_notify() {
         out.contains("✓ Opened issue #1 for fungal about aperture/required-s3-permissions 1.1.0"),
         "{out}"
     );
-    assert_eq!(r.only_issue().title.contains("1.1.0"), true);
+    assert!(r.only_issue().title.contains("1.1.0"));
 
     // 502s past the retries: the realm commit stands, the notice waits.
     r.provider_adds(&["extra/*", "more/*"]);
@@ -716,4 +716,59 @@ Imports resolved:
         .assert()
         .success()
         .stdout_eq(str![""]);
+}
+
+#[test]
+fn an_issue_stays_breaking_while_the_consumer_has_not_caught_up() {
+    let r = realm(true);
+    // The approver's own breaking change lands on main at once.
+    r.env.write(
+        &r.aperture,
+        &[("config/s3.yaml", "read:\n- jobs/*\nwrite: []\n")],
+    );
+    r.env.commit_all(&r.aperture, "drop training metrics");
+    let out = stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync"]), 0);
+    assert!(out.contains("✓ Opened issue #1 for fungal"), "{out}");
+    let issue = r.only_issue();
+    assert_eq!(
+        issue.title,
+        "Breaking update for aperture/required-s3-permissions 2.0.0: Removed training-metrics/* (read, write)"
+    );
+    assert!(
+        issue
+            .body
+            .contains("It takes effect on **2026-02-07**; until then 1.0.0 stays current."),
+        "{}",
+        issue.body
+    );
+
+    // 2.1.0 only adds, but fungal is still on 1.0.0: for it, the update is still breaking.
+    r.env.write(
+        &r.aperture,
+        &[("config/s3.yaml", "read:\n- jobs/*\n- new/*\nwrite: []\n")],
+    );
+    r.env.commit_all(&r.aperture, "read new");
+    let out = stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync"]), 0);
+    assert!(out.contains("✓ Updated issue #1 for fungal"), "{out}");
+    let issue = r.only_issue();
+    assert!(
+        issue
+            .title
+            .starts_with("Breaking update for aperture/required-s3-permissions 2.1.0: "),
+        "{}",
+        issue.title
+    );
+    assert!(
+        issue
+            .body
+            .contains("- Added new/\\* (read)\n- Removed training-metrics/\\* (read, write)\n"),
+        "{}",
+        issue.body
+    );
+    assert!(issue.body.contains("**Breaking:**"), "{}", issue.body);
+    assert!(
+        issue.comments[0].contains("**Breaking:**"),
+        "{}",
+        issue.comments[0]
+    );
 }
