@@ -258,9 +258,12 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
         (last, published)
     };
     let delivery = notify::DeliveryConfig::from_env(member.repo.config("realm.githubApiUrl")?);
-    let would_notify = (args.dry_run && !args.no_notify)
-        .then(|| notify::plan(&delivery, &plan.notices, &plan.resolutions));
-    // Only what landed on the main branch is announced; a proposal waits for its approval.
+    // Only what lands on the main branch is announced; a proposal waits for its approval,
+    // which announces it.
+    let would_notify = (args.dry_run && !args.no_notify).then(|| match plan.proposal {
+        Some(_) => Vec::new(),
+        None => notify::plan(&delivery, &plan.notices, &plan.resolutions),
+    });
     let landed = published.as_ref().is_some_and(|p| p.branch == realm.branch);
     let notifications = (landed && !args.no_notify).then(|| {
         notify::deliver(

@@ -4,7 +4,7 @@
 use crate::realm::model::Export;
 use crate::realm::snapshot::Snapshot;
 
-use super::Notice;
+use super::{Notice, Resolution};
 
 /// What each consumer (in `before`, the realm the new version lands on) of `provider`'s
 /// `export`, now at its new version, is told: every change since the version that consumer
@@ -60,4 +60,43 @@ pub fn notices(before: &Snapshot, provider: &str, export: &Export) -> Vec<Notice
         }
     }
     out
+}
+
+/// Everything that landing `after` on `before` tells (an approved proposal): notices for each
+/// export whose version changed, resolutions for each import whose resolved version changed.
+pub fn between(before: &Snapshot, after: &Snapshot) -> (Vec<Notice>, Vec<Resolution>) {
+    let mut notices = Vec::new();
+    let mut resolutions = Vec::new();
+    for (domain, state) in &after.domains {
+        for export in &state.exports.exports {
+            let was = before.export(domain, &export.name);
+            if was.is_some_and(|was| was.version != export.version) {
+                notices.extend(self::notices(before, domain, export));
+            }
+        }
+        let imported_before = before.domain(domain).map(|d| &d.imports.imports);
+        for import in &state.imports.imports {
+            let Some(version) = &import.resolved_version else {
+                continue;
+            };
+            let was = imported_before
+                .and_then(|imports| {
+                    imports
+                        .iter()
+                        .find(|i| i.from == import.from && i.contract == import.contract)
+                })
+                .and_then(|i| i.resolved_version.as_ref());
+            if was.is_some_and(|was| was != version) {
+                resolutions.push(Resolution {
+                    realm: after.realm.name.clone(),
+                    provider: import.from.clone(),
+                    consumer: domain.clone(),
+                    consumer_repo_url: state.domain.repo_url.clone(),
+                    export: import.contract.clone(),
+                    version: version.clone(),
+                });
+            }
+        }
+    }
+    (notices, resolutions)
 }

@@ -772,3 +772,250 @@ fn an_issue_stays_breaking_while_the_consumer_has_not_caught_up() {
         issue.comments[0]
     );
 }
+
+#[test]
+fn a_breaking_change_held_as_a_proposal_is_announced_when_approved() {
+    let r = realm(false);
+    r.env.write(
+        &r.aperture,
+        &[("config/s3.yaml", "read:\n- jobs/*\nwrite: []\n")],
+    );
+    r.env.commit_all(&r.aperture, "drop training metrics");
+
+    // Neither the dry run nor the sync that proposes tells anyone.
+    let dry = json(&stdout_of(
+        r.run(&r.aperture, Some(TOKEN), &["sync", "--dry-run", "--json"]),
+        0,
+    ));
+    assert_eq!(
+        dry["proposal"],
+        "proposals/aperture/required-s3-permissions-2.0.0"
+    );
+    assert_eq!(dry["would_notify"], serde_json::json!([]), "{dry:#}");
+    let out = stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync", "--dry-run"]), 0);
+    assert!(!out.contains("Would notify"), "{out}");
+    let main_before = r.env.git(&r.realm, &["rev-parse", "main"]);
+    r.run(&r.aperture, Some(TOKEN), &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+Exports updated:
+  required-s3-permissions: 1.0.0 → 2.0.0 (breaking)
+    Removed training-metrics/* (read, write)
+Consumers:
+  fungal (imports required-s3-permissions ^1)
+✓ Proposed as proposals/aperture/required-s3-permissions-2.0.0 (commit [HASH]); an approver must run 'git realm approve aperture/required-s3-permissions-2.0.0'
+
+"#]]);
+    assert!(r.fake.requests().is_empty());
+    assert!(r.pending(&r.aperture).is_none());
+    assert_eq!(r.env.git(&r.realm, &["rev-parse", "main"]), main_before);
+
+    // The approval lands it on main, and that is when fungal hears of it.
+    let approver = r.env.code_repo("platform", &[]);
+    r.env.realm_ok(&approver, &["join", "../realm"]);
+    r.run(
+        &approver,
+        Some(TOKEN),
+        &["approve", "aperture/required-s3-permissions-2.0.0"],
+    )
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
+✓ Approved proposals/aperture/required-s3-permissions-2.0.0 into realm 'letemcook' (commit [HASH])
+Notifying consumers:
+✓ Opened issue #1 for fungal about aperture/required-s3-permissions 2.0.0  https://github.com/fungal/fungal-image-analysis/issues/1
+
+"#]]);
+    let issue = r.only_issue();
+    assert_eq!(
+        issue.title,
+        "Breaking update for aperture/required-s3-permissions 2.0.0: Removed training-metrics/* (read, write)"
+    );
+    assert!(
+        issue.body.contains(
+            "**Breaking:** something this repository may rely on was removed or changed. It takes effect on **2026-02-07**; until then 1.0.0 stays current."
+        ),
+        "{}",
+        issue.body
+    );
+    assert!(
+        r.fake
+            .requests()
+            .iter()
+            .all(|req| !req.contains("/repos/aperture/"))
+    );
+
+    // The provider's next sync has nothing to publish and sends nothing more.
+    let sent = r.fake.requests().len();
+    r.run(&r.aperture, Some(TOKEN), &["sync"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+✓ Nothing to sync: the realm is up to date
+
+"#]]);
+    assert_eq!(r.fake.requests().len(), sent);
+}
+
+#[test]
+fn approve_without_a_token_leaves_the_notice_for_notify() {
+    let r = realm(false);
+    r.env.write(
+        &r.aperture,
+        &[("config/s3.yaml", "read:\n- jobs/*\nwrite: []\n")],
+    );
+    r.env.commit_all(&r.aperture, "drop training metrics");
+    stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync"]), 0);
+    let approver = r.env.code_repo("platform", &[]);
+    r.env.realm_ok(&approver, &["join", "../realm"]);
+
+    let report = json(&stdout_of(
+        r.run(
+            &approver,
+            None,
+            &[
+                "approve",
+                "aperture/required-s3-permissions-2.0.0",
+                "--json",
+            ],
+        ),
+        0,
+    ));
+    assert_eq!(
+        report["notifications"]["not_notified"][0]["reason"],
+        "no GitHub token: set GITHUB_TOKEN or GH_TOKEN",
+        "{report:#}"
+    );
+    assert!(r.fake.requests().is_empty());
+    r.run(&approver, Some(TOKEN), &["notify"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+✓ Opened issue #1 for fungal about aperture/required-s3-permissions 2.0.0  https://github.com/fungal/fungal-image-analysis/issues/1
+
+"#]]);
+    assert_eq!(r.only_issue().state, "open");
+}
+
+#[test]
+fn approve_no_notify_sends_nothing_and_a_join_announces_nothing() {
+    let r = realm(false);
+    r.env.write(
+        &r.aperture,
+        &[("config/s3.yaml", "read:\n- jobs/*\nwrite: []\n")],
+    );
+    r.env.commit_all(&r.aperture, "drop training metrics");
+    stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync"]), 0);
+    let approver = r.env.code_repo("platform", &[]);
+    r.env.realm_ok(&approver, &["join", "../realm"]);
+    let report = json(&stdout_of(
+        r.run(
+            &approver,
+            Some(TOKEN),
+            &[
+                "approve",
+                "aperture/required-s3-permissions-2.0.0",
+                "--no-notify",
+                "--json",
+            ],
+        ),
+        0,
+    ));
+    assert!(report.get("notifications").is_none(), "{report:#}");
+    assert!(r.fake.requests().is_empty());
+    assert!(r.pending(&approver).is_none());
+
+    // A join proposal changes no export: approving it tells no one.
+    let closed = r.env.realm_repo("closed-realm", false, &[]);
+    let newcomer = r.env.code_repo("newcomer", &[]);
+    r.env
+        .git(&newcomer, &["config", "user.email", "new@example.com"]);
+    let out = r
+        .env
+        .realm_ok(&newcomer, &["join", closed.to_str().expect("utf-8")]);
+    assert!(out.contains("proposals/newcomer/join"), "{out}");
+    let admin = r.env.code_repo("admin", &[]);
+    r.env
+        .realm_ok(&admin, &["join", closed.to_str().expect("utf-8")]);
+    let report = json(&stdout_of(
+        r.run(&admin, Some(TOKEN), &["approve", "newcomer/join", "--json"]),
+        0,
+    ));
+    assert!(report.get("notifications").is_none(), "{report:#}");
+    assert!(r.fake.requests().is_empty());
+}
+
+#[test]
+fn an_approved_proposal_closes_the_issues_its_resolutions_answer() {
+    let r = realm(false);
+    // aperture also consumes fungal's export, and has an open issue about it.
+    r.env
+        .write(&r.fungal, &[("bucket.yaml", "name: fungal-data\n")]);
+    r.env.commit_all(&r.fungal, "bucket");
+    r.env.realm_ok(
+        &r.fungal,
+        &["export", "--name", "bucket", "--file", "bucket.yaml"],
+    );
+    r.env.realm_ok(&r.aperture, &["fetch"]);
+    r.env.realm_ok(
+        &r.aperture,
+        &["import", "--contract", "bucket", "--from", "fungal"],
+    );
+    r.env.realm_ok(&r.fungal, &["fetch"]);
+    r.env.write(
+        &r.fungal,
+        &[("bucket.yaml", "name: fungal-data\nregion: eu\n")],
+    );
+    r.env.commit_all(&r.fungal, "region");
+    let out = stdout_of(r.run(&r.fungal, Some(TOKEN), &["sync"]), 0);
+    assert!(
+        out.contains("✓ Opened issue #1 for aperture about fungal/bucket 1.1.0  https://github.com/aperture/aperture/issues/1"),
+        "{out}"
+    );
+
+    // aperture's breaking change and its resolution of bucket 1.1.0 wait in one proposal.
+    r.env.write(
+        &r.aperture,
+        &[("config/s3.yaml", "read:\n- jobs/*\nwrite: []\n")],
+    );
+    r.env.commit_all(&r.aperture, "drop training metrics");
+    let out = stdout_of(r.run(&r.aperture, Some(TOKEN), &["sync"]), 0);
+    assert!(
+        out.contains("Imports resolved:\n  bucket from fungal: now at 1.1.0"),
+        "{out}"
+    );
+    assert!(out.contains("✓ Proposed as"), "{out}");
+    assert_eq!(
+        r.fake.issues()[0].state,
+        "open",
+        "not resolved until approved"
+    );
+
+    let approver = r.env.code_repo("platform", &[]);
+    r.env.realm_ok(&approver, &["join", "../realm"]);
+    r.run(
+        &approver,
+        Some(TOKEN),
+        &["approve", "aperture/required-s3-permissions-2.0.0"],
+    )
+    .assert()
+    .success()
+    .stdout_eq(str![[r#"
+✓ Approved proposals/aperture/required-s3-permissions-2.0.0 into realm 'letemcook' (commit [HASH])
+Notifying consumers:
+✓ Opened issue #2 for fungal about aperture/required-s3-permissions 2.0.0  https://github.com/fungal/fungal-image-analysis/issues/2
+✓ Closed issue #1: aperture resolved fungal/bucket 1.1.0  https://github.com/aperture/aperture/issues/1
+
+"#]]);
+    let issues = r.fake.issues();
+    assert_eq!(issues.len(), 2);
+    assert_eq!(
+        (issues[0].repo.as_str(), issues[0].state.as_str()),
+        ("aperture", "closed")
+    );
+    assert_eq!(
+        (issues[1].repo.as_str(), issues[1].state.as_str()),
+        ("fungal-image-analysis", "open")
+    );
+}
