@@ -115,7 +115,15 @@ pub fn update_comment(notice: &Notice, was: Option<&semver::Version>) -> String 
     if let Some(was) = was {
         out.push_str(&format!(" (this issue was about {was})"));
     }
-    out.push_str(":\n\n");
+    // The notice lists every change since the consumer's version, not only this version's.
+    match &notice.previous {
+        Some(previous) => out.push_str(&format!(
+            ". Changes since {}, the version {} last resolved:\n\n",
+            escape(previous),
+            escape(&notice.consumer)
+        )),
+        None => out.push_str(":\n\n"),
+    }
     out.push_str(&changes(notice));
     out.push('\n');
     out.push_str(&compatibility(notice));
@@ -300,6 +308,25 @@ Backward compatible: only additions.
         assert_eq!(
             announced_version(&body),
             Some(semver::Version::new(1, 4, 0))
+        );
+    }
+
+    #[test]
+    fn an_update_comment_says_since_when_its_changes_are() {
+        let mut n = notice();
+        n.changes.push("Added jobs/* (read)".into());
+        assert_eq!(
+            update_comment(&n, Some(&semver::Version::new(1, 3, 5))),
+            "**aperture** published **required-s3-permissions 1.4.0** (this issue was about \
+             1.3.5). Changes since 1.3.0, the version letemcook-cdk last resolved:
+
+- Added training-metrics/experiments/\\* (read, write)
+- Added jobs/\\* (read)
+
+Backward compatible: only additions.
+
+The description above now covers 1.4.0.
+"
         );
     }
 

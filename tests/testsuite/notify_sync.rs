@@ -268,7 +268,7 @@ Backward compatible: only additions.
     markdown_eq(
         issue.comments.join("\n---\n"),
         str![[r#"
-**aperture** published **required-s3-permissions 1.2.0** (this issue was about 1.1.0):
+**aperture** published **required-s3-permissions 1.2.0** (this issue was about 1.1.0). Changes since 1.0.0, the version fungal last resolved:
 
 - Added more/\* (write)
 - Added extra/\* (write)
