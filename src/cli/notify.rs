@@ -75,11 +75,20 @@ pub fn human(report: &DeliveryReport, out: &mut dyn Write) -> std::io::Result<()
         )?;
     }
     for n in &report.not_notified {
-        writeln!(
-            out,
-            "✗ Not notified: {} about {}/{} {}: {}",
-            n.consumer, n.provider, n.export, n.version, n.reason
-        )?;
+        let subject = format!("{}/{} {}", n.provider, n.export, n.version);
+        match n.kind {
+            Kind::Notice => writeln!(
+                out,
+                "✗ Not notified: {} about {subject}: {}",
+                n.consumer, n.reason
+            )?,
+            // The consumer is this domain: what failed is closing its issue.
+            Kind::Resolution => writeln!(
+                out,
+                "✗ Issue not closed: {} resolved {subject}: {}",
+                n.consumer, n.reason
+            )?,
+        }
     }
     Ok(())
 }

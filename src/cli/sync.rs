@@ -187,13 +187,18 @@ impl Report for SyncReport {
             writeln!(out, "Would notify:")?;
             for p in planned {
                 let place = p.repo.as_deref().unwrap_or("no tracker");
+                let who = match p.kind {
+                    notify::Kind::Notice => p.consumer.clone(),
+                    notify::Kind::Resolution => format!(
+                        "{} (closing its issue about {}/{})",
+                        p.consumer, p.provider, p.export
+                    ),
+                };
                 match &p.problem {
-                    Some(problem) => writeln!(
-                        out,
-                        "  {} in {place} (not as things stand: {problem})",
-                        p.consumer
-                    )?,
-                    None => writeln!(out, "  {} in {place}", p.consumer)?,
+                    Some(problem) => {
+                        writeln!(out, "  {who} in {place} (not as things stand: {problem})")?
+                    }
+                    None => writeln!(out, "  {who} in {place}")?,
                 }
             }
         }

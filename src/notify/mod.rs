@@ -542,7 +542,14 @@ pub fn plan(
             let (repo, problem) = match target(config, &message) {
                 Ok(Some((repo, _))) => (Some(repo.to_string()), None),
                 Ok(None) => return None,
-                Err(problem) => (None, Some(problem)),
+                // The tracker is named even when it cannot be reached as things stand.
+                Err(problem) => (
+                    message
+                        .consumer_repo_url()
+                        .and_then(|url| repo_url::parse(url).ok())
+                        .map(|repo| repo.to_string()),
+                    Some(problem),
+                ),
             };
             Some(Planned {
                 kind,

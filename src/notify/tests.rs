@@ -813,6 +813,19 @@ fn plan_says_who_would_be_notified_without_sending() {
             "lab-portal None Some(\"domain `lab-portal` has no repo_url in its domain.yaml\")",
         ]
     );
+    let tokenless = DeliveryConfig {
+        token: None,
+        ..config(&fake)
+    };
+    let planned = plan(&tokenless, &[notice("1.4.0", "1.3.0", &["Added a/*"])], &[]);
+    assert_eq!(
+        planned[0].repo.as_deref(),
+        Some("github.com/cultivarium/letemcook-cdk")
+    );
+    assert_eq!(
+        planned[0].problem.as_deref(),
+        Some("no GitHub token: set GITHUB_TOKEN or GH_TOKEN")
+    );
     assert!(fake.requests().is_empty());
 }
 

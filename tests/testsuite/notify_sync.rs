@@ -376,6 +376,20 @@ hint: fix the cause above, then run 'git realm notify' to send what is pending
 
     // The consumer's token-less resolution waits too, and notify closes the issue.
     r.consumer_updates_binding();
+    r.env.realm_ok(&r.fungal, &["fetch"]);
+    r.run(&r.fungal, None, &["sync", "--dry-run"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+Imports to resolve:
+  required-s3-permissions from aperture: now at 1.1.0
+    Added extra/* (write)
+    Review binding: cdk/stack.py
+Would update the realm in one commit (dry run)
+Would notify:
+  fungal (closing its issue about aperture/required-s3-permissions) in github.com/fungal/fungal-image-analysis (not as things stand: no GitHub token: set GITHUB_TOKEN or GH_TOKEN)
+
+"#]]);
     let report = json(&stdout_of(r.run(&r.fungal, None, &["sync", "--json"]), 0));
     assert_eq!(
         report["notifications"]["not_notified"],
@@ -390,6 +404,13 @@ hint: fix the cause above, then run 'git realm notify' to send what is pending
     );
     assert_eq!(report["notifications"]["pending"], 1);
     assert_eq!(r.only_issue().state, "open");
+    r.run(&r.fungal, None, &["notify"])
+        .assert()
+        .code(1)
+        .stdout_eq(str![[r#"
+✗ Issue not closed: fungal resolved aperture/required-s3-permissions 1.1.0: no GitHub token: set GITHUB_TOKEN or GH_TOKEN
+
+"#]]);
     r.run(&r.fungal, Some(TOKEN), &["notify"])
         .assert()
         .success()
@@ -493,7 +514,7 @@ Would notify:
             "consumer": "fungal",
             "export": "required-s3-permissions",
             "version": "1.1.0",
-            "repo": null,
+            "repo": "github.com/fungal/fungal-image-analysis",
             "problem": "no GitHub token: set GITHUB_TOKEN or GH_TOKEN"
         }])
     );
