@@ -26,6 +26,10 @@ struct Realm {
 /// aperture exports `required-s3-permissions` from a file; fungal imports it with binding
 /// `cdk/stack.py`. Both have GitHub repo_urls, so a notice to the provider itself would show.
 fn realm(aperture_is_approver: bool) -> Realm {
+    realm_with(aperture_is_approver, FUNGAL_URL, FakeGitHub::start(TOKEN))
+}
+
+fn realm_with(aperture_is_approver: bool, fungal_url: &str, fake: FakeGitHub) -> Realm {
     let env = TestEnv::new();
     let realm = env.realm_repo("realm", false, &["--admission", "open"]);
     let aperture = env.code_repo("aperture", &[("config/s3.yaml", PATHS_V1)]);
@@ -48,7 +52,7 @@ fn realm(aperture_is_approver: bool) -> Realm {
         &[("cdk/stack.py", "paths = ['jobs/*', 'training-metrics/*']\n")],
     );
     env.git(&fungal, &["config", "user.email", "ops@fungal.example"]);
-    env.realm_ok(&fungal, &["join", "../realm", "--repo-url", FUNGAL_URL]);
+    env.realm_ok(&fungal, &["join", "../realm", "--repo-url", fungal_url]);
     env.realm_ok(
         &fungal,
         &[
@@ -62,7 +66,6 @@ fn realm(aperture_is_approver: bool) -> Realm {
         ],
     );
     env.realm_ok(&aperture, &["fetch"]);
-    let fake = FakeGitHub::start(TOKEN);
     Realm {
         env,
         realm,
@@ -1038,5 +1041,78 @@ Notifying consumers:
     assert_eq!(
         (issues[1].repo.as_str(), issues[1].state.as_str()),
         ("fungal-image-analysis", "open")
+    );
+}
+
+#[test]
+fn an_unreachable_github_is_retried_and_reported() {
+    let r = realm(true);
+    r.provider_adds(&["extra/*"]);
+    // A port that was just free: every connection is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let api = format!("http://{closed}");
+    let out = r
+        .run(&r.aperture, Some(TOKEN), &["sync"])
+        .env("GITHUB_API_URL", &api)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            &format!("✗ Not notified: fungal about aperture/required-s3-permissions 1.1.0: github.com/fungal/fungal-image-analysis: GET {api}/repos/fungal/fungal-image-analysis/issues failed: ")
+        ) && stdout.contains("(gave up after 4 tries)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(TOKEN) && !String::from_utf8_lossy(&out.stderr).contains(TOKEN));
+    assert_eq!(
+        r.realm_subject(),
+        "aperture: export required-s3-permissions 1.1.0"
+    );
+    r.run(&r.aperture, Some(TOKEN), &["notify"])
+        .assert()
+        .success();
+    assert!(r.only_issue().title.contains("1.1.0"));
+}
+
+#[test]
+fn enterprise_consumers_are_reached_through_the_configured_api_with_gh_token() {
+    let fake = FakeGitHub::start_under(TOKEN, "/api/v3");
+    let r = realm_with(
+        true,
+        "git@ghe.example.com:fungal/fungal-image-analysis.git",
+        fake,
+    );
+    r.env
+        .git(&r.aperture, &["config", "realm.githubApiUrl", &r.fake.url]);
+    r.provider_adds(&["extra/*"]);
+    r.env
+        .realm(&r.aperture, &["sync"])
+        .env("GH_TOKEN", TOKEN)
+        .env("GIT_REALM_RETRY_BASE_MS", "0")
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+Exports updated:
+  required-s3-permissions: 1.0.0 → 1.1.0
+    Added extra/* (write)
+Consumers:
+  fungal (imports required-s3-permissions ^1)
+✓ Realm synced (commit [HASH])
+Notifying consumers:
+✓ Opened issue #1 for fungal about aperture/required-s3-permissions 1.1.0  https://github.com/fungal/fungal-image-analysis/issues/1
+
+"#]]);
+    assert_eq!(r.only_issue().repo, "fungal-image-analysis");
+    assert!(
+        r.fake
+            .requests()
+            .iter()
+            .all(|req| req.contains(" /api/v3/")),
+        "{:#?}",
+        r.fake.requests()
     );
 }
