@@ -81,11 +81,23 @@ pub fn body(notice: &Notice) -> String {
             escape(&notice.export)
         )),
     }
-    out.push_str(&format!(
-        "2. Run `git realm sync` in this repository. It records that {} uses {} and closes this issue.\n\n",
-        escape(&notice.consumer),
-        escape(&notice.version)
-    ));
+    let major = semver::Version::parse(&notice.version).map(|v| v.major);
+    match major {
+        // An import accepts one major (`^1`), so sync never resolves a new one by itself.
+        Ok(major) if notice.breaking => out.push_str(&format!(
+            "2. Accept the new major version in this repository: `git realm import --contract {} \
+             --from {} --version ^{major}`. sync does not move an import to a new major by \
+             itself; close this issue once that is done.\n\n",
+            code(&notice.export),
+            code(&notice.provider),
+        )),
+        _ => out.push_str(&format!(
+            "2. Run `git realm sync` in this repository. It records that {} uses {} and closes \
+             this issue.\n\n",
+            escape(&notice.consumer),
+            escape(&notice.version)
+        )),
+    }
     out.push_str("`git realm status` shows the new value and the binding to review.\n\n");
     out.push_str(&format!(
         "<sub>Opened by git-realm for realm {}. Later versions of {} update this issue rather than \
@@ -204,6 +216,11 @@ fn token(value: &str) -> String {
         })
         .collect::<String>()
         .replace("--", "-_")
+}
+
+/// A value safe inside a Markdown code span, where escapes do not apply.
+fn code(value: &str) -> String {
+    one_line(value).replace('`', "")
 }
 
 fn one_line(text: &str) -> String {
@@ -338,6 +355,13 @@ The description above now covers 1.4.0.
         assert!(body(&n).contains(
             "**Breaking:** something this repository may rely on was removed or changed. It takes \
              effect on **2026-02-07**; until then 1.3.0 stays current."
+        ));
+        // A breaking notice crosses a major, which sync does not resolve by itself.
+        n.version = "2.0.0".into();
+        assert!(body(&n).contains(
+            "2. Accept the new major version in this repository: `git realm import --contract \
+             required-s3-permissions --from aperture --version ^2`. sync does not move an import \
+             to a new major by itself; close this issue once that is done.\n"
         ));
     }
 

@@ -869,6 +869,18 @@ Notifying consumers:
             .iter()
             .all(|req| !req.contains("/repos/aperture/"))
     );
+    // The command the issue gives is one fungal can run.
+    let command =
+        "git realm import --contract required-s3-permissions --from aperture --version ^2";
+    assert!(
+        issue.body.contains(&format!("`{command}`")),
+        "{}",
+        issue.body
+    );
+    r.env.realm_ok(&r.fungal, &["fetch"]);
+    let args: Vec<&str> = command.split(' ').skip(2).collect();
+    let out = r.env.realm_ok(&r.fungal, &args);
+    assert!(out.contains("now at 2.0.0"), "{out}");
 
     // The provider's next sync has nothing to publish and sends nothing more.
     let sent = r.fake.requests().len();
