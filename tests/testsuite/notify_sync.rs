@@ -1,5 +1,5 @@
-//! Notifications end to end: `git realm sync`, `approve` and `notify` as users run them, against the
-//! fake GitHub on loopback, checking both what the fake holds and what the commands say.
+//! Notifications end to end: `git realm sync`, `approve` and `notify` as users run them,
+//! against the fake GitHub on loopback, checking what the fake holds and what the commands say.
 
 use std::path::{Path, PathBuf};
 
