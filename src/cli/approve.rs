@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::{Ctx, Outcome, membership};
 use crate::error::{BadInput, Refusal};
 use crate::git::{CodeRepo, TreeSource};
+use crate::notify;
 use crate::output::Report;
 use crate::realm::change::Change;
 use crate::realm::model::ExportsFile;
@@ -21,11 +22,16 @@ use crate::realm::yaml;
 /// PROPOSAL is a branch under proposals/ in the realm, as join and export print it
 /// (`aperture/join`, `aperture/required-s3-permissions-2.0.0`). Its changes are merged into the
 /// realm's main branch with an `Approved-by:` trailer, and the proposal branch is deleted.
-/// An accepted breaking change takes effect after the realm's grace period.
+/// An accepted breaking change takes effect after the realm's grace period. Consumers of the
+/// exports it changes are notified as sync would notify them (see 'git realm notify').
 #[derive(Debug, Args)]
 pub struct ApproveArgs {
     /// The proposal to accept
     proposal: String,
+
+    /// Do not notify consumers
+    #[arg(long)]
+    no_notify: bool,
 }
 
 #[derive(Serialize)]
@@ -34,6 +40,10 @@ struct ApproveReport {
     proposal: String,
     approved_by: String,
     commit: String,
+    /// What was delivered to consumers' trackers, and what is pending; absent when the
+    /// proposal announces nothing (a join) or with --no-notify.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notifications: Option<notify::DeliveryReport>,
 }
 
 impl Report for ApproveReport {
@@ -44,7 +54,14 @@ impl Report for ApproveReport {
             self.proposal,
             self.realm,
             &self.commit[..7]
-        )
+        )?;
+        if let Some(report) = self.notifications.as_ref().filter(|r| {
+            !r.delivered.is_empty() || !r.not_notified.is_empty() || !r.dropped.is_empty()
+        }) {
+            writeln!(out, "Notifying consumers:")?;
+            super::notify::human(report, out)?;
+        }
+        Ok(())
     }
 }
 
@@ -58,6 +75,7 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
     } else {
         format!("proposals/{}", args.proposal)
     };
+    let mut announced = (Vec::new(), Vec::new());
     let published = repo.publish(realm, |tip, tip_commit| {
         let governance = &tip.realm.governance;
         if !governance.is_approver(&email) {
@@ -112,6 +130,8 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
             edits.insert(path.to_owned(), theirs);
         }
         let after = Snapshot::load(&Overlay { base: &ours_tree, edits: &edits }, &realm.url)?;
+        // The proposal's new versions and resolutions land now: they are told now.
+        announced = notify::announce::between(tip, &after);
         let mut change = Change::new(message.lines().next().unwrap_or("approve proposal").to_owned());
         change.edits = edits;
         change.put(".github/CODEOWNERS", after.codeowners());
@@ -125,7 +145,17 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
     })?;
     let published = published
         .ok_or_else(|| BadInput::bare(format!("proposal `{}` changes nothing", args.proposal)))?;
+    let (notices, resolutions) = announced;
+    let mut notifications = None;
+    let nothing_to_tell = notices.is_empty() && resolutions.is_empty();
+    if !args.no_notify && !nothing_to_tell {
+        let delivery = notify::DeliveryConfig::from_env(repo.config("realm.githubApiUrl")?);
+        let report = notify::deliver(&delivery, repo.common_dir(), notices, resolutions);
+        super::notify::hints(&report);
+        notifications = Some(report);
+    }
     ctx.emit(&ApproveReport {
+        notifications,
         realm: realm.name.clone(),
         proposal: branch,
         approved_by: email,

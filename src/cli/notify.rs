@@ -13,9 +13,9 @@ use crate::realm::snapshot::Snapshot;
 
 /// Re-send the notifications a sync could not deliver
 ///
-/// sync records what it could not deliver (no GITHUB_TOKEN or GH_TOKEN, a consumer without a
-/// GitHub repo_url, GitHub unreachable) in .git/realm/pending-notifications.json, and notify
-/// sends exactly that. Running it twice opens nothing twice: each consumer's issue is found
+/// sync and approve record what they could not deliver (no GITHUB_TOKEN or GH_TOKEN, a
+/// consumer without a GitHub repo_url, GitHub unreachable) in
+/// .git/realm/pending-notifications.json, and notify sends exactly that. Running it twice opens nothing twice: each consumer's issue is found
 /// again by a hidden marker. Before sending, each message is checked against the realm (fetched
 /// first): repo_url is read again, and notices for versions the consumer has meanwhile resolved,
 /// or for domains that left, are dropped. The API base is GITHUB_API_URL, else git config
@@ -75,11 +75,20 @@ pub fn human(report: &DeliveryReport, out: &mut dyn Write) -> std::io::Result<()
         )?;
     }
     for n in &report.not_notified {
-        writeln!(
-            out,
-            "✗ Not notified: {} about {}/{} {}: {}",
-            n.consumer, n.provider, n.export, n.version, n.reason
-        )?;
+        let subject = format!("{}/{} {}", n.provider, n.export, n.version);
+        match n.kind {
+            Kind::Notice => writeln!(
+                out,
+                "✗ Not notified: {} about {subject}: {}",
+                n.consumer, n.reason
+            )?,
+            // The consumer is this domain: what failed is closing its issue.
+            Kind::Resolution => writeln!(
+                out,
+                "✗ Issue not closed: {} resolved {subject}: {}",
+                n.consumer, n.reason
+            )?,
+        }
     }
     Ok(())
 }

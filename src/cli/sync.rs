@@ -15,7 +15,7 @@ use crate::error::BadInput;
 use crate::notify;
 use crate::output::{self, Report};
 use crate::realm::change::Change;
-use crate::realm::model::{ExportsFile, Import, ImportStatus};
+use crate::realm::model::{Import, ImportStatus};
 use crate::realm::publish::{self, ExportUpdate, Publication};
 use crate::realm::snapshot::{self, Snapshot};
 use crate::realm::status::{self, Consumer, ImportState};
@@ -187,13 +187,18 @@ impl Report for SyncReport {
             writeln!(out, "Would notify:")?;
             for p in planned {
                 let place = p.repo.as_deref().unwrap_or("no tracker");
+                let who = match p.kind {
+                    notify::Kind::Notice => p.consumer.clone(),
+                    notify::Kind::Resolution => format!(
+                        "{} (closing its issue about {}/{})",
+                        p.consumer, p.provider, p.export
+                    ),
+                };
                 match &p.problem {
-                    Some(problem) => writeln!(
-                        out,
-                        "  {} in {place} (not as things stand: {problem})",
-                        p.consumer
-                    )?,
-                    None => writeln!(out, "  {} in {place}", p.consumer)?,
+                    Some(problem) => {
+                        writeln!(out, "  {who} in {place} (not as things stand: {problem})")?
+                    }
+                    None => writeln!(out, "  {who} in {place}")?,
                 }
             }
         }
@@ -263,9 +268,12 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
         (last, published)
     };
     let delivery = notify::DeliveryConfig::from_env(member.repo.config("realm.githubApiUrl")?);
-    let would_notify = (args.dry_run && !args.no_notify)
-        .then(|| notify::plan(&delivery, &plan.notices, &plan.resolutions));
-    // Only what landed on the main branch is announced; a proposal waits for its approval.
+    // Only what lands on the main branch is announced; a proposal waits for its approval,
+    // which announces it.
+    let would_notify = (args.dry_run && !args.no_notify).then(|| match plan.proposal {
+        Some(_) => Vec::new(),
+        None => notify::plan(&delivery, &plan.notices, &plan.resolutions),
+    });
     let landed = published.as_ref().is_some_and(|p| p.branch == realm.branch);
     let notifications = (landed && !args.no_notify).then(|| {
         notify::deliver(
@@ -337,8 +345,14 @@ fn plan(
                 Some(&publication.export),
                 &today,
             ));
-            plan.notices
-                .extend(notices_for(tip, domain, &exports, &publication));
+            if let Some(export) = exports
+                .exports
+                .iter()
+                .find(|e| e.name == publication.export)
+            {
+                plan.notices
+                    .extend(notify::announce::notices(tip, domain, export));
+            }
             plan.published.push(publication);
         }
     }
@@ -438,64 +452,4 @@ fn plan(
     member.sign(&mut change);
     plan.change = Some(change);
     Ok(plan)
-}
-
-/// What each consumer of `publication` is told: every change since the version it resolved,
-/// so one notice stands for all versions it has not seen.
-fn notices_for(
-    tip: &Snapshot,
-    domain: &str,
-    exports: &ExportsFile,
-    publication: &Publication,
-) -> Vec<notify::Notice> {
-    let Some(export) = exports
-        .exports
-        .iter()
-        .find(|e| e.name == publication.export)
-    else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (consumer, state) in tip
-        .domains
-        .iter()
-        .filter(|(name, _)| name.as_str() != domain)
-    {
-        for import in state
-            .imports
-            .imports
-            .iter()
-            .filter(|i| i.from == domain && i.contract == export.name)
-        {
-            let previous = import.resolved_version.clone();
-            let since = previous
-                .as_deref()
-                .and_then(|v| semver::Version::parse(v).ok());
-            let changes = export
-                .changelog
-                .iter()
-                .filter(|entry| {
-                    let v = semver::Version::parse(&entry.version).ok();
-                    since
-                        .as_ref()
-                        .is_none_or(|s| v.as_ref().is_some_and(|v| v > s))
-                })
-                .flat_map(|entry| entry.changes.iter().cloned())
-                .collect();
-            out.push(notify::Notice {
-                realm: tip.realm.name.clone(),
-                provider: domain.to_owned(),
-                consumer: consumer.clone(),
-                consumer_repo_url: state.domain.repo_url.clone(),
-                export: export.name.clone(),
-                version: publication.version.clone(),
-                previous,
-                changes,
-                breaking: publication.breaking,
-                effective_from: export.effective_from.clone(),
-                binding: import.binding.clone(),
-            });
-        }
-    }
-    out
 }

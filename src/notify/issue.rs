@@ -81,11 +81,23 @@ pub fn body(notice: &Notice) -> String {
             escape(&notice.export)
         )),
     }
-    out.push_str(&format!(
-        "2. Run `git realm sync` in this repository. It records that {} uses {} and closes this issue.\n\n",
-        escape(&notice.consumer),
-        escape(&notice.version)
-    ));
+    let major = semver::Version::parse(&notice.version).map(|v| v.major);
+    match major {
+        // An import accepts one major (`^1`), so sync never resolves a new one by itself.
+        Ok(major) if notice.breaking => out.push_str(&format!(
+            "2. Accept the new major version in this repository: `git realm import --contract {} \
+             --from {} --version ^{major}`. sync does not move an import to a new major by \
+             itself; close this issue once that is done.\n\n",
+            code(&notice.export),
+            code(&notice.provider),
+        )),
+        _ => out.push_str(&format!(
+            "2. Run `git realm sync` in this repository. It records that {} uses {} and closes \
+             this issue.\n\n",
+            escape(&notice.consumer),
+            escape(&notice.version)
+        )),
+    }
     out.push_str("`git realm status` shows the new value and the binding to review.\n\n");
     out.push_str(&format!(
         "<sub>Opened by git-realm for realm {}. Later versions of {} update this issue rather than \
@@ -115,7 +127,15 @@ pub fn update_comment(notice: &Notice, was: Option<&semver::Version>) -> String 
     if let Some(was) = was {
         out.push_str(&format!(" (this issue was about {was})"));
     }
-    out.push_str(":\n\n");
+    // The notice lists every change since the consumer's version, not only this version's.
+    match &notice.previous {
+        Some(previous) => out.push_str(&format!(
+            ". Changes since {}, the version {} last resolved:\n\n",
+            escape(previous),
+            escape(&notice.consumer)
+        )),
+        None => out.push_str(":\n\n"),
+    }
     out.push_str(&changes(notice));
     out.push('\n');
     out.push_str(&compatibility(notice));
@@ -196,6 +216,11 @@ fn token(value: &str) -> String {
         })
         .collect::<String>()
         .replace("--", "-_")
+}
+
+/// A value safe inside a Markdown code span, where escapes do not apply.
+fn code(value: &str) -> String {
+    one_line(value).replace('`', "")
 }
 
 fn one_line(text: &str) -> String {
@@ -304,6 +329,25 @@ Backward compatible: only additions.
     }
 
     #[test]
+    fn an_update_comment_says_since_when_its_changes_are() {
+        let mut n = notice();
+        n.changes.push("Added jobs/* (read)".into());
+        assert_eq!(
+            update_comment(&n, Some(&semver::Version::new(1, 3, 5))),
+            "**aperture** published **required-s3-permissions 1.4.0** (this issue was about \
+             1.3.5). Changes since 1.3.0, the version letemcook-cdk last resolved:
+
+- Added training-metrics/experiments/\\* (read, write)
+- Added jobs/\\* (read)
+
+Backward compatible: only additions.
+
+The description above now covers 1.4.0.
+"
+        );
+    }
+
+    #[test]
     fn breaking_changes_carry_their_date() {
         let mut n = notice();
         n.breaking = true;
@@ -311,6 +355,13 @@ Backward compatible: only additions.
         assert!(body(&n).contains(
             "**Breaking:** something this repository may rely on was removed or changed. It takes \
              effect on **2026-02-07**; until then 1.3.0 stays current."
+        ));
+        // A breaking notice crosses a major, which sync does not resolve by itself.
+        n.version = "2.0.0".into();
+        assert!(body(&n).contains(
+            "2. Accept the new major version in this repository: `git realm import --contract \
+             required-s3-permissions --from aperture --version ^2`. sync does not move an import \
+             to a new major by itself; close this issue once that is done.\n"
         ));
     }
 

@@ -19,6 +19,7 @@
 //!   each message against the realm: refresh a `repo_url`, drop what the consumer has meanwhile
 //!   resolved.
 //! - [`plan`] says who would be notified and where, sending nothing (`sync --dry-run`).
+//! - [`announce`] reads from the realm what a change tells whom.
 //!
 //! A provider never notifies itself (a notice whose consumer is its provider is skipped). Both
 //! `deliver` and `resend` are idempotent: an issue is looked up by its marker before anything is
@@ -41,6 +42,7 @@
 //! [`RetryPolicy::base`] (`GIT_REALM_RETRY_BASE_MS`, default 500 ms); a server asking to wait
 //! longer than 60 × base is not waited for, and the message stays pending.
 
+pub mod announce;
 mod github;
 mod issue;
 mod pending;
@@ -71,8 +73,7 @@ pub const LABEL: &str = "realm";
 ///
 /// A notice is self-contained: `previous` is the version the consumer last resolved (its
 /// `resolved_version`), and `changes` are the changelog lines of every version after it up to
-/// `version`, so a newer notice supersedes an older one for the same (consumer, export). A
-/// notice whose `previous` is the `version` of one still pending is chained onto it instead.
+/// `version`, so a newer notice supersedes an older one for the same (consumer, export).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub realm: String,
@@ -159,33 +160,17 @@ impl Message {
         }
     }
 
-    /// `self` (pending) and a `newer` message with the same key, as one message.
+    /// `self` (pending) and a `newer` message with the same key, as one message: the one with
+    /// the higher version, which says everything the other does.
+    ///
+    /// A newer notice is never chained onto a pending one: its `previous` is what the consumer
+    /// has resolved, so a pending notice for that version is one the consumer no longer needs.
     fn fold(self, newer: Message) -> Message {
         let older_is_newer = matches!(
             (version(self.version()), version(newer.version())),
             (Some(old), Some(new)) if old > new
         );
-        match (self, newer) {
-            (old, _) if older_is_newer => old,
-            (Message::Notice(old), Message::Notice(mut new))
-                if new.previous.as_deref() == Some(&old.version) =>
-            {
-                new.previous = old.previous;
-                let mut changes = old.changes;
-                for change in new.changes {
-                    if !changes.contains(&change) {
-                        changes.push(change);
-                    }
-                }
-                new.changes = changes;
-                new.breaking |= old.breaking;
-                new.effective_from = new.effective_from.or(old.effective_from);
-                new.binding = new.binding.or(old.binding);
-                new.consumer_repo_url = new.consumer_repo_url.or(old.consumer_repo_url);
-                Message::Notice(new)
-            }
-            (_, new) => new,
-        }
+        if older_is_newer { self } else { newer }
     }
 }
 
@@ -500,15 +485,17 @@ fn fold_into(waiting: &mut Vec<PendingMessage>, fresh: Vec<Message>) -> Vec<Mess
 }
 
 /// Where a message goes and with which token; `None` when there is nothing to do (a
-/// resolution for a domain without `repo_url` can have no issue), an error saying why it cannot
-/// be sent.
+/// resolution for a domain without a GitHub `repo_url` can have no issue), an error saying why
+/// it cannot be sent.
 fn target<'c>(
     config: &'c DeliveryConfig,
     message: &Message,
 ) -> Result<Option<(RepoRef, &'c Token)>, String> {
-    let repo = match message.consumer_repo_url() {
-        Some(url) => repo_url::parse(url).map_err(|e| e.to_string())?,
-        None if matches!(message, Message::Resolution(_)) => return Ok(None),
+    let resolution = matches!(message, Message::Resolution(_));
+    let repo = match message.consumer_repo_url().map(repo_url::parse) {
+        Some(Ok(repo)) => repo,
+        None | Some(Err(_)) if resolution => return Ok(None),
+        Some(Err(e)) => return Err(e.to_string()),
         None => {
             return Err(format!(
                 "domain `{}` has no repo_url in its domain.yaml",
@@ -555,7 +542,14 @@ pub fn plan(
             let (repo, problem) = match target(config, &message) {
                 Ok(Some((repo, _))) => (Some(repo.to_string()), None),
                 Ok(None) => return None,
-                Err(problem) => (None, Some(problem)),
+                // The tracker is named even when it cannot be reached as things stand.
+                Err(problem) => (
+                    message
+                        .consumer_repo_url()
+                        .and_then(|url| repo_url::parse(url).ok())
+                        .map(|repo| repo.to_string()),
+                    Some(problem),
+                ),
             };
             Some(Planned {
                 kind,

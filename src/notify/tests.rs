@@ -311,7 +311,7 @@ fn without_a_token_notices_wait_and_resend_delivers_them_once() {
 }
 
 #[test]
-fn a_pending_notice_is_folded_into_the_next_version() {
+fn a_pending_notice_is_superseded_by_the_next_version() {
     let fake = FakeGitHub::start(TOKEN);
     let dir = git_dir();
     let tokenless = DeliveryConfig {
@@ -324,23 +324,53 @@ fn a_pending_notice_is_folded_into_the_next_version() {
         vec![notice("1.4.0", "1.3.0", &["Added a/*"])],
         vec![],
     );
-    // Sync described only the step from 1.4.0; the pending 1.4.0 notice is chained onto it.
+    // Not resolved meanwhile: the next notice covers everything since 1.3.0 by itself.
+    let report = deliver(
+        &tokenless,
+        dir.path(),
+        vec![notice("1.5.0", "1.3.0", &["Added b/*", "Added a/*"])],
+        vec![],
+    );
+    assert_eq!(report.pending, 1);
+    let pending = pending_file(dir.path()).expect("pending");
+    assert!(!pending.contains("\"1.4.0\""), "{pending}");
+
+    // Resolved 1.5.0 meanwhile: the notice for 1.6.0 is about 1.6.0 alone, whatever waited.
     let report = deliver(
         &config(&fake),
         dir.path(),
-        vec![notice("1.5.0", "1.4.0", &["Added b/*"])],
+        vec![notice("1.6.0", "1.5.0", &["Added c/*"])],
         vec![],
     );
     assert_eq!(actions(&report), [(1, Action::Opened)]);
     assert_eq!(report.pending, 0);
     let issue = &fake.issues()[0];
-    assert!(issue.body.contains("last resolved 1.3.0"), "{}", issue.body);
+    assert!(issue.body.contains("last resolved 1.5.0"), "{}", issue.body);
     assert!(
-        issue.body.contains("- Added a/\\*\n- Added b/\\*\n"),
+        issue.body.contains("### What changed\n\n- Added c/\\*\n\n"),
         "{}",
         issue.body
     );
     assert_eq!(pending_file(dir.path()), None);
+
+    // An older notice arriving late does not undo a newer one that waits.
+    deliver(
+        &tokenless,
+        dir.path(),
+        vec![notice("1.8.0", "1.5.0", &["Added d/*"])],
+        vec![],
+    );
+    deliver(
+        &tokenless,
+        dir.path(),
+        vec![notice("1.7.0", "1.5.0", &["Added e/*"])],
+        vec![],
+    );
+    let pending = pending_file(dir.path()).expect("pending");
+    assert!(
+        pending.contains("\"1.8.0\"") && !pending.contains("\"1.7.0\""),
+        "{pending}"
+    );
 }
 
 #[test]
@@ -689,6 +719,20 @@ fn non_github_urls_are_reported() {
 }
 
 #[test]
+fn a_resolution_outside_github_has_nothing_to_close() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = git_dir();
+    let mut r = resolution("1.4.0");
+    r.consumer_repo_url = Some("/srv/git/letemcook-cdk.git".into());
+    let report = deliver(&config(&fake), dir.path(), vec![], vec![r.clone()]);
+    assert!(report.delivered.is_empty() && report.not_notified.is_empty());
+    assert_eq!(report.pending, 0);
+    assert_eq!(pending_file(dir.path()), None);
+    assert!(plan(&config(&fake), &[], &[r]).is_empty());
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
 fn a_broken_pending_file_is_reported_not_lost() {
     let fake = FakeGitHub::start(TOKEN);
     let dir = git_dir();
@@ -768,6 +812,19 @@ fn plan_says_who_would_be_notified_without_sending() {
             "letemcook-cdk Some(\"github.com/cultivarium/letemcook-cdk\") None",
             "lab-portal None Some(\"domain `lab-portal` has no repo_url in its domain.yaml\")",
         ]
+    );
+    let tokenless = DeliveryConfig {
+        token: None,
+        ..config(&fake)
+    };
+    let planned = plan(&tokenless, &[notice("1.4.0", "1.3.0", &["Added a/*"])], &[]);
+    assert_eq!(
+        planned[0].repo.as_deref(),
+        Some("github.com/cultivarium/letemcook-cdk")
+    );
+    assert_eq!(
+        planned[0].problem.as_deref(),
+        Some("no GitHub token: set GITHUB_TOKEN or GH_TOKEN")
     );
     assert!(fake.requests().is_empty());
 }

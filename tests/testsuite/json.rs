@@ -241,18 +241,9 @@ fn json_reports() {
   "realm_commit": "[HASH]",
   "notifications": {
     "delivered": [],
-    "not_notified": [
-      {
-        "kind": "resolution",
-        "provider": "aperture",
-        "consumer": "fungal",
-        "export": "paths",
-        "version": "1.1.0",
-        "reason": "repo_url `[ROOT]/remotes/fungal.git` is not a GitHub repository URL"
-      }
-    ],
+    "not_notified": [],
     "dropped": [],
-    "pending": 1,
+    "pending": 0,
     "store_error": null
   }
 }

@@ -185,8 +185,6 @@ Imports resolved:
     Added training-metrics/experiments/* (read, write)
     Review binding: cdk/stack.py
 ✓ Realm synced (commit [HASH])
-Notifying consumers:
-✗ Not notified: fungal about aperture/required-s3-permissions 1.1.0: repo_url `[ROOT]/remotes/fungal.git` is not a GitHub repository URL
 
 "#]]);
     let imports = env.realm_file(&realm, "domains/fungal/imports.yaml");
