@@ -115,7 +115,11 @@ pub fn apply(
     match current {
         Some(i) => {
             let export = &mut exports.exports[i];
-            export.effective_from = effective_from;
+            // An addition during a breaking change's grace period keeps its date: consumers
+            // still move on the day the breaking change was announced for.
+            if publication.breaking || !is_pending(export, date) {
+                export.effective_from = effective_from;
+            }
             export.version = publication.version.clone();
             export.description = description;
             export.schema = schema_value;
@@ -148,17 +152,28 @@ pub fn effective_date(today: &str, days: u32) -> String {
 }
 
 /// The version consumers see on `today`: during a breaking change's grace period, the one
-/// before it.
+/// before it: the newest one of an older major version.
 pub fn effective_version<'a>(export: &'a Export, today: &str) -> &'a str {
-    match &export.effective_from {
-        Some(from) if today < from.as_str() => export
-            .changelog
-            .iter()
-            .map(|entry| entry.version.as_str())
-            .find(|v| *v != export.version)
-            .unwrap_or(&export.version),
-        _ => &export.version,
+    if !is_pending(export, today) {
+        return &export.version;
     }
+    let major = semver::Version::parse(&export.version)
+        .map(|v| v.major)
+        .ok();
+    export
+        .changelog
+        .iter()
+        .map(|entry| entry.version.as_str())
+        .find(|v| semver::Version::parse(v).ok().map(|v| v.major) < major)
+        .unwrap_or(&export.version)
+}
+
+/// Whether `export` has a breaking change announced but not in effect on `today`.
+pub fn is_pending(export: &Export, today: &str) -> bool {
+    export
+        .effective_from
+        .as_deref()
+        .is_some_and(|from| today < from)
 }
 
 #[cfg(test)]
@@ -174,5 +189,34 @@ mod tests {
         .unwrap();
         assert_eq!(effective_version(&export, "2026-02-06"), "1.3.0");
         assert_eq!(effective_version(&export, "2026-02-07"), "2.0.0");
+
+        // An addition during the grace period keeps the date and the version consumers see.
+        let snapshot = crate::realm::snapshot::Snapshot {
+            realm: serde_yaml::from_str("name: r\n").unwrap(),
+            domains: Default::default(),
+            contracts: Default::default(),
+        };
+        let exports = ExportsFile {
+            exports: vec![Export {
+                value: serde_json::json!(["a"]),
+                ..export
+            }],
+            extra: Default::default(),
+        };
+        let update = ExportUpdate {
+            name: "e".into(),
+            value: serde_json::json!(["a", "b"]),
+            description: None,
+            schema: None,
+            version: None,
+        };
+        let (after, publication) = apply(&snapshot, &exports, "d", &update, "2026-01-30")
+            .unwrap()
+            .unwrap();
+        assert_eq!(publication.version, "2.1.0");
+        let export = &after.exports[0];
+        assert_eq!(export.effective_from.as_deref(), Some("2026-02-07"));
+        assert_eq!(effective_version(export, "2026-02-06"), "1.3.0");
+        assert_eq!(effective_version(export, "2026-02-07"), "2.1.0");
     }
 }
