@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::membership::{self, Member};
 use super::{Ctx, Outcome};
 use crate::error::BadInput;
+use crate::notify;
 use crate::output::Report;
 use crate::realm::change::Change;
 use crate::realm::config::ExportSource;
@@ -49,6 +50,10 @@ pub struct ExportArgs {
     #[arg(long)]
     description: Option<String>,
 
+    /// Do not notify consumers of the new version
+    #[arg(long)]
+    no_notify: bool,
+
     /// Check the value against the JSON Schema in this YAML or JSON file
     #[arg(long, value_name = "FILE")]
     schema: Option<String>,
@@ -64,6 +69,9 @@ struct ExportReport {
     result: &'static str,
     proposal: Option<String>,
     commit: Option<String>,
+    /// What consumers of the new version were told; absent when nothing was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notifications: Option<notify::DeliveryReport>,
 }
 
 impl Report for ExportReport {
@@ -95,7 +103,12 @@ impl Report for ExportReport {
                 proposal.trim_start_matches("proposals/")
             )
         } else if let Some(commit) = &self.commit {
-            writeln!(out, "✓ Realm updated (commit {})", &commit[..7])
+            writeln!(out, "✓ Realm updated (commit {})", &commit[..7])?;
+            if let Some(report) = &self.notifications {
+                writeln!(out, "Notifying consumers:")?;
+                super::notify::human(report, out)?;
+            }
+            Ok(())
         } else {
             Ok(())
         }
@@ -146,7 +159,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
         schema,
         version: explicit,
     };
-    let outcome = publish_update(ctx, &member, &update)?;
+    let (outcome, notices) = publish_update(ctx, &member, &update)?;
     if let Some(source) = source {
         member.config.set_source(source);
         membership::write_config(&member.repo, &member.config)?;
@@ -159,7 +172,25 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
         .as_ref()
         .filter(|p| p.branch != member.config.realm.branch)
         .map(|p| p.branch.clone());
+    // A version that landed is announced as sync announces it; a proposal waits for approval.
+    let notifications =
+        (published.is_some() && proposal.is_none() && !args.no_notify && !notices.is_empty())
+            .then(|| -> Result<notify::DeliveryReport> {
+                let delivery =
+                    notify::DeliveryConfig::from_env(member.repo.config("realm.githubApiUrl")?);
+                Ok(notify::deliver(
+                    &delivery,
+                    member.repo.common_dir(),
+                    notices,
+                    Vec::new(),
+                ))
+            })
+            .transpose()?;
+    if let Some(report) = &notifications {
+        super::notify::hints(report);
+    }
     ctx.emit(&ExportReport {
+        notifications,
         realm: member.config.realm.name.clone(),
         domain: member.config.realm.domain.clone(),
         result: match (&publication, &proposal) {
@@ -176,15 +207,18 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
 
 /// Publish one export update as one realm commit (a proposal when it is a breaking change
 /// that needs approval).
+type Landed = Option<(Publication, crate::git::Published)>;
+
 pub fn publish_update(
     ctx: &Ctx,
     member: &Member,
     update: &ExportUpdate,
-) -> Result<Option<(Publication, crate::git::Published)>> {
+) -> Result<(Landed, Vec<notify::Notice>)> {
     let realm = &member.config.realm;
     let domain = &realm.domain;
     let email = member.repo.user_email()?;
     let mut result = None;
+    let mut notices = Vec::new();
     let published = member.repo.publish(realm, |tip, _| {
         if tip.domain(domain).is_none() {
             return Err(BadInput::new(
@@ -220,10 +254,16 @@ pub fn publish_update(
         ));
         change.put_yaml(snapshot::exports_file(domain), &exports);
         member.sign(&mut change);
+        notices = exports
+            .exports
+            .iter()
+            .find(|e| e.name == publication.export)
+            .map(|export| notify::announce::notices(tip, domain, export))
+            .unwrap_or_default();
         result = Some(publication);
         Ok(Some((change, branch)))
     })?;
-    Ok(published.and_then(|p| result.map(|r| (r, p))))
+    Ok((published.and_then(|p| result.map(|r| (r, p))), notices))
 }
 
 /// Read a YAML or JSON file of this repository: its repository-relative path and its value.

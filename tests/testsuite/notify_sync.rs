@@ -1128,3 +1128,53 @@ Notifying consumers:
         r.fake.requests()
     );
 }
+
+#[test]
+fn export_announces_the_version_it_publishes() {
+    let r = realm(true);
+    let value =
+        r#"{"read": ["jobs/*", "training-metrics/*", "extra/*"], "write": ["training-metrics/*"]}"#;
+    let out = stdout_of(
+        r.run(
+            &r.aperture,
+            Some(TOKEN),
+            &[
+                "export",
+                "--name",
+                "required-s3-permissions",
+                "--value",
+                value,
+                "--no-notify",
+            ],
+        ),
+        0,
+    );
+    assert!(!out.contains("Notifying"), "{out}");
+    assert!(r.fake.issues().is_empty(), "--no-notify sends nothing");
+
+    let value = r#"{"read": ["jobs/*", "training-metrics/*", "extra/*", "more/*"], "write": ["training-metrics/*"]}"#;
+    let out = stdout_of(
+        r.run(
+            &r.aperture,
+            Some(TOKEN),
+            &[
+                "export",
+                "--name",
+                "required-s3-permissions",
+                "--value",
+                value,
+            ],
+        ),
+        0,
+    );
+    assert!(
+        out.contains("Notifying consumers:\n✓ Opened issue #1 for fungal"),
+        "{out}"
+    );
+    let issue = r.only_issue();
+    assert!(
+        issue.body.contains("more/\\*") && issue.body.contains("extra/\\*"),
+        "{}",
+        issue.body
+    );
+}
