@@ -4,7 +4,8 @@
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
@@ -100,6 +101,53 @@ impl Git {
         }
         Ok(out)
     }
+}
+
+impl Git {
+    /// Run with stdout discarded and stderr passed through, for at most `limit`: past it the
+    /// process and everything it started (ssh, a remote helper) are killed. `None`: killed.
+    pub fn status_within(mut self, limit: Duration) -> Result<Option<ExitStatus>> {
+        self.cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        self.cmd.env("GIT_TERMINAL_PROMPT", "0");
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut self.cmd, 0);
+        let mut child = self
+            .cmd
+            .spawn()
+            .with_context(|| format!("failed to run `{}`: is git installed?", self.display))?;
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = child
+                .try_wait()
+                .with_context(|| format!("failed to run `{}`", self.display))?
+            {
+                return Ok(Some(status));
+            }
+            if Instant::now() >= deadline {
+                kill_group(&mut child);
+                return Ok(None);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// Kill `child` and its process group (it leads one: see `status_within`), and reap it.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Git's error output folded to one line.

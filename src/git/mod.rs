@@ -4,6 +4,8 @@
 mod blobs;
 pub mod command;
 pub mod detect_cache;
+pub mod hooks;
+pub mod notes;
 mod realm_store;
 
 use std::cell::RefCell;

@@ -1,0 +1,295 @@
+//! Notes on code commits under `refs/notes/realm`: which realm versions a commit's values
+//! became. One self-contained line per fact, kept sorted and unique, so that
+//! `git notes merge -s cat_sort_uniq` joins any two histories of them; the notes follow
+//! amend and rebase (`notes.rewriteRef`) and travel to the code remote by explicit push.
+
+use anyhow::{Context, Result};
+use bstr::ByteSlice;
+use gix::ObjectId;
+use serde::Serialize;
+
+use super::CodeRepo;
+use super::realm_store::PushOutcome;
+
+pub const NOTES_REF: &str = "refs/notes/realm";
+
+/// How often `share` fetches, merges and pushes before leaving the notes for next time.
+const PUSH_ATTEMPTS: usize = 3;
+
+/// `notes.rewriteRef`, as a pattern (see [`CodeRepo::configure_notes`]).
+const REWRITE_REF: &str = "refs/notes/realm*";
+
+/// `Realm-Export: <realm> <domain>/<export> <version> realm-commit=<sha>`
+pub fn export_line(
+    realm: &str,
+    domain: &str,
+    export: &str,
+    version: &str,
+    realm_commit: ObjectId,
+) -> String {
+    format!("Realm-Export: {realm} {domain}/{export} {version} realm-commit={realm_commit}")
+}
+
+/// `Realm-Import: <realm> <from>/<contract> <version> realm-commit=<sha>`
+pub fn import_line(
+    realm: &str,
+    from: &str,
+    contract: &str,
+    version: &str,
+    realm_commit: ObjectId,
+) -> String {
+    format!("Realm-Import: {realm} {from}/{contract} {version} realm-commit={realm_commit}")
+}
+
+/// What sharing the notes with the code remote came to. Only local failures are errors:
+/// the network is allowed to say no.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result")]
+pub enum Shared {
+    Pushed {
+        remote: String,
+    },
+    /// The repository has no remote to share with.
+    NoRemote,
+    /// There are no realm notes here or there.
+    Nothing,
+    /// Fetching or pushing failed; the notes are kept here and go with the next share.
+    NotPushed {
+        remote: String,
+        reason: String,
+    },
+}
+
+/// Add `lines` to the note on `commit` (the code commit the values came from).
+pub fn record(repo: &CodeRepo, commit: ObjectId, lines: &[String]) -> Result<()> {
+    repo.add_note_lines(commit, lines).map(|_| ())
+}
+
+/// Fetch the code remote's realm notes, merge them into ours, and push the result.
+pub fn share(repo: &CodeRepo) -> Result<Shared> {
+    repo.share_notes()
+}
+
+/// The note text holding `existing` and `new` lines: sorted, unique, no blank lines, as
+/// `cat_sort_uniq` would leave it.
+pub fn merged_note(existing: &str, new: &[String]) -> String {
+    let mut lines: Vec<&str> = existing
+        .lines()
+        .chain(new.iter().map(String::as_str))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+impl CodeRepo {
+    /// The note on `commit` under `refs/notes/realm`, if there is one.
+    pub fn note(&self, commit: ObjectId) -> Result<Option<String>> {
+        let Some(notes) = self.ref_target(NOTES_REF)? else {
+            return Ok(None);
+        };
+        let mut tree = self
+            .repo
+            .find_tree(self.commit_tree(notes)?)
+            .context("failed to read the notes tree")?;
+        // git fans a notes tree out into `ab/cdef…`, `ab/cd/ef…` … as it grows.
+        let hex = commit.to_hex().to_string();
+        let mut rest = hex.as_str();
+        loop {
+            if let Some(entry) = tree.find_entry(rest)
+                && entry.mode().is_blob()
+            {
+                let id = entry.object_id();
+                return Ok(Some(self.blob(id)?.to_str_lossy().into_owned()));
+            }
+            let Some(entry) = tree
+                .find_entry(&rest[..2])
+                .filter(|e| e.mode().is_tree() && rest.len() > 2)
+            else {
+                return Ok(None);
+            };
+            let id = entry.object_id();
+            tree = self
+                .repo
+                .find_tree(id)
+                .context("failed to read the notes tree")?;
+            rest = &rest[2..];
+        }
+    }
+
+    /// Append `lines` to the note on `commit`, keeping it sorted and unique. Whether the note
+    /// changed.
+    pub fn add_note_lines(&self, commit: ObjectId, lines: &[String]) -> Result<bool> {
+        let existing = self.note(commit)?.unwrap_or_default();
+        let merged = merged_note(&existing, lines);
+        if merged == existing {
+            return Ok(false);
+        }
+        self.git()
+            .args(["notes", "--ref", NOTES_REF, "add", "--force", "--file", "-"])
+            .arg(commit.to_string())
+            .stdin(merged)
+            .run()
+            .with_context(|| format!("failed to note commit {commit}"))?;
+        Ok(true)
+    }
+
+    /// Make notes follow `git commit --amend` and `git rebase` (repository config; values
+    /// the user already set are kept).
+    ///
+    /// The value is the pattern `refs/notes/realm*`: git warns "notes ref … is invalid" on
+    /// every amend and rebase while a plain ref name does not exist yet, which it does not
+    /// until the first sync; a pattern that matches nothing is silent.
+    pub fn configure_notes(&self) -> Result<()> {
+        let (_, output) = self
+            .git()
+            .args(["config", "--get-all", "notes.rewriteRef"])
+            .output()?;
+        let present = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .any(|v| [NOTES_REF, REWRITE_REF, "refs/notes/*"].contains(&v));
+        if !present {
+            self.git()
+                .args(["config", "--add", "notes.rewriteRef", REWRITE_REF])
+                .run()?;
+        }
+        for key in ["notes.rewrite.amend", "notes.rewrite.rebase"] {
+            if self.config(key)?.is_none() {
+                self.git().args(["config", key, "true"]).run()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The remote code is pushed to: the branch's push remote, else `remote.pushDefault`, else
+    /// the branch's remote, else `origin` or the only remote.
+    pub fn code_remote(&self) -> Option<String> {
+        let head = self.repo.head_name().ok().flatten();
+        head.and_then(|name| {
+            self.repo
+                .branch_remote_name(name.shorten(), gix::remote::Direction::Push)
+                .and_then(|n| n.as_symbol().map(str::to_owned))
+        })
+        .or_else(|| {
+            self.repo
+                .remote_default_name(gix::remote::Direction::Push)
+                .map(|n| n.to_string())
+        })
+    }
+
+    fn share_notes(&self) -> Result<Shared> {
+        let Some(remote) = self.code_remote() else {
+            return Ok(Shared::NoRemote);
+        };
+        let tracking = format!("refs/notes/remotes/{remote}/realm");
+        for _attempt in 0..PUSH_ATTEMPTS {
+            // A pattern, so that a remote without notes yet is not an error.
+            let fetched = self
+                .git()
+                .args([
+                    "-c",
+                    "gc.auto=0",
+                    "fetch",
+                    "--quiet",
+                    "--no-tags",
+                    "--no-write-fetch-head",
+                    "--",
+                ])
+                .arg(&remote)
+                .arg(format!("+{NOTES_REF}*:refs/notes/remotes/{remote}/realm*"))
+                .run();
+            if let Err(e) = fetched {
+                return Ok(Shared::NotPushed {
+                    remote,
+                    reason: format!("{e:#}"),
+                });
+            }
+            self.merge_notes(&tracking)?;
+            if self.ref_target(NOTES_REF)?.is_none() {
+                return Ok(Shared::Nothing);
+            }
+            let update = format!("{NOTES_REF}:{NOTES_REF}");
+            match self.push(&remote, &[update]) {
+                Ok(PushOutcome::Pushed) => return Ok(Shared::Pushed { remote }),
+                // Someone pushed notes since the fetch: fetch and merge again.
+                Ok(PushOutcome::Rejected) => continue,
+                Err(e) => {
+                    return Ok(Shared::NotPushed {
+                        remote,
+                        reason: format!("{e:#}"),
+                    });
+                }
+            }
+        }
+        Ok(Shared::NotPushed {
+            remote,
+            reason: format!("the remote's notes kept moving ({PUSH_ATTEMPTS} attempts)"),
+        })
+    }
+
+    /// Merge the notes ref `theirs` into `refs/notes/realm`.
+    fn merge_notes(&self, theirs: &str) -> Result<()> {
+        let Some(their_tip) = self.ref_target(theirs)? else {
+            return Ok(());
+        };
+        match self.ref_target(NOTES_REF)? {
+            None => self.set_ref(NOTES_REF, their_tip),
+            Some(ours) if ours == their_tip => Ok(()),
+            Some(_) => {
+                self.git()
+                    .args([
+                        "notes",
+                        "--ref",
+                        NOTES_REF,
+                        "merge",
+                        "--quiet",
+                        "--strategy",
+                        "cat_sort_uniq",
+                        theirs,
+                    ])
+                    .run()
+                    .context("failed to merge the realm notes fetched from the code remote")?;
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_stay_sorted_and_unique() {
+        let a = "Realm-Export: r d/e 1.0.0 realm-commit=aaa".to_owned();
+        let b = "Realm-Import: r d/e 1.0.0 realm-commit=bbb".to_owned();
+        assert_eq!(
+            merged_note("", &[b.clone(), a.clone()]),
+            format!("{a}\n{b}\n")
+        );
+        assert_eq!(
+            merged_note(&format!("{b}\n\n"), &[a.clone(), b.clone()]),
+            format!("{a}\n{b}\n")
+        );
+    }
+
+    #[test]
+    fn lines_name_everything() {
+        let id = ObjectId::from_hex(b"0123456789012345678901234567890123456789").unwrap();
+        assert_eq!(
+            export_line(
+                "letemcook",
+                "aperture",
+                "required-s3-permissions",
+                "1.4.0",
+                id
+            ),
+            "Realm-Export: letemcook aperture/required-s3-permissions 1.4.0 realm-commit=0123456789012345678901234567890123456789"
+        );
+        assert!(import_line("r", "a", "c", "2.0.0", id).starts_with("Realm-Import: r a/c 2.0.0 "));
+    }
+}
