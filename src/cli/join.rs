@@ -331,6 +331,9 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         )
     })?;
 
+    // Hooks and notes (SPEC 5, 6): set up here; a problem with them never undoes the join.
+    super::hooks::set_up_after_join(&repo, args.no_hooks);
+
     let proposal = (published.branch != membership.branch).then(|| published.branch.clone());
     ctx.emit(&JoinReport {
         realm: membership.name.clone(),

@@ -94,6 +94,7 @@ pub fn run(ctx: &Ctx, args: LeaveArgs) -> Result<Outcome> {
         let _ = std::fs::remove_dir(dir);
     }
     index::update(|index| index.remove_repo(&realm.name, &member.repo.root.display().to_string()))?;
+    super::hooks::remove_after_leave(&member.repo);
     ctx.emit(&LeaveReport {
         realm: realm.name.clone(),
         domain,

@@ -6,6 +6,7 @@ mod detection;
 mod export;
 mod fetch;
 mod graph;
+mod hooks;
 mod import;
 mod init;
 mod invite;
@@ -13,6 +14,7 @@ mod join;
 mod leave;
 mod list;
 mod membership;
+mod notes;
 mod notify;
 mod status;
 mod sync;
@@ -61,6 +63,7 @@ pub enum Command {
     Check(check::CheckArgs),
     Status(status::StatusArgs),
     Graph(graph::GraphArgs),
+    Hooks(hooks::HooksArgs),
     Approve(approve::ApproveArgs),
     Invite(invite::InviteArgs),
     List(list::ListArgs),
@@ -143,6 +146,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Check(args) => check::run(&ctx, args),
         Command::Status(args) => status::run(&ctx, args),
         Command::Graph(args) => graph::run(&ctx, args),
+        Command::Hooks(args) => hooks::run(&ctx, args),
         Command::Approve(args) => approve::run(&ctx, args),
         Command::Invite(args) => invite::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),

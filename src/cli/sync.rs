@@ -291,6 +291,10 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     } else {
         Outcome::Findings
     };
+    // Notes (SPEC 6): what this code commit became in the realm, shared with the code remote.
+    if let Some(published) = &published {
+        super::notes::after_sync(&member, &plan, head, published.commit);
+    }
     ctx.emit(&SyncReport {
         would_notify,
         notifications,

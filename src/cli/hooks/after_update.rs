@@ -1,0 +1,142 @@
+//! post-merge and post-rewrite: fetch the realm for a moment, then tell what is new in it and
+//! which of this domain's imports are stale or broken. Never fails, never hangs.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::cli::membership;
+use crate::cli::{Ctx, Outcome};
+use crate::git::CodeRepo;
+use crate::git::hooks::Hook;
+use crate::output::{self, Report};
+use crate::realm::model::ImportStatus;
+use crate::realm::status::{self, ImportState};
+
+#[derive(Serialize)]
+struct UpdateReport {
+    hook: Hook,
+    realm: String,
+    /// `fetched`, `timed-out` or `failed` (then what was fetched before is shown).
+    fetch: &'static str,
+    previous_realm_commit: Option<String>,
+    realm_commit: String,
+    new_versions: Vec<NewVersion>,
+    /// This domain's imports that are stale or broken.
+    imports: Vec<ImportState>,
+}
+
+#[derive(Serialize)]
+struct NewVersion {
+    domain: String,
+    export: String,
+    version: String,
+    previous_version: Option<String>,
+}
+
+/// How many new versions the human report lists before pointing at `status`.
+const NEW_VERSIONS_SHOWN: usize = 20;
+
+impl Report for UpdateReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if !self.new_versions.is_empty() {
+            writeln!(out, "Realm '{}' has new export versions:", self.realm)?;
+            for v in self.new_versions.iter().take(NEW_VERSIONS_SHOWN) {
+                match &v.previous_version {
+                    Some(prev) => writeln!(
+                        out,
+                        "  {}/{} {} (was {prev})",
+                        v.domain, v.export, v.version
+                    )?,
+                    None => writeln!(out, "  {}/{} {} (new)", v.domain, v.export, v.version)?,
+                }
+            }
+            if self.new_versions.len() > NEW_VERSIONS_SHOWN {
+                let more = self.new_versions.len() - NEW_VERSIONS_SHOWN;
+                writeln!(out, "  … and {more} more: see 'git realm status'")?;
+            }
+        }
+        for import in &self.imports {
+            let label = format!("'{}' from {}", import.contract, import.from);
+            if import.status == ImportStatus::Broken {
+                let reason = import.reason.as_deref().unwrap_or("unknown");
+                writeln!(out, "Broken import {label}: {reason}")?;
+                continue;
+            }
+            let from = import.resolved_version.as_deref().unwrap_or("unresolved");
+            let to = import.latest_version.as_deref().unwrap_or("?");
+            writeln!(out, "Stale import {label}: {from} → {to}")?;
+            for line in &import.changes {
+                writeln!(out, "  {line}")?;
+            }
+            match &import.binding {
+                Some(binding) => writeln!(out, "  review {binding}, then run 'git realm sync'")?,
+                None => writeln!(out, "  run 'git realm sync' to resolve it")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn run(ctx: &Ctx, hook: Hook) -> Result<Outcome> {
+    let repo = CodeRepo::discover(&ctx.cwd)?;
+    let Some(config) = membership::read_config(&repo)? else {
+        return Ok(Outcome::Clean);
+    };
+    let settings = repo.hook_settings()?;
+    let membership = &config.realm;
+    let before = repo.ref_target(&CodeRepo::realm_ref(&membership.name, &membership.branch))?;
+    let fetch = match repo.fetch_realm_within(membership, settings.fetch_timeout) {
+        Ok(Some(true)) => "fetched",
+        Ok(Some(false)) | Err(_) => "failed",
+        Ok(None) => "timed-out",
+    };
+    match fetch {
+        "failed" => {
+            output::note("warning: could not fetch the realm; showing what was fetched before")
+        }
+        "timed-out" => output::note(format!(
+            "warning: the realm did not answer within {} ms; showing what was fetched before",
+            settings.fetch_timeout.as_millis()
+        )),
+        _ => {}
+    }
+    let (tip, realm) = repo.fetched_realm(membership)?;
+    let mut new_versions = Vec::new();
+    if let Some(before) = before.filter(|b| *b != tip) {
+        let previous = repo.snapshot(before, &membership.url)?;
+        for (domain, state) in &realm.domains {
+            for export in &state.exports.exports {
+                let previous_version = previous
+                    .export(domain, &export.name)
+                    .map(|e| e.version.clone());
+                if previous_version.as_deref() != Some(export.version.as_str()) {
+                    new_versions.push(NewVersion {
+                        domain: domain.clone(),
+                        export: export.name.clone(),
+                        version: export.version.clone(),
+                        previous_version,
+                    });
+                }
+            }
+        }
+    }
+    let imports: Vec<ImportState> = status::imports_of(&realm, &membership.domain, &ctx.date())
+        .into_iter()
+        .filter(|i| i.status != ImportStatus::Current)
+        .collect();
+    if new_versions.is_empty() && imports.is_empty() && ctx.format == output::Format::Human {
+        return Ok(Outcome::Clean);
+    }
+    ctx.emit(&UpdateReport {
+        hook,
+        realm: membership.name.clone(),
+        fetch,
+        previous_realm_commit: before.map(|b| b.to_string()),
+        realm_commit: tip.to_string(),
+        new_versions,
+        imports,
+    })?;
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,182 @@
+//! The pre-push hook: exports computed at each pushed commit against the fetched realm; drift
+//! blocks the push to the tracked branch and warns on others. No network.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::io::{IsTerminal, Write};
+
+use anyhow::{Context, Result};
+use gix::ObjectId;
+use serde::Serialize;
+
+use crate::cli::detection::{self, At, Drift};
+use crate::cli::membership::{self, Member};
+use crate::cli::{Ctx, Outcome};
+use crate::git::CodeRepo;
+use crate::git::hooks::{PrePush, PushUpdate};
+use crate::output::{self, Report};
+use crate::realm::snapshot::Snapshot;
+
+/// Which exports of this domain differ at `commit` from what `realm` records: the pre-push
+/// hook's one question. File exports read one blob; detected ones go through the detection
+/// cache under the git dir, so only blobs changed since the last check are read.
+pub fn drift_at(member: &Member, realm: &Snapshot, commit: ObjectId) -> Result<Vec<Drift>> {
+    detection::drift(member, realm, At::Commit(commit))
+}
+
+#[derive(Serialize)]
+struct PrePushReport {
+    realm: String,
+    /// The fetched realm commit the pushed exports were compared with.
+    realm_commit: String,
+    tracked_branch: String,
+    mode: PrePush,
+    branches: Vec<PushedBranch>,
+    blocked: bool,
+}
+
+#[derive(Serialize)]
+struct PushedBranch {
+    branch: String,
+    commit: String,
+    drift: Vec<Drift>,
+    blocked: bool,
+}
+
+impl Report for PrePushReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for pushed in self.branches.iter().filter(|b| !b.drift.is_empty()) {
+            let level = if pushed.blocked { "error" } else { "warning" };
+            writeln!(
+                out,
+                "{level}: the push to '{}' ({}) changes exports of realm '{}':",
+                pushed.branch,
+                &pushed.commit[..7],
+                self.realm
+            )?;
+            for drift in &pushed.drift {
+                match &drift.recorded_version {
+                    Some(v) => writeln!(
+                        out,
+                        "  {} (the realm has {v}{})",
+                        drift.export,
+                        breaking(drift)
+                    )?,
+                    None => writeln!(out, "  {} (not in the realm yet)", drift.export)?,
+                }
+                for line in drift
+                    .summary
+                    .iter()
+                    .filter(|_| drift.recorded_version.is_some())
+                {
+                    writeln!(out, "    {line}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn breaking(drift: &Drift) -> &'static str {
+    if drift.breaking {
+        "; this change is breaking"
+    } else {
+        ""
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &[String]) -> Result<Outcome> {
+    let repo = CodeRepo::discover(&ctx.cwd)?;
+    let settings = repo.hook_settings()?;
+    if settings.pre_push == PrePush::Off {
+        return Ok(Outcome::Clean);
+    }
+    let Some(config) = membership::read_config(&repo)? else {
+        return Ok(Outcome::Clean);
+    };
+    let updates = pushed_updates()?;
+    let pushed: Vec<(&str, ObjectId)> = updates
+        .iter()
+        .filter_map(PushUpdate::pushed_branch)
+        .collect();
+    if pushed.is_empty() {
+        return Ok(Outcome::Clean);
+    }
+    let member = Member { repo, config };
+    let (realm_commit, realm) = member.repo.fetched_realm(&member.config.realm)?;
+    let tracked = match &settings.tracked_branch {
+        Some(branch) => branch.clone(),
+        None => member.repo.default_branch(args.first().map(String::as_str)),
+    };
+    let mut computed: HashMap<ObjectId, Vec<Drift>> = HashMap::new();
+    let mut branches = Vec::new();
+    for (branch, commit) in pushed {
+        // Several branches often point at one commit: compute it once.
+        let drift = match computed.entry(commit) {
+            Entry::Occupied(known) => known.get().clone(),
+            Entry::Vacant(slot) => slot.insert(drift_at(&member, &realm, commit)?).clone(),
+        };
+        let blocked = !drift.is_empty() && branch == tracked && settings.pre_push == PrePush::Block;
+        branches.push(PushedBranch {
+            branch: branch.to_owned(),
+            commit: commit.to_string(),
+            drift,
+            blocked,
+        });
+    }
+    let report = PrePushReport {
+        realm: member.config.realm.name.clone(),
+        realm_commit: realm_commit.to_string(),
+        blocked: branches.iter().any(|b| b.blocked),
+        tracked_branch: tracked,
+        mode: settings.pre_push,
+        branches,
+    };
+    if report.branches.iter().all(|b| b.drift.is_empty()) && ctx.format == output::Format::Human {
+        return Ok(Outcome::Clean);
+    }
+    ctx.emit(&report)?;
+    if report.blocked {
+        output::note(format!(
+            "error: push to '{}' refused: the realm must be synced first",
+            report.tracked_branch
+        ));
+        output::note("hint: run 'git realm sync', then push again");
+        output::note(
+            "hint: to push anyway, use 'GIT_REALM_SKIP=1 git push' or 'git push --no-verify'",
+        );
+        Ok(Outcome::Findings)
+    } else {
+        if report.branches.iter().any(|b| !b.drift.is_empty()) {
+            output::note(format!(
+                "hint: run 'git realm sync' before this reaches '{}'",
+                report.tracked_branch
+            ));
+        }
+        Ok(Outcome::Clean)
+    }
+}
+
+/// The ref updates being pushed: git's lines on stdin, or pre-commit's `PRE_COMMIT_*`
+/// variables when it runs the hook.
+fn pushed_updates() -> Result<Vec<PushUpdate>> {
+    if let Ok(to) = std::env::var("PRE_COMMIT_TO_REF") {
+        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        let local_ref =
+            std::env::var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|_| "HEAD".to_owned());
+        let fields = [
+            local_ref.as_str(),
+            &to,
+            &var("PRE_COMMIT_REMOTE_BRANCH"),
+            &var("PRE_COMMIT_FROM_REF"),
+        ];
+        return Ok(PushUpdate::new(&fields).into_iter().collect());
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(Vec::new());
+    }
+    let text =
+        std::io::read_to_string(stdin).context("failed to read the pushed refs from stdin")?;
+    Ok(PushUpdate::parse_all(&text))
+}

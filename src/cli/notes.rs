@@ -1,0 +1,57 @@
+//! The notes a sync leaves on the code commit its values came from (SPEC 6), and sharing them
+//! with the code remote.
+
+use gix::ObjectId;
+
+use super::membership::Member;
+use super::sync::Plan;
+use crate::git::notes::{self, Shared};
+use crate::output;
+
+/// The note lines for a sync that landed `realm_commit`: one per export published and one per
+/// import resolved.
+pub fn lines_for(member: &Member, plan: &Plan, realm_commit: ObjectId) -> Vec<String> {
+    let realm = &member.config.realm;
+    let exports = plan.published.iter().map(|p| {
+        notes::export_line(
+            &realm.name,
+            &realm.domain,
+            &p.export,
+            &p.version,
+            realm_commit,
+        )
+    });
+    let imports = plan
+        .resolved
+        .iter()
+        .map(|r| notes::import_line(&realm.name, &r.from, &r.contract, &r.version, realm_commit));
+    exports.chain(imports).collect()
+}
+
+/// After a sync landed `realm_commit` on the realm's main branch: note on `source` what it
+/// published and resolved, and share the notes with the code remote. Problems are warnings:
+/// the realm commit stands either way.
+pub fn after_sync(member: &Member, plan: &Plan, source: ObjectId, realm_commit: ObjectId) {
+    // A proposal is not published yet: nothing to record until an approver accepts it.
+    if plan.proposal.is_some() {
+        return;
+    }
+    let lines = lines_for(member, plan, realm_commit);
+    if lines.is_empty() {
+        return;
+    }
+    if let Err(err) = notes::record(&member.repo, source, &lines) {
+        output::note(format!("warning: could not note commit {source}: {err:#}"));
+        return;
+    }
+    match notes::share(&member.repo) {
+        Ok(Shared::Pushed { .. } | Shared::NoRemote | Shared::Nothing) => {}
+        Ok(Shared::NotPushed { remote, reason }) => {
+            output::note(format!(
+                "warning: realm notes not pushed to `{remote}`: {reason}"
+            ));
+            output::note("hint: they are kept here and go with the next 'git realm sync'");
+        }
+        Err(err) => output::note(format!("warning: could not share the realm notes: {err:#}")),
+    }
+}
