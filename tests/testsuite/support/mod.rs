@@ -138,13 +138,36 @@ impl TestEnv {
 
     /// A `git` command in `dir` with the test environment.
     pub fn git_cmd(&self, dir: impl AsRef<Path>, args: &[&str]) -> StdCommand {
-        let mut cmd = StdCommand::new("git");
+        self.git_program_cmd("git", dir, args)
+    }
+
+    /// `program` (a git other than the first on PATH, see [`gits`]) in `dir` with the test
+    /// environment.
+    pub fn git_program_cmd(
+        &self,
+        program: &str,
+        dir: impl AsRef<Path>,
+        args: &[&str],
+    ) -> StdCommand {
+        let mut cmd = StdCommand::new(program);
         cmd.env_clear()
             .envs(self.vars())
             .current_dir(dir.as_ref())
             .args(args)
             .stdin(Stdio::null());
         cmd
+    }
+
+    /// Run `sh -c SCRIPT` as [`TestEnv::sh`] does; its exit code and its stdout and stderr
+    /// together (git shows hook output on stderr).
+    pub fn sh_run(&self, dir: impl AsRef<Path>, script: &str) -> (i32, String) {
+        let out = self.sh(dir, script).output().expect("run sh");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
     }
 
     /// `sh -c SCRIPT` in `dir` with the test environment and `git-realm` first on PATH, as
@@ -278,6 +301,15 @@ impl TestEnv {
         }
         out
     }
+}
+
+/// The git programs on the machine that git-realm's output must satisfy: the newer git first
+/// on PATH and Debian's own, each one that is installed.
+pub fn gits() -> Vec<&'static str> {
+    ["/usr/local/bin/git", "/usr/bin/git"]
+        .into_iter()
+        .filter(|p| Path::new(p).exists())
+        .collect()
 }
 
 /// Parse JSON stdout.

@@ -1,0 +1,536 @@
+//! git-realm's hooks under real git: pushes blocked on drift, hooks the repository already
+//! had, core.hooksPath, linked worktrees, hook managers, and the post-merge report.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{TestEnv, json};
+
+const SHARED_V1: &str = "url: https://api.example.com\n";
+
+/// A realm, and a code repository `app` that joined it (installing the hooks), exports
+/// `shared-config` from `config/shared.yaml`, and has pushed all that to `origin`.
+fn joined_app(env: &TestEnv) -> PathBuf {
+    env.realm_repo("realm", false, &["--admission", "open"]);
+    let app = env.code_repo("app", &[("config/shared.yaml", SHARED_V1)]);
+    env.realm_ok(&app, &["join", "../realm"]);
+    env.realm_ok(
+        &app,
+        &[
+            "export",
+            "--name",
+            "shared-config",
+            "--file",
+            "config/shared.yaml",
+        ],
+    );
+    env.commit_all(&app, "join the realm");
+    push_ok(env, &app, "git push -q origin main");
+    app
+}
+
+fn drift(env: &TestEnv, app: &Path, url: &str) -> String {
+    env.write(app, &[("config/shared.yaml", &format!("url: {url}\n"))]);
+    env.commit_all(app, &format!("move the api to {url}"))
+}
+
+/// Run a push (or any script) with git-realm on PATH; panic unless it succeeds. Its output.
+fn push_ok(env: &TestEnv, dir: &Path, script: &str) -> String {
+    let (code, out) = env.sh_run(dir, script);
+    assert_eq!(code, 0, "`{script}` failed:\n{out}");
+    out
+}
+
+fn remote_main(env: &TestEnv, app: &Path) -> String {
+    env.git(app, &["ls-remote", "origin", "refs/heads/main"])
+        .split('\t')
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn hook_file(app: &Path, hook: &str) -> String {
+    std::fs::read_to_string(app.join(".git/hooks").join(hook)).unwrap_or_default()
+}
+
+#[test]
+fn drift_blocks_the_push_to_the_tracked_branch_until_sync() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    for hook in ["pre-push", "post-merge", "post-rewrite"] {
+        assert!(
+            hook_file(&app, hook).contains(&format!("git realm hooks run {hook} \"$@\"")),
+            "{hook}"
+        );
+    }
+    let pushed = remote_main(&env, &app);
+    let head = drift(&env, &app, "https://api2.example.com");
+
+    let (code, out) = env.sh_run(&app, "git push -q origin main");
+    assert_ne!(code, 0, "{out}");
+    let short = &head[..7];
+    assert!(
+        out.contains(&format!(
+            "error: the push to 'main' ({short}) changes exports of realm 'letemcook':\n  shared-config (the realm has 1.0.0; this change is breaking)\n    Changed https://api.example.com -> https://api2.example.com (url)\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("hint: run 'git realm sync', then push again\n"),
+        "{out}"
+    );
+    assert_eq!(
+        remote_main(&env, &app),
+        pushed,
+        "the blocked push must not land"
+    );
+
+    // Other branches: a warning, and the push goes through.
+    let out = push_ok(&env, &app, "git push -q origin main:feature");
+    assert!(out.contains("warning: the push to 'feature'"), "{out}");
+    assert!(
+        out.contains("hint: run 'git realm sync' before this reaches 'main'"),
+        "{out}"
+    );
+
+    // Tags and deletes are not checked.
+    push_ok(
+        &env,
+        &app,
+        "git tag v1 && git push -q origin v1 && git push -q origin :feature",
+    );
+
+    // Sync publishes the new value; the same push then passes silently.
+    env.realm_ok(&app, &["sync"]);
+    let out = push_ok(&env, &app, "git push -q origin main");
+    assert_eq!(out, "");
+    assert_eq!(remote_main(&env, &app), head);
+}
+
+#[test]
+fn bypasses_and_settings() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+
+    let head = drift(&env, &app, "https://two.example.com");
+    push_ok(&env, &app, "GIT_REALM_SKIP=1 git push -q origin main");
+    assert_eq!(remote_main(&env, &app), head);
+
+    let head = drift(&env, &app, "https://three.example.com");
+    push_ok(&env, &app, "git push -q --no-verify origin main");
+    assert_eq!(remote_main(&env, &app), head);
+
+    let head = drift(&env, &app, "https://four.example.com");
+    env.git(&app, &["config", "realm.prePush", "warn"]);
+    let out = push_ok(&env, &app, "git push -q origin main");
+    assert!(out.contains("warning: the push to 'main'"), "{out}");
+    assert_eq!(remote_main(&env, &app), head);
+
+    let head = drift(&env, &app, "https://five.example.com");
+    env.git(&app, &["config", "realm.prePush", "off"]);
+    assert_eq!(push_ok(&env, &app, "git push -q origin main"), "");
+    assert_eq!(remote_main(&env, &app), head);
+
+    // The tracked branch is configurable; main is then just another branch.
+    drift(&env, &app, "https://six.example.com");
+    env.git(&app, &["config", "realm.prePush", "block"]);
+    env.git(&app, &["config", "realm.trackedBranch", "release"]);
+    let out = push_ok(&env, &app, "git push -q origin main");
+    assert!(out.contains("before this reaches 'release'"), "{out}");
+    let (code, out) = env.sh_run(&app, "git push -q origin main:release");
+    assert_ne!(code, 0, "{out}");
+
+    // The remote's default branch (origin/HEAD) is the tracked one when none is configured.
+    env.git(&app, &["config", "--unset", "realm.trackedBranch"]);
+    env.git(
+        &app,
+        &[
+            "symbolic-ref",
+            "refs/remotes/origin/HEAD",
+            "refs/remotes/origin/trunk",
+        ],
+    );
+    push_ok(&env, &app, "git push -q origin main");
+    let (code, out) = env.sh_run(&app, "git push -q origin main:trunk");
+    assert_ne!(code, 0, "{out}");
+
+    // A bad setting never stands in the way of a push.
+    env.git(&app, &["config", "realm.prePush", "sometimes"]);
+    let out = push_ok(&env, &app, "git push -q origin main:trunk");
+    assert!(
+        out.contains(
+            "warning: git-realm's pre-push hook did not run: invalid realm.prePush `sometimes`"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn pre_push_reports_json() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    let head = drift(&env, &app, "https://api2.example.com");
+    let zero = "0".repeat(40);
+    let mut cmd = env.realm_std(
+        &app,
+        &["--json", "hooks", "run", "pre-push", "origin", "unused-url"],
+    );
+    let input = format!("refs/heads/main {head} refs/heads/main {zero}\n");
+    let out = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("run hook");
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(report["blocked"], true);
+    assert_eq!(report["tracked_branch"], "main");
+    assert_eq!(report["mode"], "block");
+    assert_eq!(report["branches"][0]["branch"], "main");
+    assert_eq!(report["branches"][0]["commit"], head.as_str());
+    assert_eq!(report["branches"][0]["drift"][0]["export"], "shared-config");
+    assert_eq!(
+        report["branches"][0]["drift"][0]["recorded_version"],
+        "1.0.0"
+    );
+}
+
+#[test]
+fn a_hook_the_repository_had_still_runs_with_its_stdin() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    env.realm_ok(&app, &["hooks", "uninstall"]);
+    let hooks = app.join(".git/hooks");
+    // A shell hook that reads stdin and exits early, and a Perl one.
+    let (shell_log, perl_log) = (env.path("shell-hook.log"), env.path("perl-hook.log"));
+    let shell_hook = format!(
+        "#!/bin/sh\nset -e\necho \"$1 $(cat)\" >>'{}'\nexit 0\n",
+        shell_log.display()
+    );
+    write_executable(&hooks.join("pre-push"), &shell_hook);
+    let perl_hook = format!(
+        "#!/usr/bin/perl\nopen(my $f, '>>', '{}');\nprint $f \"$ARGV[0] $_\" while <STDIN>;\n",
+        perl_log.display()
+    );
+    write_executable(&hooks.join("post-rewrite"), &perl_hook);
+
+    let installed = json(&env.realm_ok(&app, &["--json", "hooks", "install"]));
+    let results: Vec<_> = installed["hooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["result"].clone())
+        .collect();
+    assert_eq!(results, ["added", "created", "chained"]);
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("post-rewrite.realm-chained")).unwrap(),
+        perl_hook
+    );
+
+    // A clean push: our check passes, then the shell hook gets the same stdin.
+    push_ok(
+        &env,
+        &app,
+        "git commit -q --allow-empty -m more && git push -q origin main",
+    );
+    let head = env.git(&app, &["rev-parse", "HEAD"]);
+    let log = std::fs::read_to_string(&shell_log).unwrap();
+    assert!(
+        log.starts_with(&format!("origin refs/heads/main {head} refs/heads/main ")),
+        "{log}"
+    );
+
+    // Drift: our check refuses first, and the user's hook is not reached.
+    drift(&env, &app, "https://api2.example.com");
+    let (code, _) = env.sh_run(&app, "git push -q origin main");
+    assert_ne!(code, 0);
+    assert_eq!(std::fs::read_to_string(&shell_log).unwrap(), log);
+
+    // post-rewrite: the chained Perl hook gets its argument and git's list of rewritten commits.
+    let before = env.git(&app, &["rev-parse", "HEAD"]);
+    push_ok(&env, &app, "git commit -q --amend -m amended");
+    let after = env.git(&app, &["rev-parse", "HEAD"]);
+    let log = std::fs::read_to_string(&perl_log).unwrap();
+    assert_eq!(log, format!("amend {before} {after}\n"));
+
+    // Uninstall puts back exactly what was there.
+    env.realm_ok(&app, &["hooks", "uninstall"]);
+    assert_eq!(hook_file(&app, "pre-push"), shell_hook);
+    assert_eq!(hook_file(&app, "post-rewrite"), perl_hook);
+    assert!(!hooks.join("post-merge").exists());
+    assert!(!hooks.join("post-rewrite.realm-chained").exists());
+}
+
+#[test]
+fn install_is_idempotent_and_uninstall_removes_only_git_realm() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    let hooks = app.join(".git/hooks");
+    let before: Vec<String> = ["pre-push", "post-merge", "post-rewrite"]
+        .iter()
+        .map(|h| hook_file(&app, h))
+        .collect();
+    let again = json(&env.realm_ok(&app, &["--json", "hooks", "install"]));
+    for hook in again["hooks"].as_array().unwrap() {
+        assert_eq!(hook["result"], "unchanged", "{again}");
+    }
+    let after: Vec<String> = ["pre-push", "post-merge", "post-rewrite"]
+        .iter()
+        .map(|h| hook_file(&app, h))
+        .collect();
+    assert_eq!(before, after);
+
+    // Someone adds to the hook git-realm created: uninstall keeps their lines.
+    let mine = format!("{}echo mine\n", hook_file(&app, "post-merge"));
+    write_executable(&hooks.join("post-merge"), &mine);
+    env.realm(&app, &["hooks", "uninstall"])
+        .assert()
+        .success()
+        .stdout_eq(snapbox::str![[r#"
+✓ Removed .git/hooks/pre-push
+✓ Removed git-realm from .git/hooks/post-merge
+✓ Removed .git/hooks/post-rewrite
+
+"#]]);
+    assert_eq!(hook_file(&app, "post-merge"), "#!/bin/sh\necho mine\n");
+    env.realm(&app, &["hooks", "uninstall"])
+        .assert()
+        .success()
+        .stdout_eq(snapbox::str![[r#"
+No git-realm hooks in .git/hooks
+
+"#]]);
+
+    // leave removes the hooks, join (unless --no-hooks) installs them.
+    env.realm_ok(&app, &["hooks", "install"]);
+    env.realm_ok(&app, &["leave"]);
+    assert_eq!(hook_file(&app, "pre-push"), "");
+    assert_eq!(hook_file(&app, "post-merge"), "#!/bin/sh\necho mine\n");
+    env.realm_ok(&app, &["join", "../realm", "--no-hooks"]);
+    assert_eq!(hook_file(&app, "pre-push"), "");
+    assert_eq!(
+        env.git(&app, &["config", "notes.rewriteRef"]),
+        "refs/notes/realm*"
+    );
+}
+
+#[test]
+fn hooks_go_where_core_hooks_path_says() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    env.realm_ok(&app, &["hooks", "uninstall"]);
+    env.git(&app, &["config", "core.hooksPath", "githooks"]);
+    env.realm(&app, &["hooks", "install"])
+        .assert()
+        .success()
+        .stdout_eq(snapbox::str![[r#"
+✓ Installed githooks/pre-push
+✓ Installed githooks/post-merge
+✓ Installed githooks/post-rewrite
+
+"#]]);
+    assert!(!app.join(".git/hooks/pre-push").exists());
+    drift(&env, &app, "https://api2.example.com");
+    let (code, out) = env.sh_run(&app, "git push -q origin main");
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("error: the push to 'main'"), "{out}");
+}
+
+#[test]
+fn linked_worktrees_share_the_hooks() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    env.realm_ok(&app, &["hooks", "uninstall"]);
+    env.git(
+        &app,
+        &["worktree", "add", "-q", "-b", "work", "../app-work"],
+    );
+    let work = env.path("app-work");
+    env.realm(&work, &["hooks", "install"]).assert().success();
+    assert!(hook_file(&app, "pre-push").contains("git realm hooks run pre-push"));
+
+    drift(&env, &work, "https://api2.example.com");
+    let (code, out) = env.sh_run(&work, "git push -q origin work:main");
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("error: the push to 'main'"), "{out}");
+    // From a subdirectory too.
+    let (code, out) = env.sh_run(work.join("config"), "git push -q origin work:main");
+    assert_ne!(code, 0, "{out}");
+}
+
+#[test]
+fn hook_managers_get_instructions() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    env.realm_ok(&app, &["hooks", "uninstall"]);
+    std::fs::create_dir_all(app.join(".husky/_")).unwrap();
+    env.git(&app, &["config", "core.hooksPath", ".husky/_"]);
+    env.realm(&app, &["hooks", "install"])
+        .assert()
+        .success()
+        .stdout_eq(snapbox::str![[r#"
+This repository's hooks are managed by husky: git-realm wrote none.
+Add git-realm to husky's hooks (create the files if they do not exist):
+
+  echo 'git realm hooks run pre-push "$@"' >> .husky/pre-push
+  echo 'git realm hooks run post-merge "$@"' >> .husky/post-merge
+  echo 'git realm hooks run post-rewrite "$@"' >> .husky/post-rewrite
+
+"#]]);
+    assert_eq!(std::fs::read_dir(app.join(".husky/_")).unwrap().count(), 0);
+    assert!(!app.join(".git/hooks/pre-push").exists());
+
+    std::fs::remove_dir_all(app.join(".husky")).unwrap();
+    env.git(&app, &["config", "--unset", "core.hooksPath"]);
+    env.write(&app, &[(".pre-commit-config.yaml", "repos: []\n")]);
+    let report = json(&env.realm_ok(&app, &["--json", "hooks", "install"]));
+    assert_eq!(report["manager"], "pre-commit");
+    assert!(
+        report["instructions"]
+            .as_str()
+            .unwrap()
+            .contains("entry: git realm hooks run pre-push")
+    );
+    assert!(!app.join(".git/hooks/pre-push").exists());
+
+    // pre-commit runs the pre-push stage with PRE_COMMIT_* variables instead of stdin.
+    let head = drift(&env, &app, "https://api2.example.com");
+    let (code, out) = env.sh_run(
+        &app,
+        &format!(
+            "PRE_COMMIT_FROM_REF={zero} PRE_COMMIT_TO_REF={head} PRE_COMMIT_REMOTE_BRANCH=refs/heads/main \
+             git realm hooks run pre-push origin url </dev/null",
+            zero = "0".repeat(40)
+        ),
+    );
+    assert_eq!(code, 1, "{out}");
+
+    // --force installs anyway.
+    env.realm_ok(&app, &["hooks", "install", "--force"]);
+    assert!(app.join(".git/hooks/pre-push").exists());
+}
+
+#[test]
+fn a_missing_git_realm_never_breaks_git() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    drift(&env, &app, "https://api2.example.com");
+    let out = env
+        .git_cmd(&app, &["push", "-q", "origin", "main"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("git-realm: not found on PATH; the realm check of this push was skipped"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn post_merge_and_post_rewrite_report_the_realm() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    let consumer = env.code_repo(
+        "consumer",
+        &[("src/client.py", "URL = 'https://api.example.com'\n")],
+    );
+    env.git(&consumer, &["config", "user.email", "ops@consumer.example"]);
+    env.realm_ok(&consumer, &["join", "../realm"]);
+    env.realm_ok(
+        &consumer,
+        &[
+            "import",
+            "--contract",
+            "shared-config",
+            "--from",
+            "app",
+            "--binding",
+            "src/client.py",
+        ],
+    );
+    env.realm_ok(&consumer, &["sync"]);
+    env.commit_all(&consumer, "join the realm");
+
+    // Nothing new: merges stay quiet.
+    let out = push_ok(
+        &env,
+        &consumer,
+        "git checkout -q -b side && git commit -q --allow-empty -m side && git checkout -q main && git merge -q --no-ff -m merge side",
+    );
+    assert_eq!(out, "");
+
+    // The provider publishes 1.1.0; the consumer's next merge fetches and says so.
+    env.write(
+        &app,
+        &[(
+            "config/shared.yaml",
+            "url: https://api.example.com\ntimeout: 30\n",
+        )],
+    );
+    env.commit_all(&app, "add a timeout");
+    env.realm_ok(&app, &["sync"]);
+    let out = push_ok(
+        &env,
+        &consumer,
+        "git commit -q --allow-empty -m more && git checkout -q side && git merge -q main",
+    );
+    assert_eq!(
+        out,
+        "Realm 'letemcook' has new export versions:
+  app/shared-config 1.1.0 (was 1.0.0)
+Stale import 'shared-config' from app: 1.0.0 → 1.1.0
+  Added timeout: 30
+  review src/client.py, then run 'git realm sync'
+"
+    );
+    // post-rewrite: already fetched, so only the import is reported.
+    let out = push_ok(
+        &env,
+        &consumer,
+        "git commit -q --allow-empty --amend -m again",
+    );
+    assert!(
+        out.starts_with("Stale import 'shared-config' from app: 1.0.0 → 1.1.0\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unreachable_realm_does_not_hold_up_a_merge() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    // A realm "server" that never answers.
+    let config = std::fs::read_to_string(app.join(".realm/config.yaml")).unwrap();
+    let config = config.replace("url: ../realm", "url: \"ext::sh -c sleep% 30\"");
+    env.write(&app, &[(".realm/config.yaml", &config)]);
+    env.git(&app, &["config", "protocol.ext.allow", "always"]);
+    env.git(&app, &["config", "realm.fetchTimeout", "300"]);
+    let started = std::time::Instant::now();
+    let out = push_ok(&env, &app, "git commit -q --allow-empty --amend -m again");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        out.contains(
+            "warning: the realm did not answer within 300 ms; showing what was fetched before"
+        ),
+        "{out}"
+    );
+}
+
+fn write_executable(path: &Path, content: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, content).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
