@@ -2,6 +2,7 @@
 
 mod approve;
 mod check;
+mod completions;
 mod detection;
 mod export;
 mod fetch;
@@ -13,6 +14,8 @@ mod invite;
 mod join;
 mod leave;
 mod list;
+#[cfg(test)]
+mod manual;
 mod membership;
 mod notes;
 mod notify;
@@ -68,6 +71,7 @@ pub enum Command {
     Invite(invite::InviteArgs),
     List(list::ListArgs),
     Notify(notify::NotifyArgs),
+    Completions(completions::CompletionsArgs),
 }
 
 /// How a command that ran ends: clean, or with findings (drift, stale imports, a refusal).
@@ -151,6 +155,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Invite(args) => invite::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Notify(args) => notify::run(&ctx, args),
+        Command::Completions(args) => completions::run(&ctx, args),
     }
 }
 
