@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use snapbox::{IntoData, str};
+
 use crate::support::{TestEnv, json};
 
 const SHARED_V1: &str = "url: https://api.example.com\n";
@@ -164,43 +166,111 @@ fn bypasses_and_settings() {
     );
 }
 
+/// `--json` output is API: the hooks' field names are snapshotted here.
 #[test]
-fn pre_push_reports_json() {
+fn json_reports() {
     let env = TestEnv::new();
     let app = joined_app(&env);
+    env.realm(&app, &["--json", "hooks", "install"])
+        .assert()
+        .success()
+        .stdout_eq(
+            str![[r#"
+{
+  "hooks_dir": ".git/hooks",
+  "manager": null,
+  "instructions": null,
+  "hooks": [
+    {
+      "hook": "pre-push",
+      "result": "unchanged"
+    },
+    {
+      "hook": "post-merge",
+      "result": "unchanged"
+    },
+    {
+      "hook": "post-rewrite",
+      "result": "unchanged"
+    }
+  ]
+}
+"#]]
+            .is_json(),
+        );
+
     let head = drift(&env, &app, "https://api2.example.com");
     let zero = "0".repeat(40);
-    let mut cmd = env.realm_std(
+    env.realm(
         &app,
         &["--json", "hooks", "run", "pre-push", "origin", "unused-url"],
+    )
+    .stdin(format!("refs/heads/main {head} refs/heads/main {zero}\n"))
+    .assert()
+    .code(1)
+    .stdout_eq(
+        str![[r#"
+{
+  "realm": "letemcook",
+  "realm_commit": "[HASH]",
+  "tracked_branch": "main",
+  "mode": "block",
+  "branches": [
+    {
+      "branch": "main",
+      "commit": "[HASH]",
+      "drift": [
+        {
+          "export": "shared-config",
+          "recorded_version": "1.0.0",
+          "bump": "major",
+          "breaking": true,
+          "changes": [
+            {
+              "kind": "changed",
+              "at": "url",
+              "item": "https://api.example.com -> https://api2.example.com"
+            }
+          ],
+          "summary": [
+            "Changed https://api.example.com -> https://api2.example.com (url)"
+          ]
+        }
+      ],
+      "blocked": true
+    }
+  ],
+  "blocked": true
+}
+"#]]
+        .is_json(),
     );
-    let input = format!("refs/heads/main {head} refs/heads/main {zero}\n");
-    let out = cmd
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(input.as_bytes())?;
-            child.wait_with_output()
-        })
-        .expect("run hook");
-    assert_eq!(out.status.code(), Some(1));
-    let report = json(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(report["blocked"], true);
-    assert_eq!(report["tracked_branch"], "main");
-    assert_eq!(report["mode"], "block");
-    assert_eq!(report["branches"][0]["branch"], "main");
-    assert_eq!(report["branches"][0]["commit"], head.as_str());
-    assert_eq!(report["branches"][0]["drift"][0]["export"], "shared-config");
-    assert_eq!(
-        report["branches"][0]["drift"][0]["recorded_version"],
-        "1.0.0"
-    );
+
+    env.realm(&app, &["--json", "hooks", "uninstall"])
+        .assert()
+        .success()
+        .stdout_eq(
+            str![[r#"
+{
+  "hooks_dir": ".git/hooks",
+  "hooks": [
+    {
+      "hook": "pre-push",
+      "result": "deleted"
+    },
+    {
+      "hook": "post-merge",
+      "result": "deleted"
+    },
+    {
+      "hook": "post-rewrite",
+      "result": "deleted"
+    }
+  ]
+}
+"#]]
+            .is_json(),
+        );
 }
 
 #[test]
@@ -502,6 +572,38 @@ Stale import 'shared-config' from app: 1.0.0 → 1.1.0
         out.starts_with("Stale import 'shared-config' from app: 1.0.0 → 1.1.0\n"),
         "{out}"
     );
+    env.realm(&consumer, &["--json", "hooks", "run", "post-merge", "0"])
+        .assert()
+        .success()
+        .stdout_eq(
+            str![[r#"
+{
+  "hook": "post-merge",
+  "realm": "letemcook",
+  "fetch": "fetched",
+  "previous_realm_commit": "[HASH]",
+  "realm_commit": "[HASH]",
+  "new_versions": [],
+  "imports": [
+    {
+      "contract": "shared-config",
+      "from": "app",
+      "requirement": "^1",
+      "binding": "src/client.py",
+      "status": "stale",
+      "resolved_version": "1.0.0",
+      "latest_version": "1.1.0",
+      "changes": [
+        "Added timeout: 30"
+      ],
+      "reason": null,
+      "announced": null
+    }
+  ]
+}
+"#]]
+            .is_json(),
+        );
 }
 
 #[test]

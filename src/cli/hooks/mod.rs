@@ -162,8 +162,15 @@ pub fn install(repo: &CodeRepo, force: bool) -> Result<InstallReport> {
             });
         }
     }
+    let hooks_dir = shown(&repo.root, &dir);
+    if manager.is_none() && Path::new(&hooks_dir).is_absolute() {
+        output::note(format!(
+            "note: {hooks_dir} (core.hooksPath) is outside this repository: git-realm's hooks run \
+             for every repository that uses it, and do nothing where no realm was joined"
+        ));
+    }
     Ok(InstallReport {
-        hooks_dir: shown(&repo.root, &dir),
+        hooks_dir,
         manager,
         instructions: manager.map(Manager::instructions),
         hooks: installed,
