@@ -77,7 +77,8 @@ pub fn compute(
             }
         }
     }
-    Ok(detect::assemble(&findings))
+    let keys = detector.detector.keys();
+    Ok(detect::assemble(std::iter::once(&keys).chain(&findings)))
 }
 
 /// A detector and the files its export's source leaves out.
@@ -96,6 +97,12 @@ impl Reader<'_> {
     }
 }
 
+/// The value from the cached findings, with every key the detector fills.
+fn assemble(detector: &Reader, cache: &DetectCache) -> Value {
+    let keys = detector.detector.keys();
+    detect::assemble(std::iter::once(&keys).chain(cache.files.values()))
+}
+
 /// Detection over a commit's blobs, reading only the files that changed since the tree the
 /// cache describes.
 fn detect_at_commit(
@@ -109,7 +116,7 @@ fn detect_at_commit(
     let fingerprint = detect_cache::fingerprint(source);
     let mut cache = match repo.load_detect_cache(&fingerprint) {
         Some((cached, cache)) if cached == tree => {
-            return Ok(detect::assemble(cache.files.values()));
+            return Ok(assemble(detector, &cache));
         }
         Some((cached, mut cache)) if repo.repo.has_object(cached) => {
             for (path, blob) in repo.changed_files(cached, tree)? {
@@ -117,7 +124,7 @@ fn detect_at_commit(
                 cache.files.remove(&key);
                 if let Some(blob) = blob.filter(|_| detector.wants(&path)) {
                     let found = detector.scan(&path, &repo.blob(blob)?);
-                    if !found.is_empty() {
+                    if detect::found_any(&found) {
                         cache.files.insert(key, found);
                     }
                 }
@@ -131,7 +138,7 @@ fn detect_at_commit(
             let files = files
                 .iter()
                 .zip(found)
-                .filter(|(_, found)| !found.is_empty());
+                .filter(|(_, found)| detect::found_any(found));
             DetectCache {
                 tree: String::new(),
                 files: files
@@ -144,7 +151,7 @@ fn detect_at_commit(
     if cache_use == CacheUse::Refresh {
         repo.save_detect_cache(&fingerprint, &cache);
     }
-    Ok(detect::assemble(cache.files.values()))
+    Ok(assemble(detector, &cache))
 }
 
 /// How an export computed from the code differs from what the realm records.

@@ -182,6 +182,23 @@ impl Detector {
     /// What the file at `path` with content `data` contributes. Every key the detector fills is
     /// present, empty or not, so the assembled value keeps its shape when nothing is found.
     pub fn scan(&self, path: &[u8], data: &[u8]) -> Findings {
+        let mut findings = self.keys();
+        if is_binary(data) {
+            return findings;
+        }
+        let text = String::from_utf8_lossy(data);
+        match &self.kind {
+            Kind::S3(preset) => preset.scan(path, &text, &mut findings),
+            Kind::Rules(rules) => rules.scan(path, &text, &mut findings),
+        }
+        findings
+    }
+}
+
+impl Detector {
+    /// Every key this detector fills, each with nothing found: the shape of its export's value
+    /// however few files contribute.
+    pub fn keys(&self) -> Findings {
         let mut findings = Findings::new();
         match &self.kind {
             Kind::S3(_) => {
@@ -194,16 +211,13 @@ impl Detector {
                 }
             }
         }
-        if is_binary(data) {
-            return findings;
-        }
-        let text = String::from_utf8_lossy(data);
-        match &self.kind {
-            Kind::S3(preset) => preset.scan(path, &text, &mut findings),
-            Kind::Rules(rules) => rules.scan(path, &text, &mut findings),
-        }
         findings
     }
+}
+
+/// Whether a file's findings hold anything at all.
+pub fn found_any(findings: &Findings) -> bool {
+    findings.values().any(|items| !items.is_empty())
 }
 
 /// The export value from every file's findings: sorted, de-duplicated arrays per key.
