@@ -189,6 +189,22 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
     if let Some(report) = &notifications {
         super::notify::hints(report);
     }
+    if let (Some(p), Some(landed), None, Some(head)) = (
+        &publication,
+        &published,
+        &proposal,
+        member.repo.head_commit(),
+    ) {
+        let realm = &member.config.realm;
+        let line = crate::git::notes::export_line(
+            &realm.name,
+            &realm.domain,
+            &p.export,
+            &p.version,
+            landed.commit,
+        );
+        super::notes::record_and_share(&member, head, &[line]);
+    }
     ctx.emit(&ExportReport {
         notifications,
         realm: member.config.realm.name.clone(),

@@ -36,11 +36,16 @@ pub fn after_sync(member: &Member, plan: &Plan, source: ObjectId, realm_commit: 
     if plan.proposal.is_some() {
         return;
     }
-    let lines = lines_for(member, plan, realm_commit);
+    record_and_share(member, source, &lines_for(member, plan, realm_commit));
+}
+
+/// Append `lines` to the note on `source` and share the notes with the code remote; problems
+/// are warnings, since the realm commit the lines speak of stands either way.
+pub fn record_and_share(member: &Member, source: ObjectId, lines: &[String]) {
     if lines.is_empty() {
         return;
     }
-    if let Err(err) = notes::record(&member.repo, source, &lines) {
+    if let Err(err) = notes::record(&member.repo, source, lines) {
         output::note(format!("warning: could not note commit {source}: {err:#}"));
         return;
     }

@@ -199,6 +199,25 @@ letemcook: create realm|"
         env.git(&realm, &["rev-parse", "main"])
     );
 
+    // Each publication is noted on the code commit it came from.
+    let notes = env.git(&aperture, &["log", "-1", "--format=%N", "--notes=realm"]);
+    let realm_head = env.git(
+        &realm,
+        &[
+            "log",
+            "-1",
+            "--format=%H",
+            "--grep=export api-base-url",
+            "main",
+        ],
+    );
+    assert!(
+        notes.contains(&format!(
+            "Realm-Export: letemcook aperture/api-base-url 1.0.0 realm-commit={realm_head}"
+        )),
+        "{notes}"
+    );
+
     // The user's index lists the realm and both repositories.
     let list = json(&env.realm_ok(&aperture, &["list", "--json"]));
     assert_eq!(list["realms"][0]["name"], "letemcook");
