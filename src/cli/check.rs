@@ -16,7 +16,10 @@ use crate::realm::status::{self, ImportState};
 ///
 /// Compares the exports computed from the code at REV (default HEAD; the working tree with
 /// --worktree) with the values the realm last fetched records, and lists this domain's
-/// imports that are stale or broken. Exit status 1 when it finds any, 0 when clean.
+/// imports that are stale or broken; breaking changes announced to them are shown with the
+/// date they take effect. Exit status 1 when it finds drift or a stale or broken import, 0
+/// when clean. The only file it may write is its detection cache under .git/realm/detect
+/// (safe to delete), as git status refreshes the index.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Check only this domain's exports
