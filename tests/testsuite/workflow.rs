@@ -473,6 +473,7 @@ realm letemcook
 fn graphs_of_stale_broken_and_awkward_imports_are_valid() {
     let Pair {
         env,
+        realm,
         aperture,
         fungal,
         ..
@@ -508,22 +509,38 @@ fn graphs_of_stale_broken_and_awkward_imports_are_valid() {
     );
     env.commit_all(&aperture, "more");
     env.realm_ok(&aperture, &["sync"]);
+    // A realm edited by hand can hold any text: an import of a contract nobody exports, from a
+    // domain named against the rules, under a requirement that is not semver, is broken. Its
+    // label has Markdown, HTML and entity codes that Mermaid must read as plain text.
+    let imports = env.realm_file(&realm, "domains/ml-ops-42/imports.yaml");
+    env.write(
+        &realm,
+        &[(
+            "domains/ml-ops-42/imports.yaml",
+            &format!(
+                "{imports}\n- contract: x-1\n  from: '`legacy` \"0\"'\n  version: '\"q\" <b>1</b> & #35; a|b; `c` [d] {{e}} (f)'\n  status: current\n"
+            ),
+        )],
+    );
+    env.commit_all(&realm, "hand edit");
     env.realm_ok(&fungal, &["fetch"]);
 
     let mermaid = env.realm_ok(&fungal, &["graph", "--format", "mermaid"]);
     snapbox::assert_data_eq!(
         &mermaid,
-        str![[r#"
+        str![[r##"
 flowchart LR
   d0["3d-render-2"]
-  d1["aperture"]
-  d2["fungal"]
-  d3["ml-ops-42"]
-  d0 -->|"required-s3-permissions >=1.0.0, <2 (stale)"| d1
-  d2 -->|"required-s3-permissions ^1 (stale)"| d1
-  d3 -->|"required-s3-permissions =1.0.0 (broken)"| d1
+  d1["#96;legacy#96; #quot;0#quot;"]
+  d2["aperture"]
+  d3["fungal"]
+  d4["ml-ops-42"]
+  d0 -->|"required-s3-permissions #gt;=1.0.0, #lt;2 (stale)"| d2
+  d3 -->|"required-s3-permissions ^1 (stale)"| d2
+  d4 -->|"required-s3-permissions =1.0.0 (broken)"| d2
+  d4 -->|"x-1 #quot;q#quot; #lt;b#gt;1#lt;/b#gt; #amp; #35;35; a|b; #96;c#96; [d] {e} (f) (broken)"| d1
 
-"#]]
+"##]]
     );
     assert_mermaid_reads_the_graph(&env, &fungal, &mermaid);
     assert_dot_renders(&env.realm_ok(&fungal, &["graph", "--format", "dot"]));
