@@ -11,7 +11,9 @@ set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-prefix=$root/.ci/node
+# Its own prefix under .ci/node: `npm install --no-save` removes what else a prefix holds, such
+# as prism-check.sh's Prism in .ci/node.
+prefix=$root/.ci/node/mermaid
 validator=$root/.ci/mermaid-validate.mjs
 
 if [ ! -d "$prefix/node_modules/mermaid" ] || [ ! -d "$prefix/node_modules/jsdom" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Validates a Mermaid flowchart with Mermaid's own parser (npm `mermaid`, run under node with
 // jsdom as the DOM Mermaid's sanitizer needs; no browser). Installed by .ci/mermaid-check.sh
-// into .ci/node.
+// into .ci/node/mermaid.
 //
 // Reads the diagram from stdin. Exit 0: it parses as a flowchart; stdout is what Mermaid read,
 // as JSON: {"type", "nodes": [{"id", "label"}], "edges": [{"from", "to", "label"}]}, labels as a
@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
-const require = createRequire(new URL('./node/', import.meta.url));
+const require = createRequire(new URL('./node/mermaid/', import.meta.url));
 let JSDOM, mermaid;
 try {
   ({ JSDOM } = require('jsdom'));
@@ -22,7 +22,7 @@ try {
   ({ default: mermaid } = await import(pathToFileURL(require.resolve('mermaid')).href));
 } catch (e) {
   process.stderr.write(
-    `mermaid-validate: cannot load mermaid and jsdom from .ci/node (run .ci/mermaid-check.sh): ${e.message}\n`,
+    `mermaid-validate: cannot load mermaid and jsdom from .ci/node/mermaid (run .ci/mermaid-check.sh): ${e.message}\n`,
   );
   process.exit(2);
 }
