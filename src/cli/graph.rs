@@ -134,8 +134,24 @@ impl Report for GraphReport {
     }
 }
 
+/// `text` inside a quoted Mermaid label. Mermaid ends the label at `"`, reads `#…;` as an
+/// entity code, a label opening with a backquote as Markdown, and the label as HTML; so `"`,
+/// `#`, `` ` `` and HTML's `&`, `<` and `>` are written as entity codes, and read back as
+/// themselves.
 fn mermaid_text(text: &str) -> String {
-    text.replace('"', "#quot;")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '`' => out.push_str("#96;"),
+            '&' => out.push_str("#amp;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn dot_id(text: &str) -> String {

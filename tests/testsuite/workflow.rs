@@ -436,6 +436,119 @@ hint: change the value so it matches the schema, or change the schema
 fn graphs_are_valid_dot_and_mermaid() {
     let Pair { env, fungal, .. } = pair(true);
     let dot = env.realm_ok(&fungal, &["graph", "--format", "dot"]);
+    assert_dot_renders(&dot);
+    assert!(
+        dot.contains(
+            "\"fungal\" -> \"aperture\" [label=\"required-s3-permissions ^1 (current)\"];"
+        ),
+        "{dot}"
+    );
+
+    let mermaid = env.realm_ok(&fungal, &["graph", "--format", "mermaid"]);
+    snapbox::assert_data_eq!(
+        &mermaid,
+        str![[r#"
+flowchart LR
+  d0["aperture"]
+  d1["fungal"]
+  d1 -->|"required-s3-permissions ^1 (current)"| d0
+
+"#]]
+    );
+    assert_mermaid_reads_the_graph(&env, &fungal, &mermaid);
+    env.realm(&fungal, &["graph", "--at", "main~2"])
+        .assert()
+        .success()
+        .stdout_eq(str![[r#"
+realm letemcook
+  aperture
+
+"#]]);
+    env.realm(&fungal, &["graph", "--at", "nope"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn graphs_of_stale_broken_and_awkward_imports_are_valid() {
+    let Pair {
+        env,
+        realm,
+        aperture,
+        fungal,
+        ..
+    } = pair(true);
+    // Names with digits and hyphens, and requirements with spaces, commas, `<`, `>` and `=`.
+    let render = env.code_repo("render", &[("deploy.sh", "echo jobs/*\n")]);
+    env.realm_ok(&render, &["join", "../realm", "--as", "3d-render-2"]);
+    let ml = env.code_repo("ml-ops-42", &[("train.py", "paths = ['jobs/*']\n")]);
+    env.realm_ok(&ml, &["join", "../realm"]);
+    for (repo, requirement, binding) in [
+        (&render, ">=1.0.0, <2", "deploy.sh"),
+        (&ml, "=1.0.0", "train.py"),
+    ] {
+        env.realm_ok(
+            repo,
+            &[
+                "import",
+                "--contract",
+                "required-s3-permissions",
+                "--from",
+                "aperture",
+                "--version",
+                requirement,
+                "--binding",
+                binding,
+            ],
+        );
+    }
+    // aperture publishes 1.1.0: `^1` and `>=1.0.0, <2` go stale, `=1.0.0` breaks.
+    env.write(
+        &aperture,
+        &[("config/s3.yaml", &format!("{PATHS_V1}- extra/*\n"))],
+    );
+    env.commit_all(&aperture, "more");
+    env.realm_ok(&aperture, &["sync"]);
+    // A realm edited by hand can hold any text: an import of a contract nobody exports, from a
+    // domain named against the rules, under a requirement that is not semver, is broken. Its
+    // label has Markdown, HTML and entity codes that Mermaid must read as plain text.
+    let imports = env.realm_file(&realm, "domains/ml-ops-42/imports.yaml");
+    env.write(
+        &realm,
+        &[(
+            "domains/ml-ops-42/imports.yaml",
+            &format!(
+                "{imports}\n- contract: x-1\n  from: '`legacy` \"0\"'\n  version: '\"q\" <b>1</b> & #35; a|b; `c` [d] {{e}} (f)'\n  status: current\n"
+            ),
+        )],
+    );
+    env.commit_all(&realm, "hand edit");
+    env.realm_ok(&fungal, &["fetch"]);
+
+    let mermaid = env.realm_ok(&fungal, &["graph", "--format", "mermaid"]);
+    snapbox::assert_data_eq!(
+        &mermaid,
+        str![[r##"
+flowchart LR
+  d0["3d-render-2"]
+  d1["#96;legacy#96; #quot;0#quot;"]
+  d2["aperture"]
+  d3["fungal"]
+  d4["ml-ops-42"]
+  d0 -->|"required-s3-permissions #gt;=1.0.0, #lt;2 (stale)"| d2
+  d3 -->|"required-s3-permissions ^1 (stale)"| d2
+  d4 -->|"required-s3-permissions =1.0.0 (broken)"| d2
+  d4 -->|"x-1 #quot;q#quot; #lt;b#gt;1#lt;/b#gt; #amp; #35;35; a|b; #96;c#96; [d] {e} (f) (broken)"| d1
+
+"##]]
+    );
+    assert_mermaid_reads_the_graph(&env, &fungal, &mermaid);
+    assert_dot_renders(&env.realm_ok(&fungal, &["graph", "--format", "dot"]));
+}
+
+/// Graphviz renders `dot`.
+fn assert_dot_renders(dot: &str) {
+    use std::io::Write;
     let mut child = std::process::Command::new("dot")
         .arg("-Tsvg")
         .stdin(std::process::Stdio::piped())
@@ -443,7 +556,6 @@ fn graphs_are_valid_dot_and_mermaid() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("graphviz `dot` is installed (.ci/run installs it)");
-    use std::io::Write;
     child
         .stdin
         .take()
@@ -457,32 +569,110 @@ fn graphs_are_valid_dot_and_mermaid() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
-    assert!(
-        dot.contains(
-            "\"fungal\" -> \"aperture\" [label=\"required-s3-permissions ^1 (current)\"];"
+}
+
+/// Runs Mermaid's own parser, the validator `.ci/mermaid-check.sh` installs and names in
+/// GIT_REALM_MERMAID_VALIDATOR, on `text`: `Ok` with what Mermaid read (nodes and edges with
+/// their labels as a reader sees them), `Err` with Mermaid's error. `None` without a validator.
+fn mermaid_read(text: &str) -> Option<Result<serde_json::Value, String>> {
+    use std::io::Write;
+    let validator = std::env::var_os("GIT_REALM_MERMAID_VALIDATOR")?;
+    let mut child = std::process::Command::new(&validator)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run the Mermaid validator {validator:?}: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    match out.status.code() {
+        Some(0) => Some(Ok(json(&String::from_utf8_lossy(&out.stdout)))),
+        Some(1) => Some(Err(stderr)),
+        _ => panic!(
+            "the Mermaid validator {validator:?} could not run ({}):\n{stderr}",
+            out.status
         ),
-        "{dot}"
-    );
+    }
+}
 
-    env.realm(&fungal, &["graph", "--format", "mermaid"])
-        .assert()
-        .success()
-        .stdout_eq(str![[r#"
-flowchart LR
-  d0["aperture"]
-  d1["fungal"]
-  d1 -->|"required-s3-permissions ^1 (current)"| d0
+/// When a Mermaid validator is set: Mermaid parses `text`, the mermaid output of `git realm
+/// graph` in `dir`, as a flowchart of exactly the domains and edges `graph --json` reports,
+/// labelled as the text output labels them; and Mermaid rejects a broken flowchart, so that
+/// this cannot pass because the validator accepts anything.
+fn assert_mermaid_reads_the_graph(env: &TestEnv, dir: &Path, text: &str) {
+    let Some(read) = mermaid_read(text) else {
+        return;
+    };
+    let read = read.unwrap_or_else(|e| panic!("Mermaid rejected:\n{text}\n{e}"));
+    let broken = text.replacen("\"]", "]", 1);
+    let error = mermaid_read(&broken)
+        .unwrap()
+        .expect_err("Mermaid rejects an unterminated label");
+    assert!(error.contains("Parse error"), "{error}");
 
-"#]]);
-    env.realm(&fungal, &["graph", "--at", "main~2"])
-        .assert()
-        .success()
-        .stdout_eq(str![[r#"
-realm letemcook
-  aperture
-
-"#]]);
-    env.realm(&fungal, &["graph", "--at", "nope"])
-        .assert()
-        .code(2);
+    let graph = json(&env.realm_ok(dir, &["graph", "--json"]));
+    let label_of = |id: &serde_json::Value| {
+        read["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| &n["id"] == id)
+            .unwrap_or_else(|| panic!("no node {id} in {read:#}"))["label"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mut nodes: Vec<String> = read["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["label"].as_str().unwrap().to_owned())
+        .collect();
+    nodes.sort();
+    let domains: Vec<String> = graph["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(nodes, domains, "Mermaid read:\n{read:#}");
+    let mut edges: Vec<(String, String, String)> = read["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                label_of(&e["from"]),
+                label_of(&e["to"]),
+                e["label"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, String, String)> = graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let field = |k: &str| e[k].as_str().unwrap().to_owned();
+            (
+                field("from"),
+                field("to"),
+                format!(
+                    "{} {} ({})",
+                    field("contract"),
+                    field("requirement"),
+                    field("status")
+                ),
+            )
+        })
+        .collect();
+    edges.sort();
+    expected.sort();
+    assert_eq!(edges, expected, "Mermaid read:\n{read:#}");
 }
