@@ -10,8 +10,9 @@ use crate::error::BadInput;
 use crate::git::CodeRepo;
 use crate::git::detect_cache::{self, DetectCache};
 use crate::realm::config::ExportSource;
+use crate::realm::drift::{self, Drift};
 use crate::realm::snapshot::Snapshot;
-use crate::realm::{version, yaml};
+use crate::realm::yaml;
 
 /// Where values are computed: a commit's blobs, or the working tree as it is.
 #[derive(Debug, Clone, Copy)]
@@ -154,25 +155,14 @@ fn detect_at_commit(
     Ok(assemble(detector, &cache))
 }
 
-/// How an export computed from the code differs from what the realm records.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Drift {
-    pub export: String,
-    /// The version the realm records; `None` for an export not yet published.
-    pub recorded_version: Option<String>,
-    pub bump: version::Bump,
-    pub breaking: bool,
-    pub changes: Vec<version::ValueChange>,
-    /// The changes as a changelog would name them.
-    pub summary: Vec<String>,
-    #[serde(skip)]
-    pub value: Value,
-}
-
 /// Every export of this domain whose computed value at `at` differs from the realm's.
 pub fn drift(member: &Member, snapshot: &Snapshot, at: At) -> Result<Vec<Drift>> {
     let values = computed(member, at, CacheUse::Refresh)?;
-    Ok(compare(snapshot, &member.config.realm.domain, values))
+    Ok(drift::compare(
+        snapshot,
+        &member.config.realm.domain,
+        values,
+    ))
 }
 
 /// The value of every export this repository computes (sources in `.realm/config.yaml`).
@@ -188,40 +178,6 @@ pub fn computed(member: &Member, at: At, cache: CacheUse) -> Result<Vec<(String,
             ))
         })
         .collect()
-}
-
-/// The computed values that differ from what `snapshot` records for `domain`.
-pub fn compare(snapshot: &Snapshot, domain: &str, values: Vec<(String, Value)>) -> Vec<Drift> {
-    let mut out = Vec::new();
-    for (name, value) in values {
-        let recorded = snapshot.export(domain, &name);
-        let changes = match recorded {
-            Some(export) => version::diff(&export.value, &value),
-            None => version::diff(&Value::Null, &value),
-        };
-        if recorded.is_some() && changes.is_empty() {
-            continue;
-        }
-        let bump = if recorded.is_some() {
-            version::bump_for(&changes)
-        } else {
-            version::Bump::Major
-        };
-        out.push(Drift {
-            export: name,
-            recorded_version: recorded.map(|e| e.version.clone()),
-            bump,
-            breaking: recorded.is_some() && bump == version::Bump::Major,
-            summary: if recorded.is_some() {
-                version::changelog_lines(&changes)
-            } else {
-                vec!["Not yet published".to_owned()]
-            },
-            changes,
-            value,
-        });
-    }
-    out
 }
 
 /// The built-in preset's export name.

@@ -6,9 +6,10 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::detection::{self, At, Drift};
+use super::detection::{self, At};
 use super::{Ctx, Outcome, membership};
 use crate::output::Report;
+use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
 use crate::realm::status::{self, Announcement, Consumer, ImportState};
 

@@ -14,11 +14,9 @@ use super::{Ctx, Outcome};
 use crate::error::BadInput;
 use crate::notify;
 use crate::output::{self, Report};
-use crate::realm::change::Change;
-use crate::realm::model::{Import, ImportStatus};
-use crate::realm::publish::{self, ExportUpdate, Publication};
-use crate::realm::snapshot::{self, Snapshot};
-use crate::realm::status::{self, Consumer, ImportState};
+use crate::realm::snapshot::Snapshot;
+pub use crate::realm::sync::Plan;
+use crate::realm::sync::{self as realm_sync, SyncInput};
 
 /// Publish changed exports and resolve stale imports, as one realm commit
 ///
@@ -42,34 +40,11 @@ pub struct SyncArgs {
     message: Option<String>,
 }
 
-/// A stale import marked resolved.
-#[derive(Debug, Clone, Serialize)]
-pub struct Resolution {
-    pub contract: String,
-    pub from: String,
-    pub previous_version: Option<String>,
-    pub version: String,
-    pub binding: Option<String>,
-    /// The binding file is the same blob as at the previous resolution: likely not reviewed.
-    pub binding_unchanged: bool,
-    pub changes: Vec<String>,
-}
-
-/// What a sync does to the realm, decided against one realm tip.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Plan {
-    pub published: Vec<Publication>,
-    pub resolved: Vec<Resolution>,
-    pub broken: Vec<ImportState>,
-    /// Consumers of the published exports, who are told about the new versions.
-    pub consumers: Vec<Consumer>,
-    /// Set when a breaking change needs an approver: the proposal branch.
-    pub proposal: Option<String>,
-    #[serde(skip)]
-    change: Option<Change>,
-    #[serde(skip)]
+/// A plan and what it tells consumers once it lands.
+#[derive(Default)]
+struct Planned {
+    plan: Plan,
     notices: Vec<notify::Notice>,
-    #[serde(skip)]
     resolutions: Vec<notify::Resolution>,
 }
 
@@ -232,7 +207,14 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
         output::note("note: uncommitted changes are not published; sync reads exports from HEAD");
     }
 
-    let (plan, published) = if args.dry_run {
+    let (
+        Planned {
+            plan,
+            notices,
+            resolutions,
+        },
+        published,
+    ) = if args.dry_run {
         let (_, tip) = member.repo.fetched_realm(realm)?;
         (
             plan(
@@ -248,7 +230,7 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
         )
     } else {
         output::note(format!("Syncing with realm '{}'...", realm.name));
-        let mut last = Plan::default();
+        let mut last = Planned::default();
         let published = member.repo.publish(realm, |tip, _| {
             last = plan(
                 ctx,
@@ -260,10 +242,11 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
                 args.message.as_deref(),
             )?;
             let branch = last
+                .plan
                 .proposal
                 .clone()
                 .unwrap_or_else(|| realm.branch.clone());
-            Ok(last.change.clone().map(|change| (change, branch)))
+            Ok(last.plan.change.clone().map(|change| (change, branch)))
         })?;
         (last, published)
     };
@@ -272,17 +255,11 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     // which announces it.
     let would_notify = (args.dry_run && !args.no_notify).then(|| match plan.proposal {
         Some(_) => Vec::new(),
-        None => notify::plan(&delivery, &plan.notices, &plan.resolutions),
+        None => notify::plan(&delivery, &notices, &resolutions),
     });
     let landed = published.as_ref().is_some_and(|p| p.branch == realm.branch);
-    let notifications = (landed && !args.no_notify).then(|| {
-        notify::deliver(
-            &delivery,
-            member.repo.common_dir(),
-            plan.notices.clone(),
-            plan.resolutions.clone(),
-        )
-    });
+    let notifications = (landed && !args.no_notify)
+        .then(|| notify::deliver(&delivery, member.repo.common_dir(), notices, resolutions));
     if let Some(report) = &notifications {
         super::notify::hints(report);
     }
@@ -308,7 +285,7 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// Decide the sync against realm tip `tip`.
+/// Decide the sync against realm tip `tip`, and what it tells consumers.
 fn plan(
     ctx: &Ctx,
     member: &Member,
@@ -317,143 +294,48 @@ fn plan(
     values: &[(String, Value)],
     email: &str,
     message: Option<&str>,
-) -> Result<Plan> {
+) -> Result<Planned> {
     let realm = &member.config.realm;
     let domain = &realm.domain;
-    let Some(state) = tip.domain(domain) else {
-        return Err(BadInput::new(
-            format!("domain `{domain}` is not in realm `{}` yet", realm.name),
-            "wait until an approver accepts the join ('git realm approve'), then try again",
-        )
-        .into());
+    let input = SyncInput {
+        domain,
+        values,
+        email,
+        today: &ctx.date(),
+        now: &ctx.timestamp(),
+        message,
     };
-    let today = ctx.date();
-    let mut plan = Plan::default();
-    let mut change = Change::new(String::new());
-
-    // Exports: every computed value that differs from the realm's is published.
-    let mut exports = state.exports.clone();
-    for drift in detection::compare(tip, domain, values.to_vec()) {
-        let update = ExportUpdate {
-            name: drift.export.clone(),
-            value: drift.value.clone(),
-            description: None,
-            schema: None,
-            version: None,
-        };
-        if let Some((next, publication)) = publish::apply(tip, &exports, domain, &update, &today)? {
-            exports = next;
-            plan.consumers.extend(status::consumers_of(
-                tip,
-                domain,
-                Some(&publication.export),
-                &today,
-            ));
-            if let Some(export) = exports
-                .exports
-                .iter()
-                .find(|e| e.name == publication.export)
-            {
-                plan.notices
-                    .extend(notify::announce::notices(tip, domain, export));
-            }
-            plan.published.push(publication);
+    let mut plan = realm_sync::plan(tip, &input, |binding| {
+        Ok(member
+            .repo
+            .blob_id_at(head, binding)?
+            .map(|id| id.to_string()))
+    })?;
+    if let Some(change) = &mut plan.change {
+        member.sign(change);
+    }
+    let mut notices = Vec::new();
+    for publication in &plan.published {
+        if let Some(export) = plan.exports.iter().find(|e| e.name == publication.export) {
+            notices.extend(notify::announce::notices(tip, domain, export));
         }
     }
-    if !plan.published.is_empty() {
-        change.put_yaml(snapshot::exports_file(domain), &exports);
-    }
-    let governance = &tip.realm.governance;
-    if let Some(breaking) = plan.published.iter().find(|p| p.breaking)
-        && governance.breaking_changes.require_approval
-        && !governance.is_approver(email)
-    {
-        plan.proposal = Some(format!(
-            "proposals/{domain}/{}-{}",
-            breaking.export, breaking.version
-        ));
-    }
-
-    // Imports: stale ones resolved, broken ones recorded and reported, never resolved.
-    let mut imports = state.imports.clone();
-    let mut imports_changed = false;
-    for import in &mut imports.imports {
-        let computed = status::import_state(tip, import, &today);
-        match computed.status {
-            ImportStatus::Stale => {
-                let blob = match &import.binding {
-                    Some(path) => member.repo.blob_id_at(head, path)?.map(|id| id.to_string()),
-                    None => None,
-                };
-                let version = computed.latest_version.clone().unwrap_or_default();
-                plan.resolutions.push(notify::Resolution {
-                    realm: realm.name.clone(),
-                    provider: import.from.clone(),
-                    consumer: domain.clone(),
-                    consumer_repo_url: state.domain.repo_url.clone(),
-                    export: import.contract.clone(),
-                    version: version.clone(),
-                });
-                plan.resolved.push(Resolution {
-                    contract: import.contract.clone(),
-                    from: import.from.clone(),
-                    previous_version: import.resolved_version.clone(),
-                    version: version.clone(),
-                    binding: import.binding.clone(),
-                    binding_unchanged: blob.is_some() && blob == import.binding_blob,
-                    changes: computed.changes.clone(),
-                });
-                *import = Import {
-                    status: ImportStatus::Current,
-                    resolved_version: Some(version),
-                    resolved_at: Some(ctx.timestamp()),
-                    binding_blob: blob,
-                    ..import.clone()
-                };
-                imports_changed = true;
-            }
-            status if status != import.status => {
-                import.status = status;
-                imports_changed = true;
-            }
-            _ => {}
-        }
-        if computed.status == ImportStatus::Broken {
-            plan.broken.push(computed);
-        }
-    }
-    if imports_changed {
-        change.put_yaml(snapshot::imports_file(domain), &imports);
-    }
-
-    if change.edits.is_empty() {
-        return Ok(plan);
-    }
-    let mut parts = Vec::new();
-    if !plan.published.is_empty() {
-        let list: Vec<String> = plan
-            .published
-            .iter()
-            .map(|p| format!("{} {}", p.export, p.version))
-            .collect();
-        parts.push(format!("export {}", list.join(", ")));
-    }
-    if !plan.resolved.is_empty() {
-        let list: Vec<String> = plan
-            .resolved
-            .iter()
-            .map(|r| format!("{}/{} {}", r.from, r.contract, r.version))
-            .collect();
-        parts.push(format!("resolve {}", list.join(", ")));
-    }
-    if parts.is_empty() {
-        parts.push("record import status".to_owned());
-    }
-    change.subject = format!("{domain}: {}", parts.join("; "));
-    if let Some(message) = message {
-        change.body = Some(message.to_owned());
-    }
-    member.sign(&mut change);
-    plan.change = Some(change);
-    Ok(plan)
+    let repo_url = tip.domain(domain).and_then(|d| d.domain.repo_url.clone());
+    let resolutions = plan
+        .resolved
+        .iter()
+        .map(|r| notify::Resolution {
+            realm: realm.name.clone(),
+            provider: r.from.clone(),
+            consumer: domain.clone(),
+            consumer_repo_url: repo_url.clone(),
+            export: r.contract.clone(),
+            version: r.version.clone(),
+        })
+        .collect();
+    Ok(Planned {
+        plan,
+        notices,
+        resolutions,
+    })
 }

@@ -2,11 +2,13 @@
 
 pub mod change;
 pub mod config;
+pub mod drift;
 pub mod model;
 pub mod names;
 pub mod publish;
 pub mod schema;
 pub mod snapshot;
 pub mod status;
+pub mod sync;
 pub mod version;
 pub mod yaml;

@@ -9,12 +9,13 @@ use anyhow::{Context, Result};
 use gix::ObjectId;
 use serde::Serialize;
 
-use crate::cli::detection::{self, At, Drift};
+use crate::cli::detection::{self, At};
 use crate::cli::membership::{self, Member};
 use crate::cli::{Ctx, Outcome};
 use crate::git::CodeRepo;
 use crate::git::hooks::{PrePush, PushUpdate};
 use crate::output::{self, Report};
+use crate::realm::drift::Drift;
 use crate::realm::snapshot::Snapshot;
 
 /// Which exports of this domain differ at `commit` from what `realm` records: the pre-push

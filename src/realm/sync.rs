@@ -1,0 +1,278 @@
+//! A sync, decided against one realm tip: which exports to publish (version, changelog), which
+//! stale imports to resolve, which imports are broken, and the one commit that records it.
+
+use anyhow::Result;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::BadInput;
+use crate::realm::change::Change;
+use crate::realm::drift;
+use crate::realm::model::{Export, Import, ImportStatus};
+use crate::realm::publish::{self, ExportUpdate, Publication};
+use crate::realm::snapshot::{self, Snapshot};
+use crate::realm::status::{self, Consumer, ImportState};
+
+/// What a sync starts from, besides the realm.
+pub struct SyncInput<'a> {
+    pub domain: &'a str,
+    /// Every export this domain computes, by name.
+    pub values: &'a [(String, Value)],
+    /// Who syncs: an approver's breaking change needs no proposal.
+    pub email: &'a str,
+    /// `YYYY-MM-DD`, for changelogs and grace periods.
+    pub today: &'a str,
+    /// RFC 3339, for `resolved_at`.
+    pub now: &'a str,
+    /// Free text for the commit message.
+    pub message: Option<&'a str>,
+}
+
+/// A stale import marked resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution {
+    pub contract: String,
+    pub from: String,
+    pub previous_version: Option<String>,
+    pub version: String,
+    pub binding: Option<String>,
+    /// The binding file is the same blob as at the previous resolution: likely not reviewed.
+    pub binding_unchanged: bool,
+    pub changes: Vec<String>,
+}
+
+/// What a sync does to the realm, decided against one realm tip.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Plan {
+    pub published: Vec<Publication>,
+    pub resolved: Vec<Resolution>,
+    pub broken: Vec<ImportState>,
+    /// Consumers of the published exports, who are told about the new versions.
+    pub consumers: Vec<Consumer>,
+    /// Set when a breaking change needs an approver: the proposal branch.
+    pub proposal: Option<String>,
+    /// The commit, unsigned (no trailers yet); `None` when the realm already says it all.
+    #[serde(skip)]
+    pub change: Option<Change>,
+    /// The domain's exports as the commit leaves them.
+    #[serde(skip)]
+    pub exports: Vec<Export>,
+}
+
+/// Decide the sync of `input.domain` against `tip`. `binding_blob` names the blob a binding
+/// file has in the code commit synced (to tell whether it changed since the last resolution).
+pub fn plan(
+    tip: &Snapshot,
+    input: &SyncInput,
+    mut binding_blob: impl FnMut(&str) -> Result<Option<String>>,
+) -> Result<Plan> {
+    let domain = input.domain;
+    let Some(state) = tip.domain(domain) else {
+        return Err(BadInput::new(
+            format!("domain `{domain}` is not in realm `{}` yet", tip.realm.name),
+            "wait until an approver accepts the join ('git realm approve'), then try again",
+        )
+        .into());
+    };
+    let today = input.today;
+    let mut plan = Plan::default();
+    let mut change = Change::new(String::new());
+
+    // Exports: every computed value that differs from the realm's is published.
+    let mut exports = state.exports.clone();
+    for drift in drift::compare(tip, domain, input.values.to_vec()) {
+        let update = ExportUpdate {
+            name: drift.export.clone(),
+            value: drift.value.clone(),
+            description: None,
+            schema: None,
+            version: None,
+        };
+        if let Some((next, publication)) = publish::apply(tip, &exports, domain, &update, today)? {
+            exports = next;
+            plan.consumers.extend(status::consumers_of(
+                tip,
+                domain,
+                Some(&publication.export),
+                today,
+            ));
+            plan.published.push(publication);
+        }
+    }
+    if !plan.published.is_empty() {
+        change.put_yaml(snapshot::exports_file(domain), &exports);
+    }
+    plan.exports = exports.exports;
+    let governance = &tip.realm.governance;
+    if let Some(breaking) = plan.published.iter().find(|p| p.breaking)
+        && governance.breaking_changes.require_approval
+        && !governance.is_approver(input.email)
+    {
+        plan.proposal = Some(format!(
+            "proposals/{domain}/{}-{}",
+            breaking.export, breaking.version
+        ));
+    }
+
+    // Imports: stale ones resolved, broken ones recorded and reported, never resolved.
+    let mut imports = state.imports.clone();
+    let mut imports_changed = false;
+    for import in &mut imports.imports {
+        let computed = status::import_state(tip, import, today);
+        match computed.status {
+            ImportStatus::Stale => {
+                let blob = match &import.binding {
+                    Some(path) => binding_blob(path)?,
+                    None => None,
+                };
+                let version = computed.latest_version.clone().unwrap_or_default();
+                plan.resolved.push(Resolution {
+                    contract: import.contract.clone(),
+                    from: import.from.clone(),
+                    previous_version: import.resolved_version.clone(),
+                    version: version.clone(),
+                    binding: import.binding.clone(),
+                    binding_unchanged: blob.is_some() && blob == import.binding_blob,
+                    changes: computed.changes.clone(),
+                });
+                *import = Import {
+                    status: ImportStatus::Current,
+                    resolved_version: Some(version),
+                    resolved_at: Some(input.now.to_owned()),
+                    binding_blob: blob,
+                    ..import.clone()
+                };
+                imports_changed = true;
+            }
+            status if status != import.status => {
+                import.status = status;
+                imports_changed = true;
+            }
+            _ => {}
+        }
+        if computed.status == ImportStatus::Broken {
+            plan.broken.push(computed);
+        }
+    }
+    if imports_changed {
+        change.put_yaml(snapshot::imports_file(domain), &imports);
+    }
+
+    if change.edits.is_empty() {
+        return Ok(plan);
+    }
+    change.subject = format!("{domain}: {}", subject(&plan));
+    change.body = input.message.map(str::to_owned);
+    plan.change = Some(change);
+    Ok(plan)
+}
+
+/// What the commit does, in the realm's words: `export a 1.1.0; resolve b/c 2.0.0`.
+fn subject(plan: &Plan) -> String {
+    let mut parts = Vec::new();
+    if !plan.published.is_empty() {
+        let list: Vec<String> = plan
+            .published
+            .iter()
+            .map(|p| format!("{} {}", p.export, p.version))
+            .collect();
+        parts.push(format!("export {}", list.join(", ")));
+    }
+    if !plan.resolved.is_empty() {
+        let list: Vec<String> = plan
+            .resolved
+            .iter()
+            .map(|r| format!("{}/{} {}", r.from, r.contract, r.version))
+            .collect();
+        parts.push(format!("resolve {}", list.join(", ")));
+    }
+    if parts.is_empty() {
+        parts.push("record import status".to_owned());
+    }
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::realm::snapshot::memory::Files;
+
+    fn realm() -> Snapshot {
+        let files = [
+            ("realm.yaml", "name: r\ngovernance: {approvers: [boss@x]}\n"),
+            ("domains/a/domain.yaml", "name: a\n"),
+            (
+                "domains/a/exports.yaml",
+                "exports:\n- {name: e, version: 1.1.0, value: [x, y], changelog: [{version: 1.1.0, date: d, changes: [Added y]}]}\n",
+            ),
+            ("domains/b/domain.yaml", "name: b\n"),
+            (
+                "domains/b/imports.yaml",
+                "imports:\n- {contract: e, from: a, version: ^1, binding: p.py, resolved_version: 1.0.0, binding_blob: b1}\n",
+            ),
+        ];
+        let files = Files(
+            files
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        );
+        Snapshot::load(&files, "r").unwrap()
+    }
+
+    fn input<'a>(domain: &'a str, values: &'a [(String, Value)], email: &'a str) -> SyncInput<'a> {
+        SyncInput {
+            domain,
+            values,
+            email,
+            today: "2026-01-24",
+            now: "2026-01-24T10:00:00Z",
+            message: Some("why"),
+        }
+    }
+
+    #[test]
+    fn a_consumer_resolves_and_is_warned_about_an_untouched_binding() {
+        let plan = plan(&realm(), &input("b", &[], "dev@x"), |_| {
+            Ok(Some("b1".to_owned()))
+        })
+        .unwrap();
+        assert_eq!(plan.resolved.len(), 1);
+        assert!(plan.resolved[0].binding_unchanged);
+        assert_eq!(plan.resolved[0].changes, ["Added y"]);
+        let change = plan.change.unwrap();
+        assert_eq!(change.subject, "b: resolve a/e 1.1.0");
+        assert_eq!(change.message(), "b: resolve a/e 1.1.0\n\nwhy\n");
+        let imports =
+            String::from_utf8(change.edits["domains/b/imports.yaml"].clone().unwrap()).unwrap();
+        assert!(
+            imports.contains("resolved_version: 1.1.0") && imports.contains("status: current"),
+            "{imports}"
+        );
+    }
+
+    #[test]
+    fn a_removal_by_a_non_approver_is_a_proposal() {
+        let values = [("e".to_owned(), json!(["x"]))];
+        let plan = plan(&realm(), &input("a", &values, "dev@x"), |_| Ok(None)).unwrap();
+        assert_eq!(plan.published[0].version, "2.0.0");
+        assert_eq!(plan.proposal.as_deref(), Some("proposals/a/e-2.0.0"));
+        assert_eq!(plan.consumers[0].domain, "b");
+        let plan = plan_for_approver(&values);
+        assert_eq!(plan.proposal, None);
+    }
+
+    fn plan_for_approver(values: &[(String, Value)]) -> Plan {
+        plan(&realm(), &input("a", values, "boss@x"), |_| Ok(None)).unwrap()
+    }
+
+    #[test]
+    fn nothing_to_do_is_no_commit() {
+        let values = [("e".to_owned(), json!(["x", "y"]))];
+        let plan = plan(&realm(), &input("a", &values, "dev@x"), |_| Ok(None)).unwrap();
+        assert!(plan.change.is_none() && plan.published.is_empty());
+        assert!(super::plan(&realm(), &input("zz", &[], "dev@x"), |_| Ok(None)).is_err());
+    }
+}
