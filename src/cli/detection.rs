@@ -11,6 +11,7 @@ use crate::git::CodeRepo;
 use crate::git::detect_cache::{self, DetectCache};
 use crate::realm::config::ExportSource;
 use crate::realm::drift::{self, Drift};
+use crate::realm::join::Candidate;
 use crate::realm::snapshot::Snapshot;
 use crate::realm::yaml;
 
@@ -220,14 +221,6 @@ pub fn text_files(repo: &CodeRepo, head: ObjectId) -> Result<Vec<(String, Vec<u8
     Ok(out)
 }
 
-/// A file here that mentions another domain's export: a candidate import with that binding.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Candidate {
-    pub contract: String,
-    pub from: String,
-    pub binding: String,
-}
-
 /// Every other domain's export that one of `files` mentions, with the first such file.
 pub fn candidate_imports(
     snapshot: &Snapshot,
@@ -251,6 +244,7 @@ pub fn candidate_imports(
                     contract: export.name.clone(),
                     from: provider.clone(),
                     binding: path.clone(),
+                    binding_blob: None,
                 });
             }
         }

@@ -7,21 +7,17 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::detection::{self, Candidate};
+use super::detection;
 use super::membership::{self, read_config};
 use super::{Ctx, Outcome};
 use crate::error::{BadInput, Refusal};
 use crate::git::{self, CodeRepo};
 use crate::index::{self, IndexedRepo};
 use crate::output::Report;
-use crate::realm::change::Change;
 use crate::realm::config::{CONFIG_PATH, Membership, RepoConfig};
-use crate::realm::model::{
-    Admission, ChangelogEntry, DomainFile, Export, ExportsFile, Import, ImportStatus, ImportsFile,
-};
+use crate::realm::join::{self as realm_join, Candidate};
+use crate::realm::model::{Admission, DomainFile, ExportsFile};
 use crate::realm::names;
-use crate::realm::publish::effective_version;
-use crate::realm::snapshot::{self, DomainState, Snapshot};
 
 /// Register this repository as a domain of a realm
 ///
@@ -184,7 +180,7 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         branch: "main".to_owned(),
         extra: Default::default(),
     };
-    check_free(&snapshot, &domain)?;
+    realm_join::check_free(&snapshot, &domain)?;
     let governance = &snapshot.realm.governance;
     let target = if governance.is_approver(&email) {
         membership.branch.clone()
@@ -232,74 +228,33 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         }
         _ => (None, Vec::new()),
     };
-    let mut exports_file = ExportsFile::default();
-    if let Some((source, value)) = &detected {
-        exports_file.exports.push(Export {
-            name: source.name.clone(),
-            version: "1.0.0".to_owned(),
-            description: Some("S3 paths this domain's code reads and writes".to_owned()),
-            schema: None,
-            value: value.clone(),
-            changelog: vec![ChangelogEntry {
-                version: "1.0.0".to_owned(),
-                date: ctx.date(),
-                changes: vec!["First published".to_owned()],
-                extra: Default::default(),
-            }],
-            effective_from: None,
-            extra: Default::default(),
-        });
-    }
+    let exports_file = ExportsFile {
+        exports: detected
+            .iter()
+            .map(|(source, value)| {
+                let about = "S3 paths this domain's code reads and writes";
+                realm_join::first_publication(&source.name, value.clone(), about, &ctx.date())
+            })
+            .collect(),
+        extra: Default::default(),
+    };
     let mut candidates = Vec::new();
     let realm_refs = format!("refs/realm/{}", membership.name);
     let had_refs = repo
         .ref_target(&CodeRepo::realm_ref(&membership.name, "main"))?
         .is_some();
     let published = repo.publish(&membership, |tip, _| {
-        check_free(tip, &domain)?;
-        let mut change = Change::new(format!("{domain}: join realm {}", tip.realm.name));
-        change.put_yaml(snapshot::domain_file(&domain), &domain_file);
-        if !exports_file.exports.is_empty() {
-            change.put_yaml(snapshot::exports_file(&domain), &exports_file);
-        }
         candidates = detection::candidate_imports(tip, &domain, &files);
-        let imports_file = ImportsFile {
-            imports: candidates
-                .iter()
-                .filter_map(|c| {
-                    let export = tip.export(&c.from, &c.contract)?;
-                    let version = effective_version(export, &ctx.date()).to_owned();
-                    let major = semver::Version::parse(&version).ok()?.major;
-                    Some(Import {
-                        contract: c.contract.clone(),
-                        from: c.from.clone(),
-                        version: format!("^{major}"),
-                        binding: Some(c.binding.clone()),
-                        status: ImportStatus::Current,
-                        resolved_version: Some(version),
-                        resolved_at: Some(ctx.timestamp()),
-                        binding_blob: head
-                            .and_then(|h| repo.blob_id_at(h, &c.binding).ok().flatten())
-                            .map(|id| id.to_string()),
-                        extra: Default::default(),
-                    })
-                })
-                .collect(),
-            extra: Default::default(),
-        };
-        if !imports_file.imports.is_empty() {
-            change.put_yaml(snapshot::imports_file(&domain), &imports_file);
+        for candidate in &mut candidates {
+            candidate.binding_blob = match head {
+                Some(head) => repo
+                    .blob_id_at(head, &candidate.binding)?
+                    .map(|id| id.to_string()),
+                None => None,
+            };
         }
-        let mut after = tip.clone();
-        after.domains.insert(
-            domain.clone(),
-            DomainState {
-                domain: domain_file.clone(),
-                exports: exports_file.clone(),
-                imports: imports_file,
-            },
-        );
-        change.put(".github/CODEOWNERS", after.codeowners());
+        let imports = realm_join::imports(tip, &candidates, &ctx.date(), &ctx.timestamp());
+        let mut change = realm_join::change(tip, &domain_file, &exports_file, &imports)?;
         membership::sign(&repo, &domain, &mut change);
         Ok(Some((change, target.clone())))
     });
@@ -354,20 +309,6 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         config: CONFIG_PATH,
     })?;
     Ok(Outcome::Clean)
-}
-
-fn check_free(snapshot: &Snapshot, domain: &str) -> Result<()> {
-    if snapshot.domains.contains_key(domain) {
-        return Err(BadInput::new(
-            format!(
-                "realm `{}` already has a domain `{domain}`",
-                snapshot.realm.name
-            ),
-            "choose another name with --as NAME",
-        )
-        .into());
-    }
-    Ok(())
 }
 
 /// The URL to fetch the realm from now, and the one to record in `.realm/config.yaml`
