@@ -127,11 +127,12 @@ pub fn announcement(export: &Export, today: &str) -> Option<Announcement> {
     (today < from.as_str()).then(|| Announcement {
         version: export.version.clone(),
         effective_from: from.clone(),
-        changes: export
-            .changelog
-            .first()
-            .map(|c| c.changes.clone())
-            .unwrap_or_default(),
+        // Everything consumers will see on that date: the breaking change and what followed it.
+        changes: changes_between(
+            export,
+            Some(effective_version(export, today)),
+            &export.version,
+        ),
     })
 }
 
