@@ -279,6 +279,7 @@ mod tests {
             ),
             ("2.0.0", "2026-02-07")
         );
+        assert_eq!(announced.changes, ["Removed y"]);
         let after = &imports_of(&s, "b", "2026-02-07")[0];
         assert_eq!(after.status, ImportStatus::Broken);
         assert!(after.announced.is_none());
