@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Ctx, Outcome, membership};
 use crate::error::BadInput;
+use crate::notify;
 use crate::output::Report;
 use crate::realm::change::Change;
 use crate::realm::model::{Import, ImportStatus};
@@ -32,6 +33,10 @@ pub struct ImportArgs {
     #[arg(long, value_name = "REQ")]
     version: Option<String>,
 
+    /// Do not close the provider's issue in this repository's tracker
+    #[arg(long)]
+    no_notify: bool,
+
     /// Name the file in this repository that uses the value
     #[arg(long, value_name = "FILE")]
     binding: Option<String>,
@@ -48,6 +53,9 @@ struct ImportReport {
     status: ImportStatus,
     resolved_version: String,
     commit: Option<String>,
+    /// The provider's issue closed when this import moved to a newer version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notifications: Option<notify::DeliveryReport>,
 }
 
 impl Report for ImportReport {
@@ -61,9 +69,13 @@ impl Report for ImportReport {
             writeln!(out, "  Binding: {binding}")?;
         }
         match &self.commit {
-            Some(commit) => writeln!(out, "✓ Realm updated (commit {})", &commit[..7]),
-            None => writeln!(out, "Import unchanged: the realm already records it"),
+            Some(commit) => writeln!(out, "✓ Realm updated (commit {})", &commit[..7])?,
+            None => writeln!(out, "Import unchanged: the realm already records it")?,
         }
+        if let Some(report) = &self.notifications {
+            super::notify::human(report, out)?;
+        }
+        Ok(())
     }
 }
 
@@ -106,6 +118,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
         _ => None,
     };
     let mut recorded = None;
+    let mut resolution = None;
     let published = member.repo.publish(realm, |tip, _| {
         if tip.domain(&domain).is_none() {
             return Err(BadInput::new(
@@ -204,6 +217,20 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
             .find(|i| i.contract == import.contract && i.from == import.from)
         {
             Some(existing) => {
+                // Moving an import to a newer version resolves it, as sync does: the
+                // provider's issue in this repository can close.
+                if existing.resolved_version != import.resolved_version {
+                    resolution = Some(notify::Resolution {
+                        realm: realm.name.clone(),
+                        provider: import.from.clone(),
+                        consumer: domain.clone(),
+                        consumer_repo_url: tip
+                            .domain(&domain)
+                            .and_then(|d| d.domain.repo_url.clone()),
+                        export: import.contract.clone(),
+                        version: latest.to_string(),
+                    });
+                }
                 let extra = std::mem::take(&mut existing.extra);
                 *existing = Import {
                     extra,
@@ -222,6 +249,21 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
         Ok(Some((change, realm.branch.clone())))
     })?;
     let import = recorded.expect("the build ran");
+    let notifications = match (resolution, &published) {
+        (Some(resolution), Some(_)) if !args.no_notify => {
+            let delivery =
+                notify::DeliveryConfig::from_env(member.repo.config("realm.githubApiUrl")?);
+            let report = notify::deliver(
+                &delivery,
+                member.repo.common_dir(),
+                Vec::new(),
+                vec![resolution],
+            );
+            super::notify::hints(&report);
+            Some(report)
+        }
+        _ => None,
+    };
     ctx.emit(&ImportReport {
         realm: realm.name.clone(),
         domain,
@@ -232,6 +274,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
         status: import.status,
         resolved_version: import.resolved_version.unwrap_or_default(),
         commit: published.map(|p| p.commit.to_string()),
+        notifications,
     })?;
     Ok(Outcome::Clean)
 }

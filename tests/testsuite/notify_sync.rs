@@ -879,8 +879,15 @@ Notifying consumers:
     );
     r.env.realm_ok(&r.fungal, &["fetch"]);
     let args: Vec<&str> = command.split(' ').skip(2).collect();
-    let out = r.env.realm_ok(&r.fungal, &args);
+    let out = stdout_of(r.run(&r.fungal, Some(TOKEN), &args), 0);
     assert!(out.contains("now at 2.0.0"), "{out}");
+    // Moving to the new major resolves the import: the issue closes, as a resolving sync's would.
+    let issue = r.only_issue();
+    assert_eq!(
+        (issue.state.as_str(), issue.state_reason.as_deref()),
+        ("closed", Some("completed"))
+    );
+    assert!(out.contains("Closed issue #1"), "{out}");
 
     // The provider's next sync has nothing to publish and sends nothing more.
     let sent = r.fake.requests().len();
