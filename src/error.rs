@@ -74,3 +74,29 @@ pub fn exit_code_of(err: &anyhow::Error) -> u8 {
         2
     }
 }
+
+/// `text` on one line and free of terminal control: control characters (a newline, ESC) are
+/// shown escaped. Errors quote values from files written by others; a newline in one must not
+/// forge a second `error:` or `hint:` line, nor an escape sequence recolour the terminal.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_line_escapes_control_characters() {
+        assert_eq!(
+            super::one_line("a `x\nerror: forged` \u{1b}[31mred é"),
+            "a `x\\nerror: forged` \\u{1b}[31mred é"
+        );
+    }
+}

@@ -146,7 +146,7 @@ fn realm_now(repo: &CodeRepo) -> Option<(String, Snapshot)> {
     let config = membership::read_config(repo).ok().flatten()?;
     let realm = &config.realm;
     if let Err(e) = repo.fetch_realm(realm) {
-        output::note(format!(
+        output::warn(format!(
             "warning: could not fetch realm `{}`, using what was fetched last: {e:#}",
             realm.name
         ));
@@ -154,7 +154,7 @@ fn realm_now(repo: &CodeRepo) -> Option<(String, Snapshot)> {
     match repo.fetched_realm(realm) {
         Ok((_, snapshot)) => Some((realm.name.clone(), snapshot)),
         Err(e) => {
-            output::note(format!(
+            output::warn(format!(
                 "warning: sending without checking against the realm: {e:#}"
             ));
             None

@@ -1,0 +1,174 @@
+//! Realm content is written by other organisations (SPEC 9), and local input can be anything:
+//! each case is refused with one `error:` line naming the file or value, a `hint:` line,
+//! exit status 2, and the realm, both code repos and the user's index as they were.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::TestEnv;
+
+struct Fixture {
+    env: TestEnv,
+    realm: PathBuf,
+    aperture: PathBuf,
+    fungal: PathBuf,
+}
+
+/// aperture exports `paths`; fungal imports it with the binding `cdk/stack.py`.
+fn fixture() -> Fixture {
+    let env = TestEnv::new();
+    let realm = env.realm_repo("realm", false, &[]);
+    let aperture = env.code_repo("aperture", &[("config/paths.yaml", "read: [a]\n")]);
+    env.realm_ok(&aperture, &["join", "../realm"]);
+    env.realm_ok(
+        &aperture,
+        &["export", "--name", "paths", "--file", "config/paths.yaml"],
+    );
+    let fungal = env.code_repo("fungal", &[("cdk/stack.py", "policy = ['a']\n")]);
+    env.realm_ok(&fungal, &["join", "../realm"]);
+    env.realm_ok(
+        &fungal,
+        &[
+            "import",
+            "--contract",
+            "paths",
+            "--from",
+            "aperture",
+            "--binding",
+            "cdk/stack.py",
+        ],
+    );
+    env.realm_ok(&aperture, &["fetch"]);
+    Fixture {
+        env,
+        realm,
+        aperture,
+        fungal,
+    }
+}
+
+impl Fixture {
+    fn dirs(&self) -> [&Path; 3] {
+        [&self.realm, &self.aperture, &self.fungal]
+    }
+
+    /// Someone commits `files` (content, or `None` to delete) straight into the realm, and
+    /// both domains fetch it: fetching mirrors the realm whatever it holds.
+    fn someone_commits(&self, files: &[(&str, Option<&str>)]) {
+        for (path, content) in files {
+            match content {
+                Some(text) => self.env.write(&self.realm, &[(path, text)]),
+                None => {
+                    let _ = std::fs::remove_file(self.realm.join(path));
+                }
+            }
+        }
+        self.env
+            .commit_all(&self.realm, "someone edits the realm by hand");
+        self.fetch_both();
+    }
+
+    fn fetch_both(&self) {
+        self.env.realm_ok(&self.aperture, &["fetch"]);
+        self.env.realm_ok(&self.fungal, &["fetch"]);
+    }
+
+    /// `git realm ARGS` in `dir` is refused: exit `code`, nothing on stdout, one error line
+    /// containing `needle` followed by one hint line (after progress notes, if any), and
+    /// nothing changed anywhere.
+    fn refused_with(&self, code: i32, dir: &Path, args: &[&str], needle: &str) {
+        let before = self.env.state_of(&self.dirs());
+        let out = self.env.realm_std(dir, args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?} printed a result: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.starts_with("Syncing with realm"))
+            .collect();
+        assert_eq!(
+            lines.len(),
+            2,
+            "{args:?}: one error line and one hint:\n{stderr}"
+        );
+        assert!(
+            lines[0].starts_with("error: ") && lines[0].contains(needle),
+            "{args:?}: expected {needle:?} in:\n{stderr}"
+        );
+        assert!(
+            lines[1].starts_with("hint: ") && lines[1].len() > "hint: ".len() + 10,
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(
+            self.env.state_of(&self.dirs()),
+            before,
+            "{args:?} changed something"
+        );
+    }
+
+    fn refused(&self, dir: &Path, args: &[&str], needle: &str) {
+        self.refused_with(2, dir, args, needle);
+    }
+
+    /// Every command that reads the realm, from both domains, is refused naming `needle`;
+    /// the hooks, which never stand in git's way, warn and let git go on.
+    fn every_reader_refuses(&self, needle: &str) {
+        for (dir, other) in [(&self.aperture, "fungal"), (&self.fungal, "aperture")] {
+            for args in [
+                &["status"][..],
+                &["check"],
+                &["graph"],
+                &["graph", "--format", "mermaid"],
+                &["sync", "--dry-run"],
+                &["sync"],
+                &["export", "--name", "more", "--value", "1"],
+                &["import", "--contract", "paths", "--from", other],
+                &["invite", "newcomer"],
+                &["approve", "newcomer/join"],
+                &["leave", "--force"],
+            ] {
+                self.refused(dir, args, needle);
+            }
+            let before = self.env.state_of(&self.dirs());
+            let (code, text) = self
+                .env
+                .sh_run(dir, "git realm hooks run post-merge 0 </dev/null");
+            assert_eq!(code, 0, "{text}");
+            assert!(
+                text.contains("warning: git-realm's post-merge hook did not run")
+                    && text.contains(needle),
+                "{text}"
+            );
+            assert_eq!(self.env.state_of(&self.dirs()), before);
+        }
+    }
+}
+
+#[test]
+fn text_in_realm_files_cannot_forge_error_lines_or_drive_the_terminal() {
+    let f = fixture();
+    f.someone_commits(&[(
+        "realm.yaml",
+        Some("name: letemcook\ngovernance:\n  admission: \"open\\nerror: forged\\n\\e[31mred\"\n"),
+    )]);
+    f.every_reader_refuses("unknown variant `open\\nerror: forged\\n\\u{1b}[31mred`");
+
+    // Human output too: a changelog line written by aperture reaches fungal's terminal.
+    let f = fixture();
+    let exports = f.env.realm_file(&f.realm, "domains/aperture/exports.yaml");
+    let exports = exports
+        .replace("version: 1.0.0\n  value", "version: 1.1.0\n  value")
+        .replace(
+            "  changelog:\n",
+            "  changelog:\n  - version: 1.1.0\n    date: 2026-01-24\n    changes:\n    - \"\\e[2J\\e]0;owned\\aAdded b\"\n",
+        );
+    f.someone_commits(&[("domains/aperture/exports.yaml", Some(&exports))]);
+    let status = f.env.realm_ok(&f.fungal, &["status"]);
+    assert!(
+        status.contains("    \\u{1b}[2J\\u{1b}]0;owned\\u{7}Added b\n") && !status.contains('\x1b'),
+        "{status}"
+    );
+}
