@@ -205,3 +205,16 @@ pub fn run(ctx: &Ctx, args: GraphArgs) -> Result<Outcome> {
     })?;
     Ok(Outcome::Clean)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Names and requirements are checked when the realm loads, so labels hold no `"`, `#`
+    /// or `` ` ``; escaping them anyway keeps a label from ending early if that ever changes.
+    #[test]
+    fn mermaid_labels_are_text() {
+        assert_eq!(
+            super::mermaid_text("\"q\" <b>1</b> & #35; `c`"),
+            "#quot;q#quot; #lt;b#gt;1#lt;/b#gt; #amp; #35;35; #96;c#96;"
+        );
+    }
+}

@@ -148,6 +148,133 @@ impl Fixture {
 }
 
 #[test]
+fn domain_directories_and_domain_files_that_lie() {
+    let f = fixture();
+    f.someone_commits(&[("domains/fungal/domain.yaml", Some("name: aperture\n"))]);
+    f.every_reader_refuses(
+        "domains/fungal/domain.yaml: names the domain `aperture`, but it is in `domains/fungal/`",
+    );
+
+    let f = fixture();
+    f.someone_commits(&[("domains/Evil/domain.yaml", Some("name: Evil\n"))]);
+    f.every_reader_refuses("domains/Evil/domain.yaml: invalid domain name `Evil`");
+
+    let f = fixture();
+    f.someone_commits(&[("domains/..x/domain.yaml", Some("name: ..x\n"))]);
+    f.every_reader_refuses("domains/..x/domain.yaml: invalid domain name `..x`");
+}
+
+#[test]
+fn exports_declared_twice_or_named_or_versioned_against_the_rules() {
+    let exports = |body: &str| format!("exports:\n{body}");
+    for (body, needle) in [
+        (
+            "- {name: paths, version: 1.0.0, value: {read: [a]}}\n- {name: paths, version: 2.0.0, value: {read: [b]}}\n",
+            "domains/aperture/exports.yaml: export `paths` is declared twice",
+        ),
+        (
+            "- {name: Paths, version: 1.0.0, value: {read: [a]}}\n",
+            "domains/aperture/exports.yaml: invalid export name `Paths`",
+        ),
+        (
+            "- {name: paths, version: latest, value: {read: [a]}}\n",
+            "export `paths` has invalid version `latest`",
+        ),
+    ] {
+        let f = fixture();
+        f.someone_commits(&[("domains/aperture/exports.yaml", Some(&exports(body)))]);
+        f.every_reader_refuses(needle);
+    }
+}
+
+#[test]
+fn imports_whose_binding_leaves_the_repository_are_never_shown_as_a_file_to_edit() {
+    for binding in [
+        "../../etc/passwd",
+        "/etc/passwd",
+        ".git/config",
+        "cdk/../../x",
+    ] {
+        let f = fixture();
+        let imports = f.env.realm_file(&f.realm, "domains/fungal/imports.yaml");
+        let imports = imports.replace("binding: cdk/stack.py", &format!("binding: {binding}"));
+        // Stale, so that status and sync would show the binding as the file to review.
+        let imports = imports.replace("resolved_version: 1.0.0", "resolved_version: 0.9.0");
+        f.someone_commits(&[("domains/fungal/imports.yaml", Some(&imports))]);
+        f.every_reader_refuses(&format!(
+            "domains/fungal/imports.yaml: import `aperture/paths` has binding `{binding}`, which is not a path inside a repository"
+        ));
+    }
+}
+
+#[test]
+fn imports_naming_domains_contracts_and_versions_against_the_rules() {
+    let import = |fields: &str| format!("imports:\n- {{{fields}}}\n");
+    for (fields, needle) in [
+        (
+            "contract: paths, from: ../aperture, version: ^1",
+            "domains/fungal/imports.yaml: invalid domain name `../aperture`",
+        ),
+        (
+            "contract: 'Paths!', from: aperture, version: ^1",
+            "domains/fungal/imports.yaml: invalid contract name `Paths!`",
+        ),
+        (
+            "contract: paths, from: aperture, version: 'any > 1'",
+            "import `aperture/paths` has invalid version requirement `any > 1`",
+        ),
+        (
+            "contract: paths, from: aperture, version: ^1, resolved_version: newest",
+            "import `aperture/paths` has invalid resolved_version `newest`",
+        ),
+        (
+            // What a hand edit could once get into a graph label; now it never loads.
+            "contract: x-1, from: '`legacy` \"0\"', version: '\"q\" <b>1</b> & #35; a|b'",
+            "invalid domain name ``legacy` \\\"0\\\"`",
+        ),
+    ] {
+        let f = fixture();
+        f.someone_commits(&[("domains/fungal/imports.yaml", Some(&import(fields)))]);
+        f.every_reader_refuses(needle);
+    }
+    let f = fixture();
+    let twice = "imports:\n- {contract: paths, from: aperture, version: ^1}\n- {contract: paths, from: aperture, version: ^1, status: stale}\n";
+    f.someone_commits(&[("domains/fungal/imports.yaml", Some(twice))]);
+    f.every_reader_refuses("import `aperture/paths` is declared twice");
+}
+
+#[test]
+fn a_realm_without_governance_is_not_given_a_guessed_one() {
+    let f = fixture();
+    f.someone_commits(&[("realm.yaml", Some("name: letemcook\n"))]);
+    f.every_reader_refuses("realm.yaml: invalid YAML at line 1: missing field `governance`");
+
+    // Approvers listed as none: the hint says so rather than naming nobody.
+    let f = fixture();
+    f.someone_commits(&[(
+        "realm.yaml",
+        Some("name: letemcook\ngovernance: {admission: approval, approvers: []}\n"),
+    )]);
+    f.refused_with(
+        1,
+        &f.aperture,
+        &["invite", "newcomer"],
+        "`eric@example.com` is not an approver of realm `letemcook`",
+    );
+    let out = f
+        .env
+        .realm_std(&f.aperture, &["invite", "newcomer"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("hint: the realm lists no approvers: add one under `governance.approvers`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn text_in_realm_files_cannot_forge_error_lines_or_drive_the_terminal() {
     let f = fixture();
     f.someone_commits(&[(
