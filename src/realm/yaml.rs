@@ -10,13 +10,7 @@ pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 /// Parse `text` as `T`; `origin` names the file in errors (its path in the realm or repo).
 pub fn from_str<T: DeserializeOwned>(origin: &str, text: &str) -> Result<T, BadInput> {
     if text.len() > MAX_FILE_BYTES {
-        return Err(BadInput::new(
-            format!(
-                "{origin}: file is {} bytes, more than the 1 MiB a realm file may be",
-                text.len()
-            ),
-            "split the value or shorten the file",
-        ));
+        return Err(too_large(origin, text.len() as u64));
     }
     serde_yaml::from_str(text).map_err(|e| {
         let line = e
@@ -30,6 +24,14 @@ pub fn from_str<T: DeserializeOwned>(origin: &str, text: &str) -> Result<T, BadI
             format!("fix `{origin}` so it follows the realm file format (RFC 0001)"),
         )
     })
+}
+
+/// The error for a file over [`MAX_FILE_BYTES`].
+pub fn too_large(origin: &str, bytes: u64) -> BadInput {
+    BadInput::new(
+        format!("{origin}: file is {bytes} bytes, more than the 1 MiB a realm file may be"),
+        "split the value or shorten the file",
+    )
 }
 
 /// Parse bytes that should be UTF-8 YAML.

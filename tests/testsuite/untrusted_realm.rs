@@ -244,6 +244,43 @@ fn imports_naming_domains_contracts_and_versions_against_the_rules() {
 }
 
 #[test]
+fn symlinks_and_submodules_committed_into_the_realm_are_not_realm_files() {
+    let f = fixture();
+    std::fs::remove_file(f.realm.join("domains/fungal/imports.yaml")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", f.realm.join("domains/fungal/imports.yaml")).unwrap();
+    f.env.commit_all(&f.realm, "imports as a symlink");
+    f.fetch_both();
+    // Not mistaken for "fungal imports nothing", which would let aperture leave freely.
+    f.every_reader_refuses(
+        "realm file `domains/fungal/imports.yaml` is a symlink, not a regular file",
+    );
+
+    let f = fixture();
+    let commit = f.env.git(&f.realm, &["rev-parse", "HEAD"]);
+    f.env.git(
+        &f.realm,
+        &["rm", "--quiet", "domains/aperture/exports.yaml"],
+    );
+    f.env.git(
+        &f.realm,
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            &format!("160000,{commit},domains/aperture/exports.yaml"),
+        ],
+    );
+    f.env.git(
+        &f.realm,
+        &["commit", "--quiet", "-m", "exports as a submodule"],
+    );
+    f.fetch_both();
+    f.every_reader_refuses(
+        "realm file `domains/aperture/exports.yaml` is a submodule, not a regular file",
+    );
+}
+
+#[test]
 fn a_realm_without_governance_is_not_given_a_guessed_one() {
     let f = fixture();
     f.someone_commits(&[("realm.yaml", Some("name: letemcook\n"))]);
