@@ -244,6 +244,28 @@ fn imports_naming_domains_contracts_and_versions_against_the_rules() {
 }
 
 #[test]
+fn realm_files_too_big_or_expanding_without_bound() {
+    let f = fixture();
+    let big = format!("exports: []\npad: \"{}\"\n", "x".repeat(1024 * 1024));
+    f.someone_commits(&[("domains/aperture/exports.yaml", Some(&big))]);
+    f.every_reader_refuses(
+        "domains/aperture/exports.yaml: file is 1048596 bytes, more than the 1 MiB",
+    );
+
+    // Padding raises the YAML parser's own alias limit (a hundred jumps per event) far
+    // enough for this to expand to a hundred million values; it is refused at once.
+    let f = fixture();
+    let mut bomb = String::from("exports: []\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..8 {
+        let stars = format!("*a{}, ", i - 1).repeat(10);
+        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", stars.trim_end_matches(", ")));
+    }
+    bomb.push_str(&format!("pad: [{}]\n", "1,".repeat(200_000)));
+    f.someone_commits(&[("domains/aperture/exports.yaml", Some(&bomb))]);
+    f.every_reader_refuses("domains/aperture/exports.yaml: YAML aliases expand to more than");
+}
+
+#[test]
 fn symlinks_and_submodules_committed_into_the_realm_are_not_realm_files() {
     let f = fixture();
     std::fs::remove_file(f.realm.join("domains/fungal/imports.yaml")).unwrap();
