@@ -9,11 +9,11 @@ use anyhow::{Context, Result, bail};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 
-use super::{CodeRepo, Git};
+use super::{CodeRepo, Git, TreeSource};
 use crate::error::BadInput;
 use crate::realm::change::Change;
 use crate::realm::config::Membership;
-use crate::realm::snapshot::Snapshot;
+use crate::realm::snapshot::{Overlay, Snapshot};
 
 /// How many times a write is rebuilt on a newer tip before giving up.
 const MAX_ATTEMPTS: u32 = 40;
@@ -223,6 +223,7 @@ impl CodeRepo {
             let Some((change, branch)) = build(&snapshot, tip)? else {
                 return Ok(None);
             };
+            self.readable_after(tip, &change, &membership.url)?;
             let Some(commit) = self.write_commit(Some(tip), &change)? else {
                 return Ok(None);
             };
@@ -257,6 +258,24 @@ impl CodeRepo {
             "the realm kept moving: gave up after {MAX_ATTEMPTS} attempts to land one commit on `{}`",
             membership.branch
         )
+    }
+
+    /// Refuse `change` unless the realm it leaves at `tip` can be read back: a value nested
+    /// deeper than YAML may be, or a file grown past 1 MiB, would stop every domain.
+    fn readable_after(&self, tip: ObjectId, change: &Change, origin: &str) -> Result<()> {
+        let base = TreeSource::new(&self.repo, self.commit_tree(tip)?);
+        let after = Overlay {
+            base: &base,
+            edits: &change.edits,
+        };
+        match Snapshot::load(&after, origin) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(BadInput::new(
+                format!("refusing to write the realm, it would become unreadable: {e:#}"),
+                "make the value smaller (a realm file is at most 1 MiB) or less deeply nested",
+            )
+            .into()),
+        }
     }
 
     /// Pending proposals (branch names without `proposals/`), optionally only `domain`'s.

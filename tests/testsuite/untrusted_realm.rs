@@ -358,3 +358,25 @@ fn text_in_realm_files_cannot_forge_error_lines_or_drive_the_terminal() {
         "{status}"
     );
 }
+
+#[test]
+fn writes_that_would_leave_the_realm_unreadable_are_refused() {
+    let f = fixture();
+    // JSON allows 128 levels, YAML as the realm reads it fewer: written, it would stop
+    // every domain from reading the realm.
+    let deep = format!("{}{}", "[".repeat(127), "]".repeat(127));
+    f.refused(
+        &f.aperture,
+        &["export", "--name", "deep", "--value", &deep],
+        "refusing to write the realm, it would become unreadable: domains/aperture/exports.yaml: invalid YAML",
+    );
+    // Under 1 MiB as JSON, over it as YAML.
+    let wide = format!("[{}\"a\"]", "\"a\",".repeat(240_000));
+    f.env.write(&f.aperture, &[("wide.json", &wide)]);
+    f.env.commit_all(&f.aperture, "a wide value");
+    f.refused(
+        &f.aperture,
+        &["export", "--name", "wide", "--file", "wide.json"],
+        "it would become unreadable: domains/aperture/exports.yaml: file is",
+    );
+}
