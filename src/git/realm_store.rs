@@ -62,21 +62,71 @@ impl CodeRepo {
         format!("refs/realm/{realm}/heads/{branch}")
     }
 
-    /// Update `refs/realm/<realm>/heads/*` from the realm.
+    /// Update `refs/realm/<realm>/heads/*` from the realm. A realm without its main branch
+    /// leaves them as they were: what was fetched last stays readable.
     pub fn fetch_realm(&self, membership: &Membership) -> Result<()> {
         let url = self.realm_url(membership);
-        self.fetch_into(&url, &format!("refs/realm/{}", membership.name))
-            .with_context(|| {
+        let prefix = format!("refs/realm/{}", membership.name);
+        let before = self.refs_under(&prefix)?;
+        self.fetch_into(&url, &prefix).map_err(|e| {
+            BadInput::new(
                 format!(
-                    "failed to fetch realm `{}` from `{}`",
+                    "failed to fetch realm `{}` from `{}`: {e:#}",
                     membership.name, membership.url
-                )
-            })
+                ),
+                format!(
+                    "check `url:` in .realm/config.yaml, and that 'git ls-remote {}' works",
+                    membership.url
+                ),
+            )
+        })?;
+        self.keep_main_branch(membership, &before)
+    }
+
+    /// The refs under `prefix`, as `update-ref --stdin` lines that would restore them.
+    pub fn refs_under(&self, prefix: &str) -> Result<String> {
+        self.git()
+            .args([
+                "for-each-ref",
+                "--format=update %(refname) %(objectname)",
+                prefix,
+            ])
+            .run()
+    }
+
+    /// After a fetch: when the realm has no branch `membership.branch` (deleted, or the
+    /// wrong URL), put back the refs `before` lists, and say so.
+    pub fn keep_main_branch(&self, membership: &Membership, before: &str) -> Result<()> {
+        let main_ref = Self::realm_ref(&membership.name, &membership.branch);
+        if self.ref_target(&main_ref)?.is_some() {
+            return Ok(());
+        }
+        let prefix = format!("refs/realm/{}/", membership.name);
+        let fetched = self
+            .git()
+            .args(["for-each-ref", "--format=delete %(refname)", &prefix])
+            .run()?;
+        let script: String = fetched
+            .lines()
+            .chain(before.lines())
+            .filter(|line| !line.is_empty())
+            .map(|line| format!("{line}\n"))
+            .collect();
+        if script.is_empty() {
+            return Err(missing_branch(membership));
+        }
+        self.git()
+            .args(["update-ref", "--stdin"])
+            .stdin(script)
+            .run()
+            .context("failed to restore the realm refs fetched before")?;
+        Err(missing_branch(membership))
     }
 
     /// Fetch every branch of `url` to `<prefix>/heads/*`, pruning what the realm deleted.
     pub fn fetch_into(&self, url: &str, prefix: &str) -> Result<()> {
-        self.git()
+        let (_, output) = self
+            .git()
             .args([
                 "-c",
                 "gc.auto=0",
@@ -85,11 +135,15 @@ impl CodeRepo {
                 "--no-tags",
                 "--prune",
                 "--no-write-fetch-head",
+                "--no-recurse-submodules",
             ])
             .arg("--")
             .arg(url)
             .arg(format!("+refs/heads/*:{prefix}/heads/*"))
-            .run()?;
+            .output()?;
+        if !output.status.success() {
+            bail!("git fetch: {}", super::command::stderr_line(&output));
+        }
         Ok(())
     }
 

@@ -360,6 +360,51 @@ fn text_in_realm_files_cannot_forge_error_lines_or_drive_the_terminal() {
 }
 
 #[test]
+fn a_realm_whose_main_branch_is_gone_keeps_what_was_fetched_last() {
+    let f = fixture();
+    f.env.git(&f.realm, &["checkout", "--quiet", "-b", "trunk"]);
+    f.env.git(&f.realm, &["branch", "--quiet", "-D", "main"]);
+    for args in [
+        &["fetch"][..],
+        &["sync"],
+        &["export", "--name", "x", "--value", "1"],
+    ] {
+        f.refused(&f.fungal, args, "realm `../realm` has no branch `main`");
+    }
+    // The last fetched state is still there to read.
+    f.env.realm_ok(&f.fungal, &["status"]);
+    assert_eq!(
+        f.env.git(
+            &f.fungal,
+            &["for-each-ref", "--format=%(refname)", "refs/realm/"]
+        ),
+        "refs/realm/letemcook/heads/main"
+    );
+}
+
+#[test]
+fn a_realm_that_cannot_be_fetched_is_one_line_and_a_hint() {
+    let f = fixture();
+    let config = f.fungal.join(".realm/config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("url: ../realm", "url: ../gone")).unwrap();
+    for args in [&["fetch"][..], &["sync"], &["leave"]] {
+        f.refused(
+            &f.fungal,
+            args,
+            "failed to fetch realm `letemcook` from `../gone`: git fetch: fatal: ",
+        );
+    }
+    let unreachable = text.replace("url: ../realm", "url: 'https://127.0.0.1:9/realm.git'");
+    std::fs::write(&config, unreachable).unwrap();
+    f.refused(
+        &f.fungal,
+        &["fetch"],
+        "failed to fetch realm `letemcook` from `https://127.0.0.1:9/realm.git`",
+    );
+}
+
+#[test]
 fn writes_that_would_leave_the_realm_unreadable_are_refused() {
     let f = fixture();
     // JSON allows 128 levels, YAML as the realm reads it fewer: written, it would stop
