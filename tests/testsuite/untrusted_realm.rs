@@ -405,6 +405,27 @@ fn a_realm_that_cannot_be_fetched_is_one_line_and_a_hint() {
 }
 
 #[test]
+fn a_realm_branch_that_is_no_branch_name() {
+    // It goes into a refspec: `main:refs/heads/x` would push somewhere else entirely.
+    let f = fixture();
+    let config = f.fungal.join(".realm/config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(
+            "url: ../realm",
+            "url: ../realm\n  branch: 'main:refs/heads/x'",
+        ),
+    )
+    .unwrap();
+    f.refused(
+        &f.fungal,
+        &["fetch"],
+        ".realm/config.yaml: invalid realm branch `main:refs/heads/x`",
+    );
+}
+
+#[test]
 fn writes_that_would_leave_the_realm_unreadable_are_refused() {
     let f = fixture();
     // JSON allows 128 levels, YAML as the realm reads it fewer: written, it would stop
