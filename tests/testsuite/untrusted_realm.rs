@@ -446,3 +446,135 @@ fn writes_that_would_leave_the_realm_unreadable_are_refused() {
         "it would become unreadable: domains/aperture/exports.yaml: file is",
     );
 }
+
+#[test]
+fn no_command_follows_a_symlink_out_of_the_repository() {
+    let f = fixture();
+    f.env
+        .write(f.env.root(), &[("outside/x.yaml", "read: [secret]\n")]);
+    let a = &f.aperture;
+    std::os::unix::fs::symlink("../outside", a.join("sub")).unwrap();
+    std::os::unix::fs::symlink("config/paths.yaml", a.join("link.yaml")).unwrap();
+    f.env.commit_all(a, "links");
+    f.refused(
+        a,
+        &["export", "--name", "x", "--file", "sub/x.yaml"],
+        "file `sub/x.yaml` is reached through the symlink `sub`",
+    );
+    f.refused(
+        a,
+        &["export", "--name", "x", "--file", "link.yaml"],
+        "file `link.yaml` is reached through the symlink `link.yaml`",
+    );
+    f.refused(
+        a,
+        &[
+            "export",
+            "--name",
+            "x",
+            "--value",
+            "1",
+            "--schema",
+            "sub/x.yaml",
+        ],
+        "reached through the symlink `sub`",
+    );
+    std::os::unix::fs::symlink("../outside", f.fungal.join("ext")).unwrap();
+    f.refused(
+        &f.fungal,
+        &[
+            "import",
+            "--contract",
+            "paths",
+            "--from",
+            "aperture",
+            "--binding",
+            "ext/x.yaml",
+        ],
+        "binding `ext/x.yaml` is reached through the symlink `ext`",
+    );
+
+    // An export source in .realm/config.yaml that leads through a link is not read from the
+    // working tree (and at a commit a link is not a file).
+    let config = a.join(".realm/config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}- name: leak\n  file: sub/x.yaml\n")).unwrap();
+    for args in [&["status"][..], &["check", "--worktree"]] {
+        f.refused(
+            a,
+            args,
+            "export `leak` reads `sub/x.yaml`, which is reached through the symlink `sub`",
+        );
+    }
+    f.refused(
+        a,
+        &["check"],
+        "export `leak` reads `sub/x.yaml`, which does not exist here",
+    );
+    std::fs::write(&config, &text).unwrap();
+
+    // .realm itself as a link: neither read nor written through.
+    let fresh = f.env.code_repo("fresh", &[]);
+    std::fs::create_dir(f.env.path("elsewhere")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", fresh.join(".realm")).unwrap();
+    f.refused(
+        &fresh,
+        &["join", "../realm"],
+        "`.realm` is a symlink: git-realm does not follow it",
+    );
+    assert!(
+        std::fs::read_dir(f.env.path("elsewhere"))
+            .unwrap()
+            .next()
+            .is_none()
+    );
+}
+
+#[test]
+fn files_that_are_not_files_or_are_too_big() {
+    let f = fixture();
+    let a = &f.aperture;
+    f.refused(
+        a,
+        &["export", "--name", "x", "--file", "config"],
+        "`config` is not a regular file",
+    );
+    f.env.write(
+        a,
+        &[("big.json", &format!("\"{}\"", "x".repeat(1024 * 1024)))],
+    );
+    f.refused(
+        a,
+        &["export", "--name", "x", "--file", "big.json"],
+        "big.json: file is 1048578 bytes, more than the 1 MiB",
+    );
+    f.env.write(a, &[("schema.json", "{\"type\": 12}")]);
+    f.refused(
+        a,
+        &[
+            "export",
+            "--name",
+            "x",
+            "--value",
+            "1",
+            "--schema",
+            "schema.json",
+        ],
+        "the schema of export `aperture/x` is not a valid JSON Schema",
+    );
+    let empty = f.env.path("empty");
+    std::fs::create_dir(&empty).unwrap();
+    f.env.git(&empty, &["init", "--quiet"]);
+    f.env.realm_ok(&empty, &["join", "../realm", "--no-hooks"]);
+    let before = f.env.state_of(&[&empty]);
+    let out = f
+        .env
+        .realm_std(&empty, &["export", "--name", "x", "--detect"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: this repository has no commit yet\nhint: commit the code the export is computed from first\n"
+    );
+    assert_eq!(f.env.state_of(&[&empty]), before);
+}
