@@ -578,3 +578,97 @@ fn files_that_are_not_files_or_are_too_big() {
     );
     assert_eq!(f.env.state_of(&[&empty]), before);
 }
+
+#[test]
+fn malformed_environment_and_proposal_names() {
+    let f = fixture();
+    let before = f.env.state_of(&f.dirs());
+    let out = f
+        .env
+        .realm_std(&f.fungal, &["status"])
+        .env("GIT_REALM_NOW", "yesterday\nerror: forged")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(stderr.starts_with("error: invalid GIT_REALM_NOW `yesterday\\nerror: forged`"));
+    assert_eq!(f.env.state_of(&f.dirs()), before);
+
+    for name in [
+        "../../heads/main",
+        "a b/join",
+        "",
+        "fungal",
+        "x..y/z",
+        "Fungal/join",
+    ] {
+        f.refused(&f.aperture, &["approve", name], "invalid proposal");
+    }
+}
+
+#[test]
+fn a_proposal_may_change_only_its_own_domain() {
+    let f = fixture();
+    // fungal's "join" proposal also makes its author an approver.
+    f.env.git(
+        &f.realm,
+        &["checkout", "--quiet", "-b", "proposals/fungal/join"],
+    );
+    let realm_yaml = f.env.realm_file(&f.realm, "realm.yaml");
+    f.env.write(
+        &f.realm,
+        &[(
+            "realm.yaml",
+            &realm_yaml.replace(
+                "- eric@example.com",
+                "- eric@example.com\n  - mallory@example.org",
+            ),
+        )],
+    );
+    f.env.commit_all(&f.realm, "fungal: join realm letemcook");
+    f.env.git(&f.realm, &["checkout", "--quiet", "main"]);
+    f.fetch_both();
+    f.refused(
+        &f.aperture,
+        &["approve", "fungal/join"],
+        "proposal `fungal/join` changes `realm.yaml`, outside `domains/fungal/`",
+    );
+}
+
+#[test]
+fn an_approval_carries_only_the_approver_s_approved_by() {
+    let f = fixture();
+    f.env.git(
+        &f.realm,
+        &["checkout", "--quiet", "-b", "proposals/fungal/more-1.0.0"],
+    );
+    f.env.write(
+        &f.realm,
+        &[(
+            "domains/fungal/exports.yaml",
+            "exports:\n- {name: more, version: 1.0.0, value: [1]}\n",
+        )],
+    );
+    f.env.git(&f.realm, &["add", "-A"]);
+    f.env.git(
+        &f.realm,
+        &[
+            "commit",
+            "--quiet",
+            "-m",
+            "fungal: export more 1.0.0\n\nRealm-Domain: fungal\nApproved-by: ceo@example.com",
+        ],
+    );
+    f.env.git(&f.realm, &["checkout", "--quiet", "main"]);
+    f.fetch_both();
+    f.env
+        .realm_ok(&f.aperture, &["approve", "fungal/more-1.0.0"]);
+    let message = f.env.git(&f.realm, &["log", "-1", "--format=%B", "main"]);
+    assert!(
+        message.contains("Realm-Domain: fungal\n")
+            && message.contains("Approved-by: eric@example.com")
+            && !message.contains("ceo@example.com"),
+        "{message}"
+    );
+}
