@@ -19,7 +19,8 @@ use crate::realm::snapshot::Snapshot;
 /// again by a hidden marker. Before sending, each message is checked against the realm (fetched
 /// first): repo_url is read again, and notices for versions the consumer has meanwhile resolved,
 /// or for domains that left, are dropped. The API base is GITHUB_API_URL, else git config
-/// realm.githubApiUrl, else the consumer's host.
+/// realm.githubApiUrl, else api.github.com; a consumer on another host is not sent your token
+/// unless one of those names its API.
 ///
 /// Exit status: 0 when nothing is left to send; 1 when some notifications are still pending (the
 /// report says why); 2 when notify could not run at all.
