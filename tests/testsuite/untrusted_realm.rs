@@ -672,3 +672,19 @@ fn an_approval_carries_only_the_approver_s_approved_by() {
         "{message}"
     );
 }
+
+#[test]
+fn sync_from_a_detached_head_publishes_that_commit() {
+    let f = fixture();
+    f.env
+        .write(&f.aperture, &[("config/paths.yaml", "read: [a, b]\n")]);
+    let head = f.env.commit_all(&f.aperture, "more");
+    f.env
+        .git(&f.aperture, &["checkout", "--quiet", "--detach", "HEAD"]);
+    f.env.realm_ok(&f.aperture, &["sync"]);
+    assert!(
+        f.env
+            .git(&f.realm, &["log", "-1", "--format=%B", "main"])
+            .contains(&format!("Source-Commit: {head}"))
+    );
+}
