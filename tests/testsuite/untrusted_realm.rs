@@ -688,3 +688,23 @@ fn sync_from_a_detached_head_publishes_that_commit() {
             .contains(&format!("Source-Commit: {head}"))
     );
 }
+
+#[test]
+fn graph_at_reads_realm_revisions_not_the_code_s() {
+    let f = fixture();
+    // `HEAD` here is aperture's code, which has no realm.yaml: not "is not a realm".
+    for rev in ["HEAD", "HEAD~1", "main:realm.yaml"] {
+        f.refused(
+            &f.aperture,
+            &["graph", "--at", rev],
+            &format!("unknown realm revision `{rev}`"),
+        );
+    }
+    let first = f.env.git(&f.realm, &["rev-parse", "main~3"]);
+    for rev in ["main~3", &first[..10], first.as_str()] {
+        assert_eq!(
+            f.env.realm_ok(&f.aperture, &["graph", "--at", rev]),
+            "realm letemcook\n  aperture\n"
+        );
+    }
+}
