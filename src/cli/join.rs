@@ -135,6 +135,7 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         e
     })?;
     let (fetch_url, stored_url) = locate_realm(ctx, &repo, &args.realm)?;
+    index::check_writable()?;
     let email = repo.user_email()?;
     let maintainers = if args.maintainers.is_empty() {
         vec![email.clone()]

@@ -708,3 +708,18 @@ fn graph_at_reads_realm_revisions_not_the_code_s() {
         );
     }
 }
+
+#[test]
+fn a_broken_user_index_stops_join_and_leave_before_the_realm_changes() {
+    let f = fixture();
+    f.env.write(
+        f.env.root(),
+        &[("home/.config/git-realm/index.yaml", "realms: [\n")],
+    );
+    let newbie = f.env.code_repo("newbie", &[]);
+    let needle = "git-realm/index.yaml: invalid YAML at line 2";
+    f.refused(&newbie, &["join", "../realm", "--no-hooks"], needle);
+    assert!(!newbie.join(".realm").exists());
+    f.refused(&f.aperture, &["leave", "--force"], needle);
+    f.refused(&f.aperture, &["list"], needle);
+}
