@@ -86,6 +86,14 @@ impl Snapshot {
                 )
                 .into());
             }
+            if let Some(bad) = domain.maintainers.iter().find(|m| !is_owner(m)) {
+                return Err(untrusted(
+                    &path,
+                    &name,
+                    format!("invalid maintainer `{}`", bad.escape_debug()),
+                )
+                .into());
+            }
             let exports: ExportsFile = match source.read(&exports_file(&name))? {
                 Some(bytes) => yaml::from_slice(&exports_file(&name), &bytes)?,
                 None => ExportsFile::default(),
@@ -196,7 +204,19 @@ fn check_realm(realm: &RealmFile) -> Result<(), BadInput> {
     for invited in &realm.governance.invited {
         names::check("domain", invited).map_err(|e| in_file("realm.yaml", e))?;
     }
+    if let Some(bad) = realm.governance.approvers.iter().find(|a| !is_owner(a)) {
+        return Err(BadInput::new(
+            format!("realm.yaml: invalid approver `{}`", bad.escape_debug()),
+            "approvers are email addresses (or @org/team handles), one per entry",
+        ));
+    }
     Ok(())
+}
+
+/// An email or `@org/team` handle as CODEOWNERS takes it: one word. A maintainer written as
+/// `a@x\n/realm.yaml @mallory` would add a line of its own to CODEOWNERS, owning realm.yaml.
+fn is_owner(who: &str) -> bool {
+    who.contains('@') && !who.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn check_exports(domain: &str, exports: &ExportsFile) -> Result<(), BadInput> {
@@ -492,6 +512,20 @@ mod tests {
             (
                 ("contracts/Bad.schema.yaml", "{}".to_owned()),
                 "contracts/Bad.schema.yaml: invalid contract name `Bad`",
+            ),
+            (
+                (
+                    "domains/a/domain.yaml",
+                    "name: a\nmaintainers: [\"a@x\\n/realm.yaml @m\"]\n".to_owned(),
+                ),
+                "domains/a/domain.yaml: invalid maintainer `a@x\\n/realm.yaml @m`",
+            ),
+            (
+                (
+                    "realm.yaml",
+                    "name: r\ngovernance: {approvers: [a@x b@y]}\n".to_owned(),
+                ),
+                "realm.yaml: invalid approver `a@x b@y`",
             ),
         ];
         for ((path, text), expected) in cases {

@@ -723,3 +723,26 @@ fn a_broken_user_index_stops_join_and_leave_before_the_realm_changes() {
     f.refused(&f.aperture, &["leave", "--force"], needle);
     f.refused(&f.aperture, &["list"], needle);
 }
+
+#[test]
+fn a_maintainer_that_would_write_its_own_codeowners_line() {
+    // CODEOWNERS is rebuilt from every domain's maintainers on join, leave and approve: a
+    // newline in one would give its author a line of their own, owning realm.yaml.
+    let f = fixture();
+    let domain = f.env.realm_file(&f.realm, "domains/fungal/domain.yaml");
+    let domain = domain.replace(
+        "- eric@example.com",
+        "- \"eric@example.com\\n/realm.yaml @mallory\"",
+    );
+    f.someone_commits(&[("domains/fungal/domain.yaml", Some(&domain))]);
+    f.every_reader_refuses(
+        "domains/fungal/domain.yaml: invalid maintainer `eric@example.com\\n/realm.yaml @mallory`",
+    );
+    let fresh = f.env.code_repo("fresh", &[]);
+    f.refused(&fresh, &["join", "../realm"], "invalid maintainer");
+    assert!(
+        !f.env
+            .realm_file(&f.realm, ".github/CODEOWNERS")
+            .contains("mallory")
+    );
+}
