@@ -234,11 +234,17 @@ impl CodeRepo {
         }
         let stdout = String::from_utf8_lossy(&output.stdout);
         let rejected: Vec<&str> = stdout.lines().filter(|l| l.starts_with('!')).collect();
+        let hint = "check that you may push to the realm: 'git push --dry-run' to its URL shows \
+                    what its server says";
         if rejected.is_empty() {
-            bail!(
-                "`{display}` failed: {}",
-                super::command::stderr_line(&output)
-            );
+            return Err(BadInput::new(
+                format!(
+                    "`{display}` failed: {}",
+                    super::command::stderr_line(&output)
+                ),
+                hint,
+            )
+            .into());
         }
         let reasons = rejected.join("; ");
         let retryable = [
@@ -254,7 +260,16 @@ impl CodeRepo {
         if retryable {
             Ok(PushOutcome::Rejected)
         } else {
-            bail!("the realm refused the push: {}", reasons.replace('\t', " "))
+            // What the realm's server said (a hook's message) is on stderr.
+            Err(BadInput::new(
+                format!(
+                    "the realm refused the push: {} ({})",
+                    reasons.replace('\t', " "),
+                    super::command::stderr_line(&output)
+                ),
+                hint,
+            )
+            .into())
         }
     }
 
@@ -308,10 +323,14 @@ impl CodeRepo {
                 }
             }
         }
-        bail!(
-            "the realm kept moving: gave up after {MAX_ATTEMPTS} attempts to land one commit on `{}`",
-            membership.branch
+        Err(BadInput::new(
+            format!(
+                "the realm kept moving: gave up after {MAX_ATTEMPTS} attempts to land one commit on `{}`",
+                membership.branch
+            ),
+            "nothing was written; run the command again when fewer domains are writing",
         )
+        .into())
     }
 
     /// Refuse `change` unless the realm it leaves at `tip` can be read back: a value nested

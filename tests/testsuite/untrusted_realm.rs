@@ -746,3 +746,29 @@ fn a_maintainer_that_would_write_its_own_codeowners_line() {
             .contains("mallory")
     );
 }
+
+#[test]
+fn a_push_the_realm_s_server_refuses_says_what_it_said() {
+    let f = fixture();
+    let hook = f.realm.join(".git/hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'denied by policy' >&2\nexit 1\n").unwrap();
+    let mut perms = std::fs::metadata(&hook).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&hook, perms).unwrap();
+    f.refused(
+        &f.aperture,
+        &["export", "--name", "x", "--value", "1"],
+        "the realm refused the push: ! ",
+    );
+    let out = f
+        .env
+        .realm_std(&f.aperture, &["export", "--name", "x", "--value", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("(pre-receive hook declined) (remote: denied by policy;"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
