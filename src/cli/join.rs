@@ -155,6 +155,7 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         Some(url) => Some(url.clone()),
         None => repo.config("remote.origin.url")?,
     };
+    let repo_url = repo_url.map(|url| git::public_url(&url));
 
     // Read the realm before anything here changes, under a ref namespace of our own.
     let probe = format!("refs/realm-join/{}", std::process::id());

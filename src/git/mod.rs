@@ -18,7 +18,7 @@ use gix::ObjectId;
 
 pub use blobs::WorktreeEntry;
 pub use command::Git;
-pub use realm_store::{Published, init_repo, is_git_repo, is_url};
+pub use realm_store::{Published, init_repo, is_git_repo, is_url, public_url};
 
 use crate::error::BadInput;
 use crate::realm::snapshot::{RealmSource, Snapshot};

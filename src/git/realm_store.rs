@@ -43,6 +43,23 @@ pub fn is_url(url: &str) -> bool {
     }
 }
 
+/// `url` as it may be shown to others: without the credentials CI often puts into remote
+/// URLs (`https://x-access-token:TOKEN@github.com/…`). Over http(s) any user part goes (a
+/// token can be the user name alone); in other URLs (`ssh://git@host/…`) the user is a
+/// login and stays unless it carries a `:password`; scp-like `git@host:…` has no password.
+pub fn public_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) if matches!(scheme, "http" | "https") || user.contains(':') => {
+            format!("{scheme}://{host}{path}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
 impl CodeRepo {
     /// The realm's location as git takes it: local paths are relative to the repository root.
     pub fn realm_url(&self, membership: &Membership) -> String {
@@ -420,6 +437,29 @@ pub fn init_repo(path: &Path, bare: bool, branch: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::is_url;
+
+    #[test]
+    fn public_urls_carry_no_credentials() {
+        use super::public_url;
+        for (url, public) in [
+            (
+                "https://x-access-token:ghs_S3cret@github.com/o/r.git",
+                "https://github.com/o/r.git",
+            ),
+            ("https://ghp_T0ken@github.com/o/r", "https://github.com/o/r"),
+            ("http://u:p@h:8080/r", "http://h:8080/r"),
+            (
+                "ssh://git@github.com/o/r.git",
+                "ssh://git@github.com/o/r.git",
+            ),
+            ("ssh://u:pw@h/r", "ssh://h/r"),
+            ("git@github.com:o/r.git", "git@github.com:o/r.git"),
+            ("https://github.com/o/r", "https://github.com/o/r"),
+            ("../r", "../r"),
+        ] {
+            assert_eq!(public_url(url), public, "{url}");
+        }
+    }
 
     #[test]
     fn urls_and_paths() {

@@ -772,3 +772,25 @@ fn a_push_the_realm_s_server_refuses_says_what_it_said() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn join_does_not_publish_the_credentials_in_the_origin_url() {
+    // CI clones with the token in the URL; the realm is read by other organisations.
+    let f = fixture();
+    let ci = f.env.code_repo("ci", &[]);
+    f.env.git(
+        &ci,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "https://x-access-token:ghs_S3cret@github.com/org/ci.git",
+        ],
+    );
+    f.env.realm_ok(&ci, &["join", "../realm", "--no-hooks"]);
+    let domain = f.env.realm_file(&f.realm, "domains/ci/domain.yaml");
+    assert!(
+        domain.contains("repo_url: https://github.com/org/ci.git\n") && !domain.contains("S3cret"),
+        "{domain}"
+    );
+}
