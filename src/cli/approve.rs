@@ -151,9 +151,11 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
         let mut change = Change::new(message.lines().next().unwrap_or("approve proposal").to_owned());
         change.edits = edits;
         change.put(".github/CODEOWNERS", after.codeowners());
-        // Only the trailers git-realm writes: an `Approved-by:` in the proposal is the
-        // proposer's claim, not an approval.
-        for (key, value) in message.lines().skip(1).filter_map(|l| l.split_once(": ")) {
+        // Only the trailers git-realm writes, from the trailer block (the last paragraph;
+        // `sync -m` text above it is the proposer's): an `Approved-by:` in the proposal is
+        // the proposer's claim, not an approval.
+        let trailers = message.trim_end().rsplit("\n\n").next().unwrap_or_default();
+        for (key, value) in trailers.lines().filter_map(|l| l.split_once(": ")) {
             if matches!(key, "Realm-Domain" | "Source-Commit") {
                 change.trailer(key, value);
             }

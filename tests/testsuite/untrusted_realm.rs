@@ -657,7 +657,7 @@ fn an_approval_carries_only_the_approver_s_approved_by() {
             "commit",
             "--quiet",
             "-m",
-            "fungal: export more 1.0.0\n\nRealm-Domain: fungal\nApproved-by: ceo@example.com",
+            "fungal: export more 1.0.0\n\nRealm-Domain: aperture\n\nRealm-Domain: fungal\nApproved-by: ceo@example.com",
         ],
     );
     f.env.git(&f.realm, &["checkout", "--quiet", "main"]);
@@ -667,6 +667,7 @@ fn an_approval_carries_only_the_approver_s_approved_by() {
     let message = f.env.git(&f.realm, &["log", "-1", "--format=%B", "main"]);
     assert!(
         message.contains("Realm-Domain: fungal\n")
+            && !message.contains("Realm-Domain: aperture")
             && message.contains("Approved-by: eric@example.com")
             && !message.contains("ceo@example.com"),
         "{message}"
