@@ -16,13 +16,6 @@ impl BadInput {
             hint: Some(hint.into()),
         }
     }
-
-    pub fn bare(message: impl Into<String>) -> Self {
-        BadInput {
-            message: message.into(),
-            hint: None,
-        }
-    }
 }
 
 impl fmt::Display for BadInput {

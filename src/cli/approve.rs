@@ -104,7 +104,10 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
             .find_commit(proposal)
             .with_context(|| format!("failed to read proposal `{}`", args.proposal))?;
         let base = commit.parent_ids().next().map(|id| id.detach()).ok_or_else(|| {
-            BadInput::bare(format!("proposal `{}` has no parent commit", args.proposal))
+            BadInput::new(
+                format!("proposal `{}` has no parent commit", args.proposal),
+                format!("it was not made by git-realm on the realm; review and delete `{branch}` in the realm"),
+            )
         })?;
         let message = commit.message_raw_sloppy().to_string();
         let changed = repo
@@ -165,8 +168,12 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
         change.delete_branches.push(branch.clone());
         Ok(Some((change, realm.branch.clone())))
     })?;
-    let published = published
-        .ok_or_else(|| BadInput::bare(format!("proposal `{}` changes nothing", args.proposal)))?;
+    let published = published.ok_or_else(|| {
+        BadInput::new(
+            format!("proposal `{}` changes nothing", args.proposal),
+            format!("the realm already holds its changes; delete `{branch}` in the realm"),
+        )
+    })?;
     let (notices, resolutions) = announced;
     let mut notifications = None;
     let nothing_to_tell = notices.is_empty() && resolutions.is_empty();

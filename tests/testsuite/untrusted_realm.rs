@@ -795,3 +795,27 @@ fn join_does_not_publish_the_credentials_in_the_origin_url() {
         "{domain}"
     );
 }
+
+#[test]
+fn a_proposal_that_changes_nothing_or_has_no_parent() {
+    let f = fixture();
+    // fungal's last realm commit, proposed again: the realm already holds it.
+    f.env
+        .git(&f.realm, &["branch", "proposals/fungal/again", "main"]);
+    let root = f
+        .env
+        .git(&f.realm, &["rev-list", "--max-parents=0", "main"]);
+    f.env
+        .git(&f.realm, &["branch", "proposals/fungal/orphan", &root]);
+    f.fetch_both();
+    f.refused(
+        &f.aperture,
+        &["approve", "fungal/again"],
+        "proposal `fungal/again` changes nothing",
+    );
+    f.refused(
+        &f.aperture,
+        &["approve", "fungal/orphan"],
+        "proposal `fungal/orphan` has no parent commit",
+    );
+}
