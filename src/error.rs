@@ -16,13 +16,6 @@ impl BadInput {
             hint: Some(hint.into()),
         }
     }
-
-    pub fn bare(message: impl Into<String>) -> Self {
-        BadInput {
-            message: message.into(),
-            hint: None,
-        }
-    }
 }
 
 impl fmt::Display for BadInput {
@@ -72,5 +65,31 @@ pub fn exit_code_of(err: &anyhow::Error) -> u8 {
         1
     } else {
         2
+    }
+}
+
+/// `text` on one line and free of terminal control: control characters (a newline, ESC) are
+/// shown escaped. Errors quote values from files written by others; a newline in one must not
+/// forge a second `error:` or `hint:` line, nor an escape sequence recolour the terminal.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_line_escapes_control_characters() {
+        assert_eq!(
+            super::one_line("a `x\nerror: forged` \u{1b}[31mred é"),
+            "a `x\\nerror: forged` \\u{1b}[31mred é"
+        );
     }
 }

@@ -37,6 +37,12 @@ pub fn path() -> Option<PathBuf> {
     Some(base.join("git-realm").join("index.yaml"))
 }
 
+/// Whether the index can be updated, for commands that change the realm first and the
+/// index after: a broken index must stop them before the realm changes, not after.
+pub fn check_writable() -> Result<()> {
+    load().map(|_| ())
+}
+
 pub fn load() -> Result<Index> {
     let Some(path) = path() else {
         return Ok(Index::default());

@@ -18,9 +18,9 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(outcome) => ExitCode::from(outcome as u8),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error::one_line(&format!("{err:#}")));
             if let Some(hint) = error::hint_of(&err) {
-                eprintln!("hint: {hint}");
+                eprintln!("hint: {}", error::one_line(hint));
             }
             ExitCode::from(error::exit_code_of(&err))
         }

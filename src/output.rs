@@ -23,7 +23,12 @@ pub fn emit<R: Report>(format: Format, report: &R) -> anyhow::Result<()> {
         Format::Json => serde_json::to_writer_pretty(&mut out, report)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out)),
-        Format::Human => report.human(&mut out),
+        Format::Human => {
+            let mut text = Vec::new();
+            report
+                .human(&mut text)
+                .and_then(|()| out.write_all(printable(&String::from_utf8_lossy(&text)).as_bytes()))
+        }
     };
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -33,5 +38,37 @@ pub fn emit<R: Report>(format: Format, report: &R) -> anyhow::Result<()> {
 
 /// A line of progress or advice, on stderr so stdout stays the result.
 pub fn note(message: impl AsRef<str>) {
-    eprintln!("{}", message.as_ref());
+    eprintln!("{}", printable(message.as_ref()));
+}
+
+/// A warning or hint on stderr that quotes an error: kept to one line, whatever the error
+/// quotes (see `error::one_line`).
+pub fn warn(message: impl AsRef<str>) {
+    eprintln!("{}", crate::error::one_line(message.as_ref()));
+}
+
+/// Human text as it may reach a terminal: realm content (changelog lines, values, names in
+/// other domains' files) is written by others, so control characters other than newline and
+/// tab are shown escaped rather than obeyed.
+fn printable(text: &str) -> String {
+    text.split_inclusive(['\n', '\t'])
+        .map(|part| {
+            let (body, end) = match part.strip_suffix(['\n', '\t']) {
+                Some(body) => (body, &part[body.len()..]),
+                None => (part, ""),
+            };
+            format!("{}{end}", crate::error::one_line(body))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_escaped_but_lines_kept() {
+        assert_eq!(
+            super::printable("a\tb\n\u{1b}[2Jc\r\n"),
+            "a\tb\n\\u{1b}[2Jc\\r\n"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 
@@ -14,8 +14,8 @@ use crate::notify;
 use crate::output::Report;
 use crate::realm::change::Change;
 use crate::realm::model::ExportsFile;
-use crate::realm::snapshot::{Overlay, Snapshot};
-use crate::realm::yaml;
+use crate::realm::snapshot::{self, Overlay, Snapshot};
+use crate::realm::{names, yaml};
 
 /// Accept a pending proposal (approvers only)
 ///
@@ -70,18 +70,19 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
     let realm = &member.config.realm;
     let repo = &member.repo;
     let email = repo.user_email()?;
-    let branch = if args.proposal.starts_with("proposals/") {
-        args.proposal.clone()
-    } else {
-        format!("proposals/{}", args.proposal)
-    };
+    let name = args
+        .proposal
+        .strip_prefix("proposals/")
+        .unwrap_or(&args.proposal);
+    let domain = proposal_domain(name)?.to_owned();
+    let branch = format!("proposals/{name}");
     let mut announced = (Vec::new(), Vec::new());
     let published = repo.publish(realm, |tip, tip_commit| {
         let governance = &tip.realm.governance;
         if !governance.is_approver(&email) {
             return Err(Refusal::new(
                 format!("`{email}` is not an approver of realm `{}`", tip.realm.name),
-                format!("ask an approver: {}", governance.approvers.join(", ")),
+                governance.ask_an_approver(),
             )
             .into());
         }
@@ -98,9 +99,15 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
             )
             .into());
         };
-        let commit = repo.repo.find_commit(proposal)?;
+        let commit = repo
+            .repo
+            .find_commit(proposal)
+            .with_context(|| format!("failed to read proposal `{}`", args.proposal))?;
         let base = commit.parent_ids().next().map(|id| id.detach()).ok_or_else(|| {
-            BadInput::bare(format!("proposal `{}` has no parent commit", args.proposal))
+            BadInput::new(
+                format!("proposal `{}` has no parent commit", args.proposal),
+                format!("it was not made by git-realm on the realm; review and delete `{branch}` in the realm"),
+            )
         })?;
         let message = commit.message_raw_sloppy().to_string();
         let changed = repo
@@ -112,7 +119,19 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
         let ours_tree = TreeSource::new(&repo.repo, repo.commit_tree(tip_commit)?);
         use crate::realm::snapshot::RealmSource;
         let mut edits = BTreeMap::new();
+        let own = format!("{}/", snapshot::domain_dir(&domain));
         for path in changed.lines().filter(|p| *p != ".github/CODEOWNERS") {
+            // A proposal speaks for one domain: it may not touch realm.yaml (say, to add an
+            // approver) or another domain's files behind the approver's back.
+            if !path.starts_with(&own) {
+                return Err(BadInput::new(
+                    format!("proposal `{}` changes `{path}`, outside `{own}`", args.proposal),
+                    format!(
+                        "a proposal may change only its domain's directory: review it with 'git show {proposal}'"
+                    ),
+                )
+                .into());
+            }
             let (base, theirs, ours) = (base_tree.read(path)?, theirs_tree.read(path)?, ours_tree.read(path)?);
             if ours != base && ours != theirs {
                 return Err(BadInput::new(
@@ -135,16 +154,26 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
         let mut change = Change::new(message.lines().next().unwrap_or("approve proposal").to_owned());
         change.edits = edits;
         change.put(".github/CODEOWNERS", after.codeowners());
-        for line in message.lines().skip(1).filter_map(|l| l.split_once(": ")) {
-            change.trailer(line.0, line.1);
+        // Only the trailers git-realm writes, from the trailer block (the last paragraph;
+        // `sync -m` text above it is the proposer's): an `Approved-by:` in the proposal is
+        // the proposer's claim, not an approval.
+        let trailers = message.trim_end().rsplit("\n\n").next().unwrap_or_default();
+        for (key, value) in trailers.lines().filter_map(|l| l.split_once(": ")) {
+            if matches!(key, "Realm-Domain" | "Source-Commit") {
+                change.trailer(key, value);
+            }
         }
         change.trailer("Approved-by", email.clone());
         change.merged.push(proposal.to_string());
         change.delete_branches.push(branch.clone());
         Ok(Some((change, realm.branch.clone())))
     })?;
-    let published = published
-        .ok_or_else(|| BadInput::bare(format!("proposal `{}` changes nothing", args.proposal)))?;
+    let published = published.ok_or_else(|| {
+        BadInput::new(
+            format!("proposal `{}` changes nothing", args.proposal),
+            format!("the realm already holds its changes; delete `{branch}` in the realm"),
+        )
+    })?;
     let (notices, resolutions) = announced;
     let mut notifications = None;
     let nothing_to_tell = notices.is_empty() && resolutions.is_empty();
@@ -162,6 +191,32 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
         commit: published.commit.to_string(),
     })?;
     Ok(Outcome::Clean)
+}
+
+/// The domain a proposal name (`aperture/join`, `aperture/paths-2.0.0`) speaks for; refused
+/// unless the name can be a realm branch.
+fn proposal_domain(name: &str) -> Result<&str, BadInput> {
+    let invalid = || {
+        BadInput::new(
+            format!("invalid proposal `{}`", name.escape_debug()),
+            "name a proposal as join, export or sync printed it, like aperture/join",
+        )
+    };
+    let (domain, rest) = name.split_once('/').ok_or_else(invalid)?;
+    let rest_ok = !rest.is_empty()
+        && !rest.contains("..")
+        && !rest.ends_with(".lock")
+        && rest.split('/').all(|part| {
+            !part.is_empty()
+                && !part.starts_with('.')
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'))
+        });
+    if !names::is_valid(domain) || !rest_ok {
+        return Err(invalid());
+    }
+    Ok(domain)
 }
 
 /// A breaking change takes effect a grace period after its approval, not its proposal.
@@ -182,4 +237,31 @@ fn start_grace_periods(path: &str, bytes: &[u8], tip: &Snapshot, today: &str) ->
     } else {
         bytes.to_vec()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::proposal_domain;
+
+    #[test]
+    fn proposal_names() {
+        assert_eq!(proposal_domain("aperture/join").unwrap(), "aperture");
+        assert_eq!(
+            proposal_domain("aperture/required-s3-permissions-2.0.0").unwrap(),
+            "aperture"
+        );
+        for bad in [
+            "",
+            "aperture",
+            "aperture/",
+            "../../heads/main",
+            "Aperture/join",
+            "a/x..y",
+            "a/b c",
+            "a/.hidden",
+            "a/x.lock",
+        ] {
+            assert!(proposal_domain(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::membership::Member;
 use crate::detect::{self, Detector, Findings};
 use crate::error::BadInput;
-use crate::git::CodeRepo;
 use crate::git::detect_cache::{self, DetectCache};
+use crate::git::{CodeRepo, WorktreeEntry};
 use crate::realm::config::ExportSource;
 use crate::realm::drift::{self, Drift};
 use crate::realm::join::Candidate;
@@ -42,14 +42,26 @@ pub fn compute(
         None => At::Commit(repo.head_commit().ok_or_else(|| {
             BadInput::new(
                 "this repository has no commit yet",
-                "commit the code to detect from, or use --worktree",
+                "commit the code the export is computed from first",
             )
         })?),
     };
     if let Some(file) = &source.file {
         let bytes = match at {
             At::Commit(commit) => repo.file_at(commit, file)?,
-            At::Worktree => repo.worktree_file(file.as_bytes())?,
+            At::Worktree => {
+                if let WorktreeEntry::Symlink(link) = repo.worktree_entry(file) {
+                    return Err(BadInput::new(
+                        format!(
+                            "export `{}` reads `{file}`, which is reached through the symlink `{link}`",
+                            source.name
+                        ),
+                        "name the file the link points to in .realm/config.yaml",
+                    )
+                    .into());
+                }
+                repo.worktree_file(file.as_bytes())?
+            }
         };
         let bytes = bytes.ok_or_else(|| {
             BadInput::new(

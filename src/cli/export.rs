@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::membership::{self, Member};
 use super::{Ctx, Outcome};
 use crate::error::BadInput;
+use crate::git::WorktreeEntry;
 use crate::notify;
 use crate::output::Report;
 use crate::realm::change::Change;
@@ -285,21 +286,40 @@ pub fn publish_update(
 /// Read a YAML or JSON file of this repository: its repository-relative path and its value.
 fn read_value_file(ctx: &Ctx, member: &Member, given: &str) -> Result<(String, Value)> {
     let rel = names::repo_relative(&member.repo.root, &ctx.cwd, given)?;
-    let path = member.repo.root.join(&rel);
-    let real = std::fs::canonicalize(&path).map_err(|_| {
+    let path = match member.repo.worktree_entry(&rel) {
+        WorktreeEntry::File(path) => path,
+        WorktreeEntry::Missing => {
+            return Err(BadInput::new(
+                format!("file `{given}` does not exist"),
+                "name an existing file in this repository",
+            )
+            .into());
+        }
+        WorktreeEntry::Symlink(link) => {
+            return Err(BadInput::new(
+                format!("file `{given}` is reached through the symlink `{link}`"),
+                "name the file the link points to: git-realm reads no file through a symlink",
+            )
+            .into());
+        }
+        WorktreeEntry::NotAFile => {
+            return Err(BadInput::new(
+                format!("`{given}` is not a regular file"),
+                "name a YAML or JSON file",
+            )
+            .into());
+        }
+    };
+    let cannot_read = |e: std::io::Error| {
         BadInput::new(
-            format!("file `{given}` does not exist"),
-            "name an existing file in this repository",
+            format!("cannot read `{given}`: {e}"),
+            "check the file's permissions",
         )
-    })?;
-    if !real.starts_with(&member.repo.root) {
-        return Err(BadInput::new(
-            format!("file `{given}` links outside the repository"),
-            "name a regular file inside this repository",
-        )
-        .into());
+    };
+    let size = std::fs::metadata(&path).map_err(cannot_read)?.len();
+    if size > yaml::MAX_FILE_BYTES as u64 {
+        return Err(yaml::too_large(&rel, size).into());
     }
-    let bytes =
-        std::fs::read(&real).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let bytes = std::fs::read(&path).map_err(cannot_read)?;
     Ok((rel.clone(), yaml::from_slice(&rel, &bytes)?))
 }

@@ -165,10 +165,19 @@ pub fn run(ctx: &Ctx, args: GraphArgs) -> Result<Outcome> {
         None => member.repo.fetched_realm(realm)?,
         Some(rev) => {
             let realm_rev = format!("{}{rev}", CodeRepo::realm_ref(&realm.name, ""));
+            // A realm commit by its id; any other name is a realm branch, not one of this
+            // repository's own (`HEAD` here is the code, which has no realm.yaml).
+            let is_id = (4..=40).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit());
             let commit = member
                 .repo
                 .resolve_commit(&realm_rev)
-                .or_else(|_| member.repo.resolve_commit(rev))
+                .or_else(|e| {
+                    if is_id {
+                        member.repo.resolve_commit(rev)
+                    } else {
+                        Err(e)
+                    }
+                })
                 .map_err(|_| {
                     BadInput::new(
                         format!("unknown realm revision `{rev}`"),
@@ -204,4 +213,17 @@ pub fn run(ctx: &Ctx, args: GraphArgs) -> Result<Outcome> {
         format: args.format,
     })?;
     Ok(Outcome::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Names and requirements are checked when the realm loads, so labels hold no `"`, `#`
+    /// or `` ` ``; escaping them anyway keeps a label from ending early if that ever changes.
+    #[test]
+    fn mermaid_labels_are_text() {
+        assert_eq!(
+            super::mermaid_text("\"q\" <b>1</b> & #35; `c`"),
+            "#quot;q#quot; #lt;b#gt;1#lt;/b#gt; #amp; #35;35; #96;c#96;"
+        );
+    }
 }

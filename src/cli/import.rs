@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Ctx, Outcome, membership};
 use crate::error::BadInput;
+use crate::git::WorktreeEntry;
 use crate::notify;
 use crate::output::Report;
 use crate::realm::change::Change;
@@ -100,13 +101,22 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
     let binding = match &args.binding {
         Some(given) => {
             let rel = names::repo_relative(&member.repo.root, &ctx.cwd, given)?;
-            let meta = std::fs::symlink_metadata(member.repo.root.join(&rel));
-            if !meta.map(|m| m.is_file()).unwrap_or(false) {
-                return Err(BadInput::new(
-                    format!("binding `{given}` is not a file in this repository"),
-                    "name the file that uses the imported value (create it first)",
-                )
-                .into());
+            match member.repo.worktree_entry(&rel) {
+                WorktreeEntry::File(_) => {}
+                WorktreeEntry::Symlink(link) => {
+                    return Err(BadInput::new(
+                        format!("binding `{given}` is reached through the symlink `{link}`"),
+                        "name the file the link points to, inside this repository",
+                    )
+                    .into());
+                }
+                WorktreeEntry::Missing | WorktreeEntry::NotAFile => {
+                    return Err(BadInput::new(
+                        format!("binding `{given}` is not a file in this repository"),
+                        "name the file that uses the imported value (create it first)",
+                    )
+                    .into());
+                }
             }
             Some(rel)
         }

@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, args: InviteArgs) -> Result<Outcome> {
         if !governance.is_approver(&email) {
             return Err(Refusal::new(
                 format!("`{email}` is not an approver of realm `{}`", tip.realm.name),
-                format!("ask an approver: {}", governance.approvers.join(", ")),
+                governance.ask_an_approver(),
             )
             .into());
         }

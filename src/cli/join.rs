@@ -131,6 +131,7 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         e
     })?;
     let (fetch_url, stored_url) = locate_realm(ctx, &repo, &args.realm)?;
+    index::check_writable()?;
     let email = repo.user_email()?;
     let maintainers = if args.maintainers.is_empty() {
         vec![email.clone()]
@@ -150,6 +151,7 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         Some(url) => Some(url.clone()),
         None => repo.config("remote.origin.url")?,
     };
+    let repo_url = repo_url.map(|url| git::public_url(&url));
 
     // Read the realm before anything here changes, under a ref namespace of our own.
     let probe = format!("refs/realm-join/{}", std::process::id());

@@ -56,6 +56,7 @@ impl Report for LeaveReport {
 
 pub fn run(ctx: &Ctx, args: LeaveArgs) -> Result<Outcome> {
     let member = membership::load(ctx)?;
+    index::check_writable()?;
     let realm = &member.config.realm;
     let domain = realm.domain.clone();
     let mut consumers = Vec::new();

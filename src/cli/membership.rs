@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 
 use super::Ctx;
 use crate::error::BadInput;
-use crate::git::CodeRepo;
+use crate::git::{CodeRepo, WorktreeEntry};
 use crate::realm::change::Change;
 use crate::realm::config::{CONFIG_PATH, RepoConfig};
 
@@ -14,14 +14,36 @@ pub struct Member {
     pub config: RepoConfig,
 }
 
-/// The repository's config, if it has joined a realm.
+/// The repository's config, if it has joined a realm. A symlink on the way is refused, not
+/// followed: reading or writing the config must stay inside the repository.
 pub fn read_config(repo: &CodeRepo) -> Result<Option<RepoConfig>> {
-    let path = repo.root.join(CONFIG_PATH);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(RepoConfig::parse(&text)?)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("failed to read `{}`", path.display())),
-    }
+    let path = match repo.worktree_entry(CONFIG_PATH) {
+        WorktreeEntry::File(path) => path,
+        WorktreeEntry::Missing => return Ok(None),
+        WorktreeEntry::Symlink(link) => {
+            return Err(BadInput::new(
+                format!("`{link}` is a symlink: git-realm does not follow it"),
+                format!("make {CONFIG_PATH} a regular file in this repository"),
+            )
+            .into());
+        }
+        WorktreeEntry::NotAFile => {
+            return Err(BadInput::new(
+                format!("{CONFIG_PATH} is not a regular file"),
+                format!("make {CONFIG_PATH} a regular file in this repository"),
+            )
+            .into());
+        }
+    };
+    let text =
+        std::fs::read(&path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let text = std::str::from_utf8(&text).map_err(|_| {
+        BadInput::new(
+            format!("{CONFIG_PATH}: file is not UTF-8"),
+            format!("re-save `{CONFIG_PATH}` as UTF-8"),
+        )
+    })?;
+    Ok(Some(RepoConfig::parse(text)?))
 }
 
 /// The repository git-realm runs in, which must have joined a realm.

@@ -46,7 +46,7 @@ pub fn record_and_share(member: &Member, source: ObjectId, lines: &[String]) {
         return;
     }
     if let Err(err) = notes::record(&member.repo, source, lines) {
-        output::note(format!("warning: could not note commit {source}: {err:#}"));
+        output::warn(format!("warning: could not note commit {source}: {err:#}"));
         return;
     }
     match notes::share(&member.repo) {
@@ -57,6 +57,6 @@ pub fn record_and_share(member: &Member, source: ObjectId, lines: &[String]) {
             ));
             output::note("hint: they are kept here and go with the next 'git realm sync'");
         }
-        Err(err) => output::note(format!("warning: could not share the realm notes: {err:#}")),
+        Err(err) => output::warn(format!("warning: could not share the realm notes: {err:#}")),
     }
 }

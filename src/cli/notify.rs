@@ -19,7 +19,8 @@ use crate::realm::snapshot::Snapshot;
 /// again by a hidden marker. Before sending, each message is checked against the realm (fetched
 /// first): repo_url is read again, and notices for versions the consumer has meanwhile resolved,
 /// or for domains that left, are dropped. The API base is GITHUB_API_URL, else git config
-/// realm.githubApiUrl, else the consumer's host.
+/// realm.githubApiUrl, else api.github.com; a consumer on another host is not sent your token
+/// unless one of those names its API.
 ///
 /// Exit status: 0 when nothing is left to send; 1 when some notifications are still pending (the
 /// report says why); 2 when notify could not run at all.
@@ -146,7 +147,7 @@ fn realm_now(repo: &CodeRepo) -> Option<(String, Snapshot)> {
     let config = membership::read_config(repo).ok().flatten()?;
     let realm = &config.realm;
     if let Err(e) = repo.fetch_realm(realm) {
-        output::note(format!(
+        output::warn(format!(
             "warning: could not fetch realm `{}`, using what was fetched last: {e:#}",
             realm.name
         ));
@@ -154,7 +155,7 @@ fn realm_now(repo: &CodeRepo) -> Option<(String, Snapshot)> {
     match repo.fetched_realm(realm) {
         Ok((_, snapshot)) => Some((realm.name.clone(), snapshot)),
         Err(e) => {
-            output::note(format!(
+            output::warn(format!(
                 "warning: sending without checking against the realm: {e:#}"
             ));
             None

@@ -1,6 +1,6 @@
 //! The files of a commit (or of the working tree) as detection sees them.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use bstr::{BString, ByteSlice};
@@ -215,11 +215,11 @@ impl CodeRepo {
         Ok(files)
     }
 
-    /// A working-tree file, unless it is missing or a symlink (never followed out of the repo).
+    /// A working-tree file, unless it is missing or a symlink or under one (never followed
+    /// out of the repo).
     pub fn worktree_file(&self, path: &[u8]) -> Result<Option<Vec<u8>>> {
-        let full = self.root.join(Path::new(path.to_str_lossy().as_ref()));
-        match std::fs::symlink_metadata(&full) {
-            Ok(meta) if meta.file_type().is_file() => {
+        match self.worktree_entry(path.to_str_lossy().as_ref()) {
+            WorktreeEntry::File(full) => {
                 Ok(Some(std::fs::read(&full).with_context(|| {
                     format!("failed to read `{}`", full.display())
                 })?))
@@ -227,4 +227,42 @@ impl CodeRepo {
             _ => Ok(None),
         }
     }
+
+    /// What `rel` (a `/`-separated path from the root) is in the working tree, looking at
+    /// each directory on the way without following a symlink: `sub/x` where `sub` links out
+    /// of the repository is the link, not the file it leads to.
+    pub fn worktree_entry(&self, rel: &str) -> WorktreeEntry {
+        let mut full = self.root.clone();
+        let parts: Vec<&str> = rel.split('/').collect();
+        for (i, part) in parts.iter().enumerate() {
+            full.push(part);
+            let meta = match std::fs::symlink_metadata(&full) {
+                Ok(meta) => meta,
+                Err(_) => return WorktreeEntry::Missing,
+            };
+            if meta.file_type().is_symlink() {
+                return WorktreeEntry::Symlink(parts[..=i].join("/"));
+            }
+            let last = i + 1 == parts.len();
+            if last && meta.is_file() {
+                return WorktreeEntry::File(full);
+            }
+            if last || !meta.is_dir() {
+                return WorktreeEntry::NotAFile;
+            }
+        }
+        WorktreeEntry::Missing
+    }
+}
+
+/// A path of the working tree as git-realm may read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorktreeEntry {
+    /// A regular file, reached through directories only: its full path.
+    File(PathBuf),
+    Missing,
+    /// The path is, or goes through, this symlink (a path from the root).
+    Symlink(String),
+    /// A directory, or something else that is not a regular file.
+    NotAFile,
 }

@@ -246,6 +246,7 @@ impl CodeRepo {
         membership: &Membership,
         limit: Duration,
     ) -> Result<Option<bool>> {
+        let before = self.refs_under(&format!("refs/realm/{}", membership.name))?;
         let status = self
             .git()
             .args([
@@ -256,6 +257,7 @@ impl CodeRepo {
                 "--no-tags",
                 "--prune",
                 "--no-write-fetch-head",
+                "--no-recurse-submodules",
                 "--",
             ])
             .arg(self.realm_url(membership))
@@ -264,6 +266,11 @@ impl CodeRepo {
                 membership.name
             ))
             .status_within(limit)?;
+        if status.is_some_and(|s| s.success())
+            && self.keep_main_branch(membership, &before).is_err()
+        {
+            return Ok(Some(false));
+        }
         Ok(status.map(|s| s.success()))
     }
 

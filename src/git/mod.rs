@@ -16,8 +16,9 @@ use std::rc::Rc;
 use anyhow::{Context, Result};
 use gix::ObjectId;
 
+pub use blobs::WorktreeEntry;
 pub use command::Git;
-pub use realm_store::{Published, init_repo, is_git_repo, is_url};
+pub use realm_store::{Published, init_repo, is_git_repo, is_url, public_url};
 
 use crate::error::BadInput;
 use crate::realm::snapshot::{RealmSource, Snapshot};
@@ -165,6 +166,8 @@ struct Entry {
     name: String,
     is_tree: bool,
     is_blob: bool,
+    /// What the entry is, for an entry that is neither a tree nor a regular file.
+    kind: &'static str,
     id: ObjectId,
 }
 
@@ -201,10 +204,18 @@ impl<'r> TreeSource<'r> {
         let mut entries = Vec::new();
         for entry in tree.iter() {
             let entry = entry.context("failed to decode realm tree")?;
+            let mode = entry.mode();
             entries.push(Entry {
                 name: entry.filename().to_string(),
-                is_tree: entry.mode().is_tree(),
-                is_blob: entry.mode().is_blob(),
+                is_tree: mode.is_tree(),
+                is_blob: mode.is_blob(),
+                kind: if mode.is_link() {
+                    "symlink"
+                } else if mode.is_commit() {
+                    "submodule"
+                } else {
+                    "directory"
+                },
                 id: entry.object_id(),
             });
         }
@@ -235,14 +246,32 @@ impl RealmSource for TreeSource<'_> {
         let Some(entries) = self.listing(dir)? else {
             return Ok(None);
         };
-        match entries.iter().find(|e| e.name == name && e.is_blob) {
-            Some(entry) => {
+        match entries.iter().find(|e| e.name == name) {
+            Some(entry) if entry.is_blob => {
+                // Refused unread: a realm file may be at most 1 MiB (`yaml::MAX_FILE_BYTES`).
+                let size = self
+                    .repo
+                    .find_header(entry.id)
+                    .with_context(|| format!("failed to read `{path}`"))?
+                    .size();
+                if size > crate::realm::yaml::MAX_FILE_BYTES as u64 {
+                    return Err(crate::realm::yaml::too_large(path, size).into());
+                }
                 let blob = self
                     .repo
                     .find_blob(entry.id)
                     .with_context(|| format!("failed to read `{path}`"))?;
                 Ok(Some(blob.data.clone()))
             }
+            // Never followed: a link's target is a path on the reader's machine.
+            Some(entry) => Err(BadInput::new(
+                format!(
+                    "realm file `{path}` is a {}, not a regular file",
+                    entry.kind
+                ),
+                format!("replace `{path}` in the realm with a regular file"),
+            )
+            .into()),
             None => Ok(None),
         }
     }

@@ -9,11 +9,11 @@ use anyhow::{Context, Result, bail};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 
-use super::{CodeRepo, Git};
+use super::{CodeRepo, Git, TreeSource};
 use crate::error::BadInput;
 use crate::realm::change::Change;
 use crate::realm::config::Membership;
-use crate::realm::snapshot::Snapshot;
+use crate::realm::snapshot::{Overlay, Snapshot};
 
 /// How many times a write is rebuilt on a newer tip before giving up.
 const MAX_ATTEMPTS: u32 = 40;
@@ -43,6 +43,23 @@ pub fn is_url(url: &str) -> bool {
     }
 }
 
+/// `url` as it may be shown to others: without the credentials CI often puts into remote
+/// URLs (`https://x-access-token:TOKEN@github.com/…`). Over http(s) any user part goes (a
+/// token can be the user name alone); in other URLs (`ssh://git@host/…`) the user is a
+/// login and stays unless it carries a `:password`; scp-like `git@host:…` has no password.
+pub fn public_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((user, host)) if matches!(scheme, "http" | "https") || user.contains(':') => {
+            format!("{scheme}://{host}{path}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
 impl CodeRepo {
     /// The realm's location as git takes it: local paths are relative to the repository root.
     pub fn realm_url(&self, membership: &Membership) -> String {
@@ -62,21 +79,71 @@ impl CodeRepo {
         format!("refs/realm/{realm}/heads/{branch}")
     }
 
-    /// Update `refs/realm/<realm>/heads/*` from the realm.
+    /// Update `refs/realm/<realm>/heads/*` from the realm. A realm without its main branch
+    /// leaves them as they were: what was fetched last stays readable.
     pub fn fetch_realm(&self, membership: &Membership) -> Result<()> {
         let url = self.realm_url(membership);
-        self.fetch_into(&url, &format!("refs/realm/{}", membership.name))
-            .with_context(|| {
+        let prefix = format!("refs/realm/{}", membership.name);
+        let before = self.refs_under(&prefix)?;
+        self.fetch_into(&url, &prefix).map_err(|e| {
+            BadInput::new(
                 format!(
-                    "failed to fetch realm `{}` from `{}`",
+                    "failed to fetch realm `{}` from `{}`: {e:#}",
                     membership.name, membership.url
-                )
-            })
+                ),
+                format!(
+                    "check `url:` in .realm/config.yaml, and that 'git ls-remote {}' works",
+                    membership.url
+                ),
+            )
+        })?;
+        self.keep_main_branch(membership, &before)
+    }
+
+    /// The refs under `prefix`, as `update-ref --stdin` lines that would restore them.
+    pub fn refs_under(&self, prefix: &str) -> Result<String> {
+        self.git()
+            .args([
+                "for-each-ref",
+                "--format=update %(refname) %(objectname)",
+                prefix,
+            ])
+            .run()
+    }
+
+    /// After a fetch: when the realm has no branch `membership.branch` (deleted, or the
+    /// wrong URL), put back the refs `before` lists, and say so.
+    pub fn keep_main_branch(&self, membership: &Membership, before: &str) -> Result<()> {
+        let main_ref = Self::realm_ref(&membership.name, &membership.branch);
+        if self.ref_target(&main_ref)?.is_some() {
+            return Ok(());
+        }
+        let prefix = format!("refs/realm/{}/", membership.name);
+        let fetched = self
+            .git()
+            .args(["for-each-ref", "--format=delete %(refname)", &prefix])
+            .run()?;
+        let script: String = fetched
+            .lines()
+            .chain(before.lines())
+            .filter(|line| !line.is_empty())
+            .map(|line| format!("{line}\n"))
+            .collect();
+        if script.is_empty() {
+            return Err(missing_branch(membership));
+        }
+        self.git()
+            .args(["update-ref", "--stdin"])
+            .stdin(script)
+            .run()
+            .context("failed to restore the realm refs fetched before")?;
+        Err(missing_branch(membership))
     }
 
     /// Fetch every branch of `url` to `<prefix>/heads/*`, pruning what the realm deleted.
     pub fn fetch_into(&self, url: &str, prefix: &str) -> Result<()> {
-        self.git()
+        let (_, output) = self
+            .git()
             .args([
                 "-c",
                 "gc.auto=0",
@@ -85,11 +152,15 @@ impl CodeRepo {
                 "--no-tags",
                 "--prune",
                 "--no-write-fetch-head",
+                "--no-recurse-submodules",
             ])
             .arg("--")
             .arg(url)
             .arg(format!("+refs/heads/*:{prefix}/heads/*"))
-            .run()?;
+            .output()?;
+        if !output.status.success() {
+            bail!("git fetch: {}", super::command::stderr_line(&output));
+        }
         Ok(())
     }
 
@@ -180,11 +251,17 @@ impl CodeRepo {
         }
         let stdout = String::from_utf8_lossy(&output.stdout);
         let rejected: Vec<&str> = stdout.lines().filter(|l| l.starts_with('!')).collect();
+        let hint = "check that you may push to the realm: 'git push --dry-run' to its URL shows \
+                    what its server says";
         if rejected.is_empty() {
-            bail!(
-                "`{display}` failed: {}",
-                super::command::stderr_line(&output)
-            );
+            return Err(BadInput::new(
+                format!(
+                    "`{display}` failed: {}",
+                    super::command::stderr_line(&output)
+                ),
+                hint,
+            )
+            .into());
         }
         let reasons = rejected.join("; ");
         let retryable = [
@@ -200,7 +277,16 @@ impl CodeRepo {
         if retryable {
             Ok(PushOutcome::Rejected)
         } else {
-            bail!("the realm refused the push: {}", reasons.replace('\t', " "))
+            // What the realm's server said (a hook's message) is on stderr.
+            Err(BadInput::new(
+                format!(
+                    "the realm refused the push: {} ({})",
+                    reasons.replace('\t', " "),
+                    super::command::stderr_line(&output)
+                ),
+                hint,
+            )
+            .into())
         }
     }
 
@@ -223,6 +309,7 @@ impl CodeRepo {
             let Some((change, branch)) = build(&snapshot, tip)? else {
                 return Ok(None);
             };
+            self.readable_after(tip, &change, &membership.url)?;
             let Some(commit) = self.write_commit(Some(tip), &change)? else {
                 return Ok(None);
             };
@@ -253,10 +340,32 @@ impl CodeRepo {
                 }
             }
         }
-        bail!(
-            "the realm kept moving: gave up after {MAX_ATTEMPTS} attempts to land one commit on `{}`",
-            membership.branch
+        Err(BadInput::new(
+            format!(
+                "the realm kept moving: gave up after {MAX_ATTEMPTS} attempts to land one commit on `{}`",
+                membership.branch
+            ),
+            "nothing was written; run the command again when fewer domains are writing",
         )
+        .into())
+    }
+
+    /// Refuse `change` unless the realm it leaves at `tip` can be read back: a value nested
+    /// deeper than YAML may be, or a file grown past 1 MiB, would stop every domain.
+    fn readable_after(&self, tip: ObjectId, change: &Change, origin: &str) -> Result<()> {
+        let base = TreeSource::new(&self.repo, self.commit_tree(tip)?);
+        let after = Overlay {
+            base: &base,
+            edits: &change.edits,
+        };
+        match Snapshot::load(&after, origin) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(BadInput::new(
+                format!("refusing to write the realm, it would become unreadable: {e:#}"),
+                "make the value smaller (a realm file is at most 1 MiB) or less deeply nested",
+            )
+            .into()),
+        }
     }
 
     /// Pending proposals (branch names without `proposals/`), optionally only `domain`'s.
@@ -328,6 +437,29 @@ pub fn init_repo(path: &Path, bare: bool, branch: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::is_url;
+
+    #[test]
+    fn public_urls_carry_no_credentials() {
+        use super::public_url;
+        for (url, public) in [
+            (
+                "https://x-access-token:ghs_S3cret@github.com/o/r.git",
+                "https://github.com/o/r.git",
+            ),
+            ("https://ghp_T0ken@github.com/o/r", "https://github.com/o/r"),
+            ("http://u:p@h:8080/r", "http://h:8080/r"),
+            (
+                "ssh://git@github.com/o/r.git",
+                "ssh://git@github.com/o/r.git",
+            ),
+            ("ssh://u:pw@h/r", "ssh://h/r"),
+            ("git@github.com:o/r.git", "git@github.com:o/r.git"),
+            ("https://github.com/o/r", "https://github.com/o/r"),
+            ("../r", "../r"),
+        ] {
+            assert_eq!(public_url(url), public, "{url}");
+        }
+    }
 
     #[test]
     fn urls_and_paths() {

@@ -236,7 +236,7 @@ impl RetryPolicy {
 pub struct DeliveryConfig {
     pub token: Option<Token>,
     /// The API base for every consumer (`GITHUB_API_URL`, else `realm.githubApiUrl`); without
-    /// it, github.com repositories use api.github.com and other hosts `https://HOST/api/v3`.
+    /// it, only github.com repositories are reached, through api.github.com.
     pub api_url: Option<String>,
     pub retry: RetryPolicy,
 }
@@ -503,6 +503,14 @@ fn target<'c>(
             ));
         }
     };
+    // repo_url is written by the consumer, another organisation: it must not choose where
+    // this user's token is sent. Only github.com, or the API the user configured.
+    if config.api_url.is_none() && repo.host != "github.com" {
+        return Err(format!(
+            "repo_url `{repo}` is not on github.com: set GITHUB_API_URL or git config \
+             realm.githubApiUrl to its GitHub Enterprise API to send your token there"
+        ));
+    }
     let token = config
         .token
         .as_ref()

@@ -706,6 +706,26 @@ fn enterprise_api_paths_are_kept() {
 }
 
 #[test]
+fn a_consumer_repo_url_does_not_choose_where_the_token_goes() {
+    // Without a configured API, a repo_url on another host (written by the consumer, another
+    // organisation) is not sent a request: the token would go to that host.
+    let dir = git_dir();
+    let mut n = notice("1.4.0", "1.3.0", &["Added a/*"]);
+    n.consumer_repo_url = Some("https://collector.example/team/letemcook-cdk.git".into());
+    let config = DeliveryConfig {
+        api_url: None,
+        ..config(&FakeGitHub::start(TOKEN))
+    };
+    let report = deliver(&config, dir.path(), vec![n], vec![]);
+    assert!(report.delivered.is_empty());
+    let reason = &report.not_notified[0].reason;
+    assert!(
+        reason.contains("collector.example/team/letemcook-cdk` is not on github.com"),
+        "{reason}"
+    );
+}
+
+#[test]
 fn non_github_urls_are_reported() {
     let fake = FakeGitHub::start(TOKEN);
     let dir = git_dir();

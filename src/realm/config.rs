@@ -108,6 +108,21 @@ impl ExportSource {
     }
 }
 
+/// A branch name that is one plain ref path: it goes into refspecs (`<id>:refs/heads/<b>`)
+/// and `refs/realm/<realm>/heads/<b>`, so nothing git would read as syntax.
+fn is_branch_name(branch: &str) -> bool {
+    !branch.is_empty()
+        && !branch.contains("..")
+        && !branch.ends_with(".lock")
+        && branch.split('/').all(|part| {
+            !part.is_empty()
+                && !part.starts_with(['.', '-'])
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+}
+
 impl RepoConfig {
     /// Parse and check `.realm/config.yaml`; errors name the file.
     pub fn parse(text: &str) -> Result<Self, BadInput> {
@@ -123,8 +138,24 @@ impl RepoConfig {
         };
         names::check("realm", &self.realm.name).map_err(at)?;
         names::check("domain", &self.realm.domain).map_err(at)?;
+        if !is_branch_name(&self.realm.branch) {
+            return Err(BadInput::new(
+                format!(
+                    "{CONFIG_PATH}: invalid realm branch `{}`",
+                    self.realm.branch.escape_debug()
+                ),
+                "name the realm's main branch, like `main`, or remove `branch:`",
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
         for export in &self.exports {
             names::check("export", &export.name).map_err(at)?;
+            if !seen.insert(export.name.as_str()) {
+                return Err(BadInput::new(
+                    format!("{CONFIG_PATH}: export `{}` is listed twice", export.name),
+                    "keep one source per export",
+                ));
+            }
             let sources = usize::from(export.file.is_some()) + usize::from(export.detect.is_some());
             if sources != 1 {
                 return Err(BadInput::new(
@@ -203,6 +234,19 @@ mod tests {
             RepoConfig::parse(&format!("{base}exports: [{{name: e, detect: rules}}]")).is_err()
         );
         assert!(RepoConfig::parse(&format!("{base}exports: [{{name: e, detect: s3}}]")).is_ok());
+        assert!(
+            RepoConfig::parse(&format!(
+                "{base}exports: [{{name: e, detect: s3}}, {{name: e, file: x.yaml}}]"
+            ))
+            .is_err()
+        );
+        for branch in ["main:refs/heads/x", "../x", "-x", "a b", "x.lock", ""] {
+            let text = format!("realm: {{name: r, url: x, domain: d, branch: '{branch}'}}");
+            assert!(RepoConfig::parse(&text).is_err(), "{branch}");
+        }
+        assert!(
+            RepoConfig::parse("realm: {name: r, url: x, domain: d, branch: release/v1}").is_ok()
+        );
         let err = RepoConfig::parse("realm: {name: Bad, url: x, domain: d}").unwrap_err();
         assert!(
             err.message.contains(".realm/config.yaml"),

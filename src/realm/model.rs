@@ -15,7 +15,7 @@ pub struct RealmFile {
     pub version: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
-    #[serde(default)]
+    /// Required: without it, who approves would be guessed, and governance is enforced.
     pub governance: Governance,
     #[serde(flatten)]
     pub extra: Mapping,
@@ -55,6 +55,16 @@ impl Default for Governance {
 impl Governance {
     pub fn is_approver(&self, email: &str) -> bool {
         self.approvers.iter().any(|a| a.eq_ignore_ascii_case(email))
+    }
+
+    /// Who to ask for an approval, for hints: the approvers, or that there are none.
+    pub fn ask_an_approver(&self) -> String {
+        if self.approvers.is_empty() {
+            "the realm lists no approvers: add one under `governance.approvers` in realm.yaml"
+                .to_owned()
+        } else {
+            format!("ask an approver: {}", self.approvers.join(", "))
+        }
     }
 }
 

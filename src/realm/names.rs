@@ -67,7 +67,7 @@ pub fn repo_relative(root: &Path, cwd: &Path, given: &str) -> Result<String, Bad
             "name a file inside this repository",
         ));
     }
-    if parts[0] == ".git" {
+    if parts.iter().any(|p| is_git_dir(p)) {
         return Err(escapes());
     }
     Ok(parts.join("/"))
@@ -80,7 +80,12 @@ pub fn is_safe_relative(path: &str) -> bool {
         && !path.contains('\\')
         && path
             .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != ".." && part != ".git")
+            .all(|part| !part.is_empty() && part != "." && part != ".." && !is_git_dir(part))
+}
+
+/// `.git` in any case: on a case-insensitive file system `.GIT/config` is `.git/config`.
+fn is_git_dir(part: &str) -> bool {
+    part.eq_ignore_ascii_case(".git")
 }
 
 #[cfg(test)]
@@ -128,5 +133,8 @@ mod tests {
         assert!(!is_safe_relative("../x"));
         assert!(!is_safe_relative("/x"));
         assert!(!is_safe_relative("a//b"));
+        assert!(!is_safe_relative(".GIT/config"));
+        assert!(!is_safe_relative("sub/.git/config"));
+        assert!(repo_relative(root, root, "sub/.Git/config").is_err());
     }
 }

@@ -192,7 +192,7 @@ mod tests {
 
         // An addition during the grace period keeps the date and the version consumers see.
         let snapshot = crate::realm::snapshot::Snapshot {
-            realm: serde_yaml::from_str("name: r\n").unwrap(),
+            realm: serde_yaml::from_str("name: r\ngovernance: {}\n").unwrap(),
             domains: Default::default(),
             contracts: Default::default(),
         };

@@ -1,6 +1,6 @@
 //! A realm as of one commit: every file parsed, nothing written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 use serde_json::Value;
@@ -52,6 +52,10 @@ pub fn imports_file(domain: &str) -> String {
 
 impl Snapshot {
     /// Parse the realm held by `source`; `origin` names the realm in errors.
+    ///
+    /// Every file is checked here, once, as data written by someone else: names follow the
+    /// name rule, versions are semver, bindings stay inside their repository. A command
+    /// never sees a snapshot that breaks these rules.
     pub fn load(source: &dyn RealmSource, origin: &str) -> Result<Snapshot> {
         let realm_bytes = source.read("realm.yaml")?.ok_or_else(|| {
             BadInput::new(
@@ -60,7 +64,7 @@ impl Snapshot {
             )
         })?;
         let realm: RealmFile = yaml::from_slice("realm.yaml", &realm_bytes)?;
-        names::check("realm", &realm.name).map_err(|e| in_file("realm.yaml", e))?;
+        check_realm(&realm)?;
 
         let mut domains = BTreeMap::new();
         for name in source.subdirs("domains")? {
@@ -70,29 +74,36 @@ impl Snapshot {
             };
             names::check("domain", &name).map_err(|e| in_file(&path, e))?;
             let domain: DomainFile = yaml::from_slice(&path, &bytes)?;
+            if domain.name != name {
+                return Err(untrusted(
+                    &path,
+                    &name,
+                    format!(
+                        "names the domain `{}`, but it is in `{}/`",
+                        domain.name.escape_debug(),
+                        domain_dir(&name)
+                    ),
+                )
+                .into());
+            }
+            if let Some(bad) = domain.maintainers.iter().find(|m| !is_owner(m)) {
+                return Err(untrusted(
+                    &path,
+                    &name,
+                    format!("invalid maintainer `{}`", bad.escape_debug()),
+                )
+                .into());
+            }
             let exports: ExportsFile = match source.read(&exports_file(&name))? {
                 Some(bytes) => yaml::from_slice(&exports_file(&name), &bytes)?,
                 None => ExportsFile::default(),
             };
-            for export in &exports.exports {
-                names::check("export", &export.name)
-                    .map_err(|e| in_file(&exports_file(&name), e))?;
-                semver::Version::parse(&export.version).map_err(|e| {
-                    BadInput::new(
-                        format!(
-                            "{}: export `{}` has invalid version `{}`: {e}",
-                            exports_file(&name),
-                            export.name,
-                            export.version
-                        ),
-                        "versions are semver, like 1.4.0",
-                    )
-                })?;
-            }
+            check_exports(&name, &exports)?;
             let imports: ImportsFile = match source.read(&imports_file(&name))? {
                 Some(bytes) => yaml::from_slice(&imports_file(&name), &bytes)?,
                 None => ImportsFile::default(),
             };
+            check_imports(&name, &imports)?;
             domains.insert(
                 name,
                 DomainState {
@@ -109,6 +120,7 @@ impl Snapshot {
                 continue;
             };
             let path = format!("contracts/{file}");
+            names::check("contract", name).map_err(|e| in_file(&path, e))?;
             if let Some(bytes) = source.read(&path)? {
                 contracts.insert(name.to_owned(), yaml::from_slice(&path, &bytes)?);
             }
@@ -179,11 +191,136 @@ fn in_file(path: &str, e: BadInput) -> BadInput {
     }
 }
 
+/// A broken file in `domain`'s directory: what is wrong, and whom to ask.
+fn untrusted(path: &str, domain: &str, what: String) -> BadInput {
+    BadInput::new(
+        format!("{path}: {what}"),
+        format!("ask the maintainers of domain `{domain}` to fix `{path}` in the realm"),
+    )
+}
+
+fn check_realm(realm: &RealmFile) -> Result<(), BadInput> {
+    names::check("realm", &realm.name).map_err(|e| in_file("realm.yaml", e))?;
+    for invited in &realm.governance.invited {
+        names::check("domain", invited).map_err(|e| in_file("realm.yaml", e))?;
+    }
+    if let Some(bad) = realm.governance.approvers.iter().find(|a| !is_owner(a)) {
+        return Err(BadInput::new(
+            format!("realm.yaml: invalid approver `{}`", bad.escape_debug()),
+            "approvers are email addresses (or @org/team handles), one per entry",
+        ));
+    }
+    Ok(())
+}
+
+/// An email or `@org/team` handle as CODEOWNERS takes it: one word. A maintainer written as
+/// `a@x\n/realm.yaml @mallory` would add a line of its own to CODEOWNERS, owning realm.yaml.
+fn is_owner(who: &str) -> bool {
+    who.contains('@') && !who.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn check_exports(domain: &str, exports: &ExportsFile) -> Result<(), BadInput> {
+    let path = exports_file(domain);
+    let mut seen = BTreeSet::new();
+    for export in &exports.exports {
+        names::check("export", &export.name).map_err(|e| in_file(&path, e))?;
+        if !seen.insert(export.name.as_str()) {
+            return Err(untrusted(
+                &path,
+                domain,
+                format!("export `{}` is declared twice", export.name),
+            ));
+        }
+        let versions = std::iter::once(export.version.as_str())
+            .chain(export.changelog.iter().map(|c| c.version.as_str()));
+        for version in versions {
+            if let Err(e) = semver::Version::parse(version) {
+                return Err(untrusted(
+                    &path,
+                    domain,
+                    format!(
+                        "export `{}` has invalid version `{}`: {e}",
+                        export.name,
+                        version.escape_debug()
+                    ),
+                ));
+            }
+        }
+        if let Some(date) = &export.effective_from
+            && date.parse::<jiff::civil::Date>().is_err()
+        {
+            return Err(untrusted(
+                &path,
+                domain,
+                format!(
+                    "export `{}` has invalid `effective_from` date `{}`",
+                    export.name,
+                    date.escape_debug()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_imports(domain: &str, imports: &ImportsFile) -> Result<(), BadInput> {
+    let path = imports_file(domain);
+    let mut seen = BTreeSet::new();
+    for import in &imports.imports {
+        names::check("contract", &import.contract).map_err(|e| in_file(&path, e))?;
+        names::check("domain", &import.from).map_err(|e| in_file(&path, e))?;
+        let what = format!("import `{}/{}`", import.from, import.contract);
+        if !seen.insert((import.from.as_str(), import.contract.as_str())) {
+            return Err(untrusted(
+                &path,
+                domain,
+                format!("{what} is declared twice"),
+            ));
+        }
+        if let Err(e) = semver::VersionReq::parse(&import.version) {
+            return Err(untrusted(
+                &path,
+                domain,
+                format!(
+                    "{what} has invalid version requirement `{}`: {e}",
+                    import.version.escape_debug()
+                ),
+            ));
+        }
+        if let Some(resolved) = &import.resolved_version
+            && let Err(e) = semver::Version::parse(resolved)
+        {
+            return Err(untrusted(
+                &path,
+                domain,
+                format!(
+                    "{what} has invalid resolved_version `{}`: {e}",
+                    resolved.escape_debug()
+                ),
+            ));
+        }
+        if let Some(binding) = &import.binding
+            && !names::is_safe_relative(binding)
+        {
+            return Err(untrusted(
+                &path,
+                domain,
+                format!(
+                    "{what} has binding `{}`, which is not a path inside a repository",
+                    binding.escape_debug()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// An in-memory realm for unit tests.
 #[cfg(test)]
 pub mod memory {
     use super::*;
 
+    #[derive(Clone)]
     pub struct Files(pub BTreeMap<String, String>);
 
     impl RealmSource for Files {
@@ -255,7 +392,7 @@ mod tests {
         assert_eq!(snap.consumers_of("a", Some("e")), ["b"]);
         assert!(snap.codeowners().contains("/domains/a/ a@x\n"));
 
-        let mut broken = files;
+        let mut broken = files.clone();
         broken
             .0
             .insert("domains/b/imports.yaml".into(), "imports: [".into());
@@ -265,6 +402,144 @@ mod tests {
                 .starts_with("domains/b/imports.yaml: invalid YAML"),
             "{err}"
         );
+    }
+
+    /// Realm files are written by other organisations: whatever they break is refused when
+    /// the snapshot loads, naming the file, before any command acts on it.
+    #[test]
+    fn untrusted_content_is_refused_where_it_is() {
+        let good = realm(&[
+            ("realm.yaml", "name: r\ngovernance: {approvers: [a@x]}\n"),
+            ("domains/a/domain.yaml", "name: a\n"),
+            (
+                "domains/a/exports.yaml",
+                "exports: [{name: e, version: 1.0.0, value: [1]}]\n",
+            ),
+            ("domains/b/domain.yaml", "name: b\n"),
+            (
+                "domains/b/imports.yaml",
+                "imports: [{contract: e, from: a, version: ^1, binding: cdk/x.py}]\n",
+            ),
+        ]);
+        Snapshot::load(&good, "r").unwrap();
+        let exports = |e: &str| ("domains/a/exports.yaml", format!("exports: [{e}]\n"));
+        let imports = |i: &str| ("domains/b/imports.yaml", format!("imports: [{i}]\n"));
+        let import = |extra: &str| format!("{{contract: e, from: a, version: ^1, {extra}}}");
+        let cases = [
+            (
+                ("realm.yaml", "name: r\n".to_owned()),
+                "realm.yaml: invalid YAML at line 1: missing field `governance`",
+            ),
+            (
+                (
+                    "realm.yaml",
+                    "name: r\ngovernance: {invited: [X]}\n".to_owned(),
+                ),
+                "realm.yaml: invalid domain name `X`",
+            ),
+            (
+                ("domains/a/domain.yaml", "name: b\n".to_owned()),
+                "domains/a/domain.yaml: names the domain `b`, but it is in `domains/a/`",
+            ),
+            (
+                ("domains/Evil/domain.yaml", "name: Evil\n".to_owned()),
+                "domains/Evil/domain.yaml: invalid domain name `Evil`",
+            ),
+            (
+                ("domains/..x/domain.yaml", "name: ..x\n".to_owned()),
+                "invalid domain name `..x`",
+            ),
+            (
+                exports("{name: e, version: 1.0.0}, {name: e, version: 2.0.0}"),
+                "export `e` is declared twice",
+            ),
+            (
+                exports("{name: E, version: 1.0.0}"),
+                "invalid export name `E`",
+            ),
+            (
+                exports("{name: e, version: one}"),
+                "export `e` has invalid version `one`",
+            ),
+            (
+                exports("{name: e, version: 1.0.0, changelog: [{version: v1, date: x}]}"),
+                "export `e` has invalid version `v1`",
+            ),
+            (
+                exports("{name: e, version: 2.0.0, effective_from: soon}"),
+                "invalid `effective_from` date `soon`",
+            ),
+            (
+                imports("{contract: e, from: ../a, version: ^1}"),
+                "invalid domain name `../a`",
+            ),
+            (
+                imports("{contract: \"e\\nf\", from: a, version: ^1}"),
+                "invalid contract name `e\\nf`",
+            ),
+            (
+                imports(&format!(
+                    "{}, {}",
+                    import("status: current"),
+                    import("status: stale")
+                )),
+                "import `a/e` is declared twice",
+            ),
+            (
+                imports("{contract: e, from: a, version: '>>1'}"),
+                "import `a/e` has invalid version requirement `>>1`",
+            ),
+            (
+                imports(&import("resolved_version: latest")),
+                "invalid resolved_version `latest`",
+            ),
+            (
+                imports(&import("binding: ../../etc/passwd")),
+                "binding `../../etc/passwd`, which is not a path inside a repository",
+            ),
+            (
+                imports(&import("binding: /etc/passwd")),
+                "binding `/etc/passwd`",
+            ),
+            (
+                imports(&import("binding: .git/config")),
+                "binding `.git/config`",
+            ),
+            (
+                imports(&import("binding: 'cdk\\x.py'")),
+                "binding `cdk\\\\x.py`",
+            ),
+            (
+                ("contracts/Bad.schema.yaml", "{}".to_owned()),
+                "contracts/Bad.schema.yaml: invalid contract name `Bad`",
+            ),
+            (
+                (
+                    "domains/a/domain.yaml",
+                    "name: a\nmaintainers: [\"a@x\\n/realm.yaml @m\"]\n".to_owned(),
+                ),
+                "domains/a/domain.yaml: invalid maintainer `a@x\\n/realm.yaml @m`",
+            ),
+            (
+                (
+                    "realm.yaml",
+                    "name: r\ngovernance: {approvers: [a@x b@y]}\n".to_owned(),
+                ),
+                "realm.yaml: invalid approver `a@x b@y`",
+            ),
+        ];
+        for ((path, text), expected) in cases {
+            let mut files = good.clone();
+            files.0.insert(path.to_owned(), text.clone());
+            let err = Snapshot::load(&files, "r").unwrap_err();
+            let bad = err.downcast_ref::<BadInput>().expect("bad input");
+            assert!(
+                bad.message.contains(expected),
+                "{path}: {text}\n{}",
+                bad.message
+            );
+            assert!(bad.hint.is_some(), "{}", bad.message);
+        }
     }
 }
 

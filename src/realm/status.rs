@@ -200,7 +200,7 @@ mod tests {
     fn snapshot(exports: &str, imports: &str) -> Snapshot {
         let files = Files(
             [
-                ("realm.yaml", "name: r\n"),
+                ("realm.yaml", "name: r\ngovernance: {}\n"),
                 ("domains/a/domain.yaml", "name: a\n"),
                 ("domains/a/exports.yaml", exports),
                 ("domains/b/domain.yaml", "name: b\n"),

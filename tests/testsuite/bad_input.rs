@@ -360,7 +360,7 @@ fn malformed_yaml_committed_into_the_realm_by_someone_else() {
         &f.realm,
         &[
             ("domains/fungal/imports.yaml", "imports: []\n"),
-            ("realm.yaml", "name: Not Valid\n"),
+            ("realm.yaml", "name: Not Valid\ngovernance: {}\n"),
         ],
     );
     f.env

@@ -14,4 +14,5 @@ mod initial_setup;
 mod json;
 mod notes;
 mod rfc_workflow;
+mod untrusted_realm;
 mod workflow;

@@ -509,16 +509,17 @@ fn graphs_of_stale_broken_and_awkward_imports_are_valid() {
     );
     env.commit_all(&aperture, "more");
     env.realm_ok(&aperture, &["sync"]);
-    // A realm edited by hand can hold any text: an import of a contract nobody exports, from a
-    // domain named against the rules, under a requirement that is not semver, is broken. Its
-    // label has Markdown, HTML and entity codes that Mermaid must read as plain text.
+    // A realm edited by hand: an import of a contract nobody exports, from a domain that is
+    // not in the realm, is broken. Its requirement has the `<`, `>` and `,` that Mermaid must
+    // read as text. (Text that breaks the name and semver rules never gets this far: the
+    // realm is refused when it loads, see untrusted_realm.rs.)
     let imports = env.realm_file(&realm, "domains/ml-ops-42/imports.yaml");
     env.write(
         &realm,
         &[(
             "domains/ml-ops-42/imports.yaml",
             &format!(
-                "{imports}\n- contract: x-1\n  from: '`legacy` \"0\"'\n  version: '\"q\" <b>1</b> & #35; a|b; `c` [d] {{e}} (f)'\n  status: current\n"
+                "{imports}\n- contract: x-1\n  from: legacy-0\n  version: '>0.0.1-rc.1, <=0.1'\n  status: current\n"
             ),
         )],
     );
@@ -531,14 +532,14 @@ fn graphs_of_stale_broken_and_awkward_imports_are_valid() {
         str![[r##"
 flowchart LR
   d0["3d-render-2"]
-  d1["#96;legacy#96; #quot;0#quot;"]
-  d2["aperture"]
-  d3["fungal"]
+  d1["aperture"]
+  d2["fungal"]
+  d3["legacy-0"]
   d4["ml-ops-42"]
-  d0 -->|"required-s3-permissions #gt;=1.0.0, #lt;2 (stale)"| d2
-  d3 -->|"required-s3-permissions ^1 (stale)"| d2
-  d4 -->|"required-s3-permissions =1.0.0 (broken)"| d2
-  d4 -->|"x-1 #quot;q#quot; #lt;b#gt;1#lt;/b#gt; #amp; #35;35; a|b; #96;c#96; [d] {e} (f) (broken)"| d1
+  d0 -->|"required-s3-permissions #gt;=1.0.0, #lt;2 (stale)"| d1
+  d2 -->|"required-s3-permissions ^1 (stale)"| d1
+  d4 -->|"required-s3-permissions =1.0.0 (broken)"| d1
+  d4 -->|"x-1 #gt;0.0.1-rc.1, #lt;=0.1 (broken)"| d3
 
 "##]]
     );

@@ -79,12 +79,12 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<Outcome> {
             };
             // A hook that cannot run must not stand between the user and git.
             ran.or_else(|err| {
-                output::note(format!(
+                output::warn(format!(
                     "warning: git-realm's {} hook did not run: {err:#}",
                     hook.name()
                 ));
                 if let Some(hint) = crate::error::hint_of(&err) {
-                    output::note(format!("hint: {hint}"));
+                    output::warn(format!("hint: {hint}"));
                 }
                 Ok(Outcome::Clean)
             })
@@ -239,7 +239,7 @@ pub fn set_up_after_join(repo: &CodeRepo, skip_hooks: bool) {
             output::note(String::from_utf8_lossy(&text).trim_end());
         }
         Ok(None) => {}
-        Err(err) => output::note(format!(
+        Err(err) => output::warn(format!(
             "warning: git-realm's hooks were not installed: {err:#}"
         )),
     }
@@ -254,7 +254,7 @@ pub fn remove_after_leave(repo: &CodeRepo) {
             output::note(String::from_utf8_lossy(&text).trim_end());
         }
         Ok(_) => {}
-        Err(err) => output::note(format!(
+        Err(err) => output::warn(format!(
             "warning: git-realm's hooks were not removed: {err:#}"
         )),
     }
