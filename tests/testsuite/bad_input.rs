@@ -42,27 +42,7 @@ fn fixture() -> Fixture {
 /// the realm, both code repos and the user's index are as they were.
 fn refused(f: &Fixture, dir: &Path, args: &[&str], needle: &str) {
     let dirs = [f.realm.as_path(), f.aperture.as_path(), f.fungal.as_path()];
-    let before = f.env.state_of(&dirs);
-    let out = f.env.realm_std(dir, args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(
-        out.stdout.is_empty(),
-        "{args:?} printed a result: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(
-        lines.len(),
-        2,
-        "{args:?}: one error line and one hint:\n{stderr}"
-    );
-    assert!(
-        lines[0].starts_with("error: ") && lines[0].contains(needle),
-        "{args:?}: {stderr}"
-    );
-    assert!(lines[1].starts_with("hint: "), "{args:?}: {stderr}");
-    assert_eq!(f.env.state_of(&dirs), before, "{args:?} changed something");
+    f.env.assert_refused(&dirs, 2, dir, args, needle);
 }
 
 #[test]

@@ -76,37 +76,8 @@ impl Fixture {
     /// containing `needle` followed by one hint line (after progress notes, if any), and
     /// nothing changed anywhere.
     fn refused_with(&self, code: i32, dir: &Path, args: &[&str], needle: &str) {
-        let before = self.env.state_of(&self.dirs());
-        let out = self.env.realm_std(dir, args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-        assert!(
-            out.stdout.is_empty(),
-            "{args:?} printed a result: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        let lines: Vec<&str> = stderr
-            .lines()
-            .filter(|l| !l.starts_with("Syncing with realm"))
-            .collect();
-        assert_eq!(
-            lines.len(),
-            2,
-            "{args:?}: one error line and one hint:\n{stderr}"
-        );
-        assert!(
-            lines[0].starts_with("error: ") && lines[0].contains(needle),
-            "{args:?}: expected {needle:?} in:\n{stderr}"
-        );
-        assert!(
-            lines[1].starts_with("hint: ") && lines[1].len() > "hint: ".len() + 10,
-            "{args:?}: {stderr}"
-        );
-        assert_eq!(
-            self.env.state_of(&self.dirs()),
-            before,
-            "{args:?} changed something"
-        );
+        self.env
+            .assert_refused(&self.dirs(), code, dir, args, needle);
     }
 
     fn refused(&self, dir: &Path, args: &[&str], needle: &str) {

@@ -312,6 +312,48 @@ pub fn gits() -> Vec<&'static str> {
         .collect()
 }
 
+impl TestEnv {
+    /// `git realm ARGS` in `dir` is refused: exit `code`, nothing on stdout, one `error:` line
+    /// containing `needle` followed by one `hint:` line (after progress notes, if any), and
+    /// `dirs` and the user's index exactly as they were.
+    pub fn assert_refused(
+        &self,
+        dirs: &[&Path],
+        code: i32,
+        dir: &Path,
+        args: &[&str],
+        needle: &str,
+    ) {
+        let before = self.state_of(dirs);
+        let out = self.realm_std(dir, args).output().expect("run git-realm");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?} printed a result: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.starts_with("Syncing with realm"))
+            .collect();
+        assert_eq!(
+            lines.len(),
+            2,
+            "{args:?}: one error line and one hint:\n{stderr}"
+        );
+        assert!(
+            lines[0].starts_with("error: ") && lines[0].contains(needle),
+            "{args:?}: expected {needle:?} in:\n{stderr}"
+        );
+        assert!(
+            lines[1].starts_with("hint: ") && lines[1].len() > "hint: ".len() + 10,
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(self.state_of(dirs), before, "{args:?} changed something");
+    }
+}
+
 /// Parse JSON stdout.
 pub fn json(stdout: &str) -> serde_json::Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
