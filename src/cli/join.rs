@@ -199,10 +199,15 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
                         "realm `{}` is invite-only and `{domain}` has not been invited",
                         snapshot.realm.name
                     ),
-                    format!(
-                        "ask an approver ({}) to run 'git realm invite {domain}'",
-                        governance.approvers.join(", ")
-                    ),
+                    if governance.approvers.is_empty() {
+                        "the realm lists no approvers: whoever maintains realm.yaml must add one"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "ask an approver ({}) to run 'git realm invite {domain}'",
+                            governance.approvers.join(", ")
+                        )
+                    },
                 )
                 .into());
             }
