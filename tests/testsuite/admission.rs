@@ -143,3 +143,24 @@ hint: ask an approver (eric@example.com) to run 'git realm invite app'
             .contains("olive@example.org")
     );
 }
+
+#[test]
+fn an_invite_only_realm_without_approvers_says_so() {
+    let env = TestEnv::new();
+    let realm = env.realm_repo("realm", false, &["--admission", "invite-only"]);
+    let text = env
+        .realm_file(&realm, "realm.yaml")
+        .replace("  approvers:\n  - eric@example.com\n", "  approvers: []\n");
+    env.write(&realm, &[("realm.yaml", &format!("{text}\n"))]);
+    env.commit_all(&realm, "no approvers");
+    let app = env.code_repo("app", &[]);
+    as_outsider(&env, &app);
+    env.realm(&app, &["join", "../realm"])
+        .assert()
+        .code(1)
+        .stderr_eq(str![[r#"
+error: realm `letemcook` is invite-only and `app` has not been invited
+hint: the realm lists no approvers: whoever maintains realm.yaml must add one
+
+"#]]);
+}
