@@ -247,24 +247,9 @@ impl CodeRepo {
         limit: Duration,
     ) -> Result<Option<bool>> {
         let before = self.refs_under(&format!("refs/realm/{}", membership.name))?;
+        let url = self.realm_url(membership);
         let status = self
-            .git()
-            .args([
-                "-c",
-                "gc.auto=0",
-                "fetch",
-                "--quiet",
-                "--no-tags",
-                "--prune",
-                "--no-write-fetch-head",
-                "--no-recurse-submodules",
-                "--",
-            ])
-            .arg(self.realm_url(membership))
-            .arg(format!(
-                "+refs/heads/*:refs/realm/{}/heads/*",
-                membership.name
-            ))
+            .realm_fetch(&url, &format!("refs/realm/{}", membership.name))
             .status_within(limit)?;
         if status.is_some_and(|s| s.success())
             && self.keep_main_branch(membership, &before).is_err()

@@ -140,10 +140,10 @@ impl CodeRepo {
         Err(missing_branch(membership))
     }
 
-    /// Fetch every branch of `url` to `<prefix>/heads/*`, pruning what the realm deleted.
-    pub fn fetch_into(&self, url: &str, prefix: &str) -> Result<()> {
-        let (_, output) = self
-            .git()
+    /// `git fetch` of every branch of `url` to `<prefix>/heads/*`, pruning what the realm
+    /// deleted; shared by the commands and the hooks' time-limited fetch.
+    pub fn realm_fetch(&self, url: &str, prefix: &str) -> Git {
+        self.git()
             .args([
                 "-c",
                 "gc.auto=0",
@@ -153,11 +153,15 @@ impl CodeRepo {
                 "--prune",
                 "--no-write-fetch-head",
                 "--no-recurse-submodules",
+                "--",
             ])
-            .arg("--")
             .arg(url)
             .arg(format!("+refs/heads/*:{prefix}/heads/*"))
-            .output()?;
+    }
+
+    /// Fetch every branch of `url` to `<prefix>/heads/*`, pruning what the realm deleted.
+    pub fn fetch_into(&self, url: &str, prefix: &str) -> Result<()> {
+        let (_, output) = self.realm_fetch(url, prefix).output()?;
         if !output.status.success() {
             bail!("git fetch: {}", super::command::stderr_line(&output));
         }
