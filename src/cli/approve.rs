@@ -8,7 +8,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Ctx, Outcome, membership};
-use crate::error::{BadInput, Refusal};
+use crate::error::BadInput;
 use crate::git::{CodeRepo, TreeSource};
 use crate::notify;
 use crate::output::Report;
@@ -79,13 +79,7 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
     let mut announced = (Vec::new(), Vec::new());
     let published = repo.publish(realm, |tip, tip_commit| {
         let governance = &tip.realm.governance;
-        if !governance.is_approver(&email) {
-            return Err(Refusal::new(
-                format!("`{email}` is not an approver of realm `{}`", tip.realm.name),
-                governance.ask_an_approver(),
-            )
-            .into());
-        }
+        governance.require_approver(&email, &tip.realm.name)?;
         let proposal_ref = CodeRepo::realm_ref(&realm.name, &branch);
         let Some(proposal) = repo.ref_target(&proposal_ref)? else {
             let pending = repo.proposals(realm, None)?.join(", ");

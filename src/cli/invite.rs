@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Ctx, Outcome, membership};
-use crate::error::{BadInput, Refusal};
+use crate::error::BadInput;
 use crate::output::Report;
 use crate::realm::change::Change;
 use crate::realm::names;
@@ -55,13 +55,7 @@ pub fn run(ctx: &Ctx, args: InviteArgs) -> Result<Outcome> {
     let email = member.repo.user_email()?;
     let published = member.repo.publish(realm, |tip, _| {
         let governance = &tip.realm.governance;
-        if !governance.is_approver(&email) {
-            return Err(Refusal::new(
-                format!("`{email}` is not an approver of realm `{}`", tip.realm.name),
-                governance.ask_an_approver(),
-            )
-            .into());
-        }
+        governance.require_approver(&email, &tip.realm.name)?;
         if tip.domains.contains_key(&args.name) {
             return Err(BadInput::new(
                 format!(

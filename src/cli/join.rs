@@ -200,8 +200,7 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
                         snapshot.realm.name
                     ),
                     if governance.approvers.is_empty() {
-                        "the realm lists no approvers: whoever maintains realm.yaml must add one"
-                            .to_owned()
+                        governance.ask_an_approver()
                     } else {
                         format!(
                             "ask an approver ({}) to run 'git realm invite {domain}'",

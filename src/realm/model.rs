@@ -58,6 +58,17 @@ impl Governance {
     }
 
     /// Who to ask for an approval, for hints: the approvers, or that there are none.
+    /// Refuse `email` unless it is an approver of realm `realm`.
+    pub fn require_approver(&self, email: &str, realm: &str) -> Result<(), crate::error::Refusal> {
+        if self.is_approver(email) {
+            return Ok(());
+        }
+        Err(crate::error::Refusal::new(
+            format!("`{email}` is not an approver of realm `{realm}`"),
+            self.ask_an_approver(),
+        ))
+    }
+
     pub fn ask_an_approver(&self) -> String {
         if self.approvers.is_empty() {
             "the realm lists no approvers: add one under `governance.approvers` in realm.yaml"

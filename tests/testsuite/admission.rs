@@ -160,7 +160,7 @@ fn an_invite_only_realm_without_approvers_says_so() {
         .code(1)
         .stderr_eq(str![[r#"
 error: realm `letemcook` is invite-only and `app` has not been invited
-hint: the realm lists no approvers: whoever maintains realm.yaml must add one
+hint: the realm lists no approvers: add one under `governance.approvers` in realm.yaml
 
 "#]]);
 }
