@@ -177,8 +177,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
     let notifications =
         (published.is_some() && proposal.is_none() && !args.no_notify && !notices.is_empty())
             .then(|| -> Result<notify::DeliveryReport> {
-                let delivery =
-                    notify::DeliveryConfig::from_env(member.repo.config("realm.githubApiUrl")?);
+                let delivery = super::notify::delivery_config(&member.repo)?;
                 Ok(notify::deliver(
                     &delivery,
                     member.repo.common_dir(),

@@ -237,6 +237,9 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
                         consumer_repo_url: tip
                             .domain(&domain)
                             .and_then(|d| d.domain.repo_url.clone()),
+                        consumer_forge: tip
+                            .domain(&domain)
+                            .and_then(|d| d.domain.forge().map(str::to_owned)),
                         export: import.contract.clone(),
                         version: latest.to_string(),
                     });
@@ -261,8 +264,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
     let import = recorded.expect("the build ran");
     let notifications = match (resolution, &published) {
         (Some(resolution), Some(_)) if !args.no_notify => {
-            let delivery =
-                notify::DeliveryConfig::from_env(member.repo.config("realm.githubApiUrl")?);
+            let delivery = super::notify::delivery_config(&member.repo)?;
             let report = notify::deliver(
                 &delivery,
                 member.repo.common_dir(),

@@ -113,6 +113,15 @@ pub fn hints(report: &DeliveryReport) {
     }
 }
 
+/// Where and as whom this repository's notifications go: the environment's tokens,
+/// `realm.githubApiUrl`, and the `realm.<host>.forge|apiUrl|tokenEnv` settings.
+pub fn delivery_config(repo: &CodeRepo) -> Result<DeliveryConfig> {
+    Ok(DeliveryConfig::from_env(
+        repo.config("realm.githubApiUrl")?,
+        &repo.config_matching(r"^realm\..+\.(forge|apiurl|tokenenv)$")?,
+    ))
+}
+
 /// Exit status 1 when something is still pending: notify ran to the end and its report is the
 /// result, but the job it exists for is not done, like `check` finding a stale import. Scripts
 /// can retry on 1. Status 2 (an error, no report) is kept for when notify could not run: not a
@@ -120,7 +129,7 @@ pub fn hints(report: &DeliveryReport) {
 pub fn run(ctx: &Ctx, _args: NotifyArgs) -> Result<Outcome> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
     let git_dir = repo.common_dir().to_path_buf();
-    let delivery = DeliveryConfig::from_env(repo.config("realm.githubApiUrl")?);
+    let delivery = delivery_config(&repo)?;
     let snapshot = if notify::pending_path(&git_dir).exists() {
         realm_now(&repo)
     } else {
@@ -198,5 +207,6 @@ fn review(realm: Option<&(String, Snapshot)>, message: &mut Message) -> Option<S
         }
     }
     message.set_consumer_repo_url(state.domain.repo_url.clone());
+    message.set_consumer_forge(state.domain.forge().map(str::to_owned));
     None
 }

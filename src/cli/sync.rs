@@ -250,7 +250,7 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
         })?;
         (last, published)
     };
-    let delivery = notify::DeliveryConfig::from_env(member.repo.config("realm.githubApiUrl")?);
+    let delivery = super::notify::delivery_config(&member.repo)?;
     // Only what lands on the main branch is announced; a proposal waits for its approval,
     // which announces it.
     let would_notify = (args.dry_run && !args.no_notify).then(|| match plan.proposal {
@@ -321,6 +321,9 @@ fn plan(
         }
     }
     let repo_url = tip.domain(domain).and_then(|d| d.domain.repo_url.clone());
+    let forge = tip
+        .domain(domain)
+        .and_then(|d| d.domain.forge().map(str::to_owned));
     let resolutions = plan
         .resolved
         .iter()
@@ -329,6 +332,7 @@ fn plan(
             provider: r.from.clone(),
             consumer: domain.clone(),
             consumer_repo_url: repo_url.clone(),
+            consumer_forge: forge.clone(),
             export: r.contract.clone(),
             version: r.version.clone(),
         })

@@ -73,6 +73,19 @@ impl CodeRepo {
             .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned()))
     }
 
+    /// Every `key value` line of `git config --get-regexp PATTERN`; empty when none match.
+    pub fn config_matching(&self, pattern: &str) -> Result<String> {
+        let (_, output) = self
+            .git()
+            .args(["config", "--get-regexp", pattern])
+            .output()?;
+        Ok(if output.status.success() {
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        } else {
+            String::new()
+        })
+    }
+
     /// The user's email, which governance checks against maintainers and approvers.
     pub fn user_email(&self) -> Result<String> {
         user_email(&self.root)

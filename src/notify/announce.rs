@@ -49,6 +49,7 @@ pub fn notices(before: &Snapshot, provider: &str, export: &Export) -> Vec<Notice
                 provider: provider.to_owned(),
                 consumer: consumer.clone(),
                 consumer_repo_url: state.domain.repo_url.clone(),
+                consumer_forge: state.domain.forge().map(str::to_owned),
                 export: export.name.clone(),
                 version: export.version.clone(),
                 previous,
@@ -92,6 +93,7 @@ pub fn between(before: &Snapshot, after: &Snapshot) -> (Vec<Notice>, Vec<Resolut
                     provider: import.from.clone(),
                     consumer: domain.clone(),
                     consumer_repo_url: state.domain.repo_url.clone(),
+                    consumer_forge: state.domain.forge().map(str::to_owned),
                     export: import.contract.clone(),
                     version: version.clone(),
                 });

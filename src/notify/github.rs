@@ -459,12 +459,14 @@ mod tests {
                 attempts: 1,
                 base: Duration::ZERO,
             },
+            ..DeliveryConfig::default()
         };
         let notice = Notice {
             realm: "letemcook".into(),
             provider: "aperture".into(),
             consumer: "letemcook-cdk".into(),
             consumer_repo_url: Some("git@github.com:octocat/Hello-World.git".into()),
+            consumer_forge: None,
             export: "required-s3-permissions".into(),
             version: "1.4.0".into(),
             previous: Some("1.3.0".into()),
@@ -478,6 +480,7 @@ mod tests {
             provider: "aperture".into(),
             consumer: "letemcook-cdk".into(),
             consumer_repo_url: Some("https://github.com/octocat/Hello-World".into()),
+            consumer_forge: None,
             export: "required-s3-permissions".into(),
             version: "1.4.0".into(),
         };

@@ -2,6 +2,7 @@
 //! it again. Everything from the realm is untrusted text, so it is escaped before it reaches
 //! Markdown.
 
+use super::forge::Forge;
 use super::{Notice, Resolution};
 
 /// The hidden line identifying the one open issue for a (consumer, export).
@@ -52,23 +53,26 @@ pub fn title(notice: &Notice) -> String {
     shorten(&title, TITLE_MAX)
 }
 
-pub fn body(notice: &Notice) -> String {
+pub fn body(notice: &Notice, forge: Forge) -> String {
     let mut out = format!(
         "**{}** published **{} {}** in realm **{}**. This repository (domain **{}**) imports it",
-        escape(&notice.provider),
-        escape(&notice.export),
-        escape(&notice.version),
-        escape(&notice.realm),
-        escape(&notice.consumer),
+        escape(&notice.provider, forge),
+        escape(&notice.export, forge),
+        escape(&notice.version, forge),
+        escape(&notice.realm, forge),
+        escape(&notice.consumer, forge),
     );
     match &notice.previous {
-        Some(previous) => out.push_str(&format!(" and last resolved {}.\n\n", escape(previous))),
+        Some(previous) => out.push_str(&format!(
+            " and last resolved {}.\n\n",
+            escape(previous, forge)
+        )),
         None => out.push_str(".\n\n"),
     }
     out.push_str("### What changed\n\n");
-    out.push_str(&changes(notice));
+    out.push_str(&changes(notice, forge));
     out.push('\n');
-    out.push_str(&compatibility(notice));
+    out.push_str(&compatibility(notice, forge));
     out.push_str("\n\n### What to do\n\n");
     match notice.binding.as_deref() {
         Some(binding) => out.push_str(&format!(
@@ -78,7 +82,7 @@ pub fn body(notice: &Notice) -> String {
         None => out.push_str(&format!(
             "1. Update the code that uses {} to match the new value (no binding file is recorded: \
              `git realm import --binding FILE` records one).\n",
-            escape(&notice.export)
+            escape(&notice.export, forge)
         )),
     }
     let major = semver::Version::parse(&notice.version).map(|v| v.major);
@@ -94,16 +98,16 @@ pub fn body(notice: &Notice) -> String {
         _ => out.push_str(&format!(
             "2. Run `git realm sync` in this repository. It records that {} uses {} and closes \
              this issue.\n\n",
-            escape(&notice.consumer),
-            escape(&notice.version)
+            escape(&notice.consumer, forge),
+            escape(&notice.version, forge)
         )),
     }
     out.push_str("`git realm status` shows the new value and the binding to review.\n\n");
     out.push_str(&format!(
         "<sub>Opened by git-realm for realm {}. Later versions of {} update this issue rather than \
          opening another.</sub>\n\n",
-        escape(&notice.realm),
-        escape(&notice.export)
+        escape(&notice.realm, forge),
+        escape(&notice.export, forge)
     ));
     out.push_str(&marker(
         &notice.realm,
@@ -117,12 +121,12 @@ pub fn body(notice: &Notice) -> String {
 }
 
 /// The comment on an open issue that a newer version takes over.
-pub fn update_comment(notice: &Notice, was: Option<&semver::Version>) -> String {
+pub fn update_comment(notice: &Notice, was: Option<&semver::Version>, forge: Forge) -> String {
     let mut out = format!(
         "**{}** published **{} {}**",
-        escape(&notice.provider),
-        escape(&notice.export),
-        escape(&notice.version)
+        escape(&notice.provider, forge),
+        escape(&notice.export, forge),
+        escape(&notice.version, forge)
     );
     if let Some(was) = was {
         out.push_str(&format!(" (this issue was about {was})"));
@@ -131,50 +135,57 @@ pub fn update_comment(notice: &Notice, was: Option<&semver::Version>) -> String 
     match &notice.previous {
         Some(previous) => out.push_str(&format!(
             ". Changes since {}, the version {} last resolved:\n\n",
-            escape(previous),
-            escape(&notice.consumer)
+            escape(previous, forge),
+            escape(&notice.consumer, forge)
         )),
         None => out.push_str(":\n\n"),
     }
-    out.push_str(&changes(notice));
+    out.push_str(&changes(notice, forge));
     out.push('\n');
-    out.push_str(&compatibility(notice));
+    out.push_str(&compatibility(notice, forge));
     out.push_str(&format!(
         "\n\nThe description above now covers {}.\n",
-        escape(&notice.version)
+        escape(&notice.version, forge)
     ));
     out
 }
 
 /// The comment that closes the issue once the consumer has resolved the version it announces.
-pub fn resolved_comment(resolution: &Resolution) -> String {
+pub fn resolved_comment(resolution: &Resolution, forge: Forge) -> String {
     format!(
         "Resolved: **{}** now uses **{}/{} {}** (recorded by `git realm sync`).\n",
-        escape(&resolution.consumer),
-        escape(&resolution.provider),
-        escape(&resolution.export),
-        escape(&resolution.version)
+        escape(&resolution.consumer, forge),
+        escape(&resolution.provider, forge),
+        escape(&resolution.export, forge),
+        escape(&resolution.version, forge)
     )
 }
 
 /// The comment when the consumer resolved an older version than the open issue announces.
-pub fn partly_resolved_comment(resolution: &Resolution, announced: &semver::Version) -> String {
+pub fn partly_resolved_comment(
+    resolution: &Resolution,
+    announced: &semver::Version,
+    forge: Forge,
+) -> String {
     format!(
         "**{}** resolved **{}/{} {}**; this issue stays open for {announced}.\n",
-        escape(&resolution.consumer),
-        escape(&resolution.provider),
-        escape(&resolution.export),
-        escape(&resolution.version)
+        escape(&resolution.consumer, forge),
+        escape(&resolution.provider, forge),
+        escape(&resolution.export, forge),
+        escape(&resolution.version, forge)
     )
 }
 
-fn changes(notice: &Notice) -> String {
+fn changes(notice: &Notice, forge: Forge) -> String {
     if notice.changes.is_empty() {
         return "- (no changelog entries were recorded)\n".to_owned();
     }
     let mut out = String::new();
     for change in notice.changes.iter().take(CHANGES_SHOWN) {
-        out.push_str(&format!("- {}\n", escape(&shorten(&one_line(change), 300))));
+        out.push_str(&format!(
+            "- {}\n",
+            escape(&shorten(&one_line(change), 300), forge)
+        ));
     }
     if notice.changes.len() > CHANGES_SHOWN {
         out.push_str(&format!(
@@ -185,18 +196,19 @@ fn changes(notice: &Notice) -> String {
     out
 }
 
-fn compatibility(notice: &Notice) -> String {
+fn compatibility(notice: &Notice, forge: Forge) -> String {
     if !notice.breaking {
         return "Backward compatible: only additions.".to_owned();
     }
     let mut out =
         "**Breaking:** something this repository may rely on was removed or changed.".to_owned();
     if let Some(date) = &notice.effective_from {
-        out.push_str(&format!(" It takes effect on **{}**", escape(date)));
+        out.push_str(&format!(" It takes effect on **{}**", escape(date, forge)));
         match &notice.previous {
-            Some(previous) => {
-                out.push_str(&format!("; until then {} stays current.", escape(previous)))
-            }
+            Some(previous) => out.push_str(&format!(
+                "; until then {} stays current.",
+                escape(previous, forge)
+            )),
             None => out.push('.'),
         }
     }
@@ -237,17 +249,36 @@ fn shorten(text: &str, max: usize) -> String {
 }
 
 /// Untrusted text as literal Markdown: no emphasis, links, HTML, headings or @-mentions.
-fn escape(text: &str) -> String {
+///
+/// Backslash escapes are CommonMark's, which all three forges render. GitLab and Forgejo
+/// also link references written with sigils GitHub does not know (`~label`, `%milestone`,
+/// `$snippet`, `&epic`, `!merge-request`) and render `$…$` as math; there a sigil before a
+/// name or number is escaped and followed by a zero-width space, which their reference
+/// filters (run on the rendered text, after escapes are gone) do not read through.
+fn escape(text: &str, forge: Forge) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in one_line(text).chars() {
+    let text = one_line(text);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '!' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '$' | '%' if forge != Forge::GitHub => {
                 out.push('\\');
                 out.push(c);
             }
             // A zero-width space keeps `@team` from pinging anyone.
             '@' => out.push_str("@\u{200b}"),
             c => out.push(c),
+        }
+        let sigil = matches!(c, '#' | '!' | '~' | '%' | '$' | '&');
+        let names = chars
+            .peek()
+            .is_some_and(|n| n.is_alphanumeric() || matches!(n, '"' | '[' | '-' | '_'));
+        if forge != Forge::GitHub && sigil && names {
+            out.push('\u{200b}');
         }
     }
     out
@@ -263,6 +294,7 @@ mod tests {
             provider: "aperture".into(),
             consumer: "letemcook-cdk".into(),
             consumer_repo_url: Some("git@github.com:cultivarium/letemcook-cdk.git".into()),
+            consumer_forge: None,
             export: "required-s3-permissions".into(),
             version: "1.4.0".into(),
             previous: Some("1.3.0".into()),
@@ -297,7 +329,7 @@ mod tests {
 
     #[test]
     fn body_says_what_changed_what_to_edit_and_what_to_run() {
-        let body = body(&notice());
+        let body = body(&notice(), Forge::GitHub);
         assert_eq!(
             body,
             "**aperture** published **required-s3-permissions 1.4.0** in realm **letemcook**. This \
@@ -333,7 +365,7 @@ Backward compatible: only additions.
         let mut n = notice();
         n.changes.push("Added jobs/* (read)".into());
         assert_eq!(
-            update_comment(&n, Some(&semver::Version::new(1, 3, 5))),
+            update_comment(&n, Some(&semver::Version::new(1, 3, 5)), Forge::GitHub),
             "**aperture** published **required-s3-permissions 1.4.0** (this issue was about \
              1.3.5). Changes since 1.3.0, the version letemcook-cdk last resolved:
 
@@ -352,13 +384,13 @@ The description above now covers 1.4.0.
         let mut n = notice();
         n.breaking = true;
         n.effective_from = Some("2026-02-07".into());
-        assert!(body(&n).contains(
+        assert!(body(&n, Forge::GitHub).contains(
             "**Breaking:** something this repository may rely on was removed or changed. It takes \
              effect on **2026-02-07**; until then 1.3.0 stays current."
         ));
         // A breaking notice crosses a major, which sync does not resolve by itself.
         n.version = "2.0.0".into();
-        assert!(body(&n).contains(
+        assert!(body(&n, Forge::GitHub).contains(
             "2. Accept the new major version in this repository: `git realm import --contract \
              required-s3-permissions --from aperture --version ^2`. sync does not move an import \
              to a new major by itself; close this issue once that is done.\n"
@@ -370,7 +402,7 @@ The description above now covers 1.4.0.
         let mut n = notice();
         n.changes = vec!["<img src=x> [link](http://evil) @everyone\n# heading".into()];
         n.consumer = "x --> <b>".into();
-        let body = body(&n);
+        let body = body(&n, Forge::GitHub);
         assert!(
             body.contains(
                 "- \\<img src=x\\> \\[link\\](http://evil) @\u{200b}everyone \\# heading\n"

@@ -43,7 +43,11 @@
 //! longer than 60 × base is not waited for, and the message stays pending.
 
 pub mod announce;
+mod forge;
+mod forgejo;
 mod github;
+mod gitlab;
+mod http;
 mod issue;
 mod pending;
 pub mod repo_url;
@@ -61,6 +65,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use forge::Forge;
 use repo_url::RepoRef;
 
 use pending::PendingMessage;
@@ -83,6 +88,9 @@ pub struct Notice {
     pub consumer: String,
     /// The consumer's `repo_url` from its `domain.yaml`, where its issue goes.
     pub consumer_repo_url: Option<String>,
+    /// The consumer's `forge:` from its `domain.yaml`: which kind of forge its host runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer_forge: Option<String>,
     pub export: String,
     pub version: String,
     pub previous: Option<String>,
@@ -104,6 +112,9 @@ pub struct Resolution {
     pub consumer: String,
     /// This domain's own `repo_url`, where the issue is.
     pub consumer_repo_url: Option<String>,
+    /// This domain's own `forge:` from its `domain.yaml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer_forge: Option<String>,
     pub export: String,
     /// The version now resolved.
     pub version: String,
@@ -153,10 +164,24 @@ impl Message {
         }
     }
 
+    pub fn consumer_forge(&self) -> Option<&str> {
+        match self {
+            Message::Notice(n) => n.consumer_forge.as_deref(),
+            Message::Resolution(r) => r.consumer_forge.as_deref(),
+        }
+    }
+
     pub fn set_consumer_repo_url(&mut self, url: Option<String>) {
         match self {
             Message::Notice(n) => n.consumer_repo_url = url,
             Message::Resolution(r) => r.consumer_repo_url = url,
+        }
+    }
+
+    pub fn set_consumer_forge(&mut self, forge: Option<String>) {
+        match self {
+            Message::Notice(n) => n.consumer_forge = forge,
+            Message::Resolution(r) => r.consumer_forge = forge,
         }
     }
 
@@ -181,7 +206,7 @@ pub enum Kind {
     Resolution,
 }
 
-/// A GitHub token. It has no `Display`, its `Debug` hides it, and it is not serialized.
+/// A forge token. It has no `Display`, its `Debug` hides it, and it is not serialized.
 #[derive(Clone)]
 pub struct Token(String);
 
@@ -234,18 +259,29 @@ impl RetryPolicy {
 /// Where and as whom to deliver.
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryConfig {
+    /// The GitHub token (`GITHUB_TOKEN`, else `GH_TOKEN`).
     pub token: Option<Token>,
-    /// The API base for every consumer (`GITHUB_API_URL`, else `realm.githubApiUrl`); without
-    /// it, only github.com repositories are reached, through api.github.com.
+    /// The GitHub API base for every GitHub consumer (`GITHUB_API_URL`, else
+    /// `realm.githubApiUrl`); without it, only github.com repositories are reached on GitHub,
+    /// through api.github.com, besides hosts configured one by one.
     pub api_url: Option<String>,
     pub retry: RetryPolicy,
+    /// `realm.<host>.forge`, `.apiUrl` and `.tokenEnv`, by lowercase host.
+    pub hosts: HashMap<String, forge::HostSettings>,
+    /// The other forges' tokens by the variable they came from (`GITLAB_TOKEN`, a `tokenEnv`…).
+    pub secrets: HashMap<String, Token>,
+    /// The GitLab instance this runs in as a GitLab CI job, where `CI_JOB_TOKEN` is valid.
+    pub gitlab_ci_host: Option<String>,
 }
 
 impl DeliveryConfig {
     /// The token from `GITHUB_TOKEN` or `GH_TOKEN`, the API base from `GITHUB_API_URL` or else
-    /// `configured_api_url` (the caller reads git config `realm.githubApiUrl`), and the retry
-    /// base from `GIT_REALM_RETRY_BASE_MS`.
-    pub fn from_env(configured_api_url: Option<String>) -> DeliveryConfig {
+    /// `configured_api_url` (the caller reads git config `realm.githubApiUrl`), the per-host
+    /// settings `host_listing` holds (the output of
+    /// `git config --get-regexp '^realm\..+\.(forge|apiurl|tokenenv)$'`), the other forges'
+    /// tokens and those of the variables `tokenEnv` names, and the retry base from
+    /// `GIT_REALM_RETRY_BASE_MS`.
+    pub fn from_env(configured_api_url: Option<String>, host_listing: &str) -> DeliveryConfig {
         let var = |name: &str| {
             std::env::var(name)
                 .ok()
@@ -260,18 +296,29 @@ impl DeliveryConfig {
         if let Some(ms) = var("GIT_REALM_RETRY_BASE_MS").and_then(|v| v.parse().ok()) {
             retry.base = Duration::from_millis(ms);
         }
+        let hosts = forge::host_settings(host_listing);
+        let secrets = forge::TOKEN_VARS
+            .iter()
+            .copied()
+            .chain(hosts.values().filter_map(|h| h.token_env.as_deref()))
+            .filter_map(|name| Some((name.to_owned(), Token::new(var(name)?))))
+            .collect();
         DeliveryConfig {
             token,
             api_url,
             retry,
+            hosts,
+            secrets,
+            gitlab_ci_host: forge::gitlab_ci_host(var),
         }
     }
 
-    fn api_base(&self, repo: &RepoRef) -> String {
-        match &self.api_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => repo_url::api_base_for(&repo.host),
-        }
+    /// `text` with every token replaced.
+    fn scrub(&self, text: &str) -> String {
+        self.token
+            .iter()
+            .chain(self.secrets.values())
+            .fold(text.to_owned(), |text, token| github::scrub(&text, token))
     }
 }
 
@@ -484,40 +531,6 @@ fn fold_into(waiting: &mut Vec<PendingMessage>, fresh: Vec<Message>) -> Vec<Mess
     queue
 }
 
-/// Where a message goes and with which token; `None` when there is nothing to do (a
-/// resolution for a domain without a GitHub `repo_url` can have no issue), an error saying why
-/// it cannot be sent.
-fn target<'c>(
-    config: &'c DeliveryConfig,
-    message: &Message,
-) -> Result<Option<(RepoRef, &'c Token)>, String> {
-    let resolution = matches!(message, Message::Resolution(_));
-    let repo = match message.consumer_repo_url().map(repo_url::parse) {
-        Some(Ok(repo)) => repo,
-        None | Some(Err(_)) if resolution => return Ok(None),
-        Some(Err(e)) => return Err(e.to_string()),
-        None => {
-            return Err(format!(
-                "domain `{}` has no repo_url in its domain.yaml",
-                message.names().3
-            ));
-        }
-    };
-    // repo_url is written by the consumer, another organisation: it must not choose where
-    // this user's token is sent. Only github.com, or the API the user configured.
-    if config.api_url.is_none() && repo.host != "github.com" {
-        return Err(format!(
-            "repo_url `{repo}` is not on github.com: set GITHUB_API_URL or git config \
-             realm.githubApiUrl to its GitHub Enterprise API to send your token there"
-        ));
-    }
-    let token = config
-        .token
-        .as_ref()
-        .ok_or("no GitHub token: set GITHUB_TOKEN or GH_TOKEN")?;
-    Ok(Some((repo, token)))
-}
-
 /// Where a message would go, for `sync --dry-run`: no network, nothing recorded.
 #[derive(Debug, Clone, Serialize)]
 pub struct Planned {
@@ -547,15 +560,15 @@ pub fn plan(
     messages
         .filter_map(|message| {
             let (kind, provider, consumer, export, version) = labels(&message);
-            let (repo, problem) = match target(config, &message) {
-                Ok(Some((repo, _))) => (Some(repo.to_string()), None),
+            let (repo, problem) = match forge::route(config, &message) {
+                Ok(Some(route)) => (Some(route.repo.to_string()), None),
                 Ok(None) => return None,
                 // The tracker is named even when it cannot be reached as things stand.
                 Err(problem) => (
                     message
                         .consumer_repo_url()
-                        .and_then(|url| repo_url::parse(url).ok())
-                        .map(|repo| repo.to_string()),
+                        .and_then(|url| repo_url::locate(url).ok())
+                        .map(|(host, path)| format!("{host}/{}", path.join("/"))),
                     Some(problem),
                 ),
             };
@@ -578,14 +591,14 @@ fn send_all(
     queue: Vec<Message>,
     report: &mut DeliveryReport,
 ) -> Vec<PendingMessage> {
-    let mut trackers: HashMap<String, Result<github::GitHub, String>> = HashMap::new();
+    type Trackers = HashMap<(Forge, String, String), Result<Box<dyn Tracker>, String>>;
+    let mut trackers: Trackers = HashMap::new();
     let mut runtime: Option<Result<Rc<tokio::runtime::Runtime>, String>> = None;
     let mut failed = Vec::new();
     for message in queue {
         let outcome = (|| -> Result<Option<Delivered>, String> {
-            let (repo, token) = match target(config, &message)? {
-                Some(target) => target,
-                None => return Ok(None),
+            let Some(route) = forge::route(config, &message)? else {
+                return Ok(None);
             };
             let runtime = runtime
                 .get_or_insert_with(|| {
@@ -596,20 +609,20 @@ fn send_all(
                         .map_err(|e| format!("failed to start the HTTP runtime: {e}"))
                 })
                 .clone()?;
-            let base = config.api_base(&repo);
+            let key = (route.forge, route.api_base.clone(), route.token_var.clone());
             let tracker = trackers
-                .entry(base.clone())
-                .or_insert_with(|| {
-                    github::GitHub::new(&base, token, runtime).map_err(|e| e.message)
-                })
+                .entry(key)
+                .or_insert_with(|| tracker_for(&route, runtime).map_err(|e| e.message))
                 .as_mut()
                 .map_err(|e| e.clone())?;
+            let repo = &route.repo;
+            let forge = route.forge;
             let result = match &message {
                 Message::Notice(notice) => {
-                    send_notice(tracker, &config.retry, &repo, notice).map(Some)
+                    send_notice(tracker.as_mut(), &config.retry, forge, repo, notice).map(Some)
                 }
                 Message::Resolution(resolution) => {
-                    send_resolution(tracker, &config.retry, &repo, resolution)
+                    send_resolution(tracker.as_mut(), &config.retry, forge, repo, resolution)
                 }
             };
             result.map_err(|e| format!("{repo}: {e}"))
@@ -618,10 +631,7 @@ fn send_all(
             Ok(Some(delivered)) => report.delivered.push(delivered),
             Ok(None) => {}
             Err(reason) => {
-                let reason = match &config.token {
-                    Some(token) => github::scrub(&reason, token),
-                    None => reason,
-                };
+                let reason = config.scrub(&reason);
                 let (kind, provider, consumer, export, version) = labels(&message);
                 report.not_notified.push(NotNotified {
                     kind,
@@ -638,6 +648,18 @@ fn send_all(
     failed
 }
 
+/// The client for one forge's API, as one token.
+fn tracker_for(
+    route: &forge::Route,
+    runtime: Rc<tokio::runtime::Runtime>,
+) -> Result<Box<dyn Tracker>, TrackerError> {
+    Ok(match route.forge {
+        Forge::GitHub => Box::new(github::GitHub::new(&route.api_base, &route.token, runtime)?),
+        Forge::GitLab => Box::new(gitlab::GitLab::new(route, runtime)?),
+        Forge::Forgejo => Box::new(forgejo::Forgejo::new(route, runtime)?),
+    })
+}
+
 fn labels(message: &Message) -> (Kind, String, String, String, String) {
     let (_, provider, export, consumer) = message.names();
     (
@@ -652,6 +674,7 @@ fn labels(message: &Message) -> (Kind, String, String, String, String) {
 /// Run `step` until it succeeds, fails for good, or the tries run out.
 fn with_retry<T>(
     policy: &RetryPolicy,
+    forge: &str,
     mut step: impl FnMut() -> Result<T, TrackerError>,
 ) -> Result<T, String> {
     let mut tries = 0;
@@ -668,7 +691,7 @@ fn with_retry<T>(
                 None => {
                     let asked = e.retry_after.unwrap_or_default().as_secs();
                     return Err(format!(
-                        "{} (GitHub asks to wait {asked}s; try again later)",
+                        "{} ({forge} asks to wait {asked}s; try again later)",
                         e.message
                     ));
                 }
@@ -684,6 +707,7 @@ fn version(text: &str) -> Option<semver::Version> {
 fn send_notice(
     tracker: &mut dyn Tracker,
     retry: &RetryPolicy,
+    forge: Forge,
     repo: &RepoRef,
     notice: &Notice,
 ) -> Result<Delivered, String> {
@@ -694,12 +718,12 @@ fn send_notice(
         &notice.consumer,
     );
     let title = issue::title(notice);
-    let body = issue::body(notice);
+    let body = issue::body(notice, forge);
     // Steps done survive a retry, so a retried delivery does not repeat them.
     let mut tried_create = false;
     let mut edited = false;
     let mut commented = false;
-    let (issue, action) = with_retry(retry, || {
+    let (issue, action) = with_retry(retry, forge.name(), || {
         let Some(found) = tracker.find_open(repo, &marker)? else {
             tried_create = true;
             return Ok((tracker.create(repo, &title, &body)?, Action::Opened));
@@ -725,7 +749,7 @@ fn send_notice(
             tracker.comment(
                 repo,
                 found.number,
-                &issue::update_comment(notice, announced.as_ref()),
+                &issue::update_comment(notice, announced.as_ref(), forge),
             )?;
             commented = true;
         }
@@ -746,6 +770,7 @@ fn send_notice(
 fn send_resolution(
     tracker: &mut dyn Tracker,
     retry: &RetryPolicy,
+    forge: Forge,
     repo: &RepoRef,
     resolution: &Resolution,
 ) -> Result<Option<Delivered>, String> {
@@ -757,7 +782,7 @@ fn send_resolution(
     );
     let resolved = version(&resolution.version);
     let mut commented = false;
-    let done = with_retry(retry, || {
+    let done = with_retry(retry, forge.name(), || {
         let Some(found) = tracker.find_open(repo, &marker)? else {
             return Ok(None);
         };
@@ -768,7 +793,7 @@ fn send_resolution(
                     tracker.comment(
                         repo,
                         found.number,
-                        &issue::partly_resolved_comment(resolution, announced),
+                        &issue::partly_resolved_comment(resolution, announced, forge),
                     )?;
                     commented = true;
                 }
@@ -776,7 +801,11 @@ fn send_resolution(
             }
         }
         if !commented {
-            tracker.comment(repo, found.number, &issue::resolved_comment(resolution))?;
+            tracker.comment(
+                repo,
+                found.number,
+                &issue::resolved_comment(resolution, forge),
+            )?;
             commented = true;
         }
         tracker.close(repo, found.number)?;

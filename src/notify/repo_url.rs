@@ -38,6 +38,54 @@ const OTHER_FORGES: &[&str] = &[
 
 /// Parse the https, `git@host:owner/repo.git` and `ssh://` forms of a GitHub repository URL.
 pub fn parse(url: &str) -> Result<RepoRef, NotGitHub> {
+    let (host, path) = locate(url)?;
+    if OTHER_FORGES.contains(&host.as_str()) {
+        return Err(NotGitHub(format!(
+            "repo_url `{}` is not on GitHub",
+            without_credentials(url.trim())
+        )));
+    }
+    let repo = owner_and_repo(url, host, &path, true)?;
+    let host = if repo.host == "www.github.com" {
+        "github.com".to_owned()
+    } else {
+        repo.host
+    };
+    Ok(RepoRef { host, ..repo })
+}
+
+/// A Forgejo or Gitea repository: `owner/repo` on any host (names may hold `.` and `_`).
+pub fn parse_forgejo(url: &str) -> Result<RepoRef, NotGitHub> {
+    let (host, path) = locate(url)?;
+    owner_and_repo(url, host, &path, false)
+}
+
+/// A GitLab project: its namespace (groups and subgroups, `/`-separated) and name.
+pub fn parse_gitlab(url: &str) -> Result<RepoRef, NotGitHub> {
+    let (host, path) = locate(url)?;
+    let not_a_project = || {
+        NotGitHub(format!(
+            "repo_url `{}` does not name a GitLab project (group/project)",
+            without_credentials(url.trim())
+        ))
+    };
+    let Some((name, groups)) = path.split_last() else {
+        return Err(not_a_project());
+    };
+    // `-` separates a project's path from its pages (`/-/issues`).
+    if groups.is_empty() || path.iter().any(|p| !segment_ok(p) || p == "-") {
+        return Err(not_a_project());
+    }
+    Ok(RepoRef {
+        host,
+        owner: groups.join("/"),
+        repo: name.clone(),
+    })
+}
+
+/// The lowercase host of a repository URL (git's https, `ssh://` and scp-like forms, the web
+/// host's https port kept) and its path segments, without a trailing `.git`.
+pub fn locate(url: &str) -> Result<(String, Vec<String>), NotGitHub> {
     let url = url.trim();
     let not_github =
         |why: &str| NotGitHub(format!("repo_url `{}` {why}", without_credentials(url)));
@@ -71,35 +119,46 @@ pub fn parse(url: &str) -> Result<RepoRef, NotGitHub> {
     if host.is_empty() || host == "localhost" && !url.starts_with("http") {
         return Err(not_github("names no host"));
     }
-    if OTHER_FORGES.contains(&host.as_str()) {
-        return Err(not_github("is not on GitHub"));
-    }
     let path = path.trim_matches('/');
     let path = path.strip_suffix(".git").unwrap_or(path);
-    let mut parts = path.split('/');
-    let (Some(owner), Some(repo), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(not_github("does not name an owner/repository"));
-    };
-    let owner_ok =
-        !owner.is_empty() && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    let repo_ok = !repo.is_empty()
-        && repo != "."
-        && repo != ".."
-        && repo
+    Ok((host, path.split('/').map(str::to_owned).collect()))
+}
+
+fn segment_ok(part: &str) -> bool {
+    !part.is_empty()
+        && part != "."
+        && part != ".."
+        && part
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if !owner_ok || !repo_ok {
-        return Err(not_github("does not name an owner/repository"));
-    }
-    let host = if host == "www.github.com" {
-        "github.com".to_owned()
-    } else {
-        host
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Exactly `owner/repo`, as GitHub and Forgejo name repositories.
+fn owner_and_repo(
+    url: &str,
+    host: String,
+    path: &[String],
+    github_owner: bool,
+) -> Result<RepoRef, NotGitHub> {
+    let (Some(owner), Some(repo), None) = (path.first(), path.get(1), path.get(2)) else {
+        return Err(NotGitHub(format!(
+            "repo_url `{}` does not name an owner/repository",
+            without_credentials(url.trim())
+        )));
     };
+    // GitHub's owners are letters, digits and `-`; Forgejo's may hold `.` and `_` too.
+    let owner_ok = segment_ok(owner)
+        && (!github_owner || owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if !owner_ok || !segment_ok(repo) {
+        return Err(NotGitHub(format!(
+            "repo_url `{}` does not name an owner/repository",
+            without_credentials(url.trim())
+        )));
+    }
     Ok(RepoRef {
         host,
-        owner: owner.to_owned(),
-        repo: repo.to_owned(),
+        owner: owner.clone(),
+        repo: repo.clone(),
     })
 }
 

@@ -17,6 +17,7 @@ fn config(fake: &FakeGitHub) -> DeliveryConfig {
             attempts: 4,
             base: Duration::ZERO,
         },
+        ..DeliveryConfig::default()
     }
 }
 
@@ -26,6 +27,7 @@ fn notice(version: &str, previous: &str, changes: &[&str]) -> Notice {
         provider: "aperture".into(),
         consumer: "letemcook-cdk".into(),
         consumer_repo_url: Some(CONSUMER_URL.into()),
+        consumer_forge: None,
         export: "required-s3-permissions".into(),
         version: version.into(),
         previous: Some(previous.into()),
@@ -42,6 +44,7 @@ fn resolution(version: &str) -> Resolution {
         provider: "aperture".into(),
         consumer: "letemcook-cdk".into(),
         consumer_repo_url: Some(CONSUMER_URL.into()),
+        consumer_forge: None,
         export: "required-s3-permissions".into(),
         version: version.into(),
     }
@@ -510,6 +513,7 @@ fn a_create_whose_answer_was_lost_is_not_repeated() {
     let delivered = send_notice(
         &mut tracker,
         &config(&fake).retry,
+        Forge::GitHub,
         &repo,
         &notice("1.4.0", "1.3.0", &["Added a/*"]),
     )
@@ -696,13 +700,18 @@ fn enterprise_api_paths_are_kept() {
         fake.requests()
     );
 
-    let ghe = RepoRef {
-        host: "ghe.example.com".into(),
-        owner: "t".into(),
-        repo: "r".into(),
+    // A host configured as GitHub on its own is served at its `/api/v3`.
+    let ghe = DeliveryConfig {
+        token: Some(Token::new(TOKEN.into())),
+        hosts: forge::host_settings("realm.ghe.example.com.forge github\n"),
+        ..DeliveryConfig::default()
     };
-    let default = DeliveryConfig::default();
-    assert_eq!(default.api_base(&ghe), "https://ghe.example.com/api/v3");
+    let mut n = notice("1.4.0", "1.3.0", &[]);
+    n.consumer_repo_url = Some("git@ghe.example.com:t/r.git".into());
+    let route = forge::route(&ghe, &Message::Notice(n))
+        .expect("routed")
+        .expect("a route");
+    assert_eq!(route.api_base, "https://ghe.example.com/api/v3");
 }
 
 #[test]

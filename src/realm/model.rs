@@ -142,6 +142,18 @@ pub struct DomainFile {
     pub extra: Mapping,
 }
 
+impl DomainFile {
+    /// The optional `forge:` field: which kind of forge (`github`, `gitlab`, `forgejo`) hosts
+    /// `repo_url`, for hosts git-realm does not know. It says nothing about where tokens go.
+    pub fn forge(&self) -> Option<&str> {
+        self.extra
+            .get("forge")
+            .and_then(serde_yaml::Value::as_str)
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+    }
+}
+
 /// `domains/<domain>/exports.yaml`
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ExportsFile {
