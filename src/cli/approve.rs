@@ -172,7 +172,7 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
     let mut notifications = None;
     let nothing_to_tell = notices.is_empty() && resolutions.is_empty();
     if !args.no_notify && !nothing_to_tell {
-        let delivery = super::notify::delivery_config(&repo)?;
+        let delivery = super::notify::delivery_config(repo)?;
         let report = notify::deliver(&delivery, repo.common_dir(), notices, resolutions);
         super::notify::hints(&report);
         notifications = Some(report);

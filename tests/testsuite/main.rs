@@ -1,6 +1,7 @@
 //! git-realm's integration tests: the real binary against real git repositories.
 
 mod notify;
+mod notify_forges;
 mod notify_sync;
 mod support;
 

@@ -3,7 +3,10 @@
 
 #![allow(dead_code)]
 
+pub mod fake_forgejo;
 pub mod fake_github;
+pub mod fake_gitlab;
+pub mod loopback;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
