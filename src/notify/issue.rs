@@ -411,4 +411,41 @@ The description above now covers 1.4.0.
         assert!(body.contains("consumer=x_-____b_ -->"), "{body}");
         assert_eq!(body.matches("-->").count(), 2);
     }
+
+    #[test]
+    fn gitlab_and_forgejo_references_and_math_stay_text() {
+        let mut n = notice();
+        n.changes = vec!["Added #12 ~bug %v1 $x$ !3 &1 @team, 50% of jobs/*".into()];
+        let line = |forge| {
+            body(&n, forge)
+                .lines()
+                .find(|l| l.starts_with("- Added"))
+                .expect("the change")
+                .to_owned()
+        };
+        // GitHub links `#12` only; its text is as before.
+        assert_eq!(
+            line(Forge::GitHub),
+            "- Added \\#12 \\~bug %v1 $x$ \\!3 \\&1 @\u{200b}team, 50% of jobs/\\*"
+        );
+        // GitLab and Forgejo link `~label`, `%milestone`, `!12`, `&epic` and render `$…$`.
+        let zw = '\u{200b}';
+        let expected = format!(
+            "- Added \\#{zw}12 \\~{zw}bug \\%{zw}v1 \\${zw}x\\$ \\!{zw}3 \\&{zw}1 @{zw}team, 50\\% of jobs/\\*"
+        );
+        assert_eq!(line(Forge::GitLab), expected);
+        assert_eq!(line(Forge::Forgejo), expected);
+        // Task-list syntax and the hidden markers survive on every forge.
+        for forge in [Forge::GitLab, Forge::Forgejo] {
+            let body = body(&n, forge);
+            assert!(body.contains("\n1. Update `cdk/training_tools_access_stack.py`"));
+            assert!(body.ends_with(
+                "<!-- git-realm: realm=letemcook provider=aperture export=required-s3-permissions consumer=letemcook-cdk -->\n<!-- git-realm-version: 1.4.0 -->\n"
+            ));
+            assert_eq!(
+                announced_version(&body),
+                Some(semver::Version::new(1, 4, 0))
+            );
+        }
+    }
 }

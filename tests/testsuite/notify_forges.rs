@@ -607,3 +607,67 @@ fn an_unknown_host_is_served_only_once_the_user_names_it() {
         ("fungal", "app")
     );
 }
+
+#[test]
+fn a_gitlab_ci_job_token_goes_only_to_the_instance_the_job_runs_in() {
+    let r = realm(&[("fungal", GITLAB_URL)]);
+    let job = "glcbt-JobS3cret0123456789";
+    r.gitlab.state().job_token = Some(job.to_owned());
+    r.provider_adds(&["extra/*"]);
+    let ci = [
+        ("GITLAB_TOKEN", ""),
+        ("GITLAB_CI", "true"),
+        ("CI_SERVER_HOST", "gitlab.com"),
+        ("CI_JOB_TOKEN", job),
+    ];
+    r.run_with(&r.aperture, &["sync"], &ci).assert().success();
+    assert_eq!(r.gitlab.issues().len(), 1);
+    assert!(
+        r.gitlab
+            .state()
+            .credentials
+            .iter()
+            .all(|c| *c == format!("JOB-TOKEN: {job}"))
+    );
+
+    // A job on another instance has no token for gitlab.com.
+    r.provider_adds(&["extra/*", "more/*"]);
+    let elsewhere = [
+        ("GITLAB_TOKEN", ""),
+        ("GITLAB_CI", "true"),
+        ("CI_SERVER_HOST", "gitlab.fungal.example"),
+        ("CI_JOB_TOKEN", job),
+    ];
+    let out = output_of(r.run_with(&r.aperture, &["sync"], &elsewhere), 0);
+    assert!(out.contains("no GitLab token: set GITLAB_TOKEN"), "{out}");
+}
+
+#[test]
+fn labels_a_token_may_not_set_do_not_duplicate_issues() {
+    let r = realm(&[("fungal", GITLAB_URL), ("mycelium", FORGEJO_URL)]);
+    // Below GitLab's Planner role labels are dropped; without write access Forgejo refuses
+    // to make one.
+    r.gitlab.state().may_label = false;
+    r.forgejo.state().may_create_labels = false;
+    r.provider_adds(&["extra/*"]);
+    r.run(&r.aperture, &["sync"]).assert().success();
+    r.provider_adds(&["extra/*", "more/*"]);
+    r.run(&r.aperture, &["sync"]).assert().success();
+
+    let lab = r.gitlab.issues();
+    assert_eq!(lab.len(), 1, "{lab:#?}");
+    assert!(lab[0].labels.is_empty());
+    assert_eq!(lab[0].notes.len(), 1);
+    let berg = r.forgejo.issues();
+    assert_eq!(berg.len(), 1, "{berg:#?}");
+    assert!(berg[0].labels.is_empty());
+    assert_eq!(berg[0].comments.len(), 1);
+    assert!(
+        r.forgejo
+            .requests()
+            .iter()
+            .any(|q| q.contains("created_by=realm-bot")),
+        "{:#?}",
+        r.forgejo.requests()
+    );
+}
