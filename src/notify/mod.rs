@@ -1,7 +1,8 @@
 //! Telling consumers about new export versions in their own issue trackers.
 //!
 //! When `sync` publishes a new version of an export, each consuming domain hears about it in an
-//! issue in the repository its `domain.yaml` `repo_url` names (GitHub or GitHub Enterprise). There
+//! issue in the repository its `domain.yaml` `repo_url` names, on GitHub (and Enterprise), GitLab
+//! (and self-managed) or Forgejo/Gitea, as `forge` decides from the host. There
 //! is one open issue per (consumer, export): it carries the label `realm` and a hidden marker
 //! naming realm, provider, export and consumer, by which later deliveries find it again. A newer
 //! version edits that issue's title and body and comments on it; the consumer's own resolving
@@ -10,9 +11,9 @@
 //! # API
 //!
 //! - [`deliver`] takes this run's [`Notice`]s (provider side) and [`Resolution`]s (consumer side)
-//!   and a [`DeliveryConfig`] (built by [`DeliveryConfig::from_env`] from the environment and
-//!   `realm.githubApiUrl`). It never fails: what it cannot deliver (no token, no or non-GitHub
-//!   `repo_url`, an API error after retries) is reported in [`DeliveryReport::not_notified`] and
+//!   and a [`DeliveryConfig`] (built by [`DeliveryConfig::from_env`] from the environment,
+//!   `realm.githubApiUrl` and `realm.<host>.*`). It never fails: what it cannot deliver (no
+//!   token, no usable `repo_url`, an unnamed host, an API error after retries) is reported in [`DeliveryReport::not_notified`] and
 //!   recorded in the repository's pending store. A message for a (consumer, export) that is
 //!   already pending is folded into the new one, so nothing is lost and nothing is sent twice.
 //! - [`resend`] (`git realm notify`) delivers what is pending, after letting the caller review
@@ -32,12 +33,15 @@
 //!
 //! # Secrets
 //!
-//! The token (`GITHUB_TOKEN`, else `GH_TOKEN`) lives in a [`Token`], which never prints, and is
-//! scrubbed from every error text before it reaches a report, the pending file or the terminal.
+//! Tokens (`GITHUB_TOKEN`/`GH_TOKEN`, `GITLAB_TOKEN`, `CI_JOB_TOKEN`, `FORGEJO_TOKEN`/
+//! `GITEA_TOKEN`, those `realm.<host>.tokenEnv` names) live in [`Token`]s, which never print, and
+//! are scrubbed from every error text before it reaches a report, the pending file or the
+//! terminal. Each goes only to the hosts `forge` allows it.
 //!
 //! # Retries
 //!
-//! 5xx answers, rate limits (429, or 403 with rate-limit headers) and transport failures are
+//! 5xx answers, rate limits (429, or 403 with rate-limit headers; `Retry-After`, GitHub's
+//! `X-RateLimit-Reset`, GitLab's `RateLimit-Reset`) and transport failures are
 //! retried up to [`RetryPolicy::attempts`] times with exponential backoff from
 //! [`RetryPolicy::base`] (`GIT_REALM_RETRY_BASE_MS`, default 500 ms); a server asking to wait
 //! longer than 60 × base is not waited for, and the message stays pending.
