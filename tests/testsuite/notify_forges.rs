@@ -26,6 +26,7 @@ const PATHS_V1: &str = "read:\n- jobs/*\nwrite:\n- training-metrics/*\n";
 
 struct Realm {
     env: TestEnv,
+    realm: PathBuf,
     aperture: PathBuf,
     /// Each consumer's name and repository.
     consumers: Vec<(String, PathBuf)>,
@@ -48,7 +49,7 @@ fn realm(consumers: &[(&str, &str)]) -> Realm {
     ] {
         env.git(env.root(), &["config", "--global", key, value]);
     }
-    env.realm_repo("realm", false, &["--admission", "open"]);
+    let realm = env.realm_repo("realm", false, &["--admission", "open"]);
     let aperture = env.code_repo("aperture", &[("config/s3.yaml", PATHS_V1)]);
     env.realm_ok(&aperture, &["join", "../realm", "--repo-url", APERTURE_URL]);
     env.realm_ok(
@@ -88,6 +89,7 @@ fn realm(consumers: &[(&str, &str)]) -> Realm {
     env.realm_ok(&aperture, &["fetch"]);
     Realm {
         env,
+        realm,
         aperture,
         consumers,
         github,
@@ -670,4 +672,48 @@ fn labels_a_token_may_not_set_do_not_duplicate_issues() {
         "{:#?}",
         r.forgejo.requests()
     );
+}
+
+#[test]
+fn a_domain_s_forge_field_says_what_its_host_runs_but_not_where_tokens_go() {
+    let r = realm(&[(
+        "fungal",
+        "https://git.fungal.example/platform/infra/app.git",
+    )]);
+    // The consumer's domain.yaml says its host runs GitLab.
+    let file = "domains/fungal/domain.yaml";
+    let text = r.env.realm_file(&r.realm, file) + "\nforge: gitlab\n";
+    r.env.write(&r.realm, &[(file, &text)]);
+    r.env.commit_all(&r.realm, "fungal: its forge");
+    r.env.realm_ok(&r.aperture, &["fetch"]);
+
+    r.provider_adds(&["extra/*"]);
+    let no_enterprise = [("GITHUB_API_URL", "")];
+    let out = output_of(r.run_with(&r.aperture, &["sync"], &no_enterprise), 0);
+    assert!(
+        out.contains(
+            "fungal about aperture/required-s3-permissions 1.1.0: repo_url \
+             `git.fungal.example/platform/infra/app` is on `git.fungal.example`, which your git \
+             config does not name: set git config realm.git.fungal.example.forge gitlab to send \
+             your GitLab token there"
+        ),
+        "{out}"
+    );
+    assert!(r.gitlab.requests().is_empty());
+
+    // Once the user names the host (here by its API), the realm's word on the forge serves.
+    r.env.git(
+        &r.aperture,
+        &["config", "realm.git.fungal.example.apiUrl", &r.gitlab.url],
+    );
+    r.gitlab
+        .state()
+        .projects
+        .push("platform/infra/app".to_owned());
+    r.run_with(&r.aperture, &["notify"], &no_enterprise)
+        .assert()
+        .success();
+    let issues = r.gitlab.issues();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].project, "platform/infra/app");
 }
