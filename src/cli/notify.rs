@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Ctx, Outcome, membership};
+use crate::error::BadInput;
 use crate::git::CodeRepo;
 use crate::notify::{self, Action, DeliveryConfig, DeliveryReport, Kind, Message};
 use crate::output::{self, Report};
@@ -128,6 +129,15 @@ pub fn delivery_config(repo: &CodeRepo) -> Result<DeliveryConfig> {
     ))
 }
 
+/// [`delivery_config`], refusing unusable `realm.<host>.*` settings before anything is written.
+pub fn checked_delivery_config(repo: &CodeRepo) -> Result<DeliveryConfig> {
+    let config = delivery_config(repo)?;
+    if let Err((message, hint)) = config.check_hosts() {
+        return Err(BadInput::new(message, hint).into());
+    }
+    Ok(config)
+}
+
 /// Exit status 1 when something is still pending: notify ran to the end and its report is the
 /// result, but the job it exists for is not done, like `check` finding a stale import. Scripts
 /// can retry on 1. Status 2 (an error, no report) is kept for when notify could not run: not a
@@ -135,7 +145,7 @@ pub fn delivery_config(repo: &CodeRepo) -> Result<DeliveryConfig> {
 pub fn run(ctx: &Ctx, _args: NotifyArgs) -> Result<Outcome> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
     let git_dir = repo.common_dir().to_path_buf();
-    let delivery = delivery_config(&repo)?;
+    let delivery = checked_delivery_config(&repo)?;
     let snapshot = if notify::pending_path(&git_dir).exists() {
         realm_now(&repo)
     } else {

@@ -201,6 +201,12 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     } else {
         CacheUse::Refresh
     };
+    // Unusable notification settings are refused before anything is written.
+    let delivery = if args.no_notify {
+        super::notify::delivery_config(&member.repo)?
+    } else {
+        super::notify::checked_delivery_config(&member.repo)?
+    };
     let values = detection::computed(&member, At::Commit(head), cache)?;
     let email = member.repo.user_email()?;
     if !args.dry_run && member.repo.has_uncommitted_changes()? {
@@ -250,7 +256,6 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
         })?;
         (last, published)
     };
-    let delivery = super::notify::delivery_config(&member.repo)?;
     // Only what lands on the main branch is announced; a proposal waits for its approval,
     // which announces it.
     let would_notify = (args.dry_run && !args.no_notify).then(|| match plan.proposal {

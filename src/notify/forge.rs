@@ -120,6 +120,39 @@ pub fn host_settings(listing: &str) -> HashMap<String, HostSettings> {
     hosts
 }
 
+/// The first unusable `realm.<host>.*` setting, as (what is wrong, how to fix it).
+pub fn check_hosts(hosts: &HashMap<String, HostSettings>) -> Result<(), (String, String)> {
+    let mut names: Vec<&String> = hosts.keys().collect();
+    names.sort();
+    for host in names {
+        let settings = &hosts[host];
+        if let Some(forge) = &settings.forge {
+            if forge.parse::<Forge>().is_err() {
+                return Err((
+                    format!(
+                        "git config realm.{host}.forge is `{forge}`, not a forge git-realm knows"
+                    ),
+                    format!(
+                        "set it to github, gitlab or forgejo: git config realm.{host}.forge gitlab"
+                    ),
+                ));
+            }
+        }
+        if let Some(api) = &settings.api_url {
+            if super::http::check_base("", api).is_err() {
+                return Err((
+                    format!(
+                        "git config realm.{host}.apiUrl is `{}`, not an http(s) URL",
+                        repo_url::without_credentials(api)
+                    ),
+                    format!("set it to the API base, like https://{host}/api/v4"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// How a token is presented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Auth {

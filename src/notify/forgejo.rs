@@ -68,6 +68,7 @@ impl Forgejo {
         route: &Route,
         runtime: Rc<tokio::runtime::Runtime>,
     ) -> Result<Forgejo, TrackerError> {
+        http::check_base("Forgejo", &route.api_base)?;
         Ok(Forgejo {
             http: Http::new(runtime)?,
             api_base: route.api_base.trim_end_matches('/').to_owned(),

@@ -53,6 +53,7 @@ impl GitLab {
         route: &Route,
         runtime: Rc<tokio::runtime::Runtime>,
     ) -> Result<GitLab, TrackerError> {
+        http::check_base("GitLab", &route.api_base)?;
         Ok(GitLab {
             http: Http::new(runtime)?,
             api_base: route.api_base.trim_end_matches('/').to_owned(),

@@ -129,6 +129,22 @@ impl Http {
     }
 }
 
+/// An API base that requests can be sent to: an http(s) URL with a host.
+pub fn check_base(forge: &str, base: &str) -> Result<(), TrackerError> {
+    let uri: Option<http::Uri> = base.parse().ok();
+    let usable = uri.is_some_and(|u| {
+        matches!(u.scheme_str(), Some("https" | "http")) && u.authority().is_some()
+    });
+    if usable {
+        Ok(())
+    } else {
+        Err(TrackerError::permanent(format!(
+            "invalid {forge} API URL `{}`: it must be an https URL like https://HOST/api/…",
+            super::repo_url::without_credentials(base)
+        )))
+    }
+}
+
 /// How a forge's error answer reads, for [`classify`].
 pub struct ErrorStyle<'a> {
     /// The forge's name in messages (`GitLab`).
@@ -296,6 +312,18 @@ mod tests {
         assert_eq!(
             e.message,
             r#"POST x answered 400: {"title":["can't be blank"]}"#
+        );
+    }
+
+    #[test]
+    fn api_bases_must_be_http_urls() {
+        assert!(check_base("GitLab", "https://gitlab.example.com/api/v4").is_ok());
+        assert!(check_base("GitLab", "http://127.0.0.1:8080/api/v4").is_ok());
+        let e = check_base("Forgejo", "codeberg.org/api/v1").unwrap_err();
+        assert!(!e.transient);
+        assert_eq!(
+            e.message,
+            "invalid Forgejo API URL `codeberg.org/api/v1`: it must be an https URL like https://HOST/api/…"
         );
     }
 

@@ -317,6 +317,11 @@ impl DeliveryConfig {
         }
     }
 
+    /// The first unusable `realm.<host>.*` setting, as (what is wrong, how to fix it).
+    pub fn check_hosts(&self) -> Result<(), (String, String)> {
+        forge::check_hosts(&self.hosts)
+    }
+
     /// `text` with every token replaced.
     fn scrub(&self, text: &str) -> String {
         self.token

@@ -717,3 +717,35 @@ fn a_domain_s_forge_field_says_what_its_host_runs_but_not_where_tokens_go() {
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0].project, "platform/infra/app");
 }
+
+#[test]
+fn unusable_host_settings_are_refused_before_anything_is_written() {
+    let r = realm(&[("fungal", GITLAB_URL)]);
+    r.provider_adds(&["extra/*"]);
+    let dirs = [r.realm.as_path(), r.aperture.as_path()];
+    for (key, value, needle) in [
+        (
+            "realm.gitlab.com.forge",
+            "svn",
+            "git config realm.gitlab.com.forge is `svn`, not a forge git-realm knows",
+        ),
+        (
+            "realm.gitlab.com.apiUrl",
+            "gitlab.com/api/v4",
+            "git config realm.gitlab.com.apiUrl is `gitlab.com/api/v4`, not an http(s) URL",
+        ),
+    ] {
+        r.env.git(&r.aperture, &["config", key, value]);
+        for args in [&["sync"][..], &["notify"]] {
+            r.env.assert_refused(&dirs, 2, &r.aperture, args, needle);
+        }
+        r.env.git(&r.aperture, &["config", "--unset", key]);
+    }
+    assert!(r.gitlab.requests().is_empty());
+    // Without notifying, the settings are not read.
+    r.env
+        .git(&r.aperture, &["config", "realm.gitlab.com.forge", "svn"]);
+    r.run(&r.aperture, &["sync", "--no-notify"])
+        .assert()
+        .success();
+}
