@@ -23,11 +23,11 @@ use crate::realm::snapshot::Snapshot;
 ///
 /// Issues go to the forge the consumer's repo_url host runs: github.com (GITHUB_TOKEN or
 /// GH_TOKEN; GitHub Enterprise through GITHUB_API_URL or git config realm.githubApiUrl),
-/// gitlab.com (GITLAB_TOKEN, or CI_JOB_TOKEN inside GitLab CI) and codeberg.org (FORGEJO_TOKEN
-/// or GITEA_TOKEN) are known; another host is named with git config realm.<host>.forge
-/// github|gitlab|forgejo, its API base with realm.<host>.apiUrl and its token's variable with
-/// realm.<host>.tokenEnv. A token is sent only to hosts named this way, never to one that only
-/// a realm file (repo_url, forge:) names.
+/// gitlab.com and GITLAB_HOST (GITLAB_TOKEN, or CI_JOB_TOKEN inside GitLab CI) and
+/// codeberg.org (FORGEJO_TOKEN or GITEA_TOKEN) are known; another host is named with git config
+/// realm.<host>.forge github|gitlab|forgejo, its API base with realm.<host>.apiUrl and its
+/// token's variable with realm.<host>.tokenEnv. A token is sent only to hosts named this way,
+/// never to one that only a realm file (repo_url, forge:) names.
 ///
 /// Exit status: 0 when nothing is left to send; 1 when some notifications are still pending (the
 /// report says why); 2 when notify could not run at all.

@@ -153,6 +153,37 @@ pub fn check_hosts(hosts: &HashMap<String, HostSettings>) -> Result<(), (String,
     Ok(())
 }
 
+/// `GITLAB_HOST` (or `GL_HOST`), as glab reads it: the user's GitLab instance, a host name or
+/// a URL. Unless git config says otherwise for that host, it is GitLab, its API under the URL
+/// given (`<url>/api/v4`), and `GITLAB_TOKEN` goes there.
+pub fn add_gitlab_host(hosts: &mut HashMap<String, HostSettings>, value: &str) {
+    let value = value.trim().trim_end_matches('/');
+    let (scheme, rest) = match value.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, value),
+    };
+    let host = rest
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if host.is_empty() {
+        return;
+    }
+    let entry = hosts.entry(host).or_default();
+    if entry.forge.is_none() {
+        entry.forge = Some(Forge::GitLab.to_string());
+    }
+    if entry.api_url.is_none() {
+        if let Some(scheme) = scheme {
+            entry.api_url = Some(format!("{scheme}://{rest}/api/v4"));
+        }
+    }
+}
+
 /// How a token is presented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Auth {
@@ -270,6 +301,10 @@ fn route_url(
         },
         None => forge.default_api(&repo.host),
     };
+    let repo = match forge {
+        Forge::GitLab => without_relative_root(repo, &api_base),
+        _ => repo,
+    };
     let (token, token_var, auth) = token_for(config, forge, &host, settings, ci_host)?;
     Ok(Route {
         forge,
@@ -279,6 +314,32 @@ fn route_url(
         token_var,
         auth,
     })
+}
+
+/// A GitLab served under a relative URL root (`https://host/gitlab`, its API at
+/// `https://host/gitlab/api/v4`) has that root before each project path in its web URLs.
+fn without_relative_root(repo: RepoRef, api_base: &str) -> RepoRef {
+    let path = api_base
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map_or("", |(_, path)| path);
+    let Some(root) = path.strip_suffix("api/v4").map(|r| r.trim_matches('/')) else {
+        return repo;
+    };
+    if root.is_empty() {
+        return repo;
+    }
+    match repo
+        .owner
+        .strip_prefix(root)
+        .and_then(|o| o.strip_prefix('/'))
+    {
+        Some(owner) if !owner.is_empty() => RepoRef {
+            owner: owner.to_owned(),
+            ..repo
+        },
+        _ => repo,
+    }
 }
 
 fn token_for(
@@ -475,6 +536,32 @@ mod tests {
         });
         assert_eq!(host.as_deref(), Some("gitlab.corp.example:8443"));
         assert_eq!(gitlab_ci_host(|_| None), None);
+    }
+
+    #[test]
+    fn gitlab_host_names_the_user_s_instance_as_glab_does() {
+        let mut c = config(
+            "realm.gl.two.example.forge github\n",
+            &[("GITLAB_TOKEN", "glpat")],
+        );
+        add_gitlab_host(&mut c.hosts, "https://GL.one.example/gitlab/");
+        add_gitlab_host(&mut c.hosts, "gl.two.example");
+        // A GitLab under a relative URL root: the project path comes after the root.
+        let r = routed(&c, "https://gl.one.example/gitlab/g/p", None).unwrap();
+        assert_eq!(r.api_base, "https://GL.one.example/gitlab/api/v4");
+        assert_eq!((r.repo.owner.as_str(), r.repo.repo.as_str()), ("g", "p"));
+        let r = routed(&c, "https://gl.one.example/g/p", None).unwrap();
+        assert_eq!(
+            (r.forge, r.token_var.as_str()),
+            (Forge::GitLab, "GITLAB_TOKEN")
+        );
+        // git config wins over the environment.
+        assert_eq!(
+            routed(&c, "https://gl.two.example/g/p", None)
+                .unwrap()
+                .forge,
+            Forge::GitHub
+        );
     }
 
     #[test]

@@ -300,7 +300,10 @@ impl DeliveryConfig {
         if let Some(ms) = var("GIT_REALM_RETRY_BASE_MS").and_then(|v| v.parse().ok()) {
             retry.base = Duration::from_millis(ms);
         }
-        let hosts = forge::host_settings(host_listing);
+        let mut hosts = forge::host_settings(host_listing);
+        if let Some(gitlab) = var("GITLAB_HOST").or_else(|| var("GL_HOST")) {
+            forge::add_gitlab_host(&mut hosts, &gitlab);
+        }
         let secrets = forge::TOKEN_VARS
             .iter()
             .copied()
