@@ -13,8 +13,8 @@
 //! - [`deliver`] takes this run's [`Notice`]s (provider side) and [`Resolution`]s (consumer side)
 //!   and a [`DeliveryConfig`] (built by [`DeliveryConfig::from_env`] from the environment,
 //!   `realm.githubApiUrl` and `realm.<host>.*`). It never fails: what it cannot deliver (no
-//!   token, no usable `repo_url`, an unnamed host, an API error after retries) is reported in [`DeliveryReport::not_notified`] and
-//!   recorded in the repository's pending store. A message for a (consumer, export) that is
+//!   token, no usable `repo_url`, an unnamed host, an API error after retries) is reported in
+//!   [`DeliveryReport::not_notified`] and recorded in the repository's pending store. A message for a (consumer, export) that is
 //!   already pending is folded into the new one, so nothing is lost and nothing is sent twice.
 //! - [`resend`] (`git realm notify`) delivers what is pending, after letting the caller review
 //!   each message against the realm: refresh a `repo_url`, drop what the consumer has meanwhile

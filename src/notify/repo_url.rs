@@ -1,8 +1,9 @@
-//! Which GitHub repository a domain's `repo_url` names, and which API serves it.
+//! Which repository a domain's `repo_url` names (on GitHub, GitLab or Forgejo), and which API
+//! serves it.
 
 use std::fmt;
 
-/// A repository on github.com or a GitHub Enterprise host.
+/// A repository: on GitLab, `owner` is the namespace, groups and subgroups `/`-separated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RepoRef {
     /// The web host, with a port if the URL had one (`github.example.com:8443`).
