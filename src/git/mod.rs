@@ -6,6 +6,7 @@ pub mod command;
 pub mod detect_cache;
 pub mod hooks;
 pub mod notes;
+pub mod object_format;
 mod realm_store;
 
 use std::cell::RefCell;
