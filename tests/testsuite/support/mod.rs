@@ -14,14 +14,51 @@ use snapbox::{Assert, Redactions};
 
 pub const NOW: &str = "2026-01-24T10:00:00Z";
 
+/// The object format the repositories a test makes use: git's default, or SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectFormat {
+    Sha1,
+    Sha256,
+}
+
+impl ObjectFormat {
+    /// The name `git init --object-format` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectFormat::Sha1 => "sha1",
+            ObjectFormat::Sha256 => "sha256",
+        }
+    }
+
+    /// The length of an object id in hex.
+    pub fn hex_len(self) -> usize {
+        match self {
+            ObjectFormat::Sha1 => 40,
+            ObjectFormat::Sha256 => 64,
+        }
+    }
+
+    /// The all-zero id git uses for a ref that does not exist (as in a pre-push hook's stdin).
+    pub fn zero_id(self) -> String {
+        "0".repeat(self.hex_len())
+    }
+}
+
 pub struct TestEnv {
     tmp: tempfile::TempDir,
     root: PathBuf,
     ticks: Cell<u32>,
+    /// The format of the repositories the fixture builders make.
+    pub format: ObjectFormat,
 }
 
 impl TestEnv {
     pub fn new() -> TestEnv {
+        Self::with_format(ObjectFormat::Sha1)
+    }
+
+    /// A test environment whose fixture builders make `format` repositories.
+    pub fn with_format(format: ObjectFormat) -> TestEnv {
         let tmp = tempfile::Builder::new()
             .prefix("git-realm-test")
             .tempdir()
@@ -32,6 +69,7 @@ impl TestEnv {
             tmp,
             root,
             ticks: Cell::new(0),
+            format,
         };
         for (key, value) in [
             ("user.name", "Eric Example"),
@@ -95,7 +133,7 @@ impl TestEnv {
         redactions
             .insert(
                 "[HASH]",
-                regex::Regex::new(r"\b(?<redacted>[0-9a-f]{7,40})\b").expect("regex"),
+                regex::Regex::new(r"\b(?<redacted>[0-9a-f]{7,64})\b").expect("regex"),
             )
             .expect("redaction");
         let mut cmd = Command::new(cargo_bin!("git-realm"))
@@ -228,20 +266,34 @@ impl TestEnv {
         }
     }
 
+    /// `git init` an empty repository at `dir` in the environment's object format.
+    pub fn init(&self, dir: impl AsRef<Path>, bare: bool) {
+        let dir = dir.as_ref().to_str().expect("utf-8");
+        let format = format!("--object-format={}", self.format.as_str());
+        let mut args = vec!["init", "--quiet", &format];
+        if bare {
+            args.push("--bare");
+        }
+        args.push(dir);
+        self.git(self.root(), &args);
+    }
+
+    /// Give the repository `dir` a bare `origin` remote at `remotes/<name>.git`.
+    pub fn add_origin(&self, dir: &Path, name: &str) -> PathBuf {
+        let origin = self.path(&format!("remotes/{name}.git"));
+        self.init(&origin, true);
+        self.git(
+            dir,
+            &["remote", "add", "origin", origin.to_str().expect("utf-8")],
+        );
+        origin
+    }
+
     /// A new code repository `name` with `files` committed, and a bare `origin` remote.
     pub fn code_repo(&self, name: &str, files: &[(&str, &str)]) -> PathBuf {
         let dir = self.path(name);
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        self.git(&dir, &["init", "--quiet"]);
-        let origin = self.path(&format!("remotes/{name}.git"));
-        self.git(
-            self.root(),
-            &["init", "--quiet", "--bare", origin.to_str().expect("utf-8")],
-        );
-        self.git(
-            &dir,
-            &["remote", "add", "origin", origin.to_str().expect("utf-8")],
-        );
+        self.init(&dir, false);
+        self.add_origin(&dir, name);
         self.write(&dir, files);
         if files.is_empty() {
             self.write(&dir, &[("README", "hello\n")]);
@@ -256,10 +308,13 @@ impl TestEnv {
         self.git(&dir, &["rev-parse", "HEAD"])
     }
 
-    /// A realm created by `git realm init` at `name` (non-bare unless `bare`).
+    /// A realm created by `git realm init` at `name` (non-bare unless `bare`). In SHA-256,
+    /// made into a realm from an empty repository `git init --object-format=sha256` made.
     pub fn realm_repo(&self, name: &str, bare: bool, extra: &[&str]) -> PathBuf {
         let mut args = vec!["init", "--name", "letemcook", name];
-        if bare {
+        if self.format != ObjectFormat::Sha1 {
+            self.init(self.path(name), bare);
+        } else if bare {
             args.push("--bare");
         }
         args.extend_from_slice(extra);
