@@ -49,7 +49,7 @@ pub struct TestEnv {
     root: PathBuf,
     ticks: Cell<u32>,
     /// The format of the repositories the fixture builders make.
-    pub format: ObjectFormat,
+    format: Cell<ObjectFormat>,
 }
 
 impl TestEnv {
@@ -69,7 +69,7 @@ impl TestEnv {
             tmp,
             root,
             ticks: Cell::new(0),
-            format,
+            format: Cell::new(format),
         };
         for (key, value) in [
             ("user.name", "Eric Example"),
@@ -82,6 +82,16 @@ impl TestEnv {
             env.git(&env.root, &["config", "--global", key, value]);
         }
         env
+    }
+
+    /// The format of the repositories the fixture builders make.
+    pub fn format(&self) -> ObjectFormat {
+        self.format.get()
+    }
+
+    /// Make the next fixtures `format` repositories.
+    pub fn set_format(&self, format: ObjectFormat) {
+        self.format.set(format);
     }
 
     pub fn root(&self) -> &Path {
@@ -269,7 +279,7 @@ impl TestEnv {
     /// `git init` an empty repository at `dir` in the environment's object format.
     pub fn init(&self, dir: impl AsRef<Path>, bare: bool) {
         let dir = dir.as_ref().to_str().expect("utf-8");
-        let format = format!("--object-format={}", self.format.as_str());
+        let format = format!("--object-format={}", self.format().as_str());
         let mut args = vec!["init", "--quiet", &format];
         if bare {
             args.push("--bare");
@@ -312,7 +322,7 @@ impl TestEnv {
     /// made into a realm from an empty repository `git init --object-format=sha256` made.
     pub fn realm_repo(&self, name: &str, bare: bool, extra: &[&str]) -> PathBuf {
         let mut args = vec!["init", "--name", "letemcook", name];
-        if self.format != ObjectFormat::Sha1 {
+        if self.format() != ObjectFormat::Sha1 {
             self.init(self.path(name), bare);
         } else if bare {
             args.push("--bare");
