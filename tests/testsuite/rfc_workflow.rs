@@ -79,16 +79,28 @@ fn notes_of(env: &TestEnv, dir: &Path, commit: &str) -> String {
 
 #[test]
 fn daily_development_and_consumer_response() {
-    rfc_workflow(ObjectFormat::Sha1);
+    rfc_workflow(TestEnv::new());
 }
 
+/// The same in SHA-256 repositories, realm and code, with each git on the machine running
+/// git-realm, its hooks and the test.
 #[test]
 fn daily_development_and_consumer_response_in_sha256_repositories() {
-    rfc_workflow(ObjectFormat::Sha256);
+    for git in gits() {
+        let env = TestEnv::with_format(ObjectFormat::Sha256).using_git(git);
+        let version = std::process::Command::new(git)
+            .arg("--version")
+            .output()
+            .unwrap()
+            .stdout;
+        let (_, seen) = env.sh_run(env.root(), "git --version");
+        assert_eq!(seen, String::from_utf8(version).unwrap(), "{git}");
+        rfc_workflow(env);
+    }
 }
 
-fn rfc_workflow(format: ObjectFormat) {
-    let env = TestEnv::with_format(format);
+fn rfc_workflow(env: TestEnv) {
+    let format = env.format();
     let realm = env.path("realm-letemcook");
     env.init(&realm, false);
     env.realm_ok(&realm, &["init", "--name", "letemcook"]);

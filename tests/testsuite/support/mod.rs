@@ -50,6 +50,8 @@ pub struct TestEnv {
     ticks: Cell<u32>,
     /// The format of the repositories the fixture builders make.
     format: Cell<ObjectFormat>,
+    /// A directory put first on PATH, holding the `git` every process runs (see [`gits`]).
+    git_bin: Option<PathBuf>,
 }
 
 impl TestEnv {
@@ -70,6 +72,7 @@ impl TestEnv {
             root,
             ticks: Cell::new(0),
             format: Cell::new(format),
+            git_bin: None,
         };
         for (key, value) in [
             ("user.name", "Eric Example"),
@@ -82,6 +85,25 @@ impl TestEnv {
             env.git(&env.root, &["config", "--global", key, value]);
         }
         env
+    }
+
+    /// Run `program` (one of [`gits`]) as `git` from now on: in git-realm, its hooks and the
+    /// test's own git commands.
+    pub fn using_git(mut self, program: &str) -> TestEnv {
+        let dir = self.root.join("git-bin");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::os::unix::fs::symlink(program, dir.join("git")).expect("symlink git");
+        self.git_bin = Some(dir);
+        self
+    }
+
+    /// PATH for every process: the chosen git first, then the test's own PATH.
+    fn path_var(&self) -> String {
+        let path = std::env::var("PATH").unwrap_or_default();
+        match &self.git_bin {
+            Some(dir) => format!("{}:{path}", dir.display()),
+            None => path,
+        }
     }
 
     /// The format of the repositories the fixture builders make.
@@ -111,7 +133,7 @@ impl TestEnv {
     /// The isolated environment every process in a test runs with.
     pub fn vars(&self) -> Vec<(String, String)> {
         let date = self.tick();
-        let path = std::env::var("PATH").unwrap_or_default();
+        let path = self.path_var();
         vec![
             ("PATH".into(), path),
             ("HOME".into(), self.root.join("home").display().to_string()),
@@ -186,7 +208,10 @@ impl TestEnv {
 
     /// A `git` command in `dir` with the test environment.
     pub fn git_cmd(&self, dir: impl AsRef<Path>, args: &[&str]) -> StdCommand {
-        self.git_program_cmd("git", dir, args)
+        match &self.git_bin {
+            Some(bin) => self.git_program_cmd(bin.join("git").to_str().expect("utf-8"), dir, args),
+            None => self.git_program_cmd("git", dir, args),
+        }
     }
 
     /// `program` (a git other than the first on PATH, see [`gits`]) in `dir` with the test
@@ -230,11 +255,7 @@ impl TestEnv {
             .envs(self.vars())
             .current_dir(dir.as_ref())
             .args(["-c", script]);
-        let path = format!(
-            "{}:{}",
-            bin_dir.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
+        let path = format!("{}:{}", bin_dir.display(), self.path_var());
         cmd.env("PATH", path).stdin(Stdio::null());
         cmd
     }
