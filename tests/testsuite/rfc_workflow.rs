@@ -301,6 +301,11 @@ Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
             "Realm-Import: letemcook aperture/required-s3-permissions 1.1.0 realm-commit={realm_tip}"
         )
     );
+    assert!(
+        env.realm_ok(&fungal, &["graph", "--at", &realm_tip])
+            .contains("fungal-image-analysis"),
+        "a realm commit is named by its full id"
+    );
     let (code, out) = env.sh_run(&fungal, "git push -q origin main");
     assert_eq!(code, 0, "{out}");
     assert!(
