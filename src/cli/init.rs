@@ -91,23 +91,12 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         Some(p) => ctx.cwd.join(p),
         None => ctx.cwd.clone(),
     };
+    // An empty repository becomes the realm as it is: bare or not, in its object format.
     let existing = if git::is_git_repo(&path) {
-        object_format::empty_repo(&path)
-            .filter(|_| !path.join("realm.yaml").exists())
-            .ok_or_else(|| {
-                BadInput::new(
-                    format!("`{}` is already a git repository", path.display()),
-                    "choose a new directory or an empty repository for the realm: 'git realm \
-                     init --name NAME PATH'",
-                )
-            })
-            .map(Some)?
+        Some(check_existing(&path, &args)?)
     } else {
         None
     };
-    if let Some(existing) = existing {
-        check_existing(&path, existing, &args)?;
-    }
     let bare = existing.map_or(args.bare, |e| e.bare);
     let is_content = |name: &std::ffi::OsStr| existing.is_none() || name != ".git";
     if existing.is_none_or(|e| !e.bare)
@@ -166,7 +155,6 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         Some(_) => Git::in_dir(&path)
             .args(["symbolic-ref", "HEAD", "refs/heads/main"])
             .run()
-            .map_err(anyhow::Error::from)
             .and_then(|_| create(&path, bare, &args.name, &files)),
         None => git::init_repo(&path, bare, "main", args.object_format)
             .and_then(|()| create(&path, bare, &args.name, &files)),
@@ -252,12 +240,15 @@ fn create(
     Ok(commit)
 }
 
-/// Refuse to make the empty repository `existing` at `path` into a realm other than it is.
-fn check_existing(
-    path: &std::path::Path,
-    existing: object_format::EmptyRepo,
-    args: &InitArgs,
-) -> Result<()> {
+/// The repository at `path`, unless it holds anything already or is not what `args` ask for.
+fn check_existing(path: &std::path::Path, args: &InitArgs) -> Result<object_format::EmptyRepo> {
+    let existing = object_format::empty_repo(path).ok_or_else(|| {
+        BadInput::new(
+            format!("`{}` is already a git repository", path.display()),
+            "choose a new directory or an empty repository for the realm: 'git realm init \
+             --name NAME PATH'",
+        )
+    })?;
     if args.bare && !existing.bare {
         return Err(BadInput::new(
             format!("`{}` is a repository with a working tree", path.display()),
@@ -279,7 +270,7 @@ fn check_existing(
         )
         .into());
     }
-    Ok(())
+    Ok(existing)
 }
 
 fn tempfile_path(path: &std::path::Path, bare: bool) -> PathBuf {
