@@ -93,7 +93,8 @@ fn a_repository_joins_only_a_realm_of_its_own_format() {
 
 #[test]
 fn init_keeps_the_format_of_an_empty_repository() {
-    let env = TestEnv::with_format(ObjectFormat::Sha256);
+    // git's default here is SHA-1: the repository's own format must win.
+    let env = TestEnv::with_format(ObjectFormat::Sha1);
     let empty = env.path("empty");
     env.git(
         env.root(),
@@ -152,7 +153,16 @@ fn init_keeps_the_format_of_an_empty_repository() {
     env.git(&empty, &["fsck", "--strict", "--no-progress"]);
 
     // A bare one stays bare without --bare.
-    env.init(env.path("served.git"), true);
+    env.git(
+        env.root(),
+        &[
+            "init",
+            "--quiet",
+            "--bare",
+            "--object-format=sha256",
+            "served.git",
+        ],
+    );
     let report = json(&env.realm_ok(
         env.root(),
         &["--json", "init", "--name", "letemcook", "served.git"],

@@ -301,11 +301,22 @@ Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
             "Realm-Import: letemcook aperture/required-s3-permissions 1.1.0 realm-commit={realm_tip}"
         )
     );
-    assert!(
-        env.realm_ok(&fungal, &["graph", "--at", &realm_tip])
-            .contains("fungal-image-analysis"),
-        "a realm commit is named by its full id"
-    );
+    for id in [&realm_tip[..], &realm_tip[..10]] {
+        assert!(
+            env.realm_ok(&fungal, &["graph", "--at", id])
+                .contains("fungal-image-analysis"),
+            "a realm commit is named by its id, full or abbreviated: {id}"
+        );
+    }
+    env.realm(&aperture, &["check", "--rev", &metrics[..10]])
+        .assert()
+        .success();
+    env.realm(
+        &aperture,
+        &["check", "--rev", &format!("{}~1", &metrics[..10])],
+    )
+    .assert()
+    .code(1);
     let (code, out) = env.sh_run(&fungal, "git push -q origin main");
     assert_eq!(code, 0, "{out}");
     assert!(

@@ -153,6 +153,8 @@ impl TestEnv {
             ("TZ".into(), "UTC".into()),
             ("LC_ALL".into(), "C".into()),
             ("NO_COLOR".into(), "1".into()),
+            // git's default object format (which git 3 changes) is the environment's.
+            ("GIT_DEFAULT_HASH".into(), self.format().as_str().into()),
         ]
     }
 
