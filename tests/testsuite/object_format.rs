@@ -183,7 +183,7 @@ fn init_keeps_the_format_of_an_empty_repository() {
 
 #[test]
 fn a_new_realm_takes_the_format_asked_for_or_gits_default() {
-    let env = TestEnv::new();
+    let env = TestEnv::with_format(ObjectFormat::Sha1);
     let report = json(&env.realm_ok(
         env.root(),
         &[

@@ -55,8 +55,15 @@ pub struct TestEnv {
 }
 
 impl TestEnv {
+    /// An environment of SHA-1 repositories, or of SHA-256 ones when
+    /// `GIT_REALM_TEST_OBJECT_FORMAT=sha256` (so that the whole suite runs in either).
     pub fn new() -> TestEnv {
-        Self::with_format(ObjectFormat::Sha1)
+        Self::with_format(
+            match std::env::var("GIT_REALM_TEST_OBJECT_FORMAT").as_deref() {
+                Ok("sha256") => ObjectFormat::Sha256,
+                _ => ObjectFormat::Sha1,
+            },
+        )
     }
 
     /// A test environment whose fixture builders make `format` repositories.
