@@ -60,6 +60,9 @@ struct InitReport {
     approvers: Vec<String>,
     commit: String,
     object_format: Option<ObjectFormat>,
+    /// Whether PATH was an empty repository already.
+    #[serde(skip)]
+    existing: bool,
 }
 
 impl Report for InitReport {
@@ -72,7 +75,12 @@ impl Report for InitReport {
         )?;
         writeln!(
             out,
-            "✓ Initialized git repository{} at {}",
+            "✓ {} git repository{} at {}",
+            if self.existing {
+                "Used the empty"
+            } else {
+                "Initialized"
+            },
             if self.bare { " (bare)" } else { "" },
             self.path
         )?;
@@ -189,6 +197,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     ctx.emit(&InitReport {
         realm: args.name,
         object_format: object_format::format_of(&path),
+        existing: existing.is_some(),
         path: path.display().to_string(),
         bare,
         admission: args.admission.as_str(),

@@ -152,6 +152,25 @@ fn init_keeps_the_format_of_an_empty_repository() {
     assert_eq!(env.git(&empty, &["status", "--porcelain"]), "");
     env.git(&empty, &["fsck", "--strict", "--no-progress"]);
 
+    let out = env.realm_ok(
+        env.root(),
+        &[
+            "init",
+            "--name",
+            "letemcook",
+            "--object-format",
+            "sha256",
+            "again",
+        ],
+    );
+    assert!(out.contains("✓ Initialized git repository at "), "{out}");
+    env.git(
+        env.root(),
+        &["init", "--quiet", "--object-format=sha256", "kept"],
+    );
+    let out = env.realm_ok(env.root(), &["init", "--name", "letemcook", "kept"]);
+    assert!(out.contains("✓ Used the empty git repository at "), "{out}");
+
     // A bare one stays bare without --bare.
     env.git(
         env.root(),
