@@ -1,16 +1,22 @@
 //! SHA-1 and SHA-256: a domain and its realm share objects, so a repository joins only a realm
 //! of its own object format; `init` keeps the format of an empty repository it is given.
 
-use crate::support::{ObjectFormat, TestEnv, json};
+use crate::support::{ObjectFormat, TestEnv, gits, json};
 
 const SHA256_REALM_SHA1_REPO: &str = "is a SHA-256 repository and this one is SHA-1: a repository \
                                       can only be a domain of a realm with the same object format";
 const SHA1_REALM_SHA256_REPO: &str = "is a SHA-1 repository and this one is SHA-256: a repository \
                                       can only be a domain of a realm with the same object format";
 
+/// With each git on the machine, as the refusal reads git's own message.
 #[test]
 fn a_repository_joins_only_a_realm_of_its_own_format() {
-    let env = TestEnv::with_format(ObjectFormat::Sha256);
+    for git in gits() {
+        joins_only_its_own_format(TestEnv::with_format(ObjectFormat::Sha256).using_git(git));
+    }
+}
+
+fn joins_only_its_own_format(env: TestEnv) {
     let realm256 = env.realm_repo("realm256", true, &[]);
     let app256 = env.code_repo("app256", &[]);
     env.set_format(ObjectFormat::Sha1);
