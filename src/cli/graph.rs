@@ -167,7 +167,7 @@ pub fn run(ctx: &Ctx, args: GraphArgs) -> Result<Outcome> {
             let realm_rev = format!("{}{rev}", CodeRepo::realm_ref(&realm.name, ""));
             // A realm commit by its id; any other name is a realm branch, not one of this
             // repository's own (`HEAD` here is the code, which has no realm.yaml).
-            let is_id = (4..=40).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit());
+            let is_id = (4..=64).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit());
             let commit = member
                 .repo
                 .resolve_commit(&realm_rev)

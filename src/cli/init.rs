@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{Ctx, Outcome};
 use crate::error::BadInput;
+use crate::git::object_format::{self, ObjectFormat};
 use crate::git::{self, Git};
 use crate::output::Report;
 use crate::realm::model::{Admission, Governance, RealmFile};
@@ -19,7 +20,9 @@ use crate::realm::{names, yaml};
 ///
 /// Writes realm.yaml (with the RFC's default governance), domains/, contracts/ and
 /// .github/CODEOWNERS as the first commit on `main`. A non-bare realm accepts pushes into its
-/// checked-out branch, so domains can write to it directly.
+/// checked-out branch, so domains can write to it directly. PATH may also be an empty
+/// repository (made with 'git init', bare or not), which keeps its object format. Domains
+/// must use the realm's object format (SHA-1 or SHA-256).
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Name the realm (lowercase letters, digits and '-')
@@ -40,6 +43,12 @@ pub struct InitArgs {
     /// Add an approver by email (default: your git email); repeatable
     #[arg(long = "approver", value_name = "EMAIL")]
     approvers: Vec<String>,
+
+    /// Hash objects with FORMAT (default: git's, see `init.defaultObjectFormat`)
+    ///
+    /// Domains must use the same format as their realm.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    object_format: Option<ObjectFormat>,
 }
 
 #[derive(Serialize)]
@@ -50,6 +59,10 @@ struct InitReport {
     admission: &'static str,
     approvers: Vec<String>,
     commit: String,
+    object_format: Option<ObjectFormat>,
+    /// Whether PATH was an empty repository already.
+    #[serde(skip)]
+    existing: bool,
 }
 
 impl Report for InitReport {
@@ -62,7 +75,12 @@ impl Report for InitReport {
         )?;
         writeln!(
             out,
-            "✓ Initialized git repository{} at {}",
+            "✓ {} git repository{} at {}",
+            if self.existing {
+                "Used the empty"
+            } else {
+                "Initialized"
+            },
             if self.bare { " (bare)" } else { "" },
             self.path
         )?;
@@ -81,16 +99,18 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         Some(p) => ctx.cwd.join(p),
         None => ctx.cwd.clone(),
     };
-    if path.join("realm.yaml").exists() || git::is_git_repo(&path) {
-        return Err(BadInput::new(
-            format!("`{}` is already a git repository", path.display()),
-            "choose a new directory for the realm: 'git realm init --name NAME PATH'",
-        )
-        .into());
-    }
-    if path.exists()
+    // An empty repository becomes the realm as it is: bare or not, in its object format.
+    let existing = if git::is_git_repo(&path) {
+        Some(check_existing(&path, &args)?)
+    } else {
+        None
+    };
+    let bare = existing.map_or(args.bare, |e| e.bare);
+    let is_content = |name: &std::ffi::OsStr| existing.is_none() || name != ".git";
+    if existing.is_none_or(|e| !e.bare)
+        && path.exists()
         && std::fs::read_dir(&path)
-            .map(|mut d| d.next().is_some())
+            .map(|d| d.flatten().any(|e| is_content(&e.file_name())))
             .unwrap_or(true)
     {
         return Err(BadInput::new(
@@ -138,13 +158,31 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     ];
 
     let created_dir = !path.exists();
-    let result = create(&path, args.bare, &args.name, &files);
+    let head = existing.map(|_| Git::in_dir(&path).args(["symbolic-ref", "HEAD"]).run());
+    let result = match existing {
+        Some(_) => Git::in_dir(&path)
+            .args(["symbolic-ref", "HEAD", "refs/heads/main"])
+            .run()
+            .and_then(|_| create(&path, bare, &args.name, &files)),
+        None => git::init_repo(&path, bare, "main", args.object_format)
+            .and_then(|()| create(&path, bare, &args.name, &files)),
+    };
     if result.is_err() {
-        // Leave nothing half-made behind.
+        // Leave nothing half-made behind; an empty repository that was there stays.
+        if let Some(Ok(head)) = head {
+            let git = || Git::in_dir(&path);
+            let _ = git().args(["update-ref", "-d", "refs/heads/main"]).run();
+            let _ = git().args(["symbolic-ref", "HEAD", &head]).run();
+            let _ = git()
+                .args(["config", "--unset", "receive.denyCurrentBranch"])
+                .run();
+        }
         if created_dir {
             let _ = std::fs::remove_dir_all(&path);
-        } else if let Ok(entries) = std::fs::read_dir(&path) {
-            for entry in entries.flatten() {
+        } else if existing.is_none_or(|e| !e.bare)
+            && let Ok(entries) = std::fs::read_dir(&path)
+        {
+            for entry in entries.flatten().filter(|e| is_content(&e.file_name())) {
                 let p = entry.path();
                 let _ = if p.is_dir() {
                     std::fs::remove_dir_all(&p)
@@ -158,8 +196,10 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     ctx.emit(&InitReport {
         realm: args.name,
+        object_format: object_format::format_of(&path),
+        existing: existing.is_some(),
         path: path.display().to_string(),
-        bare: args.bare,
+        bare,
         admission: args.admission.as_str(),
         approvers,
         commit,
@@ -173,7 +213,6 @@ fn create(
     name: &str,
     files: &[(&str, String)],
 ) -> Result<String> {
-    git::init_repo(path, bare, "main")?;
     let git = || Git::in_dir(path);
     let mut index_lines = String::new();
     for (file, content) in files {
@@ -208,6 +247,39 @@ fn create(
         git().args(["reset", "--quiet", "--hard", "HEAD"]).run()?;
     }
     Ok(commit)
+}
+
+/// The repository at `path`, unless it holds anything already or is not what `args` ask for.
+fn check_existing(path: &std::path::Path, args: &InitArgs) -> Result<object_format::EmptyRepo> {
+    let existing = object_format::empty_repo(path).ok_or_else(|| {
+        BadInput::new(
+            format!("`{}` is already a git repository", path.display()),
+            "choose a new directory or an empty repository for the realm: 'git realm init \
+             --name NAME PATH'",
+        )
+    })?;
+    if args.bare && !existing.bare {
+        return Err(BadInput::new(
+            format!("`{}` is a repository with a working tree", path.display()),
+            "leave out --bare to make it the realm, or choose a new directory",
+        )
+        .into());
+    }
+    if let Some(format) = args.object_format
+        && format != existing.format
+    {
+        return Err(BadInput::new(
+            format!(
+                "`{}` is a {} repository, not {format}",
+                path.display(),
+                existing.format
+            ),
+            "leave out --object-format to keep the repository's format, or choose a new \
+             directory",
+        )
+        .into());
+    }
+    Ok(existing)
 }
 
 fn tempfile_path(path: &std::path::Path, bare: bool) -> PathBuf {

@@ -11,6 +11,7 @@ use super::detection;
 use super::membership::{self, read_config};
 use super::{Ctx, Outcome};
 use crate::error::{BadInput, Refusal};
+use crate::git::object_format::FormatMismatch;
 use crate::git::{self, CodeRepo};
 use crate::index::{self, IndexedRepo};
 use crate::output::Report;
@@ -156,6 +157,9 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
     // Read the realm before anything here changes, under a ref namespace of our own.
     let probe = format!("refs/realm-join/{}", std::process::id());
     let first = repo.fetch_into(&fetch_url, &probe).map_err(|e| {
+        if let Some(mismatch) = e.downcast_ref::<FormatMismatch>() {
+            return mismatch.refusal(&args.realm);
+        }
         BadInput::new(
             format!("cannot read realm `{}`: {e:#}", args.realm),
             "check the realm's path or URL",

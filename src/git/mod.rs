@@ -6,6 +6,7 @@ pub mod command;
 pub mod detect_cache;
 pub mod hooks;
 pub mod notes;
+pub mod object_format;
 mod realm_store;
 
 use std::cell::RefCell;
@@ -131,14 +132,27 @@ impl CodeRepo {
 
     /// Rev-parse `spec` to a commit.
     pub fn resolve_commit(&self, spec: &str) -> Result<ObjectId> {
-        let id = self.repo.rev_parse_single(spec).map_err(|_| {
+        let unknown = || {
             BadInput::new(
                 format!("unknown revision `{spec}`"),
                 "name a commit, branch or tag of this repository",
             )
-        })?;
-        let commit = id
-            .object()
+        };
+        let id = match self.repo.rev_parse_single(spec) {
+            Ok(id) => id.detach(),
+            // gix reads an abbreviated id as SHA-1 only; git finds it in a SHA-256 repository.
+            Err(_) if self.repo.object_hash() != gix::hash::Kind::Sha1 => self
+                .git()
+                .args(["rev-parse", "--verify", "--quiet", "--end-of-options", spec])
+                .run()
+                .ok()
+                .and_then(|hex| ObjectId::from_hex(hex.as_bytes()).ok())
+                .ok_or_else(unknown)?,
+            Err(_) => return Err(unknown().into()),
+        };
+        let commit = self
+            .repo
+            .find_object(id)
             .context("failed to read object")?
             .peel_to_commit()
             .map_err(|_| {

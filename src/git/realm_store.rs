@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 
+use super::object_format::{FormatMismatch, ObjectFormat};
 use super::{CodeRepo, Git, TreeSource};
 use crate::error::BadInput;
 use crate::realm::change::Change;
@@ -86,6 +87,9 @@ impl CodeRepo {
         let prefix = format!("refs/realm/{}", membership.name);
         let before = self.refs_under(&prefix)?;
         self.fetch_into(&url, &prefix).map_err(|e| {
+            if let Some(mismatch) = e.downcast_ref::<FormatMismatch>() {
+                return mismatch.refusal(&membership.url);
+            }
             BadInput::new(
                 format!(
                     "failed to fetch realm `{}` from `{}`: {e:#}",
@@ -163,6 +167,11 @@ impl CodeRepo {
     pub fn fetch_into(&self, url: &str, prefix: &str) -> Result<()> {
         let (_, output) = self.realm_fetch(url, prefix).output()?;
         if !output.status.success() {
+            if let Some(mismatch) =
+                FormatMismatch::from_stderr(&String::from_utf8_lossy(&output.stderr))
+            {
+                return Err(mismatch.into());
+            }
             bail!("git fetch: {}", super::command::stderr_line(&output));
         }
         Ok(())
@@ -424,8 +433,14 @@ pub fn is_git_repo(path: &Path) -> bool {
     gix::open_opts(path, gix::open::Options::isolated()).is_ok()
 }
 
-/// `git init` a new repository at `path` with `branch` as its first branch.
-pub fn init_repo(path: &Path, bare: bool, branch: &str) -> Result<()> {
+/// `git init` a new repository at `path` with `branch` as its first branch, in `format`
+/// (default: git's, which `init.defaultObjectFormat` and `GIT_DEFAULT_HASH` set).
+pub fn init_repo(
+    path: &Path,
+    bare: bool,
+    branch: &str,
+    format: Option<ObjectFormat>,
+) -> Result<()> {
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -433,6 +448,9 @@ pub fn init_repo(path: &Path, bare: bool, branch: &str) -> Result<()> {
     let mut git = Git::in_dir(parent).args(["init", "--quiet", "-b", branch]);
     if bare {
         git = git.arg("--bare");
+    }
+    if let Some(format) = format {
+        git = git.arg(format!("--object-format={}", format.as_str()));
     }
     git.arg(path).run()?;
     Ok(())

@@ -200,7 +200,7 @@ fn json_reports() {
         );
 
     let head = drift(&env, &app, "https://api2.example.com");
-    let zero = "0".repeat(40);
+    let zero = env.format().zero_id();
     env.realm(
         &app,
         &["--json", "hooks", "run", "pre-push", "origin", "unused-url"],
@@ -478,7 +478,7 @@ Add git-realm to husky's hooks (create the files if they do not exist):
         &format!(
             "PRE_COMMIT_FROM_REF={zero} PRE_COMMIT_TO_REF={head} PRE_COMMIT_REMOTE_BRANCH=refs/heads/main \
              git realm hooks run pre-push origin url </dev/null",
-            zero = "0".repeat(40)
+            zero = env.format().zero_id()
         ),
     );
     assert_eq!(code, 1, "{out}");

@@ -127,9 +127,14 @@ governance:
     changes:
     - First published"#
     );
+    let binding_blob = env.git(
+        &fungal,
+        &["rev-parse", "HEAD:cdk/training_tools_access_stack.py"],
+    );
     assert_eq!(
         env.realm_file(&realm, "domains/fungal-image-analysis/imports.yaml"),
-        "imports:
+        format!(
+            "imports:
 - contract: required-s3-permissions
   from: aperture
   version: ^1
@@ -137,7 +142,8 @@ governance:
   status: current
   resolved_version: 1.0.0
   resolved_at: 2026-01-24T10:00:00Z
-  binding_blob: e1f3d86bddae18958517e04c9425fc4863e968d2"
+  binding_blob: {binding_blob}"
+        )
     );
     assert_eq!(
         env.realm_file(&realm, ".github/CODEOWNERS"),

@@ -14,6 +14,7 @@ mod hooks;
 mod initial_setup;
 mod json;
 mod notes;
+mod object_format;
 mod rfc_workflow;
 mod untrusted_realm;
 mod workflow;

@@ -208,7 +208,7 @@ fn notes_from_two_clones_merge_after_fetch() {
     env.git(&clone, &["pull", "-q", "--ff-only"]);
     let line_b = format!(
         "Realm-Export: letemcook app/limits 1.0.0 realm-commit={}",
-        "0".repeat(40)
+        env.format().zero_id()
     );
     env.git(
         &clone,
@@ -251,6 +251,6 @@ fn notes_from_two_clones_merge_after_fetch() {
             &["rev-parse", "--verify", "refs/notes/remotes/origin/realm"]
         )
         .len()
-            == 40
+            == env.format().hex_len()
     );
 }

@@ -1,11 +1,12 @@
 //! The RFC's workflows on code shaped like its example: aperture's Python (boto3, f-strings)
-//! and fungal-image-analysis's CDK stack, with real git throughout.
+//! and fungal-image-analysis's CDK stack, with real git throughout, in SHA-1 and SHA-256
+//! repositories.
 
 use std::path::Path;
 
 use snapbox::str;
 
-use crate::support::TestEnv;
+use crate::support::{ObjectFormat, TestEnv, gits};
 
 const STACK_V1: &str = r#"from aws_cdk import Stack, aws_iam as iam
 
@@ -56,20 +57,64 @@ fn aperture_fixture() -> &'static Path {
     ))
 }
 
+/// `git log --notes=realm` of `commit` in `dir`, read by each git on the machine alike.
+fn notes_of(env: &TestEnv, dir: &Path, commit: &str) -> String {
+    let mut seen = Vec::new();
+    for git in gits() {
+        let out = env
+            .git_program_cmd(
+                git,
+                dir,
+                &["log", "--notes=realm", "-1", "--format=%N", commit],
+            )
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{git}: {out:?}");
+        seen.push(String::from_utf8(out.stdout).unwrap().trim_end().to_owned());
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 1, "the gits disagree: {seen:?}");
+    seen.remove(0)
+}
+
 #[test]
 fn daily_development_and_consumer_response() {
-    let env = TestEnv::new();
-    std::fs::create_dir(env.path("realm-letemcook")).unwrap();
-    env.realm_ok(
-        env.path("realm-letemcook"),
-        &["init", "--name", "letemcook"],
-    );
+    rfc_workflow(TestEnv::new());
+}
+
+/// The same in SHA-256 repositories, realm and code, with each git on the machine running
+/// git-realm, its hooks and the test.
+#[test]
+fn daily_development_and_consumer_response_in_sha256_repositories() {
+    for git in gits() {
+        let env = TestEnv::with_format(ObjectFormat::Sha256).using_git(git);
+        let version = std::process::Command::new(git)
+            .arg("--version")
+            .output()
+            .unwrap()
+            .stdout;
+        let (_, seen) = env.sh_run(env.root(), "git --version");
+        assert_eq!(seen, String::from_utf8(version).unwrap(), "{git}");
+        rfc_workflow(env);
+    }
+}
+
+fn rfc_workflow(env: TestEnv) {
+    let format = env.format();
     let realm = env.path("realm-letemcook");
+    env.init(&realm, false);
+    env.realm_ok(&realm, &["init", "--name", "letemcook"]);
+    assert_eq!(
+        env.git(&realm, &["rev-parse", "--show-object-format"]),
+        format.as_str(),
+        "`init` keeps the format of the empty repository it was given"
+    );
 
     // Initial setup: aperture's S3 use is detected and exported.
     let aperture = env.path("aperture");
     env.copy_tree(aperture_fixture(), &aperture);
-    env.git(&aperture, &["init", "--quiet"]);
+    env.init(&aperture, false);
+    let aperture_origin = env.add_origin(&aperture, "aperture");
     env.commit_all(&aperture, "aperture");
     env.realm(
         &aperture,
@@ -139,8 +184,24 @@ Export 'required-s3-permissions' has local changes:
   Run 'git realm sync' to update the realm
 
 "#]]);
-    env.commit_all(&aperture, "Track experiment metrics");
+    let metrics = env.commit_all(&aperture, "Track experiment metrics");
     env.realm(&aperture, &["check"]).assert().code(1);
+
+    // The pre-push hook, run by a real push, keeps the drift off the remote's main branch.
+    let (code, out) = env.sh_run(&aperture, "git push -q origin main");
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("error: the push to 'main' (")
+            && out.contains("changes exports of realm 'letemcook'")
+            && out.contains("hint: run 'git realm sync', then push again\n"),
+        "{out}"
+    );
+    assert_eq!(
+        env.git(&aperture_origin, &["for-each-ref", "refs/heads/"]),
+        "",
+        "the blocked push must not land"
+    );
+
     env.realm(&aperture, &["sync"]).assert().success().stdout_eq(str![[r#"
 Exports updated:
   required-s3-permissions: 1.0.0 → 1.1.0
@@ -155,6 +216,50 @@ Notifying consumers:
     let exports = env.realm_file(&realm, "domains/aperture/exports.yaml");
     assert!(exports.contains("  - version: 1.1.0\n    date: 2026-01-24\n    changes:\n    - Added training-metrics/experiments/* (read, write)\n"), "{exports}");
     env.realm(&aperture, &["check"]).assert().success();
+    let realm_tip = env.git(&realm, &["rev-parse", "main"]);
+    assert_eq!(realm_tip.len(), format.hex_len());
+    assert_eq!(
+        env.git(
+            &realm,
+            &[
+                "log",
+                "-1",
+                "--format=%(trailers:key=Source-Commit,valueonly)",
+                "main"
+            ]
+        ),
+        metrics,
+        "the realm commit names the code commit its values came from"
+    );
+    assert_eq!(
+        notes_of(&env, &aperture, &metrics),
+        format!(
+            "Realm-Export: letemcook aperture/required-s3-permissions 1.1.0 realm-commit={realm_tip}"
+        )
+    );
+    // Synced, the same push passes; so do a new branch and its deletion (the all-zero id).
+    let (code, out) = env.sh_run(
+        &aperture,
+        "git push -q origin main && git push -q origin main:topic && git push -q origin :topic",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(env.git(&aperture_origin, &["rev-parse", "main"]), metrics);
+    assert_eq!(
+        notes_of(&env, &aperture_origin, &metrics),
+        notes_of(&env, &aperture, &metrics),
+        "sync shared the notes with the code remote"
+    );
+    let cache = std::fs::read_dir(aperture.join(".git/realm/detect"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect::<Vec<_>>();
+    assert!(
+        cache.iter().any(|c| c.contains(&format!(
+            "\"tree\":\"{}\"",
+            env.git(&aperture, &["rev-parse", "HEAD^{tree}"])
+        ))),
+        "{cache:?}"
+    );
 
     // Consumer response: fungal sees the stale import, updates its policy, resolves.
     env.realm_ok(&fungal, &["fetch"]);
@@ -176,7 +281,7 @@ Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
         "                f\"arn:aws:s3:::{BUCKET}/training-metrics/*\",\n                f\"arn:aws:s3:::{BUCKET}/training-metrics/experiments/*\",\n",
     );
     env.write(&fungal, &[("cdk/training_tools_access_stack.py", &stack)]);
-    env.commit_all(&fungal, "Grant aperture experiment metrics");
+    let granted = env.commit_all(&fungal, "Grant aperture experiment metrics");
     let out = env.realm_ok(&fungal, &["sync"]);
     assert!(
         out.contains("Imports resolved:\n  required-s3-permissions from aperture: now at 1.1.0\n"),
@@ -189,6 +294,62 @@ Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
         imports.contains("status: current\n  resolved_version: 1.1.0\n"),
         "{imports}"
     );
-    env.git(&realm, &["fsck", "--strict", "--no-progress"]);
+    let realm_tip = env.git(&realm, &["rev-parse", "main"]);
+    assert_eq!(
+        notes_of(&env, &fungal, &granted),
+        format!(
+            "Realm-Import: letemcook aperture/required-s3-permissions 1.1.0 realm-commit={realm_tip}"
+        )
+    );
+    for id in [&realm_tip[..], &realm_tip[..10]] {
+        assert!(
+            env.realm_ok(&fungal, &["graph", "--at", id])
+                .contains("fungal-image-analysis"),
+            "a realm commit is named by its id, full or abbreviated: {id}"
+        );
+    }
+    env.realm(&aperture, &["check", "--rev", &metrics[..10]])
+        .assert()
+        .success();
+    env.realm(
+        &aperture,
+        &["check", "--rev", &format!("{}~1", &metrics[..10])],
+    )
+    .assert()
+    .code(1);
+    let (code, out) = env.sh_run(&fungal, "git push -q origin main");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        notes_of(
+            &env,
+            &env.path("remotes/fungal-image-analysis.git"),
+            &granted
+        )
+        .starts_with("Realm-Import: ")
+    );
+
     assert_eq!(env.git(&realm, &["status", "--porcelain"]), "");
+    for git in gits() {
+        for dir in [
+            &realm,
+            &aperture,
+            &aperture_origin,
+            &fungal,
+            &env.path("remotes/fungal-image-analysis.git"),
+        ] {
+            let out = env
+                .git_program_cmd(git, dir, &["fsck", "--strict", "--no-progress"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success() && out.stderr.is_empty(),
+                "{git} fsck {}: {out:?}",
+                dir.display()
+            );
+            assert_eq!(
+                env.git(dir, &["rev-parse", "--show-object-format"]),
+                format.as_str()
+            );
+        }
+    }
 }

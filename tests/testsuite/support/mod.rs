@@ -17,14 +17,60 @@ use snapbox::{Assert, Redactions};
 
 pub const NOW: &str = "2026-01-24T10:00:00Z";
 
+/// The object format the repositories a test makes use: git's default, or SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectFormat {
+    Sha1,
+    Sha256,
+}
+
+impl ObjectFormat {
+    /// The name `git init --object-format` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectFormat::Sha1 => "sha1",
+            ObjectFormat::Sha256 => "sha256",
+        }
+    }
+
+    /// The length of an object id in hex.
+    pub fn hex_len(self) -> usize {
+        match self {
+            ObjectFormat::Sha1 => 40,
+            ObjectFormat::Sha256 => 64,
+        }
+    }
+
+    /// The all-zero id git uses for a ref that does not exist (as in a pre-push hook's stdin).
+    pub fn zero_id(self) -> String {
+        "0".repeat(self.hex_len())
+    }
+}
+
 pub struct TestEnv {
     tmp: tempfile::TempDir,
     root: PathBuf,
     ticks: Cell<u32>,
+    /// The format of the repositories the fixture builders make.
+    format: Cell<ObjectFormat>,
+    /// A directory put first on PATH, holding the `git` every process runs (see [`gits`]).
+    git_bin: Option<PathBuf>,
 }
 
 impl TestEnv {
+    /// An environment of SHA-1 repositories, or of SHA-256 ones when
+    /// `GIT_REALM_TEST_OBJECT_FORMAT=sha256` (so that the whole suite runs in either).
     pub fn new() -> TestEnv {
+        Self::with_format(
+            match std::env::var("GIT_REALM_TEST_OBJECT_FORMAT").as_deref() {
+                Ok("sha256") => ObjectFormat::Sha256,
+                _ => ObjectFormat::Sha1,
+            },
+        )
+    }
+
+    /// A test environment whose fixture builders make `format` repositories.
+    pub fn with_format(format: ObjectFormat) -> TestEnv {
         let tmp = tempfile::Builder::new()
             .prefix("git-realm-test")
             .tempdir()
@@ -35,6 +81,8 @@ impl TestEnv {
             tmp,
             root,
             ticks: Cell::new(0),
+            format: Cell::new(format),
+            git_bin: None,
         };
         for (key, value) in [
             ("user.name", "Eric Example"),
@@ -47,6 +95,35 @@ impl TestEnv {
             env.git(&env.root, &["config", "--global", key, value]);
         }
         env
+    }
+
+    /// Run `program` (one of [`gits`]) as `git` from now on: in git-realm, its hooks and the
+    /// test's own git commands.
+    pub fn using_git(mut self, program: &str) -> TestEnv {
+        let dir = self.root.join("git-bin");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::os::unix::fs::symlink(program, dir.join("git")).expect("symlink git");
+        self.git_bin = Some(dir);
+        self
+    }
+
+    /// PATH for every process: the chosen git first, then the test's own PATH.
+    fn path_var(&self) -> String {
+        let path = std::env::var("PATH").unwrap_or_default();
+        match &self.git_bin {
+            Some(dir) => format!("{}:{path}", dir.display()),
+            None => path,
+        }
+    }
+
+    /// The format of the repositories the fixture builders make.
+    pub fn format(&self) -> ObjectFormat {
+        self.format.get()
+    }
+
+    /// Make the next fixtures `format` repositories.
+    pub fn set_format(&self, format: ObjectFormat) {
+        self.format.set(format);
     }
 
     pub fn root(&self) -> &Path {
@@ -66,7 +143,7 @@ impl TestEnv {
     /// The isolated environment every process in a test runs with.
     pub fn vars(&self) -> Vec<(String, String)> {
         let date = self.tick();
-        let path = std::env::var("PATH").unwrap_or_default();
+        let path = self.path_var();
         vec![
             ("PATH".into(), path),
             ("HOME".into(), self.root.join("home").display().to_string()),
@@ -86,6 +163,8 @@ impl TestEnv {
             ("TZ".into(), "UTC".into()),
             ("LC_ALL".into(), "C".into()),
             ("NO_COLOR".into(), "1".into()),
+            // git's default object format (which git 3 changes) is the environment's.
+            ("GIT_DEFAULT_HASH".into(), self.format().as_str().into()),
         ]
     }
 
@@ -98,7 +177,7 @@ impl TestEnv {
         redactions
             .insert(
                 "[HASH]",
-                regex::Regex::new(r"\b(?<redacted>[0-9a-f]{7,40})\b").expect("regex"),
+                regex::Regex::new(r"\b(?<redacted>[0-9a-f]{7,64})\b").expect("regex"),
             )
             .expect("redaction");
         let mut cmd = Command::new(cargo_bin!("git-realm"))
@@ -141,7 +220,10 @@ impl TestEnv {
 
     /// A `git` command in `dir` with the test environment.
     pub fn git_cmd(&self, dir: impl AsRef<Path>, args: &[&str]) -> StdCommand {
-        self.git_program_cmd("git", dir, args)
+        match &self.git_bin {
+            Some(bin) => self.git_program_cmd(bin.join("git").to_str().expect("utf-8"), dir, args),
+            None => self.git_program_cmd("git", dir, args),
+        }
     }
 
     /// `program` (a git other than the first on PATH, see [`gits`]) in `dir` with the test
@@ -185,11 +267,7 @@ impl TestEnv {
             .envs(self.vars())
             .current_dir(dir.as_ref())
             .args(["-c", script]);
-        let path = format!(
-            "{}:{}",
-            bin_dir.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
+        let path = format!("{}:{}", bin_dir.display(), self.path_var());
         cmd.env("PATH", path).stdin(Stdio::null());
         cmd
     }
@@ -231,20 +309,34 @@ impl TestEnv {
         }
     }
 
+    /// `git init` an empty repository at `dir` in the environment's object format.
+    pub fn init(&self, dir: impl AsRef<Path>, bare: bool) {
+        let dir = dir.as_ref().to_str().expect("utf-8");
+        let format = format!("--object-format={}", self.format().as_str());
+        let mut args = vec!["init", "--quiet", &format];
+        if bare {
+            args.push("--bare");
+        }
+        args.push(dir);
+        self.git(self.root(), &args);
+    }
+
+    /// Give the repository `dir` a bare `origin` remote at `remotes/<name>.git`.
+    pub fn add_origin(&self, dir: &Path, name: &str) -> PathBuf {
+        let origin = self.path(&format!("remotes/{name}.git"));
+        self.init(&origin, true);
+        self.git(
+            dir,
+            &["remote", "add", "origin", origin.to_str().expect("utf-8")],
+        );
+        origin
+    }
+
     /// A new code repository `name` with `files` committed, and a bare `origin` remote.
     pub fn code_repo(&self, name: &str, files: &[(&str, &str)]) -> PathBuf {
         let dir = self.path(name);
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        self.git(&dir, &["init", "--quiet"]);
-        let origin = self.path(&format!("remotes/{name}.git"));
-        self.git(
-            self.root(),
-            &["init", "--quiet", "--bare", origin.to_str().expect("utf-8")],
-        );
-        self.git(
-            &dir,
-            &["remote", "add", "origin", origin.to_str().expect("utf-8")],
-        );
+        self.init(&dir, false);
+        self.add_origin(&dir, name);
         self.write(&dir, files);
         if files.is_empty() {
             self.write(&dir, &[("README", "hello\n")]);
@@ -259,10 +351,13 @@ impl TestEnv {
         self.git(&dir, &["rev-parse", "HEAD"])
     }
 
-    /// A realm created by `git realm init` at `name` (non-bare unless `bare`).
+    /// A realm created by `git realm init` at `name` (non-bare unless `bare`). In SHA-256,
+    /// made into a realm from an empty repository `git init --object-format=sha256` made.
     pub fn realm_repo(&self, name: &str, bare: bool, extra: &[&str]) -> PathBuf {
         let mut args = vec!["init", "--name", "letemcook", name];
-        if bare {
+        if self.format() != ObjectFormat::Sha1 {
+            self.init(self.path(name), bare);
+        } else if bare {
             args.push("--bare");
         }
         args.extend_from_slice(extra);
