@@ -230,7 +230,10 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
                 .into_iter()
                 .map(|c| c.binding)
                 .collect();
-            (detection::detect_on_join(&repo, head, &bindings)?, files)
+            (
+                detection::detect_on_join(&repo, head, &bindings, &files)?,
+                files,
+            )
         }
         _ => (None, Vec::new()),
     };

@@ -79,6 +79,8 @@ pub struct Code<'t> {
     line_starts: Vec<usize>,
     pub tokens: Vec<Token>,
     pub scopes: Vec<Scope>,
+    /// Comments and docstrings, in order: text that never runs.
+    inert: Vec<Range<usize>>,
 }
 
 /// How far out context is looked for: a key's call, the call that call is an argument of, and
@@ -108,6 +110,7 @@ impl<'t> Code<'t> {
         let mut tokens: Vec<Token> = Vec::new();
         let mut scopes: Vec<Scope> = Vec::new();
         let mut stack: Vec<usize> = Vec::new();
+        let mut inert: Vec<Range<usize>> = Vec::new();
         let line_end = |from: usize| {
             b[from..]
                 .iter()
@@ -126,15 +129,22 @@ impl<'t> Code<'t> {
                 && b.get(i + 1) != Some(&b'{'))
                 || (c == b'/' && syntax.slash_comments && b.get(i + 1) == Some(&b'/'))
             {
-                i = line_end(i);
+                let end = line_end(i);
+                inert.push(i..end);
+                i = end;
             } else if c == b'/' && syntax.slash_comments && b.get(i + 1) == Some(&b'*') {
-                i = text[i + 2..].find("*/").map_or(n, |p| i + 2 + p + 2);
+                let end = text[i + 2..].find("*/").map_or(n, |p| i + 2 + p + 2);
+                inert.push(i..end);
+                i = end;
             } else if c == b'"'
                 || c == b'`'
                 || (c == b'\'' && !(syntax.rust_lifetimes && is_lifetime(b, i)))
             {
                 match string_at(b, i) {
                     Some((end, body)) => {
+                        if syntax.hash_comments && is_docstring(b, i, &tokens) {
+                            inert.push(i..end);
+                        }
                         tokens.push(Token {
                             kind: Kind::Str,
                             span: i..end,
@@ -219,7 +229,16 @@ impl<'t> Code<'t> {
             line_starts,
             tokens,
             scopes,
+            inert,
         }
+    }
+
+    /// Whether `pos` lies in a comment or a docstring.
+    pub fn is_inert(&self, pos: usize) -> bool {
+        let after = self.inert.partition_point(|r| r.start <= pos);
+        after
+            .checked_sub(1)
+            .is_some_and(|i| pos < self.inert[i].end)
     }
 
     pub fn line_of(&self, pos: usize) -> usize {
@@ -541,6 +560,28 @@ fn string_at(b: &[u8], i: usize) -> Option<(usize, Range<usize>)> {
         }
     }
     (quote == b'`').then_some((n, i + 1..n))
+}
+
+/// A Python docstring (or any string standing alone as a statement, which is documentation
+/// too): a triple-quoted string that starts its line and is not a value given to something
+/// before it (`x = (`, `f(`, `,`, `+`).
+fn is_docstring(b: &[u8], i: usize, tokens: &[Token]) -> bool {
+    let quote = b[i];
+    if quote == b'`' || b.get(i + 1) != Some(&quote) || b.get(i + 2) != Some(&quote) {
+        return false;
+    }
+    let mut k = i;
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    if k > 0 && b[k - 1] != b'\n' {
+        return false;
+    }
+    match tokens.last().map(|t| t.kind) {
+        None | Some(Kind::Word | Kind::Str | Kind::Close) => true,
+        Some(Kind::Punct(c)) => c == b':' || c == b';',
+        Some(Kind::Open(_)) => false,
+    }
 }
 
 /// `'a` in Rust is a lifetime or label, not the start of a string.

@@ -17,9 +17,30 @@
 //!   by one `jobs/{id}/masks/x`) count once; it is one mention, and a prefix of another value
 //!   should not double it.
 
+use std::sync::LazyLock;
+
 use regex::{Regex, RegexBuilder};
 
 use super::is_binary;
+
+/// What a file that grants S3 access writes: IAM actions, policy statements, CDK grants,
+/// Terraform policy documents, bucket policies.
+static GRANTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?x)
+        s3:[A-Za-z*]+
+      | \bgrant_?(?:read|write|put|delete|read_?write)\b | \bgrant(?:Read|Write|Put|Delete|ReadWrite)\b
+      | PolicyStatement | PolicyDocument | aws_iam_policy_document | \bStatement\b
+      | add_?to_?resource_?policy | addToResourcePolicy | BucketPolicy | aws_s3_bucket_policy
+    "#,
+    )
+    .expect("static regex compiles")
+});
+
+/// Whether `data` grants S3 access to someone: only such a file can bind an import of S3 paths.
+pub fn grants(data: &[u8]) -> bool {
+    !is_binary(data) && GRANTS.is_match(&String::from_utf8_lossy(data))
+}
 
 /// How many of an export's values a file must contain to mention it.
 const VALUES_NEEDED: usize = 2;
@@ -93,6 +114,19 @@ fn name_pattern(name: &str) -> Option<Regex> {
 }
 
 fn value_pattern(value: &str) -> Option<Regex> {
+    // A bucket the provider left as a placeholder (`${S3_BUCKET}/jobs/*`) is any bucket here.
+    let unplaced;
+    let value = if value.starts_with("${") {
+        match value.find("}/") {
+            Some(end) => {
+                unplaced = format!("*{}", &value[end + 1..]);
+                unplaced.as_str()
+            }
+            None => value,
+        }
+    } else {
+        value
+    };
     let own = value.chars().filter(|c| c.is_alphanumeric()).count();
     if own < 4 {
         return None;
