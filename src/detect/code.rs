@@ -380,6 +380,15 @@ impl<'t> Code<'t> {
     /// adjacent-literal concatenation. Anything not written out becomes a `{name}` placeholder.
     /// Returns where the literal starts and the rendered text.
     pub fn literal(&self, value: Range<usize>) -> Option<(usize, String)> {
+        self.literal_following(value, true)
+    }
+
+    /// As [`Self::literal`], without following a name to its assignment.
+    pub fn literal_written(&self, value: Range<usize>) -> Option<(usize, String)> {
+        self.literal_following(value, false)
+    }
+
+    fn literal_following(&self, value: Range<usize>, follow: bool) -> Option<(usize, String)> {
         let mut i = value.start;
         let mut end = value.end;
         for _ in 0..6 {
@@ -399,9 +408,15 @@ impl<'t> Code<'t> {
                 }
                 Kind::Word if self.is_string_prefix(i) => i += 1,
                 Kind::Word => {
-                    let (after, _) = self.dotted(i, end);
+                    let (after, last) = self.dotted(i, end);
                     let Some(Kind::Open(scope)) = self.tokens.get(after).map(|t| t.kind) else {
-                        return None;
+                        // A name given its value in this file (`objectKey := "models/" + id`,
+                        // `key = f"…"`): followed one step, never further.
+                        return if follow && after == i + 1 {
+                            self.assigned(last, self.tokens[i].span.start)
+                        } else {
+                            None
+                        };
                     };
                     if self.scopes[scope].bracket != b'(' || self.scopes[scope].close.is_none() {
                         return None;
@@ -421,6 +436,42 @@ impl<'t> Code<'t> {
             }
         }
         None
+    }
+
+    /// The string last assigned to `name` before `before` (`name = …`, `name := …`,
+    /// `const name = …`), as far as it is written out on the assignment's line.
+    fn assigned(&self, name: &str, before: usize) -> Option<(usize, String)> {
+        let t = &self.tokens;
+        let upto = t.partition_point(|tok| tok.span.start < before);
+        (0..upto).rev().find_map(|i| {
+            if t[i].kind != Kind::Word || &self.text[t[i].span.clone()] != name {
+                return None;
+            }
+            if i > 0 && t[i - 1].kind == Kind::Punct(b'.') {
+                return None;
+            }
+            let mut j = i + 1;
+            // A type annotation: `key: str = …`.
+            if t.get(j).map(|x| x.kind) == Some(Kind::Punct(b':'))
+                && t.get(j + 1).map(|x| x.kind) == Some(Kind::Word)
+                && t.get(j + 2).map(|x| x.kind) == Some(Kind::Punct(b'='))
+            {
+                j += 2;
+            }
+            if t.get(j).map(|x| x.kind) == Some(Kind::Punct(b':')) {
+                j += 1;
+            }
+            if t.get(j).map(|x| x.kind) != Some(Kind::Punct(b'='))
+                || t.get(j + 1).map(|x| x.kind) == Some(Kind::Punct(b'='))
+            {
+                return None;
+            }
+            let line = self.line_of(t[j].span.start);
+            let end = (j + 1..t.len())
+                .find(|&k| self.line_of(t[k].span.start) != line)
+                .unwrap_or(t.len());
+            self.literal_following(j + 1..end, false)
+        })
     }
 
     /// `Word(.Word)*` from token `i`: the index after it and the last word.

@@ -57,6 +57,7 @@
 //! from elsewhere, `%s`, a function argument) is taken to be that one.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Not;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -85,19 +86,29 @@ static BUCKET_NAME: LazyLock<Regex> = LazyLock::new(|| {
 static WRITE_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
-        (?i: put_?object | upload | delete_?objects? | presigned_?post
+        (?i: put_?object | upload(?:\w*\s*[({] | ing\b | ed\b) | delete_?objects? | presigned_?post
            | grant_?(?:read_?)?write | grant_?put | grant_?delete )
       | s3:(?:Put|Delete|Abort|Restore|Replicate)\w* | s3:\*
       | \.(?:put|put_file|pipe|pipe_file|save|savefig|write_text|write_bytes)\s*\(
       | \b(?:to_(?:csv|parquet|json|pickle|feather|excel|hdf|orc|zarr|netcdf)
            | write_(?:csv|parquet|json|ndjson|ipc|avro|delta|excel))\s*\(
       | \btorch\.save\s*\(
+      | \.write(?:Stream)?\s*\.\s*\w+ | BucketDeployment
     ",
     )
     .expect("static regex compiles")
 });
 static WRITE_MODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"["'](?:[wax][bt+]{0,2}|r[bt]?\+)["']"#).expect("static regex compiles")
+});
+/// `name = `, `name := `, `const name = `, `name: str = ` at the start of a line.
+static ASSIGNED_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:(?:const|let|var|val|final)\s+)?([A-Za-z_]\w*)\s*(?::\s*[\w.\[\]]+\s*)?:?=")
+        .expect("static regex compiles")
+});
+/// What may stand between `=` and the path: a string's opening, with its prefix.
+static STRING_OPENING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\s*\(?\s*[fFrRbBuU]{0,2}["'`]+(?:s3[an]?://)?$"#).expect("static regex compiles")
 });
 static AWS_CLI: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\baws\s+s3\s+(cp|mv|sync|rm)\b").expect("static regex compiles"));
@@ -266,13 +277,14 @@ impl S3Preset {
         if hits.is_empty() {
             return;
         }
-        let constants = constants(text);
+        // Read only when a placeholder bucket needs resolving.
+        let constants = std::cell::OnceCell::new();
         for hit in hits {
             let Some(key) = key_pattern(&hit.key, hit.prefix) else {
                 continue;
             };
             let line = code.line_of(hit.at) as u32 + 1;
-            let prefix = match self.place(&hit.bucket, &constants) {
+            let prefix = match self.place(&hit.bucket, text, &constants) {
                 Place::In(prefix) => prefix,
                 Place::Out(reason) => {
                     findings.left_out.push(LeftOut {
@@ -308,11 +320,16 @@ impl S3Preset {
     /// Where a key in `bucket` goes: the bucket becomes the item's first segment, a name from
     /// `variables:` or a constant of this file, or `${NAME}` for a placeholder nobody mapped.
     /// With a single bucket in `buckets:`, keys in it are written without it, as the RFC does.
-    fn place(&self, bucket: &Bucket, constants: &BTreeMap<String, BTreeSet<String>>) -> Place {
+    fn place(
+        &self,
+        bucket: &Bucket,
+        text: &str,
+        constants: &std::cell::OnceCell<BTreeMap<String, BTreeSet<String>>>,
+    ) -> Place {
         let resolved = match bucket {
             Bucket::Unknown(Some(name)) => match self.variables.get(name) {
                 Some(mapped) => Bucket::Named(mapped.clone()),
-                None => match constants.get(name) {
+                None => match constants.get_or_init(|| self::constants(text)).get(name) {
                     Some(values) if values.len() == 1 => {
                         Bucket::Named(values.iter().next().expect("one").clone())
                     }
@@ -483,7 +500,7 @@ fn call_hits(code: &Code) -> Vec<Hit> {
         let args: Vec<_> = code.args(scope).iter().map(|arg| code.label(arg)).collect();
         // `Bucket=…`, `Bucket: …`, or JavaScript's shorthand `{ Bucket, Key: … }`.
         let bucket_arg = args.iter().find_map(|(label, value)| match label {
-            Some("Bucket") => Some(value.clone()),
+            Some("Bucket" | "destination_bucket" | "destinationBucket") => Some(value.clone()),
             None if value.len() == 1
                 && &code.text[code.tokens[value.start].span.clone()] == "Bucket" =>
             {
@@ -494,7 +511,8 @@ fn call_hits(code: &Code) -> Vec<Hit> {
         for (label, value) in &args {
             let prefix = match *label {
                 Some("Key") => false,
-                Some("Prefix") => true,
+                // CDK's `BucketDeployment(destination_key_prefix=…)` too.
+                Some("Prefix" | "destination_key_prefix" | "destinationKeyPrefix") => true,
                 _ => continue,
             };
             let Some((at, rendered)) = code.literal(value.clone()) else {
@@ -557,7 +575,9 @@ fn call_hits(code: &Code) -> Vec<Hit> {
 
 /// The bucket an argument names: a literal, or a constant's name to resolve later.
 fn bucket_value(code: &Code, value: std::ops::Range<usize>) -> Bucket {
-    if let Some((_, rendered)) = code.literal(value.clone()) {
+    // Not followed to an assignment: a bucket's name comes from `variables:` and constants,
+    // and `os.environ.get("NAME", …)` would give the variable's name for the bucket's.
+    if let Some((_, rendered)) = code.literal_written(value.clone()) {
         return bucket_of(&template::read(&rendered)).unwrap_or(Bucket::Unknown(None));
     }
     // `S3_BUCKET`, `self.bucket`, `aws.String(bucket)`: the last identifier written.
@@ -681,6 +701,29 @@ fn key_pattern(key: &[Piece], prefix: bool) -> Option<String> {
 
 /// Whether the code at `at` writes the key found there (see the module docs).
 fn writes(code: &Code, at: usize) -> bool {
+    if writes_here(code, at) {
+        return true;
+    }
+    // A path assigned to a name first (`out = f"s3://{b}/output/"`) is written where that name
+    // is handed to a writer (`df.write.parquet(out)`): followed one step.
+    let (start, line) = code.line(at);
+    let before = &line[..at - start];
+    let Some(m) = ASSIGNED_NAME.captures(before) else {
+        return false;
+    };
+    // Only the path itself assigned, not what a call made of it (`body = read(uri)`).
+    if !STRING_OPENING.is_match(&before[m.get(0).map_or(0, |g| g.end())..]) {
+        return false;
+    }
+    let name = &m[1];
+    code.tokens
+        .iter()
+        .filter(|t| t.kind == Kind::Word && t.span.start > at && &code.text[t.span.clone()] == name)
+        .take(16)
+        .any(|t| code.text[..t.span.start].ends_with('.').not() && writes_here(code, t.span.start))
+}
+
+fn writes_here(code: &Code, at: usize) -> bool {
     if let Some(destination) = copy_role(code, at) {
         return destination;
     }

@@ -473,7 +473,12 @@ key = (f"jobs/{job_id}/"
 data = s3.get_object(Bucket=BUCKET, Key=key)
 s3.get_object(Bucket=BUCKET, Key=("exports/" f"{day}/" "summary.csv"))
 "#,
-        &["exports/*/summary.csv", "jobs/*/masks/*"],
+        // `key` is followed to its assignment, one step.
+        &[
+            "exports/*/summary.csv",
+            "jobs/*/*/config.json",
+            "jobs/*/masks/*",
+        ],
         &[],
     );
 }
@@ -795,4 +800,54 @@ const dest = "s3://results/daily/"
     let values = "x = 1\nq = \"\"\"\ns3://data-lake/raw/\n\"\"\"\n";
     let found = findings_with(&[], &[], false, "q.py", values);
     assert_eq!(items(&found, READ), keys(&["data-lake/raw/*"]));
+}
+
+#[test]
+fn values_followed_one_step() {
+    let go = r#"
+func save(id string) {
+	objectKey := "models/" + id + "/weights.bin"
+	_, err := client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(bucketName),
+		Key:    &objectKey,
+	})
+}
+"#;
+    assert_finds(
+        "m.go",
+        go,
+        &["models/*/weights.bin"],
+        &["models/*/weights.bin"],
+    );
+    let python = r#"
+key = f"reports/{day}/summary.json"
+s3.get_object(Bucket="reports-bucket", Key=key)
+out = f"s3://{bucket}/output/{run}/"
+df.write.mode("overwrite").parquet(out)
+frame.to_csv(f"s3://{bucket}/exports/{day}.csv")
+"#;
+    assert_finds(
+        "job.py",
+        python,
+        &["exports/*.csv", "output/*", "reports/*/summary.json"],
+        &["exports/*.csv", "output/*"],
+    );
+    let ts = r#"
+const prefix = `uploads/${user}/`;
+await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+new s3deploy.BucketDeployment(this, "Site", {
+  sources: [s3deploy.Source.asset("./site")],
+  destinationBucket: siteBucket,
+  destinationKeyPrefix: "web/static",
+});
+"#;
+    assert_finds(
+        "stack.ts",
+        ts,
+        &["uploads/*", "web/static/*"],
+        &["web/static/*"],
+    );
+    let cdk = "s3deploy.BucketDeployment(self, 'D', sources=[src], destination_bucket=self.bucket, destination_key_prefix='config/')\n";
+    let found = findings_with(&[], &[], false, "stack.py", cdk);
+    assert_eq!(items(&found, WRITE), keys(&["${bucket}/config/*"]));
 }
