@@ -494,7 +494,9 @@ pub fn text_files(repo: &CodeRepo, head: ObjectId) -> Result<Vec<(String, Vec<u8
     let mut files = repo.files_at(head)?;
     files.retain(|file| {
         let path = file.path.to_string();
-        !path.starts_with(".realm/") && !detect::is_vendored(path.as_bytes())
+        !path.starts_with(".realm/")
+            && !detect::is_vendored(path.as_bytes())
+            && !detect::has_binary_extension(path.as_bytes())
     });
     let read = repo.map_blobs(&files, MAX_FILE_BYTES, |_, data| {
         (!detect::is_binary(data)).then(|| data.to_vec())

@@ -14,6 +14,9 @@ pub struct Syntax {
     hash_comments: bool,
     slash_comments: bool,
     rust_lifetimes: bool,
+    /// HCL (Terraform): every `{` opens a block of attributes, never of statements, so a
+    /// policy `statement { actions = … resources = … }` is judged as a whole.
+    hcl: bool,
 }
 
 const SLASH_LANGUAGES: &[&str] = &[
@@ -36,6 +39,7 @@ impl Syntax {
             hash_comments: both || !slash,
             slash_comments: both || slash,
             rust_lifetimes: ext == "rs",
+            hcl: matches!(ext.as_str(), "tf" | "hcl" | "tfvars"),
         }
     }
 }
@@ -165,7 +169,7 @@ impl<'t> Code<'t> {
                 }
             } else if matches!(c, b'(' | b'[' | b'{') {
                 let name = name_before(b, i);
-                let block = c == b'{' && is_block(b, i);
+                let block = c == b'{' && !syntax.hcl && is_block(b, i);
                 let scope = scopes.len();
                 scopes.push(Scope {
                     bracket: c,

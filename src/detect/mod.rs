@@ -9,6 +9,8 @@
 //! is sorted and de-duplicated, so it does not depend on the order files are visited in.
 
 mod code;
+#[cfg(test)]
+mod eval;
 mod mentions;
 mod paths;
 mod rules;
@@ -374,7 +376,8 @@ pub fn is_vendored(path: &[u8]) -> bool {
     components.any(|c| VENDORED.contains(&c))
 }
 
-fn has_binary_extension(path: &[u8]) -> bool {
+/// A file binary by its name (`.png`, `.jar`, `.parquet`…): never read.
+pub fn has_binary_extension(path: &[u8]) -> bool {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     match name.iter().rposition(|&b| b == b'.') {
         Some(dot) if dot > 0 => {

@@ -580,6 +580,23 @@ fn bucket_value(code: &Code, value: std::ops::Range<usize>) -> Bucket {
     if let Some((_, rendered)) = code.literal_written(value.clone()) {
         return bucket_of(&template::read(&rendered)).unwrap_or(Bucket::Unknown(None));
     }
+    // An environment lookup names the bucket by its variable: `os.environ["DATA_BUCKET"]`,
+    // `os.environ.get("DATA_BUCKET")`, `os.getenv("DATA_BUCKET")`, `os.Getenv("DATA_BUCKET")`,
+    // `System.getenv("DATA_BUCKET")` (`process.env.DATA_BUCKET` is its last identifier).
+    let tokens = &code.tokens[value.clone()];
+    if tokens.iter().any(|t| {
+        t.kind == Kind::Word
+            && matches!(
+                &code.text[t.span.clone()],
+                "environ" | "getenv" | "Getenv" | "LookupEnv" | "env"
+            )
+    }) && let Some(name) = tokens.iter().find(|t| t.kind == Kind::Str)
+    {
+        let name = &code.text[name.body.clone()];
+        if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return Bucket::Unknown(Some(name.to_owned()));
+        }
+    }
     // `S3_BUCKET`, `self.bucket`, `aws.String(bucket)`: the last identifier written.
     let words: Vec<&str> = code.tokens[value.clone()]
         .iter()
