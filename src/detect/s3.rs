@@ -101,15 +101,6 @@ static WRITE_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
 static WRITE_MODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"["'](?:[wax][bt+]{0,2}|r[bt]?\+)["']"#).expect("static regex compiles")
 });
-/// `name = `, `name := `, `const name = `, `name: str = ` at the start of a line.
-static ASSIGNED_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:(?:const|let|var|val|final)\s+)?([A-Za-z_]\w*)\s*(?::\s*[\w.\[\]]+\s*)?:?=")
-        .expect("static regex compiles")
-});
-/// What may stand between `=` and the path: a string's opening, with its prefix.
-static STRING_OPENING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^\s*\(?\s*[fFrRbBuU]{0,2}["'`]+(?:s3[an]?://)?$"#).expect("static regex compiles")
-});
 static AWS_CLI: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\baws\s+s3\s+(cp|mv|sync|rm)\b").expect("static regex compiles"));
 static PREFIX_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
@@ -413,8 +404,35 @@ const HELP_CALLS: &[&str] = &[
     "echo",
 ];
 
+/// Words in a name that say its text is for people: `copyHelpTemplate`, `usage_text`.
+const HELP_WORDS: &[&str] = &["help", "usage", "description", "doc"];
+
+fn says_help(name: &str) -> bool {
+    words_of(name)
+        .iter()
+        .any(|w| HELP_WORDS.contains(&w.as_str()))
+}
+
 /// Whether the string at `at` is help or a message printed for people.
 fn in_help(code: &Code, at: usize) -> bool {
+    // A string given to a name that says so: `var copyHelpTemplate = \`…\``.
+    if let Some(index) = code.string_at(at) {
+        let before = |back: usize| index.checked_sub(back).map(|i| &code.tokens[i]);
+        if let Some(eq) = before(1)
+            && eq.kind == Kind::Punct(b'=')
+        {
+            let name = match before(2) {
+                Some(t) if t.kind == Kind::Punct(b':') => before(3),
+                other => other,
+            };
+            if let Some(name) = name
+                && name.kind == Kind::Word
+                && says_help(&code.text[name.span.clone()])
+            {
+                return true;
+            }
+        }
+    }
     for scope in code.chain(at).into_iter().take(2) {
         // A list's entries are values, and a very long call speaks for none of them: both
         // would make every finding cost as much as the whole scope.
@@ -428,7 +446,7 @@ fn in_help(code: &Code, at: usize) -> bool {
         }
         if let Some((_, arg)) = code.arg_containing(scope, at)
             && let (Some(label), _) = code.label(&arg)
-            && HELP_LABELS.contains(&label)
+            && (HELP_LABELS.contains(&label) || says_help(label))
         {
             return true;
         }
@@ -723,21 +741,47 @@ fn writes(code: &Code, at: usize) -> bool {
     }
     // A path assigned to a name first (`out = f"s3://{b}/output/"`) is written where that name
     // is handed to a writer (`df.write.parquet(out)`): followed one step.
-    let (start, line) = code.line(at);
-    let before = &line[..at - start];
-    let Some(m) = ASSIGNED_NAME.captures(before) else {
+    let Some(name) = assigned_to(code, at) else {
         return false;
     };
-    // Only the path itself assigned, not what a call made of it (`body = read(uri)`).
-    if !STRING_OPENING.is_match(&before[m.get(0).map_or(0, |g| g.end())..]) {
-        return false;
-    }
-    let name = &m[1];
+
     code.tokens
         .iter()
         .filter(|t| t.kind == Kind::Word && t.span.start > at && &code.text[t.span.clone()] == name)
         .take(16)
         .any(|t| code.text[..t.span.start].ends_with('.').not() && writes_here(code, t.span.start))
+}
+
+/// The name the string literal at `at` is assigned to, when it is the whole value:
+/// `out = f"…"`, `key := "…"`, `const prefix = \`…\``.
+fn assigned_to<'t>(code: &Code<'t>, at: usize) -> Option<&'t str> {
+    let mut index = code.string_at(at)?.checked_sub(1)?;
+    let t = &code.tokens;
+    if t[index].kind == Kind::Word && t[index].span.end == t[index + 1].span.start {
+        index = index.checked_sub(1)?; // a string prefix: f"…", r'…'
+    }
+    if t[index].kind != Kind::Punct(b'=') {
+        return None;
+    }
+    index = index.checked_sub(1)?;
+    if t[index].kind == Kind::Punct(b':') {
+        index = index.checked_sub(1)?;
+    }
+    if t[index].kind != Kind::Word {
+        return None;
+    }
+    // A statement of its own, not a keyword argument (`Key=f"…"`).
+    let starts_statement = match index.checked_sub(1).map(|i| &t[i]) {
+        None => true,
+        Some(prev) => {
+            code.line_of(prev.span.start) < code.line_of(t[index].span.start)
+                || matches!(
+                    &code.text[prev.span.clone()],
+                    "const" | "let" | "var" | "val" | "final" | ";"
+                )
+        }
+    };
+    starts_statement.then(|| &code.text[t[index].span.clone()])
 }
 
 fn writes_here(code: &Code, at: usize) -> bool {

@@ -851,3 +851,10 @@ new s3deploy.BucketDeployment(this, "Site", {
     let found = findings_with(&[], &[], false, "stack.py", cdk);
     assert_eq!(items(&found, WRITE), keys(&["${bucket}/config/*"]));
 }
+
+#[test]
+fn help_held_in_a_variable_does_not_count() {
+    let go = "var copyHelpTemplate = `Name:\n\t{{.HelpName}}\nExamples:\n\t> s5cmd cp s3://bucket/prefix/*.gz .\n`\n\nvar usage_text = \"s3://bucket/x.json\"\nvar target = \"s3://real-bucket/data/x.json\"\n";
+    let found = findings_with(&[], &[], false, "cp.go", go);
+    assert_eq!(items(&found, READ), keys(&["real-bucket/data/x.json"]));
+}
