@@ -816,10 +816,12 @@ fn writes_here(code: &Code, at: usize) -> bool {
     let statement = chain[position];
     let mut judged = vec![statement];
     // An object literal handed straight to a call (`PutObjectCommand({…})`,
-    // `generate_presigned_url("put_object", Params={…})`) is judged with that call.
+    // `generate_presigned_url("put_object", Params={…})`) is judged with that call, and the
+    // parameters of an SDK call described as data with it (CDK's `AwsCustomResource`:
+    // `{"action": "putObject", "parameters": {"Bucket": …, "Key": …}}`).
     if code.scopes[statement].bracket == b'{'
         && let Some(&outer) = chain.get(position + 1)
-        && code.scopes[outer].bracket == b'('
+        && matches!(code.scopes[outer].bracket, b'(' | b'{')
     {
         judged.push(outer);
     }

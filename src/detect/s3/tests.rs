@@ -858,3 +858,15 @@ fn help_held_in_a_variable_does_not_count() {
     let found = findings_with(&[], &[], false, "cp.go", go);
     assert_eq!(items(&found, READ), keys(&["real-bucket/data/x.json"]));
 }
+
+#[test]
+fn sdk_calls_described_as_data() {
+    let cdk = r#"
+cr.AwsCustomResource(self, "Put", on_create={
+    "service": "S3",
+    "action": "putObject",
+    "parameters": {"Body": "Hello world", "Bucket": bucket_name, "Key": "helloWorld.txt"},
+})
+"#;
+    assert_finds("cr.py", cdk, &["helloWorld.txt"], &["helloWorld.txt"]);
+}
