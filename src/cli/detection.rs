@@ -132,16 +132,6 @@ impl Detected {
     }
 }
 
-/// The value `source` yields at `at` (`None`: HEAD).
-pub fn compute(
-    repo: &CodeRepo,
-    source: &ExportSource,
-    at: Option<At>,
-    cache: CacheUse,
-) -> Result<Value> {
-    Ok(detect_export(repo, source, at, cache)?.value)
-}
-
 /// The value `source` yields at `at` (`None`: HEAD), with where each item came from.
 pub fn detect_export(
     repo: &CodeRepo,
