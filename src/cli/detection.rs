@@ -414,6 +414,9 @@ pub fn migrate(source: &ExportSource, recorded: Option<&Value>, detected: Detect
     }
 }
 
+/// How many left-out patterns `join` names when it exports nothing.
+const LEFT_OUT_LISTED: usize = 5;
+
 /// The built-in preset's export name.
 pub const S3_EXPORT: &str = "required-s3-permissions";
 
@@ -443,6 +446,21 @@ pub fn detect_on_join(
         .flat_map(|items| items.keys())
         .collect();
     if items.is_empty() {
+        // Nothing exported, so no `check --explain` to ask: say here what was left out.
+        for l in detected.left_out.iter().take(LEFT_OUT_LISTED) {
+            crate::output::note(format!(
+                "note: left out ({}): {} at {}",
+                l.reason.describe(),
+                l.pattern,
+                l.at
+            ));
+        }
+        if detected.left_out.len() > LEFT_OUT_LISTED {
+            crate::output::note(format!(
+                "note: and {} more left out",
+                detected.left_out.len() - LEFT_OUT_LISTED
+            ));
+        }
         return Ok(None);
     }
     let variables: std::collections::BTreeSet<&str> = items
@@ -476,6 +494,7 @@ pub fn detect_on_join(
         }
     }
     let detected = detect_export(repo, &source, Some(At::Commit(head)), CacheUse::Refresh)?;
+    note_left_out(&[(source.name.clone(), detected.clone())]);
     Ok(Some((source, detected.value)))
 }
 
