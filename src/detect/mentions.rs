@@ -289,4 +289,24 @@ mod tests {
             b"\0\0required-s3-permissions"
         ));
     }
+
+    #[test]
+    fn buckets_must_agree_and_only_grants_bind() {
+        let lake = values(&["data-lake/output/*", "data-lake/scripts/*"]);
+        let other = b"p = \"arn:aws:s3:::other-bucket/output/*\"\nq = \"arn:aws:s3:::other-bucket/scripts/*\"\n";
+        assert!(!mentions(UNRELATED, &lake, other));
+        let same =
+            b"p = \"arn:aws:s3:::data-lake/output/*\"\nq = \"arn:aws:s3:::data-lake/scripts/*\"\n";
+        assert!(mentions(UNRELATED, &lake, same));
+        // A bucket the provider left as a placeholder is any bucket.
+        let placeholder = values(&[
+            "${S3_BUCKET}/jobs/*/masks/*",
+            "${S3_BUCKET}/training-runs/*",
+        ]);
+        let stack = b"f\"arn:aws:s3:::{BUCKET}/jobs/*/masks/*\",\nf\"arn:aws:s3:::{BUCKET}/training-runs/*\",\n";
+        assert!(mentions(UNRELATED, &placeholder, stack));
+        assert!(grants(b"actions=[\"s3:GetObject\"], resources=[...]"));
+        assert!(grants(b"bucket.grant_read(role, \"output/*\")"));
+        assert!(!grants(b"s3.get_object(Bucket=B, Key=\"output/x\")"));
+    }
 }
