@@ -741,7 +741,21 @@ fn writes(code: &Code, at: usize) -> bool {
     }
     // A path assigned to a name first (`out = f"s3://{b}/output/"`) is written where that name
     // is handed to a writer (`df.write.parquet(out)`): followed one step.
-    let Some(name) = assigned_to(code, at) else {
+    // So are parameters held in a name (`params = {"Bucket": b, "Key": k}`, then
+    // `AwsSdkCall(action="putObject", parameters=params)`).
+    let dict = code
+        .chain(at)
+        .first()
+        .filter(|&&s| code.scopes[s].bracket == b'{')
+        .map(|&s| {
+            code.tokens
+                .partition_point(|t| t.span.start < code.scopes[s].open)
+        });
+    let Some(name) = code
+        .string_at(at)
+        .and_then(|index| name_assigned(code, index))
+        .or_else(|| dict.and_then(|index| name_assigned(code, index)))
+    else {
         return false;
     };
 
@@ -752,10 +766,10 @@ fn writes(code: &Code, at: usize) -> bool {
         .any(|t| code.text[..t.span.start].ends_with('.').not() && writes_here(code, t.span.start))
 }
 
-/// The name the string literal at `at` is assigned to, when it is the whole value:
-/// `out = f"…"`, `key := "…"`, `const prefix = \`…\``.
-fn assigned_to<'t>(code: &Code<'t>, at: usize) -> Option<&'t str> {
-    let mut index = code.string_at(at)?.checked_sub(1)?;
+/// The name the value starting at token `value` is assigned to, when it is the whole value:
+/// `out = f"…"`, `key := "…"`, `const prefix = \`…\``, `params = {…}`.
+fn name_assigned<'t>(code: &Code<'t>, value: usize) -> Option<&'t str> {
+    let mut index = value.checked_sub(1)?;
     let t = &code.tokens;
     if t[index].kind == Kind::Word && t[index].span.end == t[index + 1].span.start {
         index = index.checked_sub(1)?; // a string prefix: f"…", r'…'

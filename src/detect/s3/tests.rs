@@ -869,4 +869,19 @@ cr.AwsCustomResource(self, "Put", on_create={
 })
 "#;
     assert_finds("cr.py", cdk, &["helloWorld.txt"], &["helloWorld.txt"]);
+    let held = r#"
+def create(self, bucket_name):
+    create_params = {"Body": "Hello world", "Bucket": bucket_name, "Key": "hello/world.txt"}
+    return AwsSdkCall(action="putObject", service="S3", parameters=create_params)
+
+def read(self, bucket_name):
+    get_params = {"Bucket": bucket_name, "Key": "hello/other.txt"}
+    return AwsSdkCall(action="getObject", service="S3", parameters=get_params)
+"#;
+    assert_finds(
+        "cr.py",
+        held,
+        &["hello/other.txt", "hello/world.txt"],
+        &["hello/world.txt"],
+    );
 }
