@@ -44,6 +44,8 @@ git -C "$repo" repack -adq
 cd "$repo"
 [ -n "${KEEP:-}" ] && exit 0
 
+echo "== process start-up alone"
+hyperfine --warmup 3 --runs 30 -N "$bin/git-realm --version" "rg --version" -i
 echo "== cold detection vs ripgrep over the same files and patterns"
 hyperfine --warmup 1 --runs 5 -N \
   --prepare "rm -rf $repo/.git/realm/detect" \

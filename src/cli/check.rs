@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::detection::{self, At};
+use super::detection::{self, At, CacheUse, Detected};
 use super::{Ctx, Outcome, membership};
 use crate::output::Report;
 use crate::realm::drift::Drift;
@@ -38,6 +38,13 @@ pub struct CheckArgs {
     /// Compute exports from the working tree, including uncommitted changes
     #[arg(long)]
     worktree: bool,
+
+    /// List, for every pattern of every export, the files and lines it comes from
+    ///
+    /// Also lists the patterns the code shows but the export leaves out (too broad, in a
+    /// bucket `buckets:` does not list, or in an unknown bucket), with where they are.
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Serialize)]
@@ -51,10 +58,40 @@ pub struct CheckReport {
     /// Imports that are stale or broken, and breaking changes announced to them.
     imports: Vec<ImportState>,
     clean: bool,
+    /// With `--explain`: every export's patterns and where they come from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<Vec<Explanation>>,
+}
+
+#[derive(Serialize)]
+struct Explanation {
+    export: String,
+    #[serde(flatten)]
+    detected: Detected,
 }
 
 impl Report for CheckReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for e in self.explain.iter().flatten() {
+            writeln!(out, "export '{}':", e.export)?;
+            for (key, items) in &e.detected.sources {
+                for (item, places) in items {
+                    writeln!(out, "  {key} {item}")?;
+                    for place in places {
+                        writeln!(out, "    {place}")?;
+                    }
+                }
+            }
+            for l in &e.detected.left_out {
+                writeln!(
+                    out,
+                    "  left out ({}): {} at {}",
+                    l.reason.describe(),
+                    l.pattern,
+                    l.at
+                )?;
+            }
+        }
         for drift in &self.drift {
             match &drift.recorded_version {
                 Some(version) => writeln!(
@@ -70,7 +107,7 @@ impl Report for CheckReport {
                     drift.export, self.realm
                 )?,
             }
-            for line in &drift.summary {
+            for line in &drift.explained {
                 writeln!(out, "  {line}")?;
             }
         }
@@ -135,11 +172,15 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
             })?),
         }
     };
-    let drift = if want_exports {
-        detection::drift(&member, &snapshot, at)?
+    let detected = if want_exports {
+        detection::explained(&member, &snapshot, at, CacheUse::Refresh)?
     } else {
         Vec::new()
     };
+    let drift = detection::drift_of(&member, &snapshot, &detected);
+    if !args.explain {
+        detection::note_left_out(&detected);
+    }
     let today = ctx.date();
     let imports: Vec<ImportState> = if want_imports {
         status::imports_of(&snapshot, &realm.domain, &today)
@@ -161,6 +202,12 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
         drift,
         imports,
         clean,
+        explain: args.explain.then(|| {
+            detected
+                .into_iter()
+                .map(|(export, detected)| Explanation { export, detected })
+                .collect()
+        }),
     })?;
     Ok(if clean {
         Outcome::Clean

@@ -1,19 +1,27 @@
 //! Computing an export's value from this repository, at a commit or in the working tree.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 use gix::ObjectId;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::membership::Member;
-use crate::detect::{self, Detector, Findings};
+use crate::detect::{self, Detector, Findings, LeftOut};
 use crate::error::BadInput;
 use crate::git::detect_cache::{self, DetectCache};
+use crate::git::warn_missing;
 use crate::git::{CodeRepo, WorktreeEntry};
-use crate::realm::config::ExportSource;
+use crate::realm::config::{DetectorKind, ExportSource};
 use crate::realm::drift::{self, Drift};
 use crate::realm::join::Candidate;
 use crate::realm::snapshot::Snapshot;
 use crate::realm::yaml;
+
+/// Files larger than this are not read for detection: they are data, bundles or generated
+/// code, and reading them would cost more than all the source around them.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Where values are computed: a commit's blobs, or the working tree as it is.
 #[derive(Debug, Clone, Copy)]
@@ -30,13 +38,107 @@ pub enum CacheUse {
     ReadOnly,
 }
 
-/// The value `source` yields at `at` (`None`: HEAD).
-pub fn compute(
+/// An export's value and where each of its items came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detected {
+    #[serde(skip)]
+    pub value: Value,
+    /// Per key (`read`, `write`, …), each item with the `path:line`s it was found at.
+    pub sources: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// Patterns the code shows that the export leaves out, and why.
+    pub left_out: Vec<LeftOutAt>,
+}
+
+/// A pattern left out of the value, at `path:line`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftOutAt {
+    pub pattern: String,
+    pub at: String,
+    pub reason: detect::Reason,
+}
+
+impl Detected {
+    fn of_value(value: Value) -> Detected {
+        Detected {
+            value,
+            sources: BTreeMap::new(),
+            left_out: Vec::new(),
+        }
+    }
+
+    fn of_findings<'a>(
+        keys: &'a Findings,
+        files: impl IntoIterator<Item = (&'a str, &'a Findings)> + Clone,
+    ) -> Detected {
+        let sources = detect::merge(std::iter::once(("", keys)).chain(files.clone()));
+        let mut left_out: Vec<LeftOutAt> = files
+            .into_iter()
+            .flat_map(|(path, f)| {
+                f.left_out.iter().map(
+                    move |LeftOut {
+                              pattern,
+                              line,
+                              reason,
+                          }| LeftOutAt {
+                        pattern: pattern.clone(),
+                        at: format!("{path}:{line}"),
+                        reason: *reason,
+                    },
+                )
+            })
+            .collect();
+        left_out.sort_by(|a, b| (&a.pattern, &a.at).cmp(&(&b.pattern, &b.at)));
+        Detected {
+            value: detect::value_of(&sources),
+            sources,
+            left_out,
+        }
+    }
+
+    /// Placeholders standing for buckets in this value (`${S3_BUCKET}/…`): not mapped in
+    /// `variables:`.
+    pub fn unmapped_variables(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .sources
+            .values()
+            .flat_map(|items| items.keys())
+            .filter_map(|item| {
+                let name = item.strip_prefix("${")?.split_once('}')?.0;
+                Some(name.to_owned())
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The same detection with every item's bucket prefix `prefix` taken off: the value as an
+    /// export published before values kept their bucket spells it.
+    fn relative_to(mut self, prefix: &str) -> Detected {
+        for items in self.sources.values_mut() {
+            *items = std::mem::take(items)
+                .into_iter()
+                .map(|(item, places)| {
+                    (
+                        item.strip_prefix(prefix)
+                            .map_or(item.clone(), str::to_owned),
+                        places,
+                    )
+                })
+                .collect();
+        }
+        self.value = detect::value_of(&self.sources);
+        self
+    }
+}
+
+/// The value `source` yields at `at` (`None`: HEAD), with where each item came from.
+pub fn detect_export(
     repo: &CodeRepo,
     source: &ExportSource,
     at: Option<At>,
     cache: CacheUse,
-) -> Result<Value> {
+) -> Result<Detected> {
     let at = match at {
         Some(at) => at,
         None => At::Commit(repo.head_commit().ok_or_else(|| {
@@ -72,49 +174,31 @@ pub fn compute(
                 "restore the file, or change the export's source in .realm/config.yaml",
             )
         })?;
-        return Ok(yaml::from_slice(file, &bytes)?);
+        return Ok(Detected::of_value(yaml::from_slice(file, &bytes)?));
     }
-    let detector = Reader {
-        detector: Detector::new(source)?,
-        exclude: &source.exclude,
-    };
-    let mut findings: Vec<Findings> = Vec::new();
+    let detector = Detector::new(source)?;
     match at {
-        At::Commit(commit) => return detect_at_commit(repo, source, &detector, commit, cache),
+        At::Commit(commit) => detect_at_commit(repo, source, &detector, commit, cache),
         At::Worktree => {
+            let mut findings: Vec<(String, Findings)> = Vec::new();
             for path in repo.worktree_files()? {
                 if detector.wants(&path)
                     && let Some(bytes) = repo.worktree_file(&path)?
+                    && bytes.len() as u64 <= MAX_FILE_BYTES
                 {
-                    findings.push(detector.scan(&path, &bytes));
+                    let found = detector.scan(&path, &bytes);
+                    if detect::found_any(&found) {
+                        findings.push((path.to_string(), found));
+                    }
                 }
             }
+            let keys = detector.keys();
+            Ok(Detected::of_findings(
+                &keys,
+                findings.iter().map(|(p, f)| (p.as_str(), f)),
+            ))
         }
     }
-    let keys = detector.detector.keys();
-    Ok(detect::assemble(std::iter::once(&keys).chain(&findings)))
-}
-
-/// A detector and the files its export's source leaves out.
-struct Reader<'a> {
-    detector: Detector,
-    exclude: &'a [String],
-}
-
-impl Reader<'_> {
-    fn wants(&self, path: &[u8]) -> bool {
-        !self.exclude.iter().any(|e| e.as_bytes() == path) && self.detector.wants(path)
-    }
-
-    fn scan(&self, path: &[u8], data: &[u8]) -> Findings {
-        self.detector.scan(path, data)
-    }
-}
-
-/// The value from the cached findings, with every key the detector fills.
-fn assemble(detector: &Reader, cache: &DetectCache) -> Value {
-    let keys = detector.detector.keys();
-    detect::assemble(std::iter::once(&keys).chain(cache.files.values()))
 }
 
 /// Detection over a commit's blobs, reading only the files that changed since the tree the
@@ -122,25 +206,35 @@ fn assemble(detector: &Reader, cache: &DetectCache) -> Value {
 fn detect_at_commit(
     repo: &CodeRepo,
     source: &ExportSource,
-    detector: &Reader,
+    detector: &Detector,
     commit: ObjectId,
     cache_use: CacheUse,
-) -> Result<Value> {
+) -> Result<Detected> {
     let tree = repo.commit_tree(commit)?;
     let fingerprint = detect_cache::fingerprint(source);
+    let keys = detector.keys();
+    let assembled = |cache: &DetectCache| {
+        Detected::of_findings(&keys, cache.files.iter().map(|(p, f)| (p.as_str(), f)))
+    };
     let mut cache = match repo.load_detect_cache(&fingerprint) {
         Some((cached, cache)) if cached == tree => {
-            return Ok(assemble(detector, &cache));
+            return Ok(assembled(&cache));
         }
         Some((cached, mut cache)) if repo.repo.has_object(cached) => {
+            let mut changed = Vec::new();
             for (path, blob) in repo.changed_files(cached, tree)? {
-                let key = path.to_string();
-                cache.files.remove(&key);
-                if let Some(blob) = blob.filter(|_| detector.wants(&path)) {
-                    let found = detector.scan(&path, &repo.blob(blob)?);
-                    if detect::found_any(&found) {
-                        cache.files.insert(key, found);
-                    }
+                cache.files.remove(&path.to_string());
+                if let Some(id) = blob.filter(|_| detector.wants(&path)) {
+                    changed.push(crate::git::TreeFile { path, id });
+                }
+            }
+            let found = repo.map_blobs(&changed, MAX_FILE_BYTES, |file, data| {
+                detector.scan(&file.path, data)
+            })?;
+            warn_missing(&found.missing);
+            for (file, found) in changed.iter().zip(found.values) {
+                if let Some(found) = found.filter(detect::found_any) {
+                    cache.files.insert(file.path.to_string(), found);
                 }
             }
             cache
@@ -148,11 +242,14 @@ fn detect_at_commit(
         _ => {
             let mut files = repo.files_at(commit)?;
             files.retain(|file| detector.wants(&file.path));
-            let found = repo.map_blobs(&files, |file, data| detector.scan(&file.path, data))?;
+            let found = repo.map_blobs(&files, MAX_FILE_BYTES, |file, data| {
+                detector.scan(&file.path, data)
+            })?;
+            warn_missing(&found.missing);
             let files = files
                 .iter()
-                .zip(found)
-                .filter(|(_, found)| detect::found_any(found));
+                .zip(found.values)
+                .filter_map(|(file, found)| Some((file, found.filter(detect::found_any)?)));
             DetectCache {
                 tree: String::new(),
                 files: files
@@ -165,21 +262,80 @@ fn detect_at_commit(
     if cache_use == CacheUse::Refresh {
         repo.save_detect_cache(&fingerprint, &cache);
     }
-    Ok(assemble(detector, &cache))
+    Ok(assembled(&cache))
 }
 
 /// Every export of this domain whose computed value at `at` differs from the realm's.
 pub fn drift(member: &Member, snapshot: &Snapshot, at: At) -> Result<Vec<Drift>> {
-    let values = computed(member, at, CacheUse::Refresh)?;
-    Ok(drift::compare(
+    let detected = explained(member, snapshot, at, CacheUse::Refresh)?;
+    Ok(drift_of(member, snapshot, &detected))
+}
+
+/// The drift of exports already detected.
+pub fn drift_of(
+    member: &Member,
+    snapshot: &Snapshot,
+    detected: &[(String, Detected)],
+) -> Vec<Drift> {
+    drift::compare(
         snapshot,
         &member.config.realm.domain,
-        values,
+        detected
+            .iter()
+            .map(|(name, d)| (name.clone(), d.value.clone(), d.sources.clone()))
+            .collect(),
+    )
+}
+
+/// One line on stderr per export that leaves patterns out, and per placeholder bucket no one
+/// mapped, pointing at `check --explain`.
+pub fn note_left_out(detected: &[(String, Detected)]) {
+    for (name, d) in detected {
+        if !d.left_out.is_empty() {
+            let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+            for l in &d.left_out {
+                *reasons.entry(l.reason.describe()).or_default() += 1;
+            }
+            let reasons: Vec<String> = reasons.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+            crate::output::note(format!(
+                "note: export '{name}' leaves out {} pattern{} ({}); 'git realm check --explain' lists them",
+                d.left_out.len(),
+                if d.left_out.len() == 1 { "" } else { "s" },
+                reasons.join(", ")
+            ));
+        }
+        let unmapped = d.unmapped_variables();
+        if !unmapped.is_empty() {
+            crate::output::note(format!(
+                "note: export '{name}' has buckets written as placeholders: {}; map them in .realm/config.yaml (`variables: {{{}: <bucket>}}`)",
+                unmapped
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                unmapped[0]
+            ));
+        }
+    }
+}
+
+/// The value of every export this repository computes, each with its sources, as the realm
+/// will take it (see [`migrate`]).
+pub fn explained(
+    member: &Member,
+    snapshot: &Snapshot,
+    at: At,
+    cache: CacheUse,
+) -> Result<Vec<(String, Detected)>> {
+    Ok(as_recorded(
+        member,
+        snapshot,
+        detect_all(member, at, cache)?,
     ))
 }
 
-/// The value of every export this repository computes (sources in `.realm/config.yaml`).
-pub fn computed(member: &Member, at: At, cache: CacheUse) -> Result<Vec<(String, Value)>> {
+/// Every export this repository computes (sources in `.realm/config.yaml`), as detected.
+pub fn detect_all(member: &Member, at: At, cache: CacheUse) -> Result<Vec<(String, Detected)>> {
     member
         .config
         .exports
@@ -187,11 +343,79 @@ pub fn computed(member: &Member, at: At, cache: CacheUse) -> Result<Vec<(String,
         .map(|source| {
             Ok((
                 source.name.clone(),
-                compute(&member.repo, source, Some(at), cache)?,
+                detect_export(&member.repo, source, Some(at), cache)?,
             ))
         })
         .collect()
 }
+
+/// Detected values as `snapshot`'s realm will take them (see [`migrate`]).
+pub fn as_recorded(
+    member: &Member,
+    snapshot: &Snapshot,
+    detected: Vec<(String, Detected)>,
+) -> Vec<(String, Detected)> {
+    detected
+        .into_iter()
+        .map(|(name, detected)| {
+            let detected = match member.config.source(&name) {
+                Some(source) => {
+                    let recorded = snapshot
+                        .export(&member.config.realm.domain, &name)
+                        .map(|e| &e.value);
+                    migrate(source, recorded, detected)
+                }
+                None => detected,
+            };
+            (name, detected)
+        })
+        .collect()
+}
+
+/// Exports published before values kept their bucket wrote keys without it. When the realm's
+/// value is such a one, the code still uses a single bucket, and the config names none, the
+/// keys keep that spelling: what changed in the code shows as drift, the new spelling does not.
+/// Naming the bucket (`buckets: [name]`) makes it explicit and ends the guess.
+pub fn migrate(source: &ExportSource, recorded: Option<&Value>, detected: Detected) -> Detected {
+    if source.detect != Some(DetectorKind::S3) || !source.buckets.is_empty() {
+        return detected;
+    }
+    let Some(recorded) = recorded.and_then(Value::as_object) else {
+        return detected;
+    };
+    let mut buckets = detected
+        .sources
+        .values()
+        .flat_map(|items| items.keys())
+        .filter_map(|item| item.split_once('/').map(|(bucket, _)| bucket));
+    let Some(bucket) = buckets.next() else {
+        return detected;
+    };
+    if buckets.any(|b| b != bucket) {
+        return detected;
+    }
+    let prefix = format!("{bucket}/");
+    let old_items = recorded
+        .values()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(Value::as_str);
+    let mut any = false;
+    for item in old_items {
+        if item.starts_with(&prefix) {
+            return detected;
+        }
+        any = true;
+    }
+    if any {
+        detected.relative_to(&prefix)
+    } else {
+        detected
+    }
+}
+
+/// How many left-out patterns `join` names when it exports nothing.
+const LEFT_OUT_LISTED: usize = 5;
 
 /// The built-in preset's export name.
 pub const S3_EXPORT: &str = "required-s3-permissions";
@@ -200,40 +424,103 @@ pub const S3_EXPORT: &str = "required-s3-permissions";
 ///
 /// `bindings` are files that use other domains' exports; they are left out, so a policy that
 /// grants another domain's paths does not make this domain export them too.
+///
+/// A bucket written as a placeholder is mapped (`variables:`) to the one bucket a constant of
+/// that name is given anywhere in `files`; when every pattern then lies in one bucket, the
+/// export names it (`buckets: [it]`) and its keys are written without it, as the RFC does.
 pub fn detect_on_join(
     repo: &CodeRepo,
     head: ObjectId,
     bindings: &[String],
+    files: &[(String, Vec<u8>)],
 ) -> Result<Option<(ExportSource, Value)>> {
     let mut source = ExportSource::s3(S3_EXPORT);
     source.exclude = bindings.to_vec();
     source.exclude.sort();
     source.exclude.dedup();
-    let value = compute(repo, &source, Some(At::Commit(head)), CacheUse::Refresh)?;
-    let found = value.as_object().is_some_and(|o| {
-        o.values()
-            .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
-    });
-    Ok(found.then_some((source, value)))
+    // The probes write no cache: only the source `join` settles on is checked again later.
+    let detected = detect_export(repo, &source, Some(At::Commit(head)), CacheUse::ReadOnly)?;
+    let items: Vec<&String> = detected
+        .sources
+        .values()
+        .flat_map(|items| items.keys())
+        .collect();
+    if items.is_empty() {
+        // Nothing exported, so no `check --explain` to ask: say here what was left out.
+        for l in detected.left_out.iter().take(LEFT_OUT_LISTED) {
+            crate::output::note(format!(
+                "note: left out ({}): {} at {}",
+                l.reason.describe(),
+                l.pattern,
+                l.at
+            ));
+        }
+        if detected.left_out.len() > LEFT_OUT_LISTED {
+            crate::output::note(format!(
+                "note: and {} more left out",
+                detected.left_out.len() - LEFT_OUT_LISTED
+            ));
+        }
+        return Ok(None);
+    }
+    let variables: std::collections::BTreeSet<&str> = items
+        .iter()
+        .filter_map(|item| item.strip_prefix("${")?.split_once('}').map(|(v, _)| v))
+        .collect();
+    for name in variables {
+        let values = detect::constant_values(
+            name,
+            files
+                .iter()
+                .filter(|(path, _)| detect::runs(path.as_bytes()))
+                .map(|(_, data)| data.as_slice()),
+        );
+        if values.len() == 1 {
+            let value = values.into_iter().next().expect("one");
+            source.variables.insert(name.to_owned(), value);
+        }
+    }
+    let probed = detect_export(repo, &source, Some(At::Commit(head)), CacheUse::ReadOnly)?;
+    let buckets: std::collections::BTreeSet<&str> = probed
+        .sources
+        .values()
+        .flat_map(|items| items.keys())
+        .filter_map(|item| item.split_once('/').map(|(bucket, _)| bucket))
+        .collect();
+    if buckets.len() == 1 {
+        let bucket = buckets.into_iter().next().expect("one").to_owned();
+        if !bucket.contains("${") {
+            source.buckets = vec![bucket];
+        }
+    }
+    let detected = detect_export(repo, &source, Some(At::Commit(head)), CacheUse::Refresh)?;
+    note_left_out(&[(source.name.clone(), detected.clone())]);
+    Ok(Some((source, detected.value)))
 }
 
 /// The text files of `head` that are not vendored, for matching against other domains' exports.
 pub fn text_files(repo: &CodeRepo, head: ObjectId) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut out = Vec::new();
-    for file in repo.files_at(head)? {
+    let mut files = repo.files_at(head)?;
+    files.retain(|file| {
         let path = file.path.to_string();
-        if path.starts_with(".realm/") || detect::is_vendored(path.as_bytes()) {
-            continue;
-        }
-        let data = repo.blob(file.id)?;
-        if !detect::is_binary(&data) {
-            out.push((path, data));
-        }
-    }
-    Ok(out)
+        !path.starts_with(".realm/")
+            && !detect::is_vendored(path.as_bytes())
+            && !detect::has_binary_extension(path.as_bytes())
+    });
+    let read = repo.map_blobs(&files, MAX_FILE_BYTES, |_, data| {
+        (!detect::is_binary(data)).then(|| data.to_vec())
+    })?;
+    warn_missing(&read.missing);
+    Ok(files
+        .iter()
+        .zip(read.values)
+        .filter_map(|(file, data)| Some((file.path.to_string(), data.flatten()?)))
+        .collect())
 }
 
-/// Every other domain's export that one of `files` mentions, with the first such file.
+/// Every other domain's export that one of `files` mentions, with the first such file. A file
+/// that names the export counts; one that only shows its values must also grant S3 access
+/// (an IAM statement, a CDK grant, a bucket policy): using the same paths is not binding them.
 pub fn candidate_imports(
     snapshot: &Snapshot,
     domain: &str,
@@ -248,10 +535,10 @@ pub fn candidate_imports(
         for export in &state.exports.exports {
             let mut values = Vec::new();
             string_leaves(&export.value, &mut values);
-            if let Some((path, _)) = files
-                .iter()
-                .find(|(_, data)| detect::mentions(&export.name, &values, data))
-            {
+            if let Some((path, _)) = files.iter().find(|(_, data)| {
+                detect::mentions(&export.name, &[], data)
+                    || (detect::grants(data) && detect::mentions(&export.name, &values, data))
+            }) {
                 out.push(Candidate {
                     contract: export.name.clone(),
                     from: provider.clone(),

@@ -145,12 +145,23 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
             .source(&args.name)
             .cloned()
             .unwrap_or_else(|| ExportSource::s3(&args.name));
-        let value = super::detection::compute(
+        let detected = super::detection::detect_export(
             &member.repo,
             &source,
             None,
             super::detection::CacheUse::Refresh,
         )?;
+        // An export published before values kept their bucket keeps its spelling here too.
+        let recorded = member
+            .repo
+            .fetched_realm(&member.config.realm)
+            .ok()
+            .and_then(|(_, snapshot)| {
+                snapshot
+                    .export(&member.config.realm.domain, &args.name)
+                    .map(|e| e.value.clone())
+            });
+        let value = super::detection::migrate(&source, recorded.as_ref(), detected).value;
         (value, Some(source))
     };
     let update = ExportUpdate {

@@ -234,7 +234,16 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
                 .into_iter()
                 .map(|c| c.binding)
                 .collect();
-            (detection::detect_on_join(&repo, head, &bindings)?, files)
+            for binding in &bindings {
+                // Said, not done silently: the file may use S3 paths of this domain's own too.
+                crate::output::note(format!(
+                    "note: `{binding}` binds an import, so this domain's detection leaves it out (`exclude:` in .realm/config.yaml); remove it there to count its paths as this domain's"
+                ));
+            }
+            (
+                detection::detect_on_join(&repo, head, &bindings, &files)?,
+                files,
+            )
         }
         _ => (None, Vec::new()),
     };

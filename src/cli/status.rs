@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::detection::{self, At};
+use super::detection::{self, At, CacheUse};
 use super::{Ctx, Outcome, membership};
 use crate::output::Report;
 use crate::realm::drift::Drift;
@@ -59,7 +59,7 @@ impl Report for StatusReport {
                 export.name,
                 if drift.breaking { " (breaking)" } else { "" }
             )?;
-            for line in &drift.summary {
+            for line in &drift.explained {
                 writeln!(out, "  {line}")?;
             }
             if !export.consumers.is_empty() {
@@ -152,7 +152,9 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<Outcome> {
     let (tip, snapshot) = member.repo.fetched_realm(realm)?;
     let today = ctx.date();
     let domain = &realm.domain;
-    let drift = detection::drift(&member, &snapshot, At::Worktree)?;
+    let detected = detection::explained(&member, &snapshot, At::Worktree, CacheUse::Refresh)?;
+    detection::note_left_out(&detected);
+    let drift = detection::drift_of(&member, &snapshot, &detected);
     let mut names: Vec<String> = snapshot
         .domain(domain)
         .map(|d| d.exports.exports.iter().map(|e| e.name.clone()).collect())

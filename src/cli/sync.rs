@@ -207,7 +207,13 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     } else {
         super::notify::checked_delivery_config(&member.repo)?
     };
-    let values = detection::computed(&member, At::Commit(head), cache)?;
+    let detected = detection::detect_all(&member, At::Commit(head), cache)?;
+    let values_for = |snapshot: &Snapshot| -> Vec<(String, serde_json::Value)> {
+        detection::as_recorded(&member, snapshot, detected.clone())
+            .into_iter()
+            .map(|(name, d)| (name, d.value))
+            .collect()
+    };
     let email = member.repo.user_email()?;
     if !args.dry_run && member.repo.has_uncommitted_changes()? {
         output::note("note: uncommitted changes are not published; sync reads exports from HEAD");
@@ -228,7 +234,7 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
                 &member,
                 &tip,
                 head,
-                &values,
+                &values_for(&tip),
                 &email,
                 args.message.as_deref(),
             )?,
@@ -243,7 +249,7 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
                 &member,
                 tip,
                 head,
-                &values,
+                &values_for(tip),
                 &email,
                 args.message.as_deref(),
             )?;

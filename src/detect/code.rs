@@ -14,6 +14,9 @@ pub struct Syntax {
     hash_comments: bool,
     slash_comments: bool,
     rust_lifetimes: bool,
+    /// HCL (Terraform): every `{` opens a block of attributes, never of statements, so a
+    /// policy `statement { actions = … resources = … }` is judged as a whole.
+    hcl: bool,
 }
 
 const SLASH_LANGUAGES: &[&str] = &[
@@ -36,6 +39,7 @@ impl Syntax {
             hash_comments: both || !slash,
             slash_comments: both || slash,
             rust_lifetimes: ext == "rs",
+            hcl: matches!(ext.as_str(), "tf" | "hcl" | "tfvars"),
         }
     }
 }
@@ -79,6 +83,8 @@ pub struct Code<'t> {
     line_starts: Vec<usize>,
     pub tokens: Vec<Token>,
     pub scopes: Vec<Scope>,
+    /// Comments and docstrings, in order: text that never runs.
+    inert: Vec<Range<usize>>,
 }
 
 /// How far out context is looked for: a key's call, the call that call is an argument of, and
@@ -108,6 +114,7 @@ impl<'t> Code<'t> {
         let mut tokens: Vec<Token> = Vec::new();
         let mut scopes: Vec<Scope> = Vec::new();
         let mut stack: Vec<usize> = Vec::new();
+        let mut inert: Vec<Range<usize>> = Vec::new();
         let line_end = |from: usize| {
             b[from..]
                 .iter()
@@ -126,15 +133,22 @@ impl<'t> Code<'t> {
                 && b.get(i + 1) != Some(&b'{'))
                 || (c == b'/' && syntax.slash_comments && b.get(i + 1) == Some(&b'/'))
             {
-                i = line_end(i);
+                let end = line_end(i);
+                inert.push(i..end);
+                i = end;
             } else if c == b'/' && syntax.slash_comments && b.get(i + 1) == Some(&b'*') {
-                i = text[i + 2..].find("*/").map_or(n, |p| i + 2 + p + 2);
+                let end = text[i + 2..].find("*/").map_or(n, |p| i + 2 + p + 2);
+                inert.push(i..end);
+                i = end;
             } else if c == b'"'
                 || c == b'`'
                 || (c == b'\'' && !(syntax.rust_lifetimes && is_lifetime(b, i)))
             {
                 match string_at(b, i) {
                     Some((end, body)) => {
+                        if syntax.hash_comments && is_docstring(b, i, &tokens) {
+                            inert.push(i..end);
+                        }
                         tokens.push(Token {
                             kind: Kind::Str,
                             span: i..end,
@@ -155,7 +169,7 @@ impl<'t> Code<'t> {
                 }
             } else if matches!(c, b'(' | b'[' | b'{') {
                 let name = name_before(b, i);
-                let block = c == b'{' && is_block(b, i);
+                let block = c == b'{' && !syntax.hcl && is_block(b, i);
                 let scope = scopes.len();
                 scopes.push(Scope {
                     bracket: c,
@@ -219,7 +233,16 @@ impl<'t> Code<'t> {
             line_starts,
             tokens,
             scopes,
+            inert,
         }
+    }
+
+    /// Whether `pos` lies in a comment or a docstring.
+    pub fn is_inert(&self, pos: usize) -> bool {
+        let after = self.inert.partition_point(|r| r.start <= pos);
+        after
+            .checked_sub(1)
+            .is_some_and(|i| pos < self.inert[i].end)
     }
 
     pub fn line_of(&self, pos: usize) -> usize {
@@ -361,6 +384,15 @@ impl<'t> Code<'t> {
     /// adjacent-literal concatenation. Anything not written out becomes a `{name}` placeholder.
     /// Returns where the literal starts and the rendered text.
     pub fn literal(&self, value: Range<usize>) -> Option<(usize, String)> {
+        self.literal_following(value, true)
+    }
+
+    /// As [`Self::literal`], without following a name to its assignment.
+    pub fn literal_written(&self, value: Range<usize>) -> Option<(usize, String)> {
+        self.literal_following(value, false)
+    }
+
+    fn literal_following(&self, value: Range<usize>, follow: bool) -> Option<(usize, String)> {
         let mut i = value.start;
         let mut end = value.end;
         for _ in 0..6 {
@@ -380,9 +412,15 @@ impl<'t> Code<'t> {
                 }
                 Kind::Word if self.is_string_prefix(i) => i += 1,
                 Kind::Word => {
-                    let (after, _) = self.dotted(i, end);
+                    let (after, last) = self.dotted(i, end);
                     let Some(Kind::Open(scope)) = self.tokens.get(after).map(|t| t.kind) else {
-                        return None;
+                        // A name given its value in this file (`objectKey := "models/" + id`,
+                        // `key = f"…"`): followed one step, never further.
+                        return if follow && after == i + 1 {
+                            self.assigned(last, self.tokens[i].span.start)
+                        } else {
+                            None
+                        };
                     };
                     if self.scopes[scope].bracket != b'(' || self.scopes[scope].close.is_none() {
                         return None;
@@ -402,6 +440,42 @@ impl<'t> Code<'t> {
             }
         }
         None
+    }
+
+    /// The string last assigned to `name` before `before` (`name = …`, `name := …`,
+    /// `const name = …`), as far as it is written out on the assignment's line.
+    fn assigned(&self, name: &str, before: usize) -> Option<(usize, String)> {
+        let t = &self.tokens;
+        let upto = t.partition_point(|tok| tok.span.start < before);
+        (0..upto).rev().find_map(|i| {
+            if t[i].kind != Kind::Word || &self.text[t[i].span.clone()] != name {
+                return None;
+            }
+            if i > 0 && t[i - 1].kind == Kind::Punct(b'.') {
+                return None;
+            }
+            let mut j = i + 1;
+            // A type annotation: `key: str = …`.
+            if t.get(j).map(|x| x.kind) == Some(Kind::Punct(b':'))
+                && t.get(j + 1).map(|x| x.kind) == Some(Kind::Word)
+                && t.get(j + 2).map(|x| x.kind) == Some(Kind::Punct(b'='))
+            {
+                j += 2;
+            }
+            if t.get(j).map(|x| x.kind) == Some(Kind::Punct(b':')) {
+                j += 1;
+            }
+            if t.get(j).map(|x| x.kind) != Some(Kind::Punct(b'='))
+                || t.get(j + 1).map(|x| x.kind) == Some(Kind::Punct(b'='))
+            {
+                return None;
+            }
+            let line = self.line_of(t[j].span.start);
+            let end = (j + 1..t.len())
+                .find(|&k| self.line_of(t[k].span.start) != line)
+                .unwrap_or(t.len());
+            self.literal_following(j + 1..end, false)
+        })
     }
 
     /// `Word(.Word)*` from token `i`: the index after it and the last word.
@@ -541,6 +615,28 @@ fn string_at(b: &[u8], i: usize) -> Option<(usize, Range<usize>)> {
         }
     }
     (quote == b'`').then_some((n, i + 1..n))
+}
+
+/// A Python docstring (or any string standing alone as a statement, which is documentation
+/// too): a triple-quoted string that starts its line and is not a value given to something
+/// before it (`x = (`, `f(`, `,`, `+`).
+fn is_docstring(b: &[u8], i: usize, tokens: &[Token]) -> bool {
+    let quote = b[i];
+    if quote == b'`' || b.get(i + 1) != Some(&quote) || b.get(i + 2) != Some(&quote) {
+        return false;
+    }
+    let mut k = i;
+    while k > 0 && matches!(b[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    if k > 0 && b[k - 1] != b'\n' {
+        return false;
+    }
+    match tokens.last().map(|t| t.kind) {
+        None | Some(Kind::Word | Kind::Str | Kind::Close) => true,
+        Some(Kind::Punct(c)) => c == b':' || c == b';',
+        Some(Kind::Open(_)) => false,
+    }
 }
 
 /// `'a` in Rust is a lifetime or label, not the start of a string.

@@ -17,9 +17,30 @@
 //!   by one `jobs/{id}/masks/x`) count once; it is one mention, and a prefix of another value
 //!   should not double it.
 
+use std::sync::LazyLock;
+
 use regex::{Regex, RegexBuilder};
 
 use super::is_binary;
+
+/// What a file that grants S3 access writes: IAM actions, policy statements, CDK grants,
+/// Terraform policy documents, bucket policies.
+static GRANTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?x)
+        s3:[A-Za-z*]+
+      | \bgrant_?(?:read|write|put|delete|read_?write)\b | \bgrant(?:Read|Write|Put|Delete|ReadWrite)\b
+      | PolicyStatement | PolicyDocument | aws_iam_policy_document | \bStatement\b
+      | add_?to_?resource_?policy | addToResourcePolicy | BucketPolicy | aws_s3_bucket_policy
+    "#,
+    )
+    .expect("static regex compiles")
+});
+
+/// Whether `data` grants S3 access to someone: only such a file can bind an import of S3 paths.
+pub fn grants(data: &[u8]) -> bool {
+    !is_binary(data) && GRANTS.is_match(&String::from_utf8_lossy(data))
+}
 
 /// How many of an export's values a file must contain to mention it.
 const VALUES_NEEDED: usize = 2;
@@ -93,6 +114,19 @@ fn name_pattern(name: &str) -> Option<Regex> {
 }
 
 fn value_pattern(value: &str) -> Option<Regex> {
+    // A bucket the provider left as a placeholder (`${S3_BUCKET}/jobs/*`) is any bucket here.
+    let unplaced;
+    let value = if value.starts_with("${") {
+        match value.find("}/") {
+            Some(end) => {
+                unplaced = format!("*{}", &value[end + 1..]);
+                unplaced.as_str()
+            }
+            None => value,
+        }
+    } else {
+        value
+    };
     let own = value.chars().filter(|c| c.is_alphanumeric()).count();
     if own < 4 {
         return None;
@@ -254,5 +288,25 @@ mod tests {
             &values(RFC),
             b"\0\0required-s3-permissions"
         ));
+    }
+
+    #[test]
+    fn buckets_must_agree_and_only_grants_bind() {
+        let lake = values(&["data-lake/output/*", "data-lake/scripts/*"]);
+        let other = b"p = \"arn:aws:s3:::other-bucket/output/*\"\nq = \"arn:aws:s3:::other-bucket/scripts/*\"\n";
+        assert!(!mentions(UNRELATED, &lake, other));
+        let same =
+            b"p = \"arn:aws:s3:::data-lake/output/*\"\nq = \"arn:aws:s3:::data-lake/scripts/*\"\n";
+        assert!(mentions(UNRELATED, &lake, same));
+        // A bucket the provider left as a placeholder is any bucket.
+        let placeholder = values(&[
+            "${S3_BUCKET}/jobs/*/masks/*",
+            "${S3_BUCKET}/training-runs/*",
+        ]);
+        let stack = b"f\"arn:aws:s3:::{BUCKET}/jobs/*/masks/*\",\nf\"arn:aws:s3:::{BUCKET}/training-runs/*\",\n";
+        assert!(mentions(UNRELATED, &placeholder, stack));
+        assert!(grants(b"actions=[\"s3:GetObject\"], resources=[...]"));
+        assert!(grants(b"bucket.grant_read(role, \"output/*\")"));
+        assert!(!grants(b"s3.get_object(Bucket=B, Key=\"output/x\")"));
     }
 }

@@ -9,22 +9,85 @@
 //! is sorted and de-duplicated, so it does not depend on the order files are visited in.
 
 mod code;
+#[cfg(test)]
+mod eval;
 mod mentions;
+mod paths;
 mod rules;
 mod s3;
 mod template;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use globset::{GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::BadInput;
 use crate::realm::config::{DetectorKind, ExportSource};
 
-pub use mentions::mentions;
+pub use mentions::{grants, mentions};
+pub use paths::runs;
+pub use s3::constant_values;
 
-/// What one file contributed: key (`read`, `write`, a rule's `into`) to the items found.
-pub type Findings = BTreeMap<String, BTreeSet<String>>;
+/// What one file contributed: for each key (`read`, `write`, a rule's `into`) the items found
+/// and the lines (from 1) each was found on, and the patterns it showed but left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Findings {
+    pub found: BTreeMap<String, BTreeMap<String, BTreeSet<u32>>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<LeftOut>,
+}
+
+/// A pattern a file shows that the export does not take, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LeftOut {
+    pub pattern: String,
+    pub line: u32,
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// `*` or `*/…`: every object of a bucket, or any folder; `allow_broad: true` keeps it.
+    TooBroad,
+    /// In a bucket `buckets:` does not list.
+    OtherBucket,
+    /// The bucket is a placeholder without a name (`%s`, `{}`), and no bucket is configured.
+    UnknownBucket,
+}
+
+impl Reason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::TooBroad => "too broad",
+            Reason::OtherBucket => "in a bucket `buckets:` does not list",
+            Reason::UnknownBucket => "bucket unknown",
+        }
+    }
+}
+
+impl Findings {
+    /// Record `item` under `key`, found on `line`.
+    pub fn add(&mut self, key: &str, item: String, line: u32) {
+        self.found
+            .entry(key.to_owned())
+            .or_default()
+            .entry(item)
+            .or_default()
+            .insert(line);
+    }
+
+    /// The items under `key`.
+    #[cfg(test)]
+    pub fn items(&self, key: &str) -> BTreeSet<String> {
+        self.found
+            .get(key)
+            .map(|items| items.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
 
 /// Directories holding other people's code: what they touch is not this domain's contract.
 const VENDORED: &[&[u8]] = &[b"vendor", b"node_modules", b"third_party"];
@@ -127,6 +190,9 @@ const BINARY_PROBE: usize = 8000;
 
 pub struct Detector {
     kind: Kind,
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+    excluded_paths: BTreeSet<String>,
 }
 
 enum Kind {
@@ -145,7 +211,12 @@ impl Detector {
                         "use `detect: rules` for your own patterns, or remove `rules:` from .realm/config.yaml",
                     ));
                 }
-                Kind::S3(s3::S3Preset::new(export, &source.buckets)?)
+                Kind::S3(s3::S3Preset::new(
+                    export,
+                    &source.buckets,
+                    &source.variables,
+                    source.allow_broad,
+                )?)
             }
             Some(DetectorKind::Rules) => {
                 if !source.buckets.is_empty() {
@@ -165,7 +236,12 @@ impl Detector {
                 ));
             }
         };
-        Ok(Detector { kind })
+        Ok(Detector {
+            kind,
+            include: globs(export, "include", &source.include)?,
+            exclude: globs(export, "exclude", &source.exclude)?,
+            excluded_paths: source.exclude.iter().cloned().collect(),
+        })
     }
 
     /// Whether the file at `path` (repository-relative, `/`-separated) is read at all.
@@ -173,8 +249,21 @@ impl Detector {
         if is_vendored(path) || has_binary_extension(path) {
             return false;
         }
+        let text = String::from_utf8_lossy(path);
+        if self.excluded_paths.contains(text.as_ref())
+            || self
+                .exclude
+                .as_ref()
+                .is_some_and(|g| g.is_match(text.as_ref()))
+        {
+            return false;
+        }
+        let included = self
+            .include
+            .as_ref()
+            .is_some_and(|g| g.is_match(text.as_ref()));
         match &self.kind {
-            Kind::S3(_) => true,
+            Kind::S3(_) => included || runs(path),
             Kind::Rules(rules) => rules.wants(path),
         }
     }
@@ -199,40 +288,82 @@ impl Detector {
     /// Every key this detector fills, each with nothing found: the shape of its export's value
     /// however few files contribute.
     pub fn keys(&self) -> Findings {
-        let mut findings = Findings::new();
-        match &self.kind {
-            Kind::S3(_) => {
-                findings.insert(s3::READ.to_owned(), BTreeSet::new());
-                findings.insert(s3::WRITE.to_owned(), BTreeSet::new());
-            }
-            Kind::Rules(rules) => {
-                for key in rules.keys() {
-                    findings.insert(key.to_owned(), BTreeSet::new());
-                }
-            }
+        let mut findings = Findings::default();
+        let keys: Vec<&str> = match &self.kind {
+            Kind::S3(_) => vec![s3::READ, s3::WRITE],
+            Kind::Rules(rules) => rules.keys().collect(),
+        };
+        for key in keys {
+            findings.found.insert(key.to_owned(), BTreeMap::new());
         }
         findings
     }
 }
 
-/// Whether a file's findings hold anything at all.
+/// `include:`/`exclude:` globs, as in `.gitignore` (see `rules`).
+fn globs(export: &str, field: &str, globs: &[String]) -> Result<Option<GlobSet>, BadInput> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut set = GlobSetBuilder::new();
+    for glob in globs {
+        // A path written out is a path, whatever characters it holds.
+        if let Ok(glob) = rules::compile_glob(glob) {
+            set.add(glob);
+        } else if field == "include" {
+            return Err(BadInput::new(
+                format!("export `{export}`: `{glob}` in `{field}:` is not a valid glob"),
+                "write paths from the repository root, e.g. `examples/deploy/**`",
+            ));
+        }
+    }
+    set.build().map(Some).map_err(|err| {
+        BadInput::new(
+            format!("export `{export}`: its `{field}:` globs do not compile: {err}"),
+            "simplify the export's globs in .realm/config.yaml",
+        )
+    })
+}
+
+/// Whether a file's findings hold anything at all, kept or left out.
 pub fn found_any(findings: &Findings) -> bool {
-    findings.values().any(|items| !items.is_empty())
+    findings.found.values().any(|items| !items.is_empty()) || !findings.left_out.is_empty()
+}
+
+/// Every file's findings merged: each item with every `path:line` it came from.
+pub fn merge<'a>(
+    findings: impl IntoIterator<Item = (&'a str, &'a Findings)>,
+) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
+    let mut all: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for (path, f) in findings {
+        for (key, items) in &f.found {
+            let merged = all.entry(key.clone()).or_default();
+            for (item, lines) in items {
+                let places = merged.entry(item.clone()).or_default();
+                places.extend(lines.iter().map(|line| format!("{path}:{line}")));
+            }
+        }
+    }
+    all
 }
 
 /// The export value from every file's findings: sorted, de-duplicated arrays per key.
+#[cfg(test)]
 pub fn assemble<'a>(findings: impl IntoIterator<Item = &'a Findings>) -> Value {
-    let mut all: Findings = BTreeMap::new();
-    for f in findings {
-        for (key, items) in f {
-            all.entry(key.clone())
-                .or_default()
-                .extend(items.iter().cloned());
-        }
-    }
+    value_of(&merge(findings.into_iter().map(|f| ("", f))))
+}
+
+/// The value of merged findings.
+pub fn value_of(merged: &BTreeMap<String, BTreeMap<String, Vec<String>>>) -> Value {
     Value::Object(
-        all.into_iter()
-            .map(|(k, v)| (k, Value::Array(v.into_iter().map(Value::String).collect())))
+        merged
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    Value::Array(v.keys().cloned().map(Value::String).collect()),
+                )
+            })
             .collect(),
     )
 }
@@ -245,7 +376,8 @@ pub fn is_vendored(path: &[u8]) -> bool {
     components.any(|c| VENDORED.contains(&c))
 }
 
-fn has_binary_extension(path: &[u8]) -> bool {
+/// A file binary by its name (`.png`, `.jar`, `.parquet`…): never read.
+pub fn has_binary_extension(path: &[u8]) -> bool {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     match name.iter().rposition(|&b| b == b'.') {
         Some(dot) if dot > 0 => {

@@ -53,11 +53,18 @@ impl Rules {
     }
 
     pub fn scan(&self, path: &[u8], text: &str, findings: &mut Findings) {
+        let mut line_starts: Option<Vec<usize>> = None;
         for rule in self.rules.iter().filter(|r| r.applies_to(path)) {
-            let items = findings.entry(rule.into.clone()).or_default();
+            findings.found.entry(rule.into.clone()).or_default();
             for captures in rule.pattern.captures_iter(text) {
                 if let Some(found) = captures.get(1).filter(|m| !m.is_empty()) {
-                    items.insert(found.as_str().to_owned());
+                    let starts = line_starts.get_or_insert_with(|| {
+                        std::iter::once(0)
+                            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                            .collect()
+                    });
+                    let line = starts.partition_point(|&s| s <= found.start());
+                    findings.add(&rule.into, found.as_str().to_owned(), line as u32);
                 }
             }
         }
@@ -128,7 +135,7 @@ impl Rule {
 }
 
 /// Globs as in `.gitignore`: a name without `/` matches at any depth, a leading `/` anchors.
-fn compile_glob(glob: &str) -> Result<Glob, globset::Error> {
+pub(super) fn compile_glob(glob: &str) -> Result<Glob, globset::Error> {
     let glob = match glob.strip_prefix('/') {
         Some(anchored) => anchored.to_owned(),
         None if !glob.contains('/') => format!("**/{glob}"),
@@ -160,7 +167,7 @@ mod tests {
     }
 
     fn scan(rules: &Rules, path: &str, text: &str) -> Findings {
-        let mut findings = Findings::new();
+        let mut findings = Findings::default();
         if rules.wants(path.as_bytes()) {
             rules.scan(path.as_bytes(), text, &mut findings);
         }
@@ -222,11 +229,11 @@ mod tests {
             "publish(\"orders.created\")\nx = publish(\"orders.paid\")\n",
         );
         assert_eq!(
-            found["publishes"].iter().collect::<Vec<_>>(),
+            found.items("publishes").iter().collect::<Vec<_>>(),
             ["orders.created", "orders.paid"]
         );
         // A rule whose globs do not match the file adds nothing, not even its key.
-        assert!(!found.contains_key("topics"));
+        assert!(!found.found.contains_key("topics"));
 
         // `^`/`$` are line anchors.
         let found = scan(
@@ -234,7 +241,10 @@ mod tests {
             "config/kafka.yaml",
             "name: x\ntopic: audit.log\n  topic: indented\n",
         );
-        assert_eq!(found["topics"].iter().collect::<Vec<_>>(), ["audit.log"]);
+        assert_eq!(
+            found.items("topics").iter().collect::<Vec<_>>(),
+            ["audit.log"]
+        );
     }
 
     #[test]
@@ -248,7 +258,10 @@ mod tests {
         )
         .unwrap();
         let found = scan(&rules, "a.txt", "env= env=prod env=prod env=dev");
-        assert_eq!(found["envs"].iter().collect::<Vec<_>>(), ["dev", "prod"]);
+        assert_eq!(
+            found.items("envs").iter().collect::<Vec<_>>(),
+            ["dev", "prod"]
+        );
         assert_eq!(rules.keys().collect::<Vec<_>>(), ["envs", "never"]);
     }
 }

@@ -23,8 +23,19 @@
 //!
 //! **What yields nothing.** A bucket alone (`arn:aws:s3:::bucket`, `s3://bucket/`): it names a
 //! bucket-level permission such as listing, not objects. A key made only of placeholders
-//! (`s3://{bucket}/{key}` in a generic helper): it says nothing about which objects. A `*`
-//! written as such does count (`arn:aws:s3:::bucket/*` is `*`).
+//! (`s3://{bucket}/{key}` in a generic helper): it says nothing about which objects. Text that
+//! never runs: comments, docstrings (a string standing alone as a statement), and help for
+//! people (`help=`, cobra's `Short`/`Long`/`Example`, `Usage:`, `describe(…)`, `print(…)`).
+//!
+//! **Buckets.** Every pattern keeps its bucket as its first segment (`aperture-data/jobs/*`).
+//! A bucket written as a placeholder is named by `variables:` in the config
+//! (`{S3_BUCKET: aperture-data}`), else by the one value a constant of that name is given in
+//! the same file (`BUCKET = "x"`, `os.environ.get("B", "x")`, `bucket: x`), else it stays a
+//! named variable (`${S3_BUCKET}/jobs/*`) that `check` asks to map. A placeholder without a
+//! name (`%s`, `{}`) is an unknown bucket: reported and left out.
+//!
+//! **Too broad.** `*` and `*/…` (every object of a bucket, or of any folder) are reported and
+//! left out unless the config says `allow_broad: true`.
 //!
 //! **Writes.** A key is also under `write` when its line, or the call or literal it sits in (and
 //! the call that literal is given to), shows a write: `put_object`/`PutObject`/`putObject`,
@@ -38,22 +49,22 @@
 //! writes its destination only: the argument after the source, or one given as `Key`/`Bucket`/
 //! `dst`, never `CopySource`/`src`. `aws s3 rm` writes.
 //!
-//! **`buckets:`.** Without it every bucket counts. With it, keys in buckets known to be others
-//! are dropped: a literal bucket not listed, a templated one (`data-{env}`) that cannot name a
-//! listed bucket, and a placeholder (`{BUCKET}`) that a constant in the same file gives only
-//! unlisted values (`BUCKET = "public-datasets"`, `os.environ.get("B", "public-datasets")`,
-//! `bucket: public-datasets`). A bucket the file does not tell (a constant imported from
-//! elsewhere, `%s`, a function argument) is kept: it is most often the repository's own
-//! configured bucket, and dropping it would silently shrink the export.
+//! **`buckets:`.** Without it every bucket counts. With it, patterns in buckets known to be
+//! others are left out (and reported): a literal bucket not listed, a templated one
+//! (`data-{env}`) that cannot name a listed bucket, a placeholder that `variables:` or a constant
+//! of the file gives only unlisted values. With exactly one bucket listed, keys are written
+//! without it, as the RFC's value is, and a bucket the file does not tell (a constant imported
+//! from elsewhere, `%s`, a function argument) is taken to be that one.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Not;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::Findings;
 use super::code::{Code, Kind, Syntax};
 use super::template::{self, Piece};
+use super::{Findings, LeftOut, Reason};
 use crate::error::BadInput;
 
 pub const READ: &str = "read";
@@ -75,13 +86,14 @@ static BUCKET_NAME: LazyLock<Regex> = LazyLock::new(|| {
 static WRITE_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
-        (?i: put_?object | upload | delete_?objects? | presigned_?post
+        (?i: put_?object | upload(?:\w*\s*[({] | ing\b | ed\b) | delete_?objects? | presigned_?post
            | grant_?(?:read_?)?write | grant_?put | grant_?delete )
       | s3:(?:Put|Delete|Abort|Restore|Replicate)\w* | s3:\*
       | \.(?:put|put_file|pipe|pipe_file|save|savefig|write_text|write_bytes)\s*\(
       | \b(?:to_(?:csv|parquet|json|pickle|feather|excel|hdf|orc|zarr|netcdf)
            | write_(?:csv|parquet|json|ndjson|ipc|avro|delta|excel))\s*\(
       | \btorch\.save\s*\(
+      | \.write(?:Stream)?\s*\.\s*\w+ | BucketDeployment
     ",
     )
     .expect("static regex compiles")
@@ -180,6 +192,8 @@ const CDK_GRANTS: &[&str] = &[
 #[derive(Debug)]
 pub struct S3Preset {
     buckets: BTreeSet<String>,
+    variables: BTreeMap<String, String>,
+    allow_broad: bool,
 }
 
 /// The bucket a key was found in, as far as the file tells.
@@ -188,8 +202,18 @@ enum Bucket {
     Named(String),
     /// Only a placeholder, named or not (`{BUCKET}`, `%s`).
     Unknown(Option<String>),
-    /// Partly templated (`data-{env}`), as a pattern where `*` stands for any text.
-    Pattern(String),
+    /// Partly templated (`data-{env}`), as a pattern where `*` stands for any text, and as
+    /// written in a value (`data-${env}`).
+    Pattern(String, String),
+}
+
+/// Where a pattern goes once its bucket is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// Into the value as this prefix (`bucket/`, `${S3_BUCKET}/`, or nothing when the export
+    /// has one bucket).
+    In(String),
+    Out(Reason),
 }
 
 #[derive(Debug)]
@@ -201,7 +225,12 @@ struct Hit {
 }
 
 impl S3Preset {
-    pub fn new(export: &str, buckets: &[String]) -> Result<S3Preset, BadInput> {
+    pub fn new(
+        export: &str,
+        buckets: &[String],
+        variables: &BTreeMap<String, String>,
+        allow_broad: bool,
+    ) -> Result<S3Preset, BadInput> {
         for bucket in buckets {
             if !BUCKET_NAME.is_match(bucket) {
                 return Err(BadInput::new(
@@ -210,8 +239,20 @@ impl S3Preset {
                 ));
             }
         }
+        for (name, bucket) in variables {
+            if !BUCKET_NAME.is_match(bucket) {
+                return Err(BadInput::new(
+                    format!(
+                        "export `{export}`: variable `{name}` maps to `{bucket}`, which is not an S3 bucket name"
+                    ),
+                    "map each placeholder to a bare bucket name, e.g. `variables: {S3_BUCKET: aperture-data}`",
+                ));
+            }
+        }
         Ok(S3Preset {
             buckets: buckets.iter().cloned().collect(),
+            variables: variables.clone(),
+            allow_broad,
         })
     }
 
@@ -223,42 +264,194 @@ impl S3Preset {
         let code = Code::new(text, Syntax::for_path(path));
         let mut hits = uri_hits(&code);
         hits.extend(call_hits(&code));
-        let constants = if self.buckets.is_empty() {
-            BTreeMap::new()
-        } else {
-            constants(text)
-        };
+        hits.retain(|hit| !code.is_inert(hit.at) && !in_help(&code, hit.at));
+        if hits.is_empty() {
+            return;
+        }
+        // Read only when a placeholder bucket needs resolving.
+        let constants = std::cell::OnceCell::new();
         for hit in hits {
-            if !self.counts(&hit.bucket, &constants) {
-                continue;
-            }
             let Some(key) = key_pattern(&hit.key, hit.prefix) else {
                 continue;
             };
-            if writes(&code, hit.at) {
-                findings
-                    .entry(WRITE.to_owned())
-                    .or_default()
-                    .insert(key.clone());
+            let line = code.line_of(hit.at) as u32 + 1;
+            let prefix = match self.place(&hit.bucket, text, &constants) {
+                Place::In(prefix) => prefix,
+                Place::Out(reason) => {
+                    findings.left_out.push(LeftOut {
+                        pattern: format!("{}{key}", written(&hit.bucket)),
+                        line,
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            let item = format!("{prefix}{key}");
+            if !self.allow_broad && (key == "*" || key.starts_with("*/")) {
+                findings.left_out.push(LeftOut {
+                    pattern: if prefix.is_empty() {
+                        item
+                    } else {
+                        format!("{}{key}", written(&hit.bucket))
+                    },
+                    line,
+                    reason: Reason::TooBroad,
+                });
+                continue;
             }
-            findings.entry(READ.to_owned()).or_default().insert(key);
+            if writes(&code, hit.at) {
+                findings.add(WRITE, item.clone(), line);
+            }
+            findings.add(READ, item, line);
         }
+        findings.left_out.sort();
+        findings.left_out.dedup();
     }
 
-    fn counts(&self, bucket: &Bucket, constants: &BTreeMap<String, BTreeSet<String>>) -> bool {
-        if self.buckets.is_empty() {
-            return true;
-        }
-        match bucket {
-            Bucket::Named(name) => self.buckets.contains(name),
-            Bucket::Pattern(pattern) => self.buckets.iter().any(|b| glob_matches(pattern, b)),
-            Bucket::Unknown(Some(name)) => match constants.get(name) {
-                Some(values) => values.iter().any(|v| self.buckets.contains(v)),
-                None => true,
+    /// Where a key in `bucket` goes: the bucket becomes the item's first segment, a name from
+    /// `variables:` or a constant of this file, or `${NAME}` for a placeholder nobody mapped.
+    /// With a single bucket in `buckets:`, keys in it are written without it, as the RFC does.
+    fn place(
+        &self,
+        bucket: &Bucket,
+        text: &str,
+        constants: &std::cell::OnceCell<BTreeMap<String, BTreeSet<String>>>,
+    ) -> Place {
+        let resolved = match bucket {
+            Bucket::Unknown(Some(name)) => match self.variables.get(name) {
+                Some(mapped) => Bucket::Named(mapped.clone()),
+                None => match constants.get_or_init(|| self::constants(text)).get(name) {
+                    Some(values) if values.len() == 1 => {
+                        Bucket::Named(values.iter().next().expect("one").clone())
+                    }
+                    // Candidates, none listed: another bucket. Listed: one of ours.
+                    Some(values)
+                        if !self.buckets.is_empty()
+                            && values.iter().all(|v| !self.buckets.contains(v)) =>
+                    {
+                        return Place::Out(Reason::OtherBucket);
+                    }
+                    _ => bucket.clone(),
+                },
             },
-            Bucket::Unknown(None) => true,
+            other => other.clone(),
+        };
+        let home = (self.buckets.len() == 1).then(|| self.buckets.iter().next().expect("one"));
+        match resolved {
+            Bucket::Named(name) if self.buckets.is_empty() => Place::In(format!("{name}/")),
+            Bucket::Named(name) if !self.buckets.contains(&name) => Place::Out(Reason::OtherBucket),
+            Bucket::Named(name) => Place::In(if home.is_some() {
+                String::new()
+            } else {
+                format!("{name}/")
+            }),
+            Bucket::Pattern(pattern, written) => {
+                if self.buckets.is_empty() {
+                    Place::In(format!("{written}/"))
+                } else if !self.buckets.iter().any(|b| glob_matches(&pattern, b)) {
+                    Place::Out(Reason::OtherBucket)
+                } else if home.is_some() {
+                    Place::In(String::new())
+                } else {
+                    Place::In(format!("{written}/"))
+                }
+            }
+            // A bucket the file does not tell, with one bucket configured: most often that one.
+            Bucket::Unknown(_) if home.is_some() => Place::In(String::new()),
+            Bucket::Unknown(Some(name)) => Place::In(format!("${{{name}}}/")),
+            Bucket::Unknown(None) => Place::Out(Reason::UnknownBucket),
         }
     }
+}
+
+/// A bucket as a value writes it: its name, or `${NAME}` for a placeholder.
+fn written(bucket: &Bucket) -> String {
+    match bucket {
+        Bucket::Named(name) => format!("{name}/"),
+        Bucket::Unknown(Some(name)) => format!("${{{name}}}/"),
+        Bucket::Unknown(None) => "${}/".to_owned(),
+        Bucket::Pattern(_, written) => format!("{written}/"),
+    }
+}
+
+/// Labels and calls whose strings are help for people, not paths the code uses: argparse's
+/// and click's `help=`, cobra's `Short`/`Long`/`Example`, urfave/cli's `Usage`, yargs' and
+/// commander's `describe`/`description`.
+const HELP_LABELS: &[&str] = &[
+    "help",
+    "Usage",
+    "UsageText",
+    "usage",
+    "Short",
+    "Long",
+    "Example",
+    "Description",
+    "description",
+    "describe",
+    "epilog",
+    "ArgsUsage",
+];
+const HELP_CALLS: &[&str] = &[
+    "describe",
+    "description",
+    "usage",
+    "example",
+    "epilog",
+    "Usage",
+    "Println",
+    "Printf",
+    "print",
+    "echo",
+];
+
+/// Words in a name that say its text is for people: `copyHelpTemplate`, `usage_text`.
+const HELP_WORDS: &[&str] = &["help", "usage", "description", "doc"];
+
+fn says_help(name: &str) -> bool {
+    words_of(name)
+        .iter()
+        .any(|w| HELP_WORDS.contains(&w.as_str()))
+}
+
+/// Whether the string at `at` is help or a message printed for people.
+fn in_help(code: &Code, at: usize) -> bool {
+    // A string given to a name that says so: `var copyHelpTemplate = \`…\``.
+    if let Some(index) = code.string_at(at) {
+        let before = |back: usize| index.checked_sub(back).map(|i| &code.tokens[i]);
+        if let Some(eq) = before(1)
+            && eq.kind == Kind::Punct(b'=')
+        {
+            let name = match before(2) {
+                Some(t) if t.kind == Kind::Punct(b':') => before(3),
+                other => other,
+            };
+            if let Some(name) = name
+                && name.kind == Kind::Word
+                && says_help(&code.text[name.span.clone()])
+            {
+                return true;
+            }
+        }
+    }
+    for scope in code.chain(at).into_iter().take(2) {
+        // A list's entries are values, and a very long call speaks for none of them: both
+        // would make every finding cost as much as the whole scope.
+        if code.scopes[scope].bracket == b'[' || code.statement_text(scope).is_none() {
+            continue;
+        }
+        let name = code.name(scope);
+        let op = name.rsplit('.').next().unwrap_or(name);
+        if HELP_CALLS.contains(&op) {
+            return true;
+        }
+        if let Some((_, arg)) = code.arg_containing(scope, at)
+            && let (Some(label), _) = code.label(&arg)
+            && (HELP_LABELS.contains(&label) || says_help(label))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// `s3://` URIs and S3 ARNs.
@@ -325,7 +518,7 @@ fn call_hits(code: &Code) -> Vec<Hit> {
         let args: Vec<_> = code.args(scope).iter().map(|arg| code.label(arg)).collect();
         // `Bucket=…`, `Bucket: …`, or JavaScript's shorthand `{ Bucket, Key: … }`.
         let bucket_arg = args.iter().find_map(|(label, value)| match label {
-            Some("Bucket") => Some(value.clone()),
+            Some("Bucket" | "destination_bucket" | "destinationBucket") => Some(value.clone()),
             None if value.len() == 1
                 && &code.text[code.tokens[value.start].span.clone()] == "Bucket" =>
             {
@@ -336,7 +529,8 @@ fn call_hits(code: &Code) -> Vec<Hit> {
         for (label, value) in &args {
             let prefix = match *label {
                 Some("Key") => false,
-                Some("Prefix") => true,
+                // CDK's `BucketDeployment(destination_key_prefix=…)` too.
+                Some("Prefix" | "destination_key_prefix" | "destinationKeyPrefix") => true,
                 _ => continue,
             };
             let Some((at, rendered)) = code.literal(value.clone()) else {
@@ -399,8 +593,27 @@ fn call_hits(code: &Code) -> Vec<Hit> {
 
 /// The bucket an argument names: a literal, or a constant's name to resolve later.
 fn bucket_value(code: &Code, value: std::ops::Range<usize>) -> Bucket {
-    if let Some((_, rendered)) = code.literal(value.clone()) {
+    // Not followed to an assignment: a bucket's name comes from `variables:` and constants,
+    // and `os.environ.get("NAME", …)` would give the variable's name for the bucket's.
+    if let Some((_, rendered)) = code.literal_written(value.clone()) {
         return bucket_of(&template::read(&rendered)).unwrap_or(Bucket::Unknown(None));
+    }
+    // An environment lookup names the bucket by its variable: `os.environ["DATA_BUCKET"]`,
+    // `os.environ.get("DATA_BUCKET")`, `os.getenv("DATA_BUCKET")`, `os.Getenv("DATA_BUCKET")`,
+    // `System.getenv("DATA_BUCKET")` (`process.env.DATA_BUCKET` is its last identifier).
+    let tokens = &code.tokens[value.clone()];
+    if tokens.iter().any(|t| {
+        t.kind == Kind::Word
+            && matches!(
+                &code.text[t.span.clone()],
+                "environ" | "getenv" | "Getenv" | "LookupEnv" | "env"
+            )
+    }) && let Some(name) = tokens.iter().find(|t| t.kind == Kind::Str)
+    {
+        let name = &code.text[name.body.clone()];
+        if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return Bucket::Unknown(Some(name.to_owned()));
+        }
     }
     // `S3_BUCKET`, `self.bucket`, `aws.String(bucket)`: the last identifier written.
     let words: Vec<&str> = code.tokens[value.clone()]
@@ -437,6 +650,15 @@ fn bucket_of(pieces: &[Piece]) -> Option<Bucket> {
                 .map(|p| match p {
                     Piece::Text(t) => t.as_str(),
                     Piece::Placeholder(_) | Piece::Star => "*",
+                })
+                .collect(),
+            pieces
+                .iter()
+                .map(|p| match p {
+                    Piece::Text(t) => t.clone(),
+                    Piece::Placeholder(Some(name)) => format!("${{{name}}}"),
+                    Piece::Placeholder(None) => "${}".to_owned(),
+                    Piece::Star => "*".to_owned(),
                 })
                 .collect(),
         )),
@@ -514,6 +736,69 @@ fn key_pattern(key: &[Piece], prefix: bool) -> Option<String> {
 
 /// Whether the code at `at` writes the key found there (see the module docs).
 fn writes(code: &Code, at: usize) -> bool {
+    if writes_here(code, at) {
+        return true;
+    }
+    // A path assigned to a name first (`out = f"s3://{b}/output/"`) is written where that name
+    // is handed to a writer (`df.write.parquet(out)`): followed one step.
+    // So are parameters held in a name (`params = {"Bucket": b, "Key": k}`, then
+    // `AwsSdkCall(action="putObject", parameters=params)`).
+    let dict = code
+        .chain(at)
+        .first()
+        .filter(|&&s| code.scopes[s].bracket == b'{')
+        .map(|&s| {
+            code.tokens
+                .partition_point(|t| t.span.start < code.scopes[s].open)
+        });
+    let Some(name) = code
+        .string_at(at)
+        .and_then(|index| name_assigned(code, index))
+        .or_else(|| dict.and_then(|index| name_assigned(code, index)))
+    else {
+        return false;
+    };
+
+    code.tokens
+        .iter()
+        .filter(|t| t.kind == Kind::Word && t.span.start > at && &code.text[t.span.clone()] == name)
+        .take(16)
+        .any(|t| code.text[..t.span.start].ends_with('.').not() && writes_here(code, t.span.start))
+}
+
+/// The name the value starting at token `value` is assigned to, when it is the whole value:
+/// `out = f"…"`, `key := "…"`, `const prefix = \`…\``, `params = {…}`.
+fn name_assigned<'t>(code: &Code<'t>, value: usize) -> Option<&'t str> {
+    let mut index = value.checked_sub(1)?;
+    let t = &code.tokens;
+    if t[index].kind == Kind::Word && t[index].span.end == t[index + 1].span.start {
+        index = index.checked_sub(1)?; // a string prefix: f"…", r'…'
+    }
+    if t[index].kind != Kind::Punct(b'=') {
+        return None;
+    }
+    index = index.checked_sub(1)?;
+    if t[index].kind == Kind::Punct(b':') {
+        index = index.checked_sub(1)?;
+    }
+    if t[index].kind != Kind::Word {
+        return None;
+    }
+    // A statement of its own, not a keyword argument (`Key=f"…"`).
+    let starts_statement = match index.checked_sub(1).map(|i| &t[i]) {
+        None => true,
+        Some(prev) => {
+            code.line_of(prev.span.start) < code.line_of(t[index].span.start)
+                || matches!(
+                    &code.text[prev.span.clone()],
+                    "const" | "let" | "var" | "val" | "final" | ";"
+                )
+        }
+    };
+    starts_statement.then(|| &code.text[t[index].span.clone()])
+}
+
+fn writes_here(code: &Code, at: usize) -> bool {
     if let Some(destination) = copy_role(code, at) {
         return destination;
     }
@@ -545,10 +830,12 @@ fn writes(code: &Code, at: usize) -> bool {
     let statement = chain[position];
     let mut judged = vec![statement];
     // An object literal handed straight to a call (`PutObjectCommand({…})`,
-    // `generate_presigned_url("put_object", Params={…})`) is judged with that call.
+    // `generate_presigned_url("put_object", Params={…})`) is judged with that call, and the
+    // parameters of an SDK call described as data with it (CDK's `AwsCustomResource`:
+    // `{"action": "putObject", "parameters": {"Bucket": …, "Key": …}}`).
     if code.scopes[statement].bracket == b'{'
         && let Some(&outer) = chain.get(position + 1)
-        && code.scopes[outer].bracket == b'('
+        && matches!(code.scopes[outer].bracket, b'(' | b'{')
     {
         judged.push(outer);
     }
@@ -624,6 +911,21 @@ fn constants(text: &str) -> BTreeMap<String, BTreeSet<String>> {
         out.entry(m[1].to_owned())
             .or_default()
             .insert(m[2].to_owned());
+    }
+    out
+}
+
+/// The bucket-like values a constant called `name` is given across `files`.
+pub fn constant_values<'a>(name: &str, files: impl Iterator<Item = &'a [u8]>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for data in files {
+        let text = String::from_utf8_lossy(data);
+        if !text.contains(name) {
+            continue;
+        }
+        if let Some(values) = constants(&text).remove(name) {
+            out.extend(values);
+        }
     }
     out
 }

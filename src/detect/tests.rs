@@ -60,10 +60,22 @@ fn rfc_value() -> Value {
     })
 }
 
+/// aperture's source as `join` writes it: its one bucket named, and the placeholders its code
+/// writes for it mapped.
+fn aperture_source() -> ExportSource {
+    let mut source = ExportSource::s3("required-s3-permissions");
+    source.buckets = vec!["aperture-data".to_owned()];
+    source.variables = [("S3_BUCKET", "aperture-data"), ("bucket", "aperture-data")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    source
+}
+
 #[test]
 fn aperture_yields_the_rfc_value() {
     let files = files(&fixture());
-    let value = detect(&ExportSource::s3("required-s3-permissions"), &files);
+    let value = detect(&aperture_source(), &files);
     assert_eq!(value, rfc_value());
     // The same set as the RFC writes it, in assemble's order, as JSON.
     assert_eq!(
@@ -73,30 +85,49 @@ fn aperture_yields_the_rfc_value() {
     // Order of visiting files does not matter.
     let mut reversed = files.clone();
     reversed.reverse();
+    assert_eq!(detect(&aperture_source(), &reversed), value);
+    // Naming the bucket alone is enough: a bucket the code does not tell is taken to be it.
+    let mut only_bucket = ExportSource::s3("required-s3-permissions");
+    only_bucket.buckets = vec!["aperture-data".to_owned()];
+    assert_eq!(detect(&only_bucket, &files), value);
+
+    // Without a bucket named, every pattern keeps its bucket: the literal one, or the
+    // placeholder the code writes, by name, never merged and never `*`.
+    let bare = detect(&ExportSource::s3("required-s3-permissions"), &files);
     assert_eq!(
-        detect(&ExportSource::s3("required-s3-permissions"), &reversed),
-        value
+        bare,
+        json!({
+            "read": [
+                "${S3_BUCKET}/jobs/*/*/config.json",
+                "${S3_BUCKET}/jobs/*/*/manifest.json",
+                "${S3_BUCKET}/jobs/*/masks/*",
+                "${S3_BUCKET}/training-metrics/*",
+                "${S3_BUCKET}/training-runs/*",
+                "${bucket}/jobs/*/masks/*",
+                "aperture-data/training-metrics/*",
+                "aperture-data/training-runs/*",
+            ],
+            "write": ["${S3_BUCKET}/jobs/*/*/manifest.json", "${S3_BUCKET}/training-metrics/*"],
+        })
     );
-    // Naming aperture's bucket keeps it all: its code names the bucket through a settings
-    // constant, which no single file resolves, and such buckets are kept.
-    let mut only_aperture = ExportSource::s3("required-s3-permissions");
-    only_aperture.buckets = vec!["aperture-data".to_owned()];
-    assert_eq!(detect(&only_aperture, &files), value);
-    // Naming another bucket drops keys the file shows to be in `aperture-data` (the pipeline
-    // config's), and keeps those whose bucket no file tells, which here reach every pattern.
-    let mut other = only_aperture.clone();
+    // Mapped, the placeholders become the bucket's name.
+    let mut mapped = aperture_source();
+    mapped.buckets.clear();
+    let value = detect(&mapped, &files);
+    assert_eq!(
+        value["write"],
+        json!([
+            "aperture-data/jobs/*/*/manifest.json",
+            "aperture-data/training-metrics/*"
+        ])
+    );
+    assert_eq!(value["read"].as_array().map(Vec::len), Some(5));
+
+    // Naming another bucket leaves out the keys the code shows to be in `aperture-data`.
+    let mut other = ExportSource::s3("e");
     other.buckets = vec!["fungal-data".to_owned()];
-    assert_eq!(detect(&other, &files), value);
-    let pipeline: Vec<_> = files
-        .iter()
-        .filter(|(p, _)| p == "config/pipeline.yaml")
-        .cloned()
-        .collect();
-    assert_eq!(
-        detect(&ExportSource::s3("e"), &pipeline),
-        json!({"read": ["training-metrics/*", "training-runs/*"], "write": []})
-    );
-    assert_eq!(detect(&other, &pipeline), json!({"read": [], "write": []}));
+    other.variables = aperture_source().variables;
+    assert_eq!(detect(&other, &files), json!({"read": [], "write": []}));
 }
 
 #[test]
@@ -117,23 +148,30 @@ fn aperture_skips_vendored_and_binary_files_that_would_add_paths() {
             .unwrap_or_else(|| panic!("fixture has {path}"));
         // Read as text, each would add a path the RFC value does not have.
         let text = String::from_utf8_lossy(data);
-        let mut as_text = Findings::new();
-        s3::S3Preset::new("x", &[])
+        let mut as_text = Findings::default();
+        s3::S3Preset::new("x", &[], &BTreeMap::new(), false)
             .expect("s3 compiles")
             .scan(b"as-text.py", &text, &mut as_text);
         assert!(
-            !as_text[s3::READ].is_empty(),
+            !as_text.items(s3::READ).is_empty(),
             "{path} would add nothing even if read"
         );
         let wanted = detector.wants(path.as_bytes());
         let found = detector.scan(path.as_bytes(), data);
-        assert!(
-            !wanted || found.values().all(BTreeSet::is_empty),
-            "{path} was not skipped"
-        );
+        assert!(!wanted || !found_any(&found), "{path} was not skipped");
     }
-    // The `.msk` file is skipped for its content, not its name.
+    // The `.msk` file is skipped for its content too, not only for where it lies.
+    let mut include = ExportSource::s3("e");
+    include.include = vec!["data/samples/**".to_owned()];
+    let detector = Detector::new(&include).expect("s3 compiles");
     assert!(detector.wants(b"data/samples/mask_0001.msk"));
+    let (_, data) = files
+        .iter()
+        .find(|(p, _)| p == "data/samples/mask_0001.msk")
+        .expect("fixture has the mask");
+    assert!(!found_any(
+        &detector.scan(b"data/samples/mask_0001.msk", data)
+    ));
 }
 
 /// The RFC's "Daily Development": a developer adds experiment tracking to the metrics exporter.
@@ -159,16 +197,13 @@ fn aperture_adds_training_metrics_experiments() {
         items.push(json!("training-metrics/experiments/*"));
         items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     }
-    assert_eq!(
-        detect(&ExportSource::s3("required-s3-permissions"), &files),
-        expected
-    );
+    assert_eq!(detect(&aperture_source(), &files), expected);
 }
 
-/// The RFC's own words for the edit, `# Added: s3://bucket/training-metrics/experiments/*`, name
-/// the path without writing it: read only.
+/// The RFC's own words for the edit, `# Added: s3://bucket/training-metrics/experiments/*`, are
+/// a comment: they name the path without the code using it, and add nothing.
 #[test]
-fn the_rfc_comment_line_adds_a_read() {
+fn the_rfc_comment_line_adds_nothing() {
     let mut files = files(&fixture());
     let exporter = "models/training/metrics_exporter.py";
     let (_, data) = files
@@ -176,14 +211,7 @@ fn the_rfc_comment_line_adds_a_read() {
         .find(|(p, _)| p == exporter)
         .expect("fixture has the exporter");
     data.extend_from_slice(b"# Added: s3://bucket/training-metrics/experiments/*\n");
-    let mut expected = rfc_value();
-    let read = expected["read"].as_array_mut().expect("arrays");
-    read.push(json!("training-metrics/experiments/*"));
-    read.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-    assert_eq!(
-        detect(&ExportSource::s3("required-s3-permissions"), &files),
-        expected
-    );
+    assert_eq!(detect(&aperture_source(), &files), rfc_value());
 }
 
 #[test]
@@ -201,7 +229,7 @@ fn vendored_directories_at_any_depth() {
         "src/vendors.py",
         "vendor.py",
         "my_node_modules/a.js",
-        "docs/third_party.md",
+        "src/third_party.py",
         "src/vendor",
     ] {
         assert!(detector.wants(path.as_bytes()), "{path}");
@@ -220,19 +248,19 @@ fn binary_by_extension_or_content() {
     ] {
         assert!(!detector.wants(path.as_bytes()), "{path}");
     }
-    for path in ["Makefile", "a.py", ".png", "notes.png.md", "config.yaml"] {
+    for path in ["Makefile", "a.py", ".png", "notes.png.yaml", "config.yaml"] {
         assert!(detector.wants(path.as_bytes()), "{path}");
     }
     let uri = b"u = \"s3://b/jobs/x.json\"\n";
-    assert_eq!(detector.scan(b"a.py", uri)["read"].len(), 1);
+    assert_eq!(detector.scan(b"a.py", uri).items("read").len(), 1);
     let mut binary = uri.to_vec();
     binary.insert(3, 0);
-    assert!(detector.scan(b"a.py", &binary)["read"].is_empty());
+    assert!(detector.scan(b"a.py", &binary).items("read").is_empty());
     // Past the probe a NUL does not make a text file binary.
     let mut late = vec![b' '; BINARY_PROBE];
     late.extend_from_slice(uri);
     late.push(0);
-    assert_eq!(detector.scan(b"a.py", &late)["read"].len(), 1);
+    assert_eq!(detector.scan(b"a.py", &late).items("read").len(), 1);
 }
 
 #[test]
@@ -248,7 +276,7 @@ fn s3_always_has_read_and_write() {
     )];
     assert_eq!(
         detect(&ExportSource::s3("e"), &files),
-        json!({"read": ["x/y.json"], "write": []})
+        json!({"read": ["${B}/x/y.json"], "write": []})
     );
 }
 

@@ -104,46 +104,96 @@ impl CodeRepo {
 
     /// Read `files`' blobs and map each with `f`, on every core: cold detection over a large
     /// tree is bound by decompression and scanning, both of which parallelize.
+    ///
+    /// A blob larger than `max_size` is not read (its header tells its size) and gets `None`.
+    /// A blob missing from the object database gets `None` and its path in `missing` when this
+    /// is a partial clone (its promisor remote has it); otherwise it is an error naming the path.
     pub fn map_blobs<T: Send>(
         &self,
         files: &[TreeFile],
+        max_size: u64,
         f: impl Fn(&TreeFile, &[u8]) -> T + Sync,
-    ) -> Result<Vec<T>> {
+    ) -> Result<MappedBlobs<T>> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
-        if threads == 1 || files.len() < 256 {
-            return files
+        let read = |repo: &gix::Repository, file: &TreeFile| -> Result<Read<T>> {
+            Ok(match read_blob(repo, file, max_size)? {
+                Blob::Data(data) => Read::Mapped(f(file, &data)),
+                Blob::TooLarge => Read::Skipped,
+                Blob::Missing => Read::Missing,
+            })
+        };
+        let reads: Vec<Read<T>> = if threads == 1 || files.len() < 256 {
+            files
                 .iter()
-                .map(|file| Ok(f(file, &self.blob(file.id)?)))
-                .collect();
-        }
-        let shared = self.repo.clone().into_sync();
-        let chunk = files.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| {
-                    let (shared, f) = (&shared, &f);
-                    scope.spawn(move || -> Result<Vec<T>> {
-                        let repo = shared.to_thread_local();
-                        part.iter()
-                            .map(|file| {
-                                let blob = repo
-                                    .find_blob(file.id)
-                                    .with_context(|| format!("failed to read blob {}", file.id))?;
-                                Ok(f(file, &blob.data))
-                            })
-                            .collect()
+                .map(|file| read(&self.repo, file))
+                .collect::<Result<_>>()?
+        } else {
+            let shared = self.repo.clone().into_sync();
+            let chunk = files.len().div_ceil(threads);
+            std::thread::scope(|scope| -> Result<Vec<Read<T>>> {
+                let workers: Vec<_> = files
+                    .chunks(chunk)
+                    .map(|part| {
+                        let (shared, read) = (&shared, &read);
+                        scope.spawn(move || -> Result<Vec<Read<T>>> {
+                            let repo = shared.to_thread_local();
+                            part.iter().map(|file| read(&repo, file)).collect()
+                        })
                     })
-                })
-                .collect();
-            let mut out = Vec::with_capacity(files.len());
-            for worker in workers {
-                out.extend(worker.join().expect("a detection thread panicked")?);
-            }
-            Ok(out)
-        })
+                    .collect();
+                let mut out = Vec::with_capacity(files.len());
+                for worker in workers {
+                    out.extend(worker.join().expect("a detection thread panicked")?);
+                }
+                Ok(out)
+            })?
+        };
+        let mut mapped = MappedBlobs {
+            values: Vec::with_capacity(files.len()),
+            missing: Vec::new(),
+        };
+        for (file, read) in files.iter().zip(reads) {
+            mapped.values.push(match read {
+                Read::Mapped(value) => Some(value),
+                Read::Skipped => None,
+                Read::Missing => {
+                    mapped.missing.push(file.clone());
+                    None
+                }
+            });
+        }
+        if let Some(first) = mapped.missing.first()
+            && !self.is_partial_clone()
+        {
+            return Err(crate::error::BadInput::new(
+                format!(
+                    "failed to read `{}`: its blob {} is missing from the object database{}",
+                    first.path,
+                    first.id,
+                    match mapped.missing.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} other files')", n - 1),
+                    }
+                ),
+                "run 'git fsck' to see what is damaged, then 'git fetch' or clone the repository again",
+            )
+            .into());
+        }
+        Ok(mapped)
+    }
+
+    /// Whether objects may be missing by design: a partial clone, whose promisor remote
+    /// (`git clone --filter=…`) holds the blobs it did not fetch.
+    pub fn is_partial_clone(&self) -> bool {
+        let config = self.repo.config_snapshot();
+        config.string("extensions.partialClone").is_some()
+            || self.repo.remote_names().iter().any(|name| {
+                config
+                    .boolean(format!("remote.{name}.promisor").as_str())
+                    .unwrap_or(false)
+            })
     }
 
     pub fn blob(&self, id: ObjectId) -> Result<Vec<u8>> {
@@ -252,6 +302,71 @@ impl CodeRepo {
             }
         }
         WorktreeEntry::Missing
+    }
+}
+
+/// What [`CodeRepo::map_blobs`] made of each file (`None`: not read), and the files whose blobs
+/// a partial clone lacks.
+pub struct MappedBlobs<T> {
+    pub values: Vec<Option<T>>,
+    pub missing: Vec<TreeFile>,
+}
+
+/// Warn of files a partial clone lacks: they are skipped, and how to get them.
+pub fn warn_missing(missing: &[TreeFile]) {
+    if missing.is_empty() {
+        return;
+    }
+    let mut names: Vec<String> = missing
+        .iter()
+        .take(3)
+        .map(|f| format!("`{}`", f.path))
+        .collect();
+    if missing.len() > 3 {
+        names.push(format!("{} more", missing.len() - 3));
+    }
+    crate::output::warn(format!(
+        "warning: detection skipped {} whose blobs this partial clone lacks: {}",
+        if missing.len() == 1 {
+            "a file"
+        } else {
+            "files"
+        },
+        names.join(", ")
+    ));
+    crate::output::warn(
+        "hint: 'git checkout' or 'git show' those paths to fetch their blobs, then run again",
+    );
+}
+
+enum Read<T> {
+    Mapped(T),
+    Skipped,
+    Missing,
+}
+
+enum Blob {
+    Data(Vec<u8>),
+    TooLarge,
+    Missing,
+}
+
+/// A file's blob, unless it is larger than `max_size` or absent.
+fn read_blob(repo: &gix::Repository, file: &TreeFile, max_size: u64) -> Result<Blob> {
+    let header = repo
+        .try_find_header(file.id)
+        .with_context(|| format!("failed to read `{}` (blob {})", file.path, file.id))?;
+    match header {
+        None => return Ok(Blob::Missing),
+        Some(h) if h.size() > max_size => return Ok(Blob::TooLarge),
+        Some(_) => {}
+    }
+    match repo
+        .try_find_object(file.id)
+        .with_context(|| format!("failed to read `{}` (blob {})", file.path, file.id))?
+    {
+        Some(object) => Ok(Blob::Data(object.detach().data)),
+        None => Ok(Blob::Missing),
     }
 }
 

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use anyhow::{Context, Result};
 use gix::ObjectId;
 
-pub use blobs::WorktreeEntry;
+pub use blobs::{TreeFile, WorktreeEntry, warn_missing};
 pub use command::Git;
 pub use realm_store::{Published, init_repo, is_git_repo, is_url, public_url};
 

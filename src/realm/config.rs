@@ -1,5 +1,7 @@
 //! `.realm/config.yaml`: a code repository's membership and how its exports are computed.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_yaml::Mapping;
 
@@ -36,6 +38,10 @@ fn default_branch() -> String {
     "main".to_owned()
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 fn is_default_branch(branch: &String) -> bool {
     branch == "main"
 }
@@ -56,8 +62,19 @@ pub struct ExportSource {
     /// With `detect: rules`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleConfig>,
-    /// Files a detector does not read: `join` puts the bindings of this domain's imports here,
-    /// so that granting another domain's paths is not mistaken for using them.
+    /// With `detect: s3`: what a bucket written as a placeholder (`{S3_BUCKET}`,
+    /// `Bucket=self.bucket`) is, by the placeholder's name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, String>,
+    /// With `detect: s3`: export too-broad patterns (`*`, `*/…`) instead of reporting them.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_broad: bool,
+    /// Globs of files read even though they look like tests, docs or examples.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// Files (paths or globs) a detector does not read: `join` puts the bindings of this
+    /// domain's imports here, so that granting another domain's paths is not mistaken for
+    /// using them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
     #[serde(flatten)]
@@ -90,6 +107,9 @@ impl ExportSource {
             detect: None,
             buckets: Vec::new(),
             rules: Vec::new(),
+            variables: BTreeMap::new(),
+            allow_broad: false,
+            include: Vec::new(),
             exclude: Vec::new(),
             extra: Mapping::new(),
         }
@@ -102,6 +122,9 @@ impl ExportSource {
             detect: Some(DetectorKind::S3),
             buckets: Vec::new(),
             rules: Vec::new(),
+            variables: BTreeMap::new(),
+            allow_broad: false,
+            include: Vec::new(),
             exclude: Vec::new(),
             extra: Mapping::new(),
         }

@@ -80,7 +80,15 @@ pub fn plan(
 
     // Exports: every computed value that differs from the realm's is published.
     let mut exports = state.exports.clone();
-    for drift in drift::compare(tip, domain, input.values.to_vec()) {
+    for drift in drift::compare(
+        tip,
+        domain,
+        input
+            .values
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone(), Default::default()))
+            .collect(),
+    ) {
         let update = ExportUpdate {
             name: drift.export.clone(),
             value: drift.value.clone(),

@@ -234,7 +234,11 @@ fn json_reports() {
           ],
           "summary": [
             "Changed https://api.example.com -> https://api2.example.com (url)"
-          ]
+          ],
+          "explained": [
+            "Changed https://api.example.com -> https://api2.example.com (url)"
+          ],
+          "sources": {}
         }
       ],
       "blocked": true

@@ -57,7 +57,11 @@ fn json_reports() {
       ],
       "summary": [
         "Added b/* (read)"
-      ]
+      ],
+      "explained": [
+        "Added b/* (read)"
+      ],
+      "sources": {}
     }
   ],
   "imports": [],
@@ -95,7 +99,11 @@ fn json_reports() {
         ],
         "summary": [
           "Added b/* (read)"
-        ]
+        ],
+        "explained": [
+          "Added b/* (read)"
+        ],
+        "sources": {}
       },
       "announced": null,
       "consumers": [

@@ -10,6 +10,7 @@ mod bad_input;
 mod completions;
 mod concurrency;
 mod detect_cache;
+mod detection;
 mod hooks;
 mod initial_setup;
 mod json;

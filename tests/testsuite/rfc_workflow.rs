@@ -135,6 +135,13 @@ fn rfc_workflow(env: TestEnv) {
         exports.contains(RFC_VALUE),
         "the RFC's value, exactly:\n{exports}"
     );
+    // It is the RFC's value because the config now names aperture's one bucket, and maps the
+    // placeholders its code writes for it to that bucket.
+    let config = std::fs::read_to_string(aperture.join(".realm/config.yaml")).unwrap();
+    assert!(
+        config.ends_with("  detect: s3\n  buckets:\n  - aperture-data\n  variables:\n    S3_BUCKET: aperture-data\n    bucket: aperture-data\n"),
+        "{config}"
+    );
 
     // fungal's stack grants those paths: joining proposes the import with the stack as binding.
     let fungal = env.code_repo(
@@ -178,7 +185,7 @@ fn rfc_workflow(env: TestEnv) {
 aperture (domain in letemcook realm)
 
 Export 'required-s3-permissions' has local changes:
-  Added training-metrics/experiments/* (read, write)
+  Added training-metrics/experiments/* (read, write) at models/training/metrics_exporter.py:24
   Consumers:
   - fungal-image-analysis (imports ^1, current)
   Run 'git realm sync' to update the realm

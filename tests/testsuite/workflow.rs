@@ -245,7 +245,7 @@ fn removal_is_breaking_and_held_as_a_proposal_until_approved() {
         .code(1)
         .stdout_eq(str![[r#"
 drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook' (breaking)
-  Removed training-metrics/* (read, write)
+  Removed training-metrics/* (read, write): no longer in the code
 run 'git realm sync' to publish
 
 "#]]);

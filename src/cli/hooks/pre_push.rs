@@ -66,7 +66,7 @@ impl Report for PrePushReport {
                     None => writeln!(out, "  {} (not in the realm yet)", drift.export)?,
                 }
                 for line in drift
-                    .summary
+                    .explained
                     .iter()
                     .filter(|_| drift.recorded_version.is_some())
                 {

@@ -2,24 +2,52 @@
 
 use super::*;
 
-/// What `text` at `path` yields: (read, write).
+/// What `text` at `path` yields with `buckets:` listing `buckets`: (read, write).
 fn scan_with(buckets: &[&str], path: &str, text: &str) -> (Vec<String>, Vec<String>) {
-    let buckets: Vec<String> = buckets.iter().map(|b| (*b).to_owned()).collect();
-    let preset =
-        S3Preset::new("required-s3-permissions", &buckets).expect("test buckets are valid");
-    let mut findings = Findings::new();
-    preset.scan(path.as_bytes(), text, &mut findings);
-    let list = |key: &str| {
-        findings
-            .get(key)
-            .map(|s| s.iter().cloned().collect())
-            .unwrap_or_default()
-    };
-    (list(READ), list(WRITE))
+    let findings = findings_with(buckets, &[], false, path, text);
+    (
+        findings.items(READ).into_iter().collect(),
+        findings.items(WRITE).into_iter().collect(),
+    )
 }
 
+fn findings_with(
+    buckets: &[&str],
+    variables: &[(&str, &str)],
+    allow_broad: bool,
+    path: &str,
+    text: &str,
+) -> Findings {
+    let buckets: Vec<String> = buckets.iter().map(|b| (*b).to_owned()).collect();
+    let variables = variables
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let preset = S3Preset::new("required-s3-permissions", &buckets, &variables, allow_broad)
+        .expect("test buckets are valid");
+    let mut findings = Findings::default();
+    preset.scan(path.as_bytes(), text, &mut findings);
+    findings
+}
+
+/// The keys `text` at `path` yields, whatever their bucket (read, write): what most tests here
+/// look at. Too-broad keys and keys in unknown buckets count too.
 fn scan(path: &str, text: &str) -> (Vec<String>, Vec<String>) {
-    scan_with(&[], path, text)
+    let findings = findings_with(&[], &[], true, path, text);
+    let key = |item: &String| {
+        item.split_once('/')
+            .map_or(item.clone(), |(_, k)| k.to_owned())
+    };
+    let mut read: BTreeSet<String> = findings.items(READ).iter().map(key).collect();
+    let write: BTreeSet<String> = findings.items(WRITE).iter().map(key).collect();
+    read.extend(
+        findings
+            .left_out
+            .iter()
+            .filter(|l| l.reason == Reason::UnknownBucket)
+            .map(|l| key(&l.pattern)),
+    );
+    (read.into_iter().collect(), write.into_iter().collect())
 }
 
 fn keys(v: &[&str]) -> Vec<String> {
@@ -445,7 +473,12 @@ key = (f"jobs/{job_id}/"
 data = s3.get_object(Bucket=BUCKET, Key=key)
 s3.get_object(Bucket=BUCKET, Key=("exports/" f"{day}/" "summary.csv"))
 "#,
-        &["exports/*/summary.csv", "jobs/*/masks/*"],
+        // `key` is followed to its assignment, one step.
+        &[
+            "exports/*/summary.csv",
+            "jobs/*/*/config.json",
+            "jobs/*/masks/*",
+        ],
         &[],
     );
 }
@@ -555,6 +588,8 @@ fn bad_bucket_names_are_refused() {
     let err = S3Preset::new(
         "required-s3-permissions",
         &["s3://aperture-data".to_owned()],
+        &BTreeMap::new(),
+        false,
     )
     .unwrap_err();
     assert!(
@@ -633,5 +668,220 @@ fn big_one_line_files_stay_fast() {
         started.elapsed() < std::time::Duration::from_secs(20),
         "took {:?}",
         started.elapsed()
+    );
+}
+
+fn items(findings: &Findings, key: &str) -> Vec<String> {
+    findings.items(key).into_iter().collect()
+}
+
+#[test]
+fn values_keep_the_bucket() {
+    let text = r#"
+OTHER = "public-datasets"
+s3.put_object(Bucket="aperture-data", Key="jobs/a/manifest.json", Body=b)
+s3.get_object(Bucket=OTHER, Key="coco/labels.json")
+s3.get_object(Bucket=settings.S3_BUCKET, Key="output/x.json")
+u = f"s3://{cfg.bucket}/output/{run}/"
+"#;
+    let found = findings_with(&[], &[], false, "a.py", text);
+    assert_eq!(
+        items(&found, READ),
+        keys(&[
+            "${S3_BUCKET}/output/x.json",
+            "${bucket}/output/*",
+            "aperture-data/jobs/a/manifest.json",
+            "public-datasets/coco/labels.json",
+        ])
+    );
+    assert_eq!(
+        items(&found, WRITE),
+        keys(&["aperture-data/jobs/a/manifest.json"])
+    );
+    // Mapped placeholders name their bucket; the same key in two buckets stays two patterns.
+    let found = findings_with(
+        &[],
+        &[("S3_BUCKET", "results"), ("bucket", "scratch")],
+        false,
+        "a.py",
+        text,
+    );
+    assert_eq!(
+        items(&found, READ),
+        keys(&[
+            "aperture-data/jobs/a/manifest.json",
+            "public-datasets/coco/labels.json",
+            "results/output/x.json",
+            "scratch/output/*",
+        ])
+    );
+    // Lines are kept for `check --explain`.
+    assert_eq!(
+        found.found[READ]["results/output/x.json"]
+            .iter()
+            .collect::<Vec<_>>(),
+        [&5]
+    );
+}
+
+#[test]
+fn unknown_buckets_and_broad_patterns_are_left_out_and_reported() {
+    let text = r#"{"Resource": ["arn:aws:s3:::aperture-data/*", "arn:aws:s3:::logs/*/app.log", "arn:aws:s3:::logs/app/*"]}
+"#;
+    let found = findings_with(&[], &[], false, "policy.json", text);
+    assert_eq!(items(&found, READ), keys(&["logs/app/*"]));
+    assert_eq!(
+        found.left_out,
+        vec![
+            LeftOut {
+                pattern: "aperture-data/*".to_owned(),
+                line: 1,
+                reason: Reason::TooBroad
+            },
+            LeftOut {
+                pattern: "logs/*/app.log".to_owned(),
+                line: 1,
+                reason: Reason::TooBroad
+            },
+        ]
+    );
+    let found = findings_with(&[], &[], true, "policy.json", text);
+    assert_eq!(items(&found, READ).len(), 3);
+    assert!(found.left_out.is_empty());
+    // A bucket-wide grant from a placeholder is as broad.
+    let cdk = "resources=[f\"arn:aws:s3:::{bucket.bucket_name}/*\"]\n";
+    let found = findings_with(&[], &[], false, "stack.py", cdk);
+    assert!(items(&found, READ).is_empty());
+    assert_eq!(found.left_out[0].pattern, "${bucket_name}/*");
+    // A bucket without a name is reported, never guessed.
+    let go = "key := fmt.Sprintf(\"s3://%s/models/%s\", b, id)\n";
+    let found = findings_with(&[], &[], false, "m.go", go);
+    assert!(items(&found, READ).is_empty());
+    assert_eq!(found.left_out[0].reason, Reason::UnknownBucket);
+    assert_eq!(found.left_out[0].pattern, "${}/models/*");
+    // With one bucket configured, it is that one.
+    let found = findings_with(&["models"], &[], false, "m.go", go);
+    assert_eq!(items(&found, READ), keys(&["models/*"]));
+}
+
+#[test]
+fn comments_docstrings_and_help_do_not_count() {
+    let python = r#"
+def upload(df, bucket):
+    """Write `df` as Parquet, e.g. to s3://bucket/prefix/filename0.csv."""
+    # s3://example/old-layout/
+    parser.add_argument("--dest", help="where to write, like s3://my-bucket/out/")
+    df.to_parquet(f"s3://{bucket}/output/{run}/data.parquet")
+"#;
+    let found = findings_with(&[], &[], false, "lib.py", python);
+    assert_eq!(
+        items(&found, READ),
+        keys(&["${bucket}/output/*/data.parquet"])
+    );
+    assert_eq!(items(&found, WRITE), items(&found, READ));
+    let go = r#"
+// Copy objects, e.g. s5cmd cp s3://bucket/prefix/* .
+var cmd = &cli.Command{
+	Name:  "cp",
+	Usage: "copy objects, e.g. s3://bucket/prefix/*",
+	Description: `Examples:
+	  s5cmd cp s3://bucket/object.gz .`,
+}
+/* s3://bucket/block/comment */
+const dest = "s3://results/daily/"
+"#;
+    let found = findings_with(&[], &[], false, "cp.go", go);
+    assert_eq!(items(&found, READ), keys(&["results/daily/*"]));
+    let ts =
+        "/** Reads s3://docs/x.json */\nconst u = `s3://${bucket}/in/${id}.json`; // s3://c/d\n";
+    let found = findings_with(&[], &[], false, "a.ts", ts);
+    assert_eq!(items(&found, READ), keys(&["${bucket}/in/*.json"]));
+    // A string standing alone is a docstring even after code; a triple-quoted value is not.
+    let values = "x = 1\nq = \"\"\"\ns3://data-lake/raw/\n\"\"\"\n";
+    let found = findings_with(&[], &[], false, "q.py", values);
+    assert_eq!(items(&found, READ), keys(&["data-lake/raw/*"]));
+}
+
+#[test]
+fn values_followed_one_step() {
+    let go = r#"
+func save(id string) {
+	objectKey := "models/" + id + "/weights.bin"
+	_, err := client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(bucketName),
+		Key:    &objectKey,
+	})
+}
+"#;
+    assert_finds(
+        "m.go",
+        go,
+        &["models/*/weights.bin"],
+        &["models/*/weights.bin"],
+    );
+    let python = r#"
+key = f"reports/{day}/summary.json"
+s3.get_object(Bucket="reports-bucket", Key=key)
+out = f"s3://{bucket}/output/{run}/"
+df.write.mode("overwrite").parquet(out)
+frame.to_csv(f"s3://{bucket}/exports/{day}.csv")
+"#;
+    assert_finds(
+        "job.py",
+        python,
+        &["exports/*.csv", "output/*", "reports/*/summary.json"],
+        &["exports/*.csv", "output/*"],
+    );
+    let ts = r#"
+const prefix = `uploads/${user}/`;
+await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+new s3deploy.BucketDeployment(this, "Site", {
+  sources: [s3deploy.Source.asset("./site")],
+  destinationBucket: siteBucket,
+  destinationKeyPrefix: "web/static",
+});
+"#;
+    assert_finds(
+        "stack.ts",
+        ts,
+        &["uploads/*", "web/static/*"],
+        &["web/static/*"],
+    );
+    let cdk = "s3deploy.BucketDeployment(self, 'D', sources=[src], destination_bucket=self.bucket, destination_key_prefix='config/')\n";
+    let found = findings_with(&[], &[], false, "stack.py", cdk);
+    assert_eq!(items(&found, WRITE), keys(&["${bucket}/config/*"]));
+}
+
+#[test]
+fn help_held_in_a_variable_does_not_count() {
+    let go = "var copyHelpTemplate = `Name:\n\t{{.HelpName}}\nExamples:\n\t> s5cmd cp s3://bucket/prefix/*.gz .\n`\n\nvar usage_text = \"s3://bucket/x.json\"\nvar target = \"s3://real-bucket/data/x.json\"\n";
+    let found = findings_with(&[], &[], false, "cp.go", go);
+    assert_eq!(items(&found, READ), keys(&["real-bucket/data/x.json"]));
+}
+
+#[test]
+fn sdk_calls_described_as_data() {
+    let cdk = r#"
+cr.AwsCustomResource(self, "Put", on_create={
+    "service": "S3",
+    "action": "putObject",
+    "parameters": {"Body": "Hello world", "Bucket": bucket_name, "Key": "helloWorld.txt"},
+})
+"#;
+    assert_finds("cr.py", cdk, &["helloWorld.txt"], &["helloWorld.txt"]);
+    let held = r#"
+def create(self, bucket_name):
+    create_params = {"Body": "Hello world", "Bucket": bucket_name, "Key": "hello/world.txt"}
+    return AwsSdkCall(action="putObject", service="S3", parameters=create_params)
+
+def read(self, bucket_name):
+    get_params = {"Bucket": bucket_name, "Key": "hello/other.txt"}
+    return AwsSdkCall(action="getObject", service="S3", parameters=get_params)
+"#;
+    assert_finds(
+        "cr.py",
+        held,
+        &["hello/other.txt", "hello/world.txt"],
+        &["hello/world.txt"],
     );
 }
