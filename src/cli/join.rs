@@ -219,6 +219,7 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         repo_url,
         maintainers,
         joined_at: Some(ctx.timestamp()),
+        signing_keys: Vec::new(),
         extra: Default::default(),
     };
     // Detection reads the committed code once; each attempt matches it against its tip.
