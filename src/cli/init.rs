@@ -40,6 +40,13 @@ pub struct InitArgs {
     /// Add an approver by email (default: your git email); repeatable
     #[arg(long = "approver", value_name = "EMAIL")]
     approvers: Vec<String>,
+
+    /// Require every realm commit to be signed by a key listed for its author
+    ///
+    /// Needs a signing key in your git config (user.signingkey; gpg.format ssh). Without
+    /// this flag, commits are still checked against the keys that domains and approvers list.
+    #[arg(long)]
+    require_signatures: bool,
 }
 
 #[derive(Serialize)]
@@ -114,6 +121,24 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         }
     }
 
+    let signing = git::signature::signing_key(&ctx.cwd)?;
+    if args.require_signatures && signing.is_none() {
+        return Err(BadInput::new(
+            "--require-signatures needs a signing key, and git has none configured",
+            "set one up: 'git config --global gpg.format ssh' and 'git config --global user.signingkey ~/.ssh/id_ed25519.pub'",
+        )
+        .into());
+    }
+    // The initialising approver's key anchors the realm's trust.
+    let own_email = git::user_email(&ctx.cwd).ok();
+    let signing_keys = match (&signing, &own_email) {
+        (Some(key), Some(email)) if approvers.iter().any(|a| a.eq_ignore_ascii_case(email)) => key
+            .public
+            .iter()
+            .map(|public| format!("{email} {public}"))
+            .collect(),
+        _ => Vec::new(),
+    };
     let realm = RealmFile {
         name: args.name.clone(),
         version: "1.0.0".to_owned(),
@@ -121,6 +146,8 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         governance: Governance {
             admission: args.admission,
             approvers: approvers.clone(),
+            require_signatures: args.require_signatures,
+            signing_keys,
             ..Governance::default()
         },
         extra: Default::default(),
@@ -138,7 +165,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     ];
 
     let created_dir = !path.exists();
-    let result = create(&path, args.bare, &args.name, &files);
+    let result = create(&path, args.bare, &args.name, &files, signing.is_some());
     if result.is_err() {
         // Leave nothing half-made behind.
         if created_dir {
@@ -172,6 +199,7 @@ fn create(
     bare: bool,
     name: &str,
     files: &[(&str, String)],
+    sign: bool,
 ) -> Result<String> {
     git::init_repo(path, bare, "main")?;
     let git = || Git::in_dir(path);
@@ -196,6 +224,7 @@ fn create(
     let _ = std::fs::remove_file(&index_file);
     let commit = git()
         .args(["commit-tree", &tree, "-F", "-"])
+        .args(sign.then_some("-S"))
         .stdin(format!("{name}: create realm\n"))
         .run()?;
     git()

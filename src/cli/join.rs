@@ -219,7 +219,11 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         repo_url,
         maintainers,
         joined_at: Some(ctx.timestamp()),
-        signing_keys: Vec::new(),
+        // The key git signs with speaks for this domain from its first commit on.
+        signing_keys: crate::git::signature::signing_key(&repo.root)?
+            .and_then(|key| key.public)
+            .map(|public| vec![format!("{email} {public}")])
+            .unwrap_or_default(),
         extra: Default::default(),
     };
     // Detection reads the committed code once; each attempt matches it against its tip.

@@ -7,6 +7,8 @@ pub mod detect_cache;
 pub mod hooks;
 pub mod notes;
 mod realm_store;
+pub mod signature;
+pub mod verify;
 
 use std::cell::RefCell;
 use std::collections::HashMap;

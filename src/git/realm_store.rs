@@ -85,7 +85,8 @@ impl CodeRepo {
         let url = self.realm_url(membership);
         let prefix = format!("refs/realm/{}", membership.name);
         let before = self.refs_under(&prefix)?;
-        self.fetch_into(&url, &prefix).map_err(|e| {
+        let staging = super::verify::staging_prefix(&membership.name);
+        self.fetch_into(&url, &staging).map_err(|e| {
             BadInput::new(
                 format!(
                     "failed to fetch realm `{}` from `{}`: {e:#}",
@@ -97,6 +98,7 @@ impl CodeRepo {
                 ),
             )
         })?;
+        self.adopt_verified(membership)?;
         self.keep_main_branch(membership, &before)
     }
 
@@ -230,6 +232,9 @@ impl CodeRepo {
             return Ok(None);
         }
         let mut git = self.git().arg("commit-tree").arg(tree.to_string());
+        if super::signature::signing_key(&self.root)?.is_some() {
+            git = git.arg("-S");
+        }
         if let Some(parent) = parent {
             git = git.arg("-p").arg(parent.to_string());
         }
@@ -310,6 +315,7 @@ impl CodeRepo {
                 .ref_target(&main_ref)?
                 .ok_or_else(|| missing_branch(membership))?;
             let snapshot = self.snapshot(tip, &membership.url)?;
+            super::signature::require_signing(&self.root, &snapshot)?;
             let Some((change, branch)) = build(&snapshot, tip)? else {
                 return Ok(None);
             };
@@ -408,7 +414,7 @@ impl CodeRepo {
     }
 }
 
-fn missing_branch(membership: &Membership) -> anyhow::Error {
+pub(super) fn missing_branch(membership: &Membership) -> anyhow::Error {
     BadInput::new(
         format!(
             "realm `{}` has no branch `{}`",
