@@ -58,7 +58,58 @@ fn aperture_fixture() -> &'static Path {
 
 #[test]
 fn daily_development_and_consumer_response() {
+    daily_development(&TestEnv::new());
+}
+
+/// The same workflow with every realm commit signed (an ssh key in the user's git config):
+/// git accepts each signature and the realm's history verifies.
+#[test]
+fn daily_development_with_signing_on() {
     let env = TestEnv::new();
+    let keys = env.path("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let out = env
+        .git_program_cmd(
+            "ssh-keygen",
+            &keys,
+            &["-q", "-t", "ed25519", "-N", "", "-C", "eric", "-f", "eric"],
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let key = keys.join("eric");
+    for (k, v) in [
+        ("gpg.format", "ssh"),
+        ("user.signingkey", key.to_str().unwrap()),
+    ] {
+        env.git(env.root(), &["config", "--global", k, v]);
+    }
+    daily_development(&env);
+
+    let realm = env.path("realm-letemcook");
+    let public = std::fs::read_to_string(keys.join("eric.pub")).unwrap();
+    let allowed = keys.join("allowed_signers");
+    std::fs::write(&allowed, format!("eric@example.com {public}")).unwrap();
+    let commits = env.git(&realm, &["rev-list", "main"]);
+    assert!(commits.lines().count() >= 5);
+    for commit in commits.lines() {
+        env.git(
+            &realm,
+            &[
+                "-c",
+                &format!("gpg.ssh.allowedSignersFile={}", allowed.display()),
+                "verify-commit",
+                commit,
+            ],
+        );
+    }
+    env.realm(env.path("aperture"), &["verify"])
+        .assert()
+        .success();
+    env.realm(&realm, &["verify"]).assert().success();
+}
+
+fn daily_development(env: &TestEnv) {
     std::fs::create_dir(env.path("realm-letemcook")).unwrap();
     env.realm_ok(
         env.path("realm-letemcook"),
