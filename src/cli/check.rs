@@ -50,11 +50,17 @@ pub struct CheckReport {
     drift: Vec<Drift>,
     /// Imports that are stale or broken, and breaking changes announced to them.
     imports: Vec<ImportState>,
+    /// Domains whose realm files cannot be used; this domain among them is a finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    broken_domains: Vec<status::BrokenDomain>,
     clean: bool,
 }
 
 impl Report for CheckReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for broken in &self.broken_domains {
+            writeln!(out, "broken: {}", crate::error::one_line(&broken.line()))?;
+        }
         for drift in &self.drift {
             match &drift.recorded_version {
                 Some(version) => writeln!(
@@ -149,7 +155,9 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
     } else {
         Vec::new()
     };
-    let clean = drift.is_empty() && imports.iter().all(|i| i.status == ImportStatus::Current);
+    let clean = drift.is_empty()
+        && imports.iter().all(|i| i.status == ImportStatus::Current)
+        && !snapshot.broken.contains_key(&realm.domain);
     ctx.emit(&CheckReport {
         realm: realm.name.clone(),
         domain: realm.domain.clone(),
@@ -160,6 +168,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
         realm_commit: tip.to_string(),
         drift,
         imports,
+        broken_domains: status::broken_domains(&snapshot),
         clean,
     })?;
     Ok(if clean {

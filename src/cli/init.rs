@@ -156,6 +156,8 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         realm: realm.clone(),
         domains: Default::default(),
         contracts: Default::default(),
+        broken: Default::default(),
+        broken_owners: Default::default(),
     };
     let files: [(&str, String); 4] = [
         ("realm.yaml", yaml::to_string(&realm)),

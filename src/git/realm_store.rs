@@ -316,6 +316,19 @@ impl CodeRepo {
                 .ok_or_else(|| missing_branch(membership))?;
             let snapshot = self.snapshot(tip, &membership.url)?;
             super::signature::require_signing(&self.root, &snapshot)?;
+            if let Some(why) = snapshot.broken.get(&membership.domain) {
+                return Err(BadInput::new(
+                    format!(
+                        "domain `{}` is broken in realm `{}`: {why}",
+                        membership.domain, membership.name
+                    ),
+                    format!(
+                        "fix the files under domains/{}/ in the realm (a plain clone of it), then run this again",
+                        membership.domain
+                    ),
+                )
+                .into());
+            }
             let Some((change, branch)) = build(&snapshot, tip)? else {
                 return Ok(None);
             };
@@ -369,7 +382,17 @@ impl CodeRepo {
             edits: &change.edits,
         };
         match Snapshot::load(&after, origin) {
-            Ok(_) => Ok(()),
+            Ok(snapshot) => match snapshot.broken.iter().find(|(domain, _)| {
+                let dir = format!("domains/{domain}/");
+                change.edits.keys().any(|path| path.starts_with(&dir))
+            }) {
+                None => Ok(()),
+                Some((_, why)) => Err(BadInput::new(
+                    format!("refusing to write the realm, it would become unreadable: {why}"),
+                    "make the value smaller (a realm file is at most 1 MiB) or less deeply nested",
+                )
+                .into()),
+            },
             Err(e) => Err(BadInput::new(
                 format!("refusing to write the realm, it would become unreadable: {e:#}"),
                 "make the value smaller (a realm file is at most 1 MiB) or less deeply nested",
