@@ -33,7 +33,7 @@ pub struct JoinArgs {
     #[arg(long = "as", value_name = "NAME")]
     name: Option<String>,
 
-    /// Add a maintainer by email (default: your git email); repeatable
+    /// Add a maintainer by email (default: your git email; you must be one); repeatable
     #[arg(long = "maintainer", value_name = "EMAIL")]
     maintainers: Vec<String>,
 
@@ -146,6 +146,14 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
             )
             .into());
         }
+    }
+    // The realm takes a domain's commits only from its maintainers, this one included.
+    if !maintainers.iter().any(|m| m.eq_ignore_ascii_case(&email)) {
+        return Err(BadInput::new(
+            format!("you (`{email}`) are not among the maintainers given"),
+            format!("add yourself: --maintainer {email}"),
+        )
+        .into());
     }
     let repo_url = match &args.repo_url {
         Some(url) => Some(url.clone()),

@@ -291,6 +291,15 @@ fn refused_everywhere(r: &Realm, tamper: &Path, bad: &str, force: bool, rule: &s
     );
     // The reading commands keep working on the last good realm.
     env.realm_ok(&r.alpha, &["status"]);
+    // The hooks' fetch warns and lets git go on.
+    let (code, text) = env.sh_run(&r.alpha, "git realm hooks run post-merge 0 </dev/null");
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("warning: refusing the realm `letemcook` as fetched")
+            && text.contains(&format!("breaks rule `{rule}`")),
+        "{text}"
+    );
+    assert_eq!(env.git(&r.alpha, &["rev-parse", alpha_ref]), before);
 
     // 3. verify names the commit and the rule.
     let out = env
@@ -442,6 +451,14 @@ fn a_realm_that_requires_signatures_refuses_a_user_without_a_key() {
         &gamma,
         &["join", "../realm.git", "--no-hooks"],
         "requires signed commits",
+    );
+    // Whoever joins is one of the domain's maintainers: its commits are theirs.
+    env.assert_refused(
+        &[&gamma, &r.realm],
+        2,
+        &gamma,
+        &["join", "../realm.git", "--maintainer", "team@example.com"],
+        "you (`c@example.com`) are not among the maintainers given",
     );
     // Without a key, init refuses to require signatures.
     env.git(
