@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use snapbox::IntoData;
+
 use crate::support::{TestEnv, json};
 
 /// A key pair made by `ssh-keygen` in the test's directory: the private key's path and the
@@ -480,4 +482,40 @@ fn a_realm_that_requires_signatures_refuses_a_user_without_a_key() {
         "needs a signing key",
     );
     assert!(!env.path("strict.git").exists());
+}
+
+#[test]
+fn verify_json_names_the_commit_domain_rule_and_file() {
+    let r = signed_realm();
+    let env = &r.env;
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/beta/exports.yaml", "exports: []\n")]);
+    let bad = forge(env, &tamper, "a@example.com", Some(r.key("alpha")), "alpha");
+    env.git(
+        &r.alpha,
+        &["fetch", "--quiet", tamper.to_str().unwrap(), &bad],
+    );
+    env.realm(&r.alpha, &["verify", "--json", &bad])
+        .assert()
+        .code(1)
+        .stdout_eq(
+            snapbox::str![[r#"
+{
+  "realm": "letemcook",
+  "commit": "[HASH]",
+  "from": "[HASH]",
+  "checked": 1,
+  "violations": [
+    {
+      "commit": "[HASH]",
+      "domain": "alpha",
+      "rule": "outside-domain",
+      "message": "domain `alpha` changed `domains/beta/exports.yaml`, which belongs to domain `beta`",
+      "path": "domains/beta/exports.yaml"
+    }
+  ]
+}
+"#]]
+            .is_json(),
+        );
 }
