@@ -147,11 +147,17 @@ fn in_realm_repo(ctx: &Ctx, args: &VerifyArgs) -> Result<VerifyReport> {
             "run 'git realm verify' in a repository that joined a realm, or in a realm",
         )
     })?;
-    let from = args.from.as_deref().map(resolve).transpose()?;
-    let dir = repo.git_dir().to_path_buf();
-    let checked = verify::check_history(&repo, &dir, from, tip)?;
-    let name = crate::git::TreeSource::new(&repo, repo.find_commit(tip)?.tree_id()?.detach());
-    let name = crate::realm::snapshot::RealmSource::read(&name, "realm.yaml")
+    let not_a_realm = || {
+        BadInput::new(
+            format!(
+                "`{}` is neither a realm nor a repository that joined one",
+                ctx.cwd.display()
+            ),
+            "run 'git realm verify' in a repository that joined a realm, or in a realm",
+        )
+    };
+    let realm_file = crate::git::TreeSource::new(&repo, repo.find_commit(tip)?.tree_id()?.detach());
+    let name = crate::realm::snapshot::RealmSource::read(&realm_file, "realm.yaml")
         .ok()
         .flatten()
         .and_then(|bytes| {
@@ -159,7 +165,10 @@ fn in_realm_repo(ctx: &Ctx, args: &VerifyArgs) -> Result<VerifyReport> {
                 .ok()
         })
         .map(|r| r.name)
-        .unwrap_or_default();
+        .ok_or_else(not_a_realm)?;
+    let from = args.from.as_deref().map(resolve).transpose()?;
+    let dir = repo.git_dir().to_path_buf();
+    let checked = verify::check_history(&repo, &dir, from, tip)?;
     Ok(report(name, tip, from, checked))
 }
 

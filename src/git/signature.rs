@@ -40,9 +40,13 @@ pub fn of_commit(commit: &gix::Commit<'_>) -> Signature {
 pub fn verify_ssh(armor: &str, message: &[u8]) -> Signature {
     let sig = match ssh_key::SshSig::from_pem(armor) {
         Ok(sig) => sig,
+        // A key type not built in here (ecdsa, rsa, security keys): ssh-keygen checks it.
         Err(e) => {
-            return Signature::Invalid {
-                why: format!("malformed ssh signature: {e}"),
+            return match signing_key_of(armor) {
+                Some(shown) => check_with_ssh_keygen(armor, message, shown),
+                None => Signature::Invalid {
+                    why: format!("malformed ssh signature: {e}"),
+                },
             };
         }
     };
@@ -52,16 +56,74 @@ pub fn verify_ssh(armor: &str, message: &[u8]) -> Signature {
         };
     }
     let key = ssh_key::PublicKey::from(sig.public_key().clone());
-    if key.algorithm() != ssh_key::Algorithm::Ed25519 {
-        return Signature::Unverifiable {
-            why: format!("an ssh signature by a {} key", key.algorithm()),
-        };
-    }
     let shown = key.to_openssh().unwrap_or_default();
+    if key.algorithm() != ssh_key::Algorithm::Ed25519 {
+        return check_with_ssh_keygen(armor, message, shown);
+    }
     match key.verify("git", message, &sig) {
         Ok(()) => Signature::Valid { key: shown },
         Err(e) => Signature::Invalid {
             why: format!("{e} (key {shown})"),
+        },
+    }
+}
+
+/// The public key inside an armored ssh signature (PROTOCOL.sshsig: `SSHSIG`, a version, the
+/// key's wire form), as `key-type base64`.
+fn signing_key_of(armor: &str) -> Option<String> {
+    use base64::Engine;
+    let body: String = armor
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::trim)
+        .collect();
+    let blob = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .ok()?;
+    let rest = blob.strip_prefix(b"SSHSIG")?.get(4..)?;
+    let string = |bytes: &[u8]| -> Option<(Vec<u8>, usize)> {
+        let len = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+        Some((bytes.get(4..4 + len)?.to_vec(), 4 + len))
+    };
+    let (key, _) = string(rest)?;
+    let (kind, _) = string(&key)?;
+    Some(format!(
+        "{} {}",
+        String::from_utf8(kind).ok()?,
+        base64::engine::general_purpose::STANDARD.encode(&key)
+    ))
+}
+
+/// Other key types (rsa, ecdsa, security keys) are checked by `ssh-keygen`, as git does.
+fn check_with_ssh_keygen(armor: &str, message: &[u8], shown: String) -> Signature {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNT: AtomicU32 = AtomicU32::new(0);
+    let sig_file = std::env::temp_dir().join(format!(
+        "git-realm-sig-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let checked = (|| -> std::io::Result<bool> {
+        std::fs::write(&sig_file, format!("{armor}\n"))?;
+        let mut child = std::process::Command::new("ssh-keygen")
+            .args(["-Y", "check-novalidate", "-n", "git", "-s"])
+            .arg(&sig_file)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        child.stdin.take().expect("piped").write_all(message)?;
+        Ok(child.wait()?.success())
+    })();
+    let _ = std::fs::remove_file(&sig_file);
+    match checked {
+        Ok(true) => Signature::Valid { key: shown },
+        Ok(false) => Signature::Invalid {
+            why: format!("ssh-keygen rejects it (key {shown})"),
+        },
+        Err(_) => Signature::Unverifiable {
+            why: format!("an ssh signature by key {shown}, and ssh-keygen could not run"),
         },
     }
 }

@@ -519,3 +519,75 @@ fn verify_json_names_the_commit_domain_rule_and_file() {
             .is_json(),
         );
 }
+
+/// Key types other than ed25519 are checked by ssh-keygen, as git checks them.
+#[test]
+fn ecdsa_keys_sign_and_verify_too() {
+    let env = TestEnv::new();
+    let keys = env.path("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let out = env
+        .git_program_cmd(
+            "ssh-keygen",
+            &keys,
+            &["-q", "-t", "ecdsa", "-N", "", "-C", "eric", "-f", "eric"],
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    env.git(env.root(), &["config", "--global", "gpg.format", "ssh"]);
+    let key = keys.join("eric");
+    env.git(
+        env.root(),
+        &[
+            "config",
+            "--global",
+            "user.signingkey",
+            key.to_str().unwrap(),
+        ],
+    );
+    let realm = env.realm_repo("realm.git", true, &["--require-signatures"]);
+    let app = env.code_repo("app", &[]);
+    env.realm_ok(&app, &["join", "../realm.git", "--no-hooks"]);
+    env.realm_ok(&app, &["export", "--name", "paths", "--value", "[1]"]);
+    let domain = env.realm_file(&realm, "domains/app/domain.yaml");
+    assert!(
+        domain.contains("eric@example.com ecdsa-sha2-nistp256 "),
+        "{domain}"
+    );
+    std::fs::remove_dir_all(app.join(".git/realm/verified")).unwrap();
+    let report = json(&env.realm_ok(&app, &["verify", "--json"]));
+    assert_eq!(report["checked"], 3, "{report:#}");
+    assert_eq!(report["violations"], serde_json::json!([]));
+    // Signed by another ecdsa key: refused.
+    let tamper = env.path("tamper");
+    env.git(
+        env.root(),
+        &["clone", "--quiet", realm.to_str().unwrap(), "tamper"],
+    );
+    let out = env
+        .git_program_cmd(
+            "ssh-keygen",
+            &keys,
+            &["-q", "-t", "ecdsa", "-N", "", "-C", "m", "-f", "mallory"],
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    env.write(&tamper, &[("domains/app/exports.yaml", "exports: []\n")]);
+    let bad = forge(
+        &env,
+        &tamper,
+        "eric@example.com",
+        Some(&keys.join("mallory")),
+        "app",
+    );
+    env.git(&app, &["fetch", "--quiet", tamper.to_str().unwrap(), &bad]);
+    let out = env
+        .realm_std(&app, &["verify", "--json", &bad])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(report["violations"][0]["rule"], "wrong-key", "{report:#}");
+}
