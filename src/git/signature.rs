@@ -217,10 +217,13 @@ fn expand_home(path: &str) -> std::path::PathBuf {
 
 /// Refuse to write to a realm that requires signatures without a key to sign with.
 pub fn require_signing(dir: &Path, realm: &crate::realm::snapshot::Snapshot) -> Result<()> {
-    if realm.realm.governance.require_signatures && signing_key(dir)?.is_none() {
+    // Only ssh signatures can be checked against the keys a realm lists.
+    if realm.realm.governance.require_signatures
+        && signing_key(dir)?.and_then(|k| k.public).is_none()
+    {
         return Err(BadInput::new(
             format!(
-                "realm `{}` requires signed commits, and git has no signing key configured",
+                "realm `{}` requires signed commits, and git has no ssh signing key configured",
                 realm.realm.name
             ),
             "set one up: 'git config --global gpg.format ssh' and 'git config --global user.signingkey ~/.ssh/id_ed25519.pub', then ask to have the key listed",

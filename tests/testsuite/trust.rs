@@ -591,3 +591,52 @@ fn ecdsa_keys_sign_and_verify_too() {
     let report = json(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(report["violations"][0]["rule"], "wrong-key", "{report:#}");
 }
+
+/// A non-bare realm (pushes update its checkout) guarded by the hook: git-realm's own
+/// writes pass it, a domain stepping outside its directory does not; no keys involved.
+#[test]
+fn the_pre_receive_hook_guards_a_non_bare_realm_without_keys() {
+    let env = TestEnv::new();
+    let realm = env.realm_repo("realm", false, &["--admission", "open"]);
+    let out = env.realm_ok(&realm, &["hooks", "install", "--realm"]);
+    assert!(out.contains(".git/hooks/pre-receive"), "{out}");
+    let app = env.code_repo("app", &[]);
+    env.git(&app, &["config", "user.email", "app@example.com"]);
+    // (The hook runs git-realm from PATH, as a server would.)
+    for script in [
+        "git realm join ../realm --no-hooks",
+        "git realm export --name paths --value '[1]'",
+    ] {
+        let (code, out) = env.sh_run(&app, script);
+        assert_eq!(code, 0, "{script}: {out}");
+    }
+    assert!(
+        env.realm_file(&realm, "domains/app/exports.yaml")
+            .contains("paths")
+    );
+
+    let tamper = env.path("tamper");
+    env.git(
+        env.root(),
+        &["clone", "--quiet", realm.to_str().unwrap(), "tamper"],
+    );
+    let before = env.git(&realm, &["rev-parse", "main"]);
+    env.write(
+        &tamper,
+        &[(
+            "realm.yaml",
+            &env.realm_file(&realm, "realm.yaml")
+                .replace("admission: open", "admission: approval"),
+        )],
+    );
+    forge(&env, &tamper, "app@example.com", None, "app");
+    let (code, out) = env.sh_run(&tamper, "git push origin HEAD:main");
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("[approver-only]"), "{out}");
+    assert_eq!(env.git(&realm, &["rev-parse", "main"]), before);
+    assert_eq!(env.git(&realm, &["status", "--porcelain"]), "");
+
+    let out = env.realm_ok(&realm, &["hooks", "uninstall", "--realm"]);
+    assert!(out.contains("Removed"), "{out}");
+    assert!(!realm.join(".git/hooks/pre-receive").exists());
+}
