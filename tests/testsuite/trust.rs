@@ -636,6 +636,22 @@ fn the_pre_receive_hook_guards_a_non_bare_realm_without_keys() {
     assert_eq!(env.git(&realm, &["rev-parse", "main"]), before);
     assert_eq!(env.git(&realm, &["status", "--porcelain"]), "");
 
+    // Where the server cannot run git-realm, the hook fails closed.
+    env.git(&tamper, &["reset", "--quiet", "--hard", "origin/main"]);
+    env.write(&tamper, &[("domains/app/exports.yaml", "exports: []\n")]);
+    forge(&env, &tamper, "app@example.com", None, "app");
+    let out = env
+        .git_cmd(&tamper, &["push", "origin", "HEAD:main"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("git-realm: not found on PATH; refusing the push"),
+        "{stderr}"
+    );
+    assert_eq!(env.git(&realm, &["rev-parse", "main"]), before);
+
     let out = env.realm_ok(&realm, &["hooks", "uninstall", "--realm"]);
     assert!(out.contains("Removed"), "{out}");
     assert!(!realm.join(".git/hooks/pre-receive").exists());
