@@ -113,7 +113,9 @@ fn in_code_repo(ctx: &Ctx, args: &VerifyArgs) -> Result<VerifyReport> {
         .map(|rev| repo.resolve_commit(rev))
         .transpose()?;
     let start = from.or_else(|| repo.last_verified(&realm.name));
-    let checked = repo.verify_realm(&realm.name, from, tip)?;
+    // Only main's line is remembered: a clean proposal or older commit is no mark for main.
+    let remember = args.from.is_none() && args.rev.is_none();
+    let checked = repo.verify_realm(&realm.name, from, tip, remember)?;
     Ok(report(realm.name.clone(), tip, start, checked))
 }
 

@@ -242,18 +242,29 @@ impl CodeRepo {
         );
     }
 
-    /// Check the realm's main line up to `tip`, from the last verified commit when there is
-    /// one (or from `from` when given); remember how far it is clean unless `from` was given.
+    /// Check the realm's main line up to `tip`: after `from` when given, else after the last
+    /// commit verified (which `tip` must continue, unless it is older), else all of it.
+    /// `remember` (for main's tip) records how far it is clean.
     pub fn verify_realm(
         &self,
         realm: &str,
         from: Option<ObjectId>,
         tip: ObjectId,
+        remember: bool,
     ) -> Result<Checked> {
-        let explicit = from.is_some();
-        let from = from.or_else(|| self.last_verified(realm));
+        let from = match from {
+            Some(from) => Some(from),
+            None => match self.last_verified(realm) {
+                // An older commit of the verified line: nothing to check.
+                Some(cached) if is_ancestor(&self.root, tip, cached)? => {
+                    return Ok(Checked::default());
+                }
+                // Otherwise it must continue the verified line.
+                cached => cached,
+            },
+        };
         let checked = check_history(&self.repo, &self.root, from, tip)?;
-        if !explicit && let Some(good) = checked.last_good {
+        if remember && let Some(good) = checked.last_good {
             self.save_verified(realm, good);
         }
         Ok(checked)
@@ -361,7 +372,7 @@ impl CodeRepo {
         let old_main = self.ref_target(&main_ref)?;
         let violations = match old_main {
             Some(old) if !is_ancestor(&self.root, old, new_main)? => vec![rewritten(new_main, old)],
-            _ => self.verify_realm(name, None, new_main)?.violations,
+            _ => self.verify_realm(name, None, new_main, true)?.violations,
         };
         if let Some(first) = violations.first() {
             let more = match violations.len() {

@@ -186,6 +186,14 @@ fn what_git_realm_signs_git_accepts_and_a_clean_history_verifies() {
     // The clean commit is remembered: the next run has nothing new to check.
     let again = json(&env.realm_ok(&r.alpha, &["verify", "--json"]));
     assert_eq!(again["checked"], 0);
+    // An older realm commit verifies too, and is no mark for main.
+    let older = commits.lines().nth(2).unwrap();
+    let out = json(&env.realm_ok(&r.alpha, &["verify", "--json", older]));
+    assert_eq!(out["violations"], serde_json::json!([]));
+    assert_eq!(
+        json(&env.realm_ok(&r.alpha, &["verify", "--json"]))["checked"],
+        0
+    );
     // Deleting the cache only costs time.
     std::fs::remove_dir_all(r.alpha.join(".git/realm/verified")).unwrap();
     let cold = json(&env.realm_ok(&r.alpha, &["verify", "--json"]));
