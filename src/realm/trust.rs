@@ -245,10 +245,7 @@ pub fn check_commit(commit: &CommitFacts, before: Option<&Side>, after: &Side) -
             key: key.map(str::to_owned),
         })
     };
-    if matches!(commit.signature, Signature::Invalid { .. }) {
-        let Signature::Invalid { why } = &commit.signature else {
-            unreachable!()
-        };
+    if let Signature::Invalid { why } = &commit.signature {
         violation(
             Rule::BadSignature,
             format!("the signature does not verify: {why}"),
