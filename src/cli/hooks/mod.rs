@@ -32,6 +32,10 @@ use crate::output::{self, Report};
 /// GIT_REALM_SKIP=1 or 'git push --no-verify' skip it. post-merge and post-rewrite fetch the
 /// realm (for at most realm.fetchTimeout milliseconds, default 3000) and report new export
 /// versions and stale or broken imports; they never fail.
+///
+/// install --realm, run inside a realm repository (bare or not), writes a pre-receive hook
+/// instead: every push to the realm's main branch is checked against the trust rules ('git
+/// realm verify') and refused when a commit breaks one, or when git-realm cannot run.
 #[derive(Debug, Args)]
 pub struct HooksArgs {
     #[command(subcommand)]
