@@ -57,6 +57,9 @@ pub struct CheckReport {
     drift: Vec<Drift>,
     /// Imports that are stale or broken, and breaking changes announced to them.
     imports: Vec<ImportState>,
+    /// Domains whose realm files cannot be used; this domain among them is a finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    broken_domains: Vec<status::BrokenDomain>,
     clean: bool,
     /// With `--explain`: every export's patterns and where they come from.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,6 +94,9 @@ impl Report for CheckReport {
                     l.at
                 )?;
             }
+        }
+        for broken in &self.broken_domains {
+            writeln!(out, "broken: {}", crate::error::one_line(&broken.line()))?;
         }
         for drift in &self.drift {
             match &drift.recorded_version {
@@ -190,7 +196,9 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
     } else {
         Vec::new()
     };
-    let clean = drift.is_empty() && imports.iter().all(|i| i.status == ImportStatus::Current);
+    let clean = drift.is_empty()
+        && imports.iter().all(|i| i.status == ImportStatus::Current)
+        && !snapshot.broken.contains_key(&realm.domain);
     ctx.emit(&CheckReport {
         realm: realm.name.clone(),
         domain: realm.domain.clone(),
@@ -201,6 +209,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
         realm_commit: tip.to_string(),
         drift,
         imports,
+        broken_domains: status::broken_domains(&snapshot),
         clean,
         explain: args.explain.then(|| {
             detected

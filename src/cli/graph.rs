@@ -42,6 +42,9 @@ struct GraphReport {
     realm_commit: String,
     domains: Vec<String>,
     edges: Vec<Edge>,
+    /// Domains whose realm files cannot be used (shown in the graph, marked broken).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    broken_domains: Vec<status::BrokenDomain>,
     #[serde(skip)]
     format: GraphFormat,
 }
@@ -68,15 +71,24 @@ impl Edge {
     }
 }
 
+impl GraphReport {
+    fn is_broken(&self, domain: &str) -> bool {
+        self.broken_domains.iter().any(|b| b.domain == domain)
+    }
+}
+
 impl Report for GraphReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         match self.format {
             GraphFormat::Text => {
                 writeln!(out, "realm {}", self.realm)?;
+                for broken in &self.broken_domains {
+                    writeln!(out, "  {}", crate::error::one_line(&broken.line()))?;
+                }
                 for domain in &self.domains {
                     let edges: Vec<&Edge> =
                         self.edges.iter().filter(|e| &e.from == domain).collect();
-                    if edges.is_empty() {
+                    if edges.is_empty() && !self.is_broken(domain) {
                         writeln!(out, "  {domain}")?;
                     }
                     for edge in edges {
@@ -94,7 +106,12 @@ impl Report for GraphReport {
                         .unwrap_or(usize::MAX)
                 };
                 for (i, domain) in self.domains.iter().enumerate() {
-                    writeln!(out, "  d{i}[\"{}\"]", mermaid_text(domain))?;
+                    let label = if self.is_broken(domain) {
+                        format!("{domain} (broken)")
+                    } else {
+                        domain.clone()
+                    };
+                    writeln!(out, "  d{i}[\"{}\"]", mermaid_text(&label))?;
                 }
                 for edge in &self.edges {
                     writeln!(
@@ -112,7 +129,11 @@ impl Report for GraphReport {
                 writeln!(out, "  rankdir=LR;")?;
                 writeln!(out, "  node [shape=box];")?;
                 for domain in &self.domains {
-                    writeln!(out, "  {};", dot_id(domain))?;
+                    if self.is_broken(domain) {
+                        writeln!(out, "  {} [color=red, style=dashed];", dot_id(domain))?;
+                    } else {
+                        writeln!(out, "  {};", dot_id(domain))?;
+                    }
                 }
                 for edge in &self.edges {
                     let style = match edge.status {
@@ -188,7 +209,12 @@ pub fn run(ctx: &Ctx, args: GraphArgs) -> Result<Outcome> {
         }
     };
     let today = ctx.date();
-    let mut domains: Vec<String> = snapshot.domains.keys().cloned().collect();
+    let mut domains: Vec<String> = snapshot
+        .domains
+        .keys()
+        .chain(snapshot.broken.keys())
+        .cloned()
+        .collect();
     let mut edges = Vec::new();
     for (name, state) in &snapshot.domains {
         for import in &state.imports.imports {
@@ -210,6 +236,7 @@ pub fn run(ctx: &Ctx, args: GraphArgs) -> Result<Outcome> {
         realm_commit: tip.to_string(),
         domains,
         edges,
+        broken_domains: status::broken_domains(&snapshot),
         format: args.format,
     })?;
     Ok(Outcome::Clean)

@@ -49,6 +49,13 @@ pub struct InitArgs {
     /// Domains must use the same format as their realm.
     #[arg(long, value_enum, value_name = "FORMAT")]
     object_format: Option<ObjectFormat>,
+
+    /// Require every realm commit to be signed by a key listed for its author
+    ///
+    /// Needs a signing key in your git config (user.signingkey; gpg.format ssh). Without
+    /// this flag, commits are still checked against the keys that domains and approvers list.
+    #[arg(long)]
+    require_signatures: bool,
 }
 
 #[derive(Serialize)]
@@ -134,6 +141,24 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         }
     }
 
+    let signing = git::signature::signing_key(&ctx.cwd)?;
+    if args.require_signatures && signing.is_none() {
+        return Err(BadInput::new(
+            "--require-signatures needs a signing key, and git has none configured",
+            "set one up: 'git config --global gpg.format ssh' and 'git config --global user.signingkey ~/.ssh/id_ed25519.pub'",
+        )
+        .into());
+    }
+    // The initialising approver's key anchors the realm's trust.
+    let own_email = git::user_email(&ctx.cwd).ok();
+    let signing_keys = match (&signing, &own_email) {
+        (Some(key), Some(email)) if approvers.iter().any(|a| a.eq_ignore_ascii_case(email)) => key
+            .public
+            .iter()
+            .map(|public| format!("{email} {public}"))
+            .collect(),
+        _ => Vec::new(),
+    };
     let realm = RealmFile {
         name: args.name.clone(),
         version: "1.0.0".to_owned(),
@@ -141,6 +166,8 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         governance: Governance {
             admission: args.admission,
             approvers: approvers.clone(),
+            require_signatures: args.require_signatures,
+            signing_keys,
             ..Governance::default()
         },
         extra: Default::default(),
@@ -149,6 +176,8 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         realm: realm.clone(),
         domains: Default::default(),
         contracts: Default::default(),
+        broken: Default::default(),
+        broken_owners: Default::default(),
     };
     let files: [(&str, String); 4] = [
         ("realm.yaml", yaml::to_string(&realm)),
@@ -163,9 +192,9 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
         Some(_) => Git::in_dir(&path)
             .args(["symbolic-ref", "HEAD", "refs/heads/main"])
             .run()
-            .and_then(|_| create(&path, bare, &args.name, &files)),
+            .and_then(|_| create(&path, bare, &args.name, &files, signing.is_some())),
         None => git::init_repo(&path, bare, "main", args.object_format)
-            .and_then(|()| create(&path, bare, &args.name, &files)),
+            .and_then(|()| create(&path, bare, &args.name, &files, signing.is_some())),
     };
     if result.is_err() {
         // Leave nothing half-made behind; an empty repository that was there stays.
@@ -212,6 +241,7 @@ fn create(
     bare: bool,
     name: &str,
     files: &[(&str, String)],
+    sign: bool,
 ) -> Result<String> {
     let git = || Git::in_dir(path);
     let mut index_lines = String::new();
@@ -235,6 +265,7 @@ fn create(
     let _ = std::fs::remove_file(&index_file);
     let commit = git()
         .args(["commit-tree", &tree, "-F", "-"])
+        .args(sign.then_some("-S"))
         .stdin(format!("{name}: create realm\n"))
         .run()?;
     git()

@@ -34,7 +34,7 @@ pub struct JoinArgs {
     #[arg(long = "as", value_name = "NAME")]
     name: Option<String>,
 
-    /// Add a maintainer by email (default: your git email); repeatable
+    /// Add a maintainer by email (default: your git email; you must be one); repeatable
     #[arg(long = "maintainer", value_name = "EMAIL")]
     maintainers: Vec<String>,
 
@@ -148,6 +148,14 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
             .into());
         }
     }
+    // The realm takes a domain's commits only from its maintainers, this one included.
+    if !maintainers.iter().any(|m| m.eq_ignore_ascii_case(&email)) {
+        return Err(BadInput::new(
+            format!("you (`{email}`) are not among the maintainers given"),
+            format!("add yourself: --maintainer {email}"),
+        )
+        .into());
+    }
     let repo_url = match &args.repo_url {
         Some(url) => Some(url.clone()),
         None => repo.config("remote.origin.url")?,
@@ -223,6 +231,11 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         repo_url,
         maintainers,
         joined_at: Some(ctx.timestamp()),
+        // The key git signs with speaks for this domain from its first commit on.
+        signing_keys: crate::git::signature::signing_key(&repo.root)?
+            .and_then(|key| key.public)
+            .map(|public| vec![format!("{email} {public}")])
+            .unwrap_or_default(),
         extra: Default::default(),
     };
     // Detection reads the committed code once; each attempt matches it against its tip.

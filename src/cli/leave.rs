@@ -69,6 +69,18 @@ pub fn run(ctx: &Ctx, args: LeaveArgs) -> Result<Outcome> {
             .into_iter()
             .map(str::to_owned)
             .collect();
+        // A broken domain's imports cannot be read: it may import from this one.
+        if !tip.broken.is_empty() && !args.force {
+            let broken: Vec<&str> = tip.broken.keys().map(String::as_str).collect();
+            return Err(Refusal::new(
+                format!(
+                    "cannot tell whether broken domains import from `{domain}`: {}",
+                    broken.join(", ")
+                ),
+                "ask them to fix their files in the realm, or leave anyway with 'git realm leave --force'",
+            )
+            .into());
+        }
         if !consumers.is_empty() && !args.force {
             return Err(Refusal::new(
                 format!("domains import from `{domain}`: {}", consumers.join(", ")),

@@ -21,6 +21,7 @@ mod notes;
 mod notify;
 mod status;
 mod sync;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -72,6 +73,7 @@ pub enum Command {
     List(list::ListArgs),
     Notify(notify::NotifyArgs),
     Completions(completions::CompletionsArgs),
+    Verify(verify::VerifyArgs),
 }
 
 /// How a command that ran ends: clean, or with findings (drift, stale imports, a refusal).
@@ -156,6 +158,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::List(args) => list::run(&ctx, args),
         Command::Notify(args) => notify::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Verify(args) => verify::run(&ctx, args),
     }
 }
 

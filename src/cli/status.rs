@@ -31,6 +31,9 @@ struct StatusReport {
     proposals: Vec<String>,
     exports: Vec<ExportStatus>,
     imports: Vec<ImportState>,
+    /// Domains whose realm files cannot be used (the rest of the realm works without them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    broken_domains: Vec<status::BrokenDomain>,
 }
 
 #[derive(Serialize)]
@@ -45,6 +48,9 @@ struct ExportStatus {
 impl Report for StatusReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{} (domain in {} realm)", self.domain, self.realm)?;
+        for broken in &self.broken_domains {
+            writeln!(out, "\n{}", crate::error::one_line(&broken.line()))?;
+        }
         if !self.admitted {
             writeln!(out, "\nJoin pending approval.")?;
         }
@@ -182,7 +188,8 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<Outcome> {
         realm: realm.name.clone(),
         domain: domain.clone(),
         realm_commit: tip.to_string(),
-        admitted: snapshot.domain(domain).is_some(),
+        admitted: snapshot.domain(domain).is_some() || snapshot.broken.contains_key(domain),
+        broken_domains: status::broken_domains(&snapshot),
         proposals,
         exports,
         imports: status::imports_of(&snapshot, domain, &today),

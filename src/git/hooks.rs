@@ -28,6 +28,8 @@ pub enum Hook {
     PrePush,
     PostMerge,
     PostRewrite,
+    /// In a realm repository: refuse pushes that break the trust rules.
+    PreReceive,
 }
 
 impl Hook {
@@ -38,6 +40,7 @@ impl Hook {
             Hook::PrePush => "pre-push",
             Hook::PostMerge => "post-merge",
             Hook::PostRewrite => "post-rewrite",
+            Hook::PreReceive => "pre-receive",
         }
     }
 
@@ -47,6 +50,7 @@ impl Hook {
             Hook::PrePush => include_str!("../../hooks/pre-push"),
             Hook::PostMerge => include_str!("../../hooks/post-merge"),
             Hook::PostRewrite => include_str!("../../hooks/post-rewrite"),
+            Hook::PreReceive => include_str!("../../hooks/pre-receive"),
         }
     }
 }
@@ -249,8 +253,11 @@ impl CodeRepo {
         let before = self.refs_under(&format!("refs/realm/{}", membership.name))?;
         let url = self.realm_url(membership);
         let status = self
-            .realm_fetch(&url, &format!("refs/realm/{}", membership.name))
+            .realm_fetch(&url, &super::verify::staging_prefix(&membership.name))
             .status_within(limit)?;
+        if status.is_some_and(|s| s.success()) {
+            self.adopt_verified(membership)?;
+        }
         if status.is_some_and(|s| s.success())
             && self.keep_main_branch(membership, &before).is_err()
         {
@@ -604,7 +611,7 @@ mod tests {
 
     #[test]
     fn templates_are_a_shebang_and_one_block() {
-        for hook in Hook::ALL {
+        for hook in Hook::ALL.into_iter().chain([Hook::PreReceive]) {
             let template = hook.template();
             assert!(template.starts_with("#!/bin/sh\n"), "{}", hook.name());
             assert_eq!(

@@ -8,6 +8,8 @@ pub mod hooks;
 pub mod notes;
 pub mod object_format;
 mod realm_store;
+pub mod signature;
+pub mod verify;
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -86,7 +86,8 @@ impl CodeRepo {
         let url = self.realm_url(membership);
         let prefix = format!("refs/realm/{}", membership.name);
         let before = self.refs_under(&prefix)?;
-        self.fetch_into(&url, &prefix).map_err(|e| {
+        let staging = super::verify::staging_prefix(&membership.name);
+        self.fetch_into(&url, &staging).map_err(|e| {
             if let Some(mismatch) = e.downcast_ref::<FormatMismatch>() {
                 return mismatch.refusal(&membership.url);
             }
@@ -101,6 +102,7 @@ impl CodeRepo {
                 ),
             )
         })?;
+        self.adopt_verified(membership)?;
         self.keep_main_branch(membership, &before)
     }
 
@@ -239,6 +241,9 @@ impl CodeRepo {
             return Ok(None);
         }
         let mut git = self.git().arg("commit-tree").arg(tree.to_string());
+        if super::signature::signing_key(&self.root)?.is_some() {
+            git = git.arg("-S");
+        }
         if let Some(parent) = parent {
             git = git.arg("-p").arg(parent.to_string());
         }
@@ -319,6 +324,20 @@ impl CodeRepo {
                 .ref_target(&main_ref)?
                 .ok_or_else(|| missing_branch(membership))?;
             let snapshot = self.snapshot(tip, &membership.url)?;
+            super::signature::require_signing(&self.root, &snapshot)?;
+            if let Some(why) = snapshot.broken.get(&membership.domain) {
+                return Err(BadInput::new(
+                    format!(
+                        "domain `{}` is broken in realm `{}`: {why}",
+                        membership.domain, membership.name
+                    ),
+                    format!(
+                        "fix the files under domains/{}/ in the realm (a plain clone of it), then run this again",
+                        membership.domain
+                    ),
+                )
+                .into());
+            }
             let Some((change, branch)) = build(&snapshot, tip)? else {
                 return Ok(None);
             };
@@ -372,7 +391,17 @@ impl CodeRepo {
             edits: &change.edits,
         };
         match Snapshot::load(&after, origin) {
-            Ok(_) => Ok(()),
+            Ok(snapshot) => match snapshot.broken.iter().find(|(domain, _)| {
+                let dir = format!("domains/{domain}/");
+                change.edits.keys().any(|path| path.starts_with(&dir))
+            }) {
+                None => Ok(()),
+                Some((_, why)) => Err(BadInput::new(
+                    format!("refusing to write the realm, it would become unreadable: {why}"),
+                    "make the value smaller (a realm file is at most 1 MiB) or less deeply nested",
+                )
+                .into()),
+            },
             Err(e) => Err(BadInput::new(
                 format!("refusing to write the realm, it would become unreadable: {e:#}"),
                 "make the value smaller (a realm file is at most 1 MiB) or less deeply nested",
@@ -417,7 +446,7 @@ impl CodeRepo {
     }
 }
 
-fn missing_branch(membership: &Membership) -> anyhow::Error {
+pub(super) fn missing_branch(membership: &Membership) -> anyhow::Error {
     BadInput::new(
         format!(
             "realm `{}` has no branch `{}`",

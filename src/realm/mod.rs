@@ -11,5 +11,6 @@ pub mod schema;
 pub mod snapshot;
 pub mod status;
 pub mod sync;
+pub mod trust;
 pub mod version;
 pub mod yaml;

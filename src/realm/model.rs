@@ -36,6 +36,12 @@ pub struct Governance {
     /// Domain names an approver has invited into an invite-only realm, not yet joined.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invited: Vec<String>,
+    /// Every realm commit must carry a git signature by a key listed for its author.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_signatures: bool,
+    /// The approvers' public keys, in git's allowed-signers form (`email key-type base64`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signing_keys: Vec<String>,
     #[serde(flatten)]
     pub extra: Mapping,
 }
@@ -47,6 +53,8 @@ impl Default for Governance {
             approvers: Vec::new(),
             breaking_changes: BreakingChanges::default(),
             invited: Vec::new(),
+            require_signatures: false,
+            signing_keys: Vec::new(),
             extra: Mapping::new(),
         }
     }
@@ -138,6 +146,9 @@ pub struct DomainFile {
     pub maintainers: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub joined_at: Option<String>,
+    /// The maintainers' public keys, in git's allowed-signers form (`email key-type base64`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signing_keys: Vec<String>,
     #[serde(flatten)]
     pub extra: Mapping,
 }

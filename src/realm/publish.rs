@@ -195,6 +195,8 @@ mod tests {
             realm: serde_yaml::from_str("name: r\ngovernance: {}\n").unwrap(),
             domains: Default::default(),
             contracts: Default::default(),
+            broken: Default::default(),
+            broken_owners: Default::default(),
         };
         let exports = ExportsFile {
             exports: vec![Export {

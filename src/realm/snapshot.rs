@@ -25,6 +25,10 @@ pub struct Snapshot {
     pub domains: BTreeMap<String, DomainState>,
     /// Shared schemas by contract name (`contracts/<name>.schema.yaml`).
     pub contracts: BTreeMap<String, Value>,
+    /// Domains whose files cannot be used, with why; every other domain works without them.
+    pub broken: BTreeMap<String, String>,
+    /// The CODEOWNERS lines of the broken domains, kept as they are when it is rewritten.
+    pub broken_owners: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,51 +71,33 @@ impl Snapshot {
         check_realm(&realm)?;
 
         let mut domains = BTreeMap::new();
+        let mut broken = BTreeMap::new();
         for name in source.subdirs("domains")? {
-            let path = domain_file(&name);
-            let Some(bytes) = source.read(&path)? else {
-                continue;
-            };
-            names::check("domain", &name).map_err(|e| in_file(&path, e))?;
-            let domain: DomainFile = yaml::from_slice(&path, &bytes)?;
-            if domain.name != name {
-                return Err(untrusted(
-                    &path,
-                    &name,
-                    format!(
-                        "names the domain `{}`, but it is in `{}/`",
-                        domain.name.escape_debug(),
-                        domain_dir(&name)
-                    ),
-                )
-                .into());
+            // One domain's bad files make that domain broken, not the realm unreadable.
+            match load_domain(source, &name) {
+                Ok(Some(state)) => {
+                    domains.insert(name, state);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    broken.insert(name, format!("{e:#}"));
+                }
             }
-            if let Some(bad) = domain.maintainers.iter().find(|m| !is_owner(m)) {
-                return Err(untrusted(
-                    &path,
-                    &name,
-                    format!("invalid maintainer `{}`", bad.escape_debug()),
-                )
-                .into());
+        }
+
+        let mut broken_owners = BTreeMap::new();
+        if !broken.is_empty()
+            && let Ok(Some(bytes)) = source.read(".github/CODEOWNERS")
+        {
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                for domain in broken.keys() {
+                    if line.starts_with(&format!("/domains/{domain}/ ")) {
+                        let kept: &mut String = broken_owners.entry(domain.clone()).or_default();
+                        kept.push_str(line);
+                        kept.push('\n');
+                    }
+                }
             }
-            let exports: ExportsFile = match source.read(&exports_file(&name))? {
-                Some(bytes) => yaml::from_slice(&exports_file(&name), &bytes)?,
-                None => ExportsFile::default(),
-            };
-            check_exports(&name, &exports)?;
-            let imports: ImportsFile = match source.read(&imports_file(&name))? {
-                Some(bytes) => yaml::from_slice(&imports_file(&name), &bytes)?,
-                None => ImportsFile::default(),
-            };
-            check_imports(&name, &imports)?;
-            domains.insert(
-                name,
-                DomainState {
-                    domain,
-                    exports,
-                    imports,
-                },
-            );
         }
 
         let mut contracts = BTreeMap::new();
@@ -129,6 +115,8 @@ impl Snapshot {
             realm,
             domains,
             contracts,
+            broken,
+            broken_owners,
         })
     }
 
@@ -172,16 +160,70 @@ impl Snapshot {
                 "/realm.yaml {approvers}\n/contracts/ {approvers}\n"
             ));
         }
-        for (name, state) in &self.domains {
-            if !state.domain.maintainers.is_empty() {
-                out.push_str(&format!(
-                    "/domains/{name}/ {}\n",
-                    state.domain.maintainers.join(" ")
-                ));
+        let names: BTreeSet<&String> = self
+            .domains
+            .keys()
+            .chain(self.broken_owners.keys())
+            .collect();
+        for name in names {
+            if let Some(state) = self.domains.get(name) {
+                if !state.domain.maintainers.is_empty() {
+                    out.push_str(&format!(
+                        "/domains/{name}/ {}\n",
+                        state.domain.maintainers.join(" ")
+                    ));
+                }
+            } else if let Some(kept) = self.broken_owners.get(name) {
+                out.push_str(kept);
             }
         }
         out
     }
+}
+
+/// The domain `name`'s files, checked; `None` for a directory without domain.yaml.
+fn load_domain(source: &dyn RealmSource, name: &str) -> Result<Option<DomainState>> {
+    let path = domain_file(name);
+    let Some(bytes) = source.read(&path)? else {
+        return Ok(None);
+    };
+    names::check("domain", name).map_err(|e| in_file(&path, e))?;
+    let domain: DomainFile = yaml::from_slice(&path, &bytes)?;
+    if domain.name != name {
+        return Err(untrusted(
+            &path,
+            name,
+            format!(
+                "names the domain `{}`, but it is in `{}/`",
+                domain.name.escape_debug(),
+                domain_dir(name)
+            ),
+        )
+        .into());
+    }
+    if let Some(bad) = domain.maintainers.iter().find(|m| !is_owner(m)) {
+        return Err(untrusted(
+            &path,
+            name,
+            format!("invalid maintainer `{}`", bad.escape_debug()),
+        )
+        .into());
+    }
+    let exports: ExportsFile = match source.read(&exports_file(name))? {
+        Some(bytes) => yaml::from_slice(&exports_file(name), &bytes)?,
+        None => ExportsFile::default(),
+    };
+    check_exports(name, &exports)?;
+    let imports: ImportsFile = match source.read(&imports_file(name))? {
+        Some(bytes) => yaml::from_slice(&imports_file(name), &bytes)?,
+        None => ImportsFile::default(),
+    };
+    check_imports(name, &imports)?;
+    Ok(Some(DomainState {
+        domain,
+        exports,
+        imports,
+    }))
 }
 
 fn in_file(path: &str, e: BadInput) -> BadInput {
@@ -396,11 +438,13 @@ mod tests {
         broken
             .0
             .insert("domains/b/imports.yaml".into(), "imports: [".into());
-        let err = Snapshot::load(&broken, "r").unwrap_err();
+        // Only domain b is broken: a still works, and b's consumers can say why.
+        let snap = Snapshot::load(&broken, "r").unwrap();
+        assert!(snap.domain("a").is_some() && snap.domain("b").is_none());
         assert!(
-            err.to_string()
-                .starts_with("domains/b/imports.yaml: invalid YAML"),
-            "{err}"
+            snap.broken["b"].starts_with("domains/b/imports.yaml: invalid YAML"),
+            "{:?}",
+            snap.broken
         );
     }
 
@@ -531,14 +575,21 @@ mod tests {
         for ((path, text), expected) in cases {
             let mut files = good.clone();
             files.0.insert(path.to_owned(), text.clone());
-            let err = Snapshot::load(&files, "r").unwrap_err();
-            let bad = err.downcast_ref::<BadInput>().expect("bad input");
-            assert!(
-                bad.message.contains(expected),
-                "{path}: {text}\n{}",
-                bad.message
-            );
-            assert!(bad.hint.is_some(), "{}", bad.message);
+            // A domain's bad file breaks that domain; a bad realm.yaml, the realm.
+            let message = match Snapshot::load(&files, "r") {
+                Err(err) => {
+                    let bad = err.downcast_ref::<BadInput>().expect("bad input");
+                    assert!(bad.hint.is_some(), "{}", bad.message);
+                    assert!(!path.starts_with("domains/"), "{path}: {}", bad.message);
+                    bad.message.clone()
+                }
+                Ok(snapshot) => {
+                    assert!(path.starts_with("domains/"), "{path}: {text}");
+                    assert_eq!(snapshot.broken.len(), 1, "{path}: {text}");
+                    snapshot.broken.values().next().expect("one").clone()
+                }
+            };
+            assert!(message.contains(expected), "{path}: {text}\n{message}");
         }
     }
 }

@@ -34,6 +34,34 @@ pub struct Announcement {
 }
 
 /// The state of every import `domain` declares, as of `today` (`YYYY-MM-DD`).
+/// A domain whose files cannot be used, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BrokenDomain {
+    pub domain: String,
+    pub reason: String,
+}
+
+impl BrokenDomain {
+    /// The one line every report shows for it.
+    pub fn line(&self) -> String {
+        format!(
+            "domain '{}' is broken in the realm: {}",
+            self.domain, self.reason
+        )
+    }
+}
+
+pub fn broken_domains(snapshot: &Snapshot) -> Vec<BrokenDomain> {
+    snapshot
+        .broken
+        .iter()
+        .map(|(domain, reason)| BrokenDomain {
+            domain: domain.clone(),
+            reason: reason.clone(),
+        })
+        .collect()
+}
+
 pub fn imports_of(snapshot: &Snapshot, domain: &str, today: &str) -> Vec<ImportState> {
     let Some(state) = snapshot.domain(domain) else {
         return Vec::new();
@@ -60,10 +88,10 @@ pub fn import_state(snapshot: &Snapshot, import: &Import, today: &str) -> Import
         announced: None,
     };
     let Some(provider) = snapshot.domain(&import.from) else {
-        out.reason = Some(format!(
-            "domain `{}` is no longer in the realm",
-            import.from
-        ));
+        out.reason = Some(match snapshot.broken.get(&import.from) {
+            Some(why) => format!("domain `{}` is broken in the realm: {why}", import.from),
+            None => format!("domain `{}` is no longer in the realm", import.from),
+        });
         return out;
     };
     let Some(export) = provider

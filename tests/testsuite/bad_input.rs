@@ -328,13 +328,22 @@ fn malformed_yaml_committed_into_the_realm_by_someone_else() {
     );
     f.env
         .commit_all(&f.realm, "someone breaks fungal's imports");
-    // Fetching mirrors the realm as it is; reading it names the broken file.
+    // Fetching mirrors the realm as it is; reading it names the broken file, and only fungal
+    // is broken: aperture still works, fungal's own writes are refused.
     f.env.realm_ok(&f.aperture, &["fetch"]);
+    let status = f.env.realm_ok(&f.aperture, &["status"]);
+    assert!(
+        status.contains(
+            "domain 'fungal' is broken in the realm: domains/fungal/imports.yaml: invalid YAML at line 2"
+        ),
+        "{status}"
+    );
+    f.env.realm_ok(&f.fungal, &["fetch"]);
     refused(
         &f,
-        &f.aperture,
+        &f.fungal,
         &["export", "--name", "more", "--value", "1"],
-        "domains/fungal/imports.yaml: invalid YAML at line 2",
+        "domain `fungal` is broken in realm `letemcook`: domains/fungal/imports.yaml: invalid YAML at line 2",
     );
     f.env.write(
         &f.realm,

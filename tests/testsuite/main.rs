@@ -17,5 +17,6 @@ mod json;
 mod notes;
 mod object_format;
 mod rfc_workflow;
+mod trust;
 mod untrusted_realm;
 mod workflow;

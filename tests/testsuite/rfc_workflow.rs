@@ -79,7 +79,7 @@ fn notes_of(env: &TestEnv, dir: &Path, commit: &str) -> String {
 
 #[test]
 fn daily_development_and_consumer_response() {
-    rfc_workflow(TestEnv::new());
+    rfc_workflow(&TestEnv::new());
 }
 
 /// The same in SHA-256 repositories, realm and code, with each git on the machine running
@@ -95,11 +95,59 @@ fn daily_development_and_consumer_response_in_sha256_repositories() {
             .stdout;
         let (_, seen) = env.sh_run(env.root(), "git --version");
         assert_eq!(seen, String::from_utf8(version).unwrap(), "{git}");
-        rfc_workflow(env);
+        rfc_workflow(&env);
     }
 }
 
-fn rfc_workflow(env: TestEnv) {
+/// The same workflow with every realm commit signed (an ssh key in the user's git config):
+/// git accepts each signature and the realm's history verifies.
+#[test]
+fn daily_development_with_signing_on() {
+    let env = TestEnv::new();
+    let keys = env.path("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let out = env
+        .git_program_cmd(
+            "ssh-keygen",
+            &keys,
+            &["-q", "-t", "ed25519", "-N", "", "-C", "eric", "-f", "eric"],
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let key = keys.join("eric");
+    for (k, v) in [
+        ("gpg.format", "ssh"),
+        ("user.signingkey", key.to_str().unwrap()),
+    ] {
+        env.git(env.root(), &["config", "--global", k, v]);
+    }
+    rfc_workflow(&env);
+
+    let realm = env.path("realm-letemcook");
+    let public = std::fs::read_to_string(keys.join("eric.pub")).unwrap();
+    let allowed = keys.join("allowed_signers");
+    std::fs::write(&allowed, format!("eric@example.com {public}")).unwrap();
+    let commits = env.git(&realm, &["rev-list", "main"]);
+    assert!(commits.lines().count() >= 5);
+    for commit in commits.lines() {
+        env.git(
+            &realm,
+            &[
+                "-c",
+                &format!("gpg.ssh.allowedSignersFile={}", allowed.display()),
+                "verify-commit",
+                commit,
+            ],
+        );
+    }
+    env.realm(env.path("aperture"), &["verify"])
+        .assert()
+        .success();
+    env.realm(&realm, &["verify"]).assert().success();
+}
+
+fn rfc_workflow(env: &TestEnv) {
     let format = env.format();
     let realm = env.path("realm-letemcook");
     env.init(&realm, false);

@@ -116,23 +116,84 @@ impl Fixture {
             assert_eq!(self.env.state_of(&self.dirs()), before);
         }
     }
+
+    /// Domain `broken`'s files are bad (`needle` says why), and that domain alone is broken:
+    /// both domains still read the realm and show it broken, an import from it is broken
+    /// with the reason, the broken domain's own writes are refused naming it with nothing
+    /// changed, and the hooks never fail.
+    fn only_domain_is_broken(&self, broken: &str, needle: &str) {
+        for (dir, own, other) in [
+            (&self.aperture, "aperture", "fungal"),
+            (&self.fungal, "fungal", "aperture"),
+        ] {
+            let out = self.env.realm_ok(dir, &["status"]);
+            assert!(
+                out.contains(&format!("domain '{broken}' is broken in the realm: "))
+                    && out.contains(needle),
+                "{own} status: {out}"
+            );
+            let out = self.env.realm_ok(dir, &["graph"]);
+            assert!(out.contains(needle), "{own} graph: {out}");
+            self.env.realm_ok(dir, &["graph", "--format", "dot"]);
+            let check = self.env.realm_std(dir, &["check"]).output().unwrap();
+            let stdout = String::from_utf8_lossy(&check.stdout);
+            assert!(stdout.contains(needle), "{own} check: {stdout}");
+            let imports_it = own == "fungal" && broken == "aperture";
+            let expected = if own == broken || imports_it { 1 } else { 0 };
+            assert_eq!(check.status.code(), Some(expected), "{own} check: {stdout}");
+            if imports_it {
+                assert!(
+                    stdout.contains("broken: import 'paths' from aperture: domain `aperture` is broken in the realm"),
+                    "{stdout}"
+                );
+            }
+            if own == broken {
+                for args in [
+                    &["sync"][..],
+                    &["export", "--name", "more", "--value", "1"],
+                    &["import", "--contract", "paths", "--from", other],
+                    &["leave", "--force"],
+                ] {
+                    self.refused(dir, args, &format!("domain `{own}` is broken in realm"));
+                }
+            }
+            let before = self.env.state_of(&self.dirs());
+            let (code, text) = self
+                .env
+                .sh_run(dir, "git realm hooks run post-merge 0 </dev/null");
+            assert_eq!(code, 0, "{text}");
+            assert_eq!(self.env.state_of(&self.dirs()), before);
+        }
+        // The domain that is not broken still writes to the realm.
+        let healthy = if broken == "aperture" {
+            &self.fungal
+        } else {
+            &self.aperture
+        };
+        self.env
+            .realm_ok(healthy, &["export", "--name", "more", "--value", "1"]);
+    }
 }
 
 #[test]
 fn domain_directories_and_domain_files_that_lie() {
     let f = fixture();
     f.someone_commits(&[("domains/fungal/domain.yaml", Some("name: aperture\n"))]);
-    f.every_reader_refuses(
+    f.only_domain_is_broken(
+        "fungal",
         "domains/fungal/domain.yaml: names the domain `aperture`, but it is in `domains/fungal/`",
     );
 
     let f = fixture();
     f.someone_commits(&[("domains/Evil/domain.yaml", Some("name: Evil\n"))]);
-    f.every_reader_refuses("domains/Evil/domain.yaml: invalid domain name `Evil`");
+    f.only_domain_is_broken(
+        "Evil",
+        "domains/Evil/domain.yaml: invalid domain name `Evil`",
+    );
 
     let f = fixture();
     f.someone_commits(&[("domains/..x/domain.yaml", Some("name: ..x\n"))]);
-    f.every_reader_refuses("domains/..x/domain.yaml: invalid domain name `..x`");
+    f.only_domain_is_broken("..x", "domains/..x/domain.yaml: invalid domain name `..x`");
 }
 
 #[test]
@@ -154,7 +215,7 @@ fn exports_declared_twice_or_named_or_versioned_against_the_rules() {
     ] {
         let f = fixture();
         f.someone_commits(&[("domains/aperture/exports.yaml", Some(&exports(body)))]);
-        f.every_reader_refuses(needle);
+        f.only_domain_is_broken("aperture", needle);
     }
 }
 
@@ -172,7 +233,9 @@ fn imports_whose_binding_leaves_the_repository_are_never_shown_as_a_file_to_edit
         // Stale, so that status and sync would show the binding as the file to review.
         let imports = imports.replace("resolved_version: 1.0.0", "resolved_version: 0.9.0");
         f.someone_commits(&[("domains/fungal/imports.yaml", Some(&imports))]);
-        f.every_reader_refuses(&format!(
+        f.only_domain_is_broken(
+        "fungal",
+        &format!(
             "domains/fungal/imports.yaml: import `aperture/paths` has binding `{binding}`, which is not a path inside a repository"
         ));
     }
@@ -206,12 +269,12 @@ fn imports_naming_domains_contracts_and_versions_against_the_rules() {
     ] {
         let f = fixture();
         f.someone_commits(&[("domains/fungal/imports.yaml", Some(&import(fields)))]);
-        f.every_reader_refuses(needle);
+        f.only_domain_is_broken("fungal", needle);
     }
     let f = fixture();
     let twice = "imports:\n- {contract: paths, from: aperture, version: ^1}\n- {contract: paths, from: aperture, version: ^1, status: stale}\n";
     f.someone_commits(&[("domains/fungal/imports.yaml", Some(twice))]);
-    f.every_reader_refuses("import `aperture/paths` is declared twice");
+    f.only_domain_is_broken("fungal", "import `aperture/paths` is declared twice");
 }
 
 #[test]
@@ -219,7 +282,8 @@ fn realm_files_too_big_or_expanding_without_bound() {
     let f = fixture();
     let big = format!("exports: []\npad: \"{}\"\n", "x".repeat(1024 * 1024));
     f.someone_commits(&[("domains/aperture/exports.yaml", Some(&big))]);
-    f.every_reader_refuses(
+    f.only_domain_is_broken(
+        "aperture",
         "domains/aperture/exports.yaml: file is 1048596 bytes, more than the 1 MiB",
     );
 
@@ -233,7 +297,10 @@ fn realm_files_too_big_or_expanding_without_bound() {
     }
     bomb.push_str(&format!("pad: [{}]\n", "1,".repeat(200_000)));
     f.someone_commits(&[("domains/aperture/exports.yaml", Some(&bomb))]);
-    f.every_reader_refuses("domains/aperture/exports.yaml: YAML aliases expand to more than");
+    f.only_domain_is_broken(
+        "aperture",
+        "domains/aperture/exports.yaml: YAML aliases expand to more than",
+    );
 }
 
 #[test]
@@ -244,8 +311,15 @@ fn symlinks_and_submodules_committed_into_the_realm_are_not_realm_files() {
     f.env.commit_all(&f.realm, "imports as a symlink");
     f.fetch_both();
     // Not mistaken for "fungal imports nothing", which would let aperture leave freely.
-    f.every_reader_refuses(
+    f.only_domain_is_broken(
+        "fungal",
         "realm file `domains/fungal/imports.yaml` is a symlink, not a regular file",
+    );
+    f.refused_with(
+        1,
+        &f.aperture,
+        &["leave"],
+        "cannot tell whether broken domains import from `aperture`: fungal",
     );
 
     let f = fixture();
@@ -268,7 +342,8 @@ fn symlinks_and_submodules_committed_into_the_realm_are_not_realm_files() {
         &["commit", "--quiet", "-m", "exports as a submodule"],
     );
     f.fetch_both();
-    f.every_reader_refuses(
+    f.only_domain_is_broken(
+        "aperture",
         "realm file `domains/aperture/exports.yaml` is a submodule, not a regular file",
     );
 }
@@ -707,15 +782,20 @@ fn a_maintainer_that_would_write_its_own_codeowners_line() {
         "- \"eric@example.com\\n/realm.yaml @mallory\"",
     );
     f.someone_commits(&[("domains/fungal/domain.yaml", Some(&domain))]);
-    f.every_reader_refuses(
+    f.only_domain_is_broken(
+        "fungal",
         "domains/fungal/domain.yaml: invalid maintainer `eric@example.com\\n/realm.yaml @mallory`",
     );
+    // Another domain joins meanwhile: fungal's line stays as it was, mallory gets none.
     let fresh = f.env.code_repo("fresh", &[]);
-    f.refused(&fresh, &["join", "../realm"], "invalid maintainer");
+    f.env.realm_ok(&fresh, &["join", "../realm"]);
+    let owners = f.env.realm_file(&f.realm, ".github/CODEOWNERS");
+    assert!(!owners.contains("mallory"), "{owners}");
     assert!(
-        !f.env
-            .realm_file(&f.realm, ".github/CODEOWNERS")
-            .contains("mallory")
+        owners.contains("/domains/fungal/ eric@example.com\n/domains/fresh/")
+            || owners
+                .contains("/domains/fresh/ eric@example.com\n/domains/fungal/ eric@example.com"),
+        "{owners}"
     );
 }
 

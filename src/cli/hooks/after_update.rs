@@ -89,7 +89,12 @@ pub fn run(ctx: &Ctx, hook: Hook) -> Result<Outcome> {
     let before = repo.ref_target(&CodeRepo::realm_ref(&membership.name, &membership.branch))?;
     let fetch = match repo.fetch_realm_within(membership, settings.fetch_timeout) {
         Ok(Some(true)) => "fetched",
-        Ok(Some(false)) | Err(_) => "failed",
+        Ok(Some(false)) => "failed",
+        Err(err) => {
+            // A realm that fails verification is worth more than the generic warning below.
+            output::warn(format!("warning: {err:#}"));
+            "failed"
+        }
         Ok(None) => "timed-out",
     };
     match fetch {

@@ -3,6 +3,7 @@
 
 mod after_update;
 mod pre_push;
+mod pre_receive;
 
 use std::io::Write;
 use std::path::Path;
@@ -31,6 +32,10 @@ use crate::output::{self, Report};
 /// GIT_REALM_SKIP=1 or 'git push --no-verify' skip it. post-merge and post-rewrite fetch the
 /// realm (for at most realm.fetchTimeout milliseconds, default 3000) and report new export
 /// versions and stale or broken imports; they never fail.
+///
+/// install --realm, run inside a realm repository (bare or not), writes a pre-receive hook
+/// instead: every push to the realm's main branch is checked against the trust rules ('git
+/// realm verify') and refused when a commit breaks one, or when git-realm cannot run.
 #[derive(Debug, Args)]
 pub struct HooksArgs {
     #[command(subcommand)]
@@ -44,9 +49,20 @@ enum Action {
         /// Install even where husky, pre-commit or lefthook manage the hooks
         #[arg(long)]
         force: bool,
+
+        /// Install the realm's pre-receive hook, run inside a realm repository (bare or not)
+        ///
+        /// It checks every push to the realm's main branch against the trust rules (see
+        /// 'git realm verify') and refuses the push when a commit breaks one.
+        #[arg(long)]
+        realm: bool,
     },
     /// Remove git-realm's hooks, restoring the hooks they were added to
-    Uninstall,
+    Uninstall {
+        /// Remove the realm's pre-receive hook, run inside a realm repository
+        #[arg(long)]
+        realm: bool,
+    },
     /// Run a hook as git runs it (the installed hook files call this)
     Run {
         /// The hook to run
@@ -59,12 +75,25 @@ enum Action {
 
 pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<Outcome> {
     match args.action {
-        Action::Install { force } => {
+        Action::Install { realm: true, .. } => {
+            ctx.emit(&install_in_realm(ctx)?)?;
+            Ok(Outcome::Clean)
+        }
+        Action::Uninstall { realm: true } => {
+            ctx.emit(&uninstall_in_realm(ctx)?)?;
+            Ok(Outcome::Clean)
+        }
+        // The realm's guard fails closed, and no pusher may skip it.
+        Action::Run {
+            hook: Hook::PreReceive,
+            ..
+        } => pre_receive::run(ctx),
+        Action::Install { force, .. } => {
             let repo = CodeRepo::discover(&ctx.cwd)?;
             ctx.emit(&install(&repo, force)?)?;
             Ok(Outcome::Clean)
         }
-        Action::Uninstall => {
+        Action::Uninstall { .. } => {
             let repo = CodeRepo::discover(&ctx.cwd)?;
             ctx.emit(&uninstall(&repo)?)?;
             Ok(Outcome::Clean)
@@ -76,6 +105,7 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<Outcome> {
             let ran = match hook {
                 Hook::PrePush => pre_push::run(ctx, &args),
                 Hook::PostMerge | Hook::PostRewrite => after_update::run(ctx, hook),
+                Hook::PreReceive => unreachable!("run above"),
             };
             // A hook that cannot run must not stand between the user and git.
             ran.or_else(|err| {
@@ -221,6 +251,49 @@ pub fn uninstall(repo: &CodeRepo) -> Result<UninstallReport> {
     Ok(UninstallReport {
         hooks_dir: shown(&repo.root, &dir),
         hooks: removed,
+    })
+}
+
+/// The hooks directory of the realm repository at `cwd`, refused unless it is a realm.
+fn realm_hooks_dir(ctx: &Ctx) -> Result<std::path::PathBuf> {
+    let git = || crate::git::Git::in_dir(&ctx.cwd);
+    let (_, found) = git()
+        .args(["cat-file", "-e", "refs/heads/main:realm.yaml"])
+        .output()?;
+    if !found.status.success() {
+        return Err(crate::error::BadInput::new(
+            format!("`{}` is not a realm repository", ctx.cwd.display()),
+            "run 'git realm hooks install --realm' inside the realm's repository (its main branch has realm.yaml)",
+        )
+        .into());
+    }
+    let dir = git().args(["rev-parse", "--git-path", "hooks"]).run()?;
+    Ok(ctx.cwd.join(dir))
+}
+
+fn install_in_realm(ctx: &Ctx) -> Result<InstallReport> {
+    let dir = realm_hooks_dir(ctx)?;
+    let result = hooks::install(&dir, Hook::PreReceive)?;
+    Ok(InstallReport {
+        hooks_dir: shown(&ctx.cwd, &dir),
+        manager: None,
+        instructions: None,
+        hooks: vec![HookInstalled {
+            hook: Hook::PreReceive,
+            result,
+        }],
+    })
+}
+
+fn uninstall_in_realm(ctx: &Ctx) -> Result<UninstallReport> {
+    let dir = realm_hooks_dir(ctx)?;
+    let result = hooks::uninstall(&dir, Hook::PreReceive)?;
+    Ok(UninstallReport {
+        hooks_dir: shown(&ctx.cwd, &dir),
+        hooks: vec![HookRemoved {
+            hook: Hook::PreReceive,
+            result,
+        }],
     })
 }
 

@@ -1,0 +1,234 @@
+//! Commit signatures: which key made the one on a realm commit, and the key the user's git
+//! signs with. Signing itself is git's (`git commit-tree -S`); checking an ssh signature is
+//! done here, in-process, as `ssh-keygen -Y verify -n git` does it.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::Git;
+use crate::error::BadInput;
+use crate::realm::trust::Signature;
+
+/// What the signature on `commit` proves: the key that made it, when it verifies.
+pub fn of_commit(commit: &gix::Commit<'_>) -> Signature {
+    let signed = match commit.signature() {
+        Ok(Some(signed)) => signed,
+        Ok(None) => return Signature::Unsigned,
+        Err(e) => {
+            return Signature::Invalid {
+                why: format!("cannot read it: {e}"),
+            };
+        }
+    };
+    let (armor, data) = signed;
+    let armor = armor.to_string();
+    if !armor.starts_with("-----BEGIN SSH SIGNATURE-----") {
+        let what = if armor.contains("PGP SIGNATURE") {
+            "an OpenPGP signature"
+        } else {
+            "a signature in a format other than ssh"
+        };
+        return Signature::Unverifiable {
+            why: what.to_owned(),
+        };
+    }
+    verify_ssh(armor.trim_end(), &data.to_bstring())
+}
+
+/// Check the armored ssh signature `armor` over `message` in git's namespace.
+pub fn verify_ssh(armor: &str, message: &[u8]) -> Signature {
+    let sig = match ssh_key::SshSig::from_pem(armor) {
+        Ok(sig) => sig,
+        // A key type not built in here (ecdsa, rsa, security keys): ssh-keygen checks it.
+        Err(e) => {
+            return match signing_key_of(armor) {
+                Some(shown) => check_with_ssh_keygen(armor, message, shown),
+                None => Signature::Invalid {
+                    why: format!("malformed ssh signature: {e}"),
+                },
+            };
+        }
+    };
+    if sig.namespace() != "git" {
+        return Signature::Invalid {
+            why: format!("made for namespace `{}`, not `git`", sig.namespace()),
+        };
+    }
+    let key = ssh_key::PublicKey::from(sig.public_key().clone());
+    let shown = key.to_openssh().unwrap_or_default();
+    if key.algorithm() != ssh_key::Algorithm::Ed25519 {
+        return check_with_ssh_keygen(armor, message, shown);
+    }
+    match key.verify("git", message, &sig) {
+        Ok(()) => Signature::Valid { key: shown },
+        Err(e) => Signature::Invalid {
+            why: format!("{e} (key {shown})"),
+        },
+    }
+}
+
+/// The public key inside an armored ssh signature (PROTOCOL.sshsig: `SSHSIG`, a version, the
+/// key's wire form), as `key-type base64`.
+fn signing_key_of(armor: &str) -> Option<String> {
+    use base64::Engine;
+    let body: String = armor
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::trim)
+        .collect();
+    let blob = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .ok()?;
+    let rest = blob.strip_prefix(b"SSHSIG")?.get(4..)?;
+    let string = |bytes: &[u8]| -> Option<(Vec<u8>, usize)> {
+        let len = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+        Some((bytes.get(4..4 + len)?.to_vec(), 4 + len))
+    };
+    let (key, _) = string(rest)?;
+    let (kind, _) = string(&key)?;
+    Some(format!(
+        "{} {}",
+        String::from_utf8(kind).ok()?,
+        base64::engine::general_purpose::STANDARD.encode(&key)
+    ))
+}
+
+/// Other key types (rsa, ecdsa, security keys) are checked by `ssh-keygen`, as git does.
+fn check_with_ssh_keygen(armor: &str, message: &[u8], shown: String) -> Signature {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNT: AtomicU32 = AtomicU32::new(0);
+    let sig_file = std::env::temp_dir().join(format!(
+        "git-realm-sig-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let checked = (|| -> std::io::Result<bool> {
+        std::fs::write(&sig_file, format!("{armor}\n"))?;
+        let mut child = std::process::Command::new("ssh-keygen")
+            .args(["-Y", "check-novalidate", "-n", "git", "-s"])
+            .arg(&sig_file)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        child.stdin.take().expect("piped").write_all(message)?;
+        Ok(child.wait()?.success())
+    })();
+    let _ = std::fs::remove_file(&sig_file);
+    match checked {
+        Ok(true) => Signature::Valid { key: shown },
+        Ok(false) => Signature::Invalid {
+            why: format!("ssh-keygen rejects it (key {shown})"),
+        },
+        Err(_) => Signature::Unverifiable {
+            why: format!("an ssh signature by key {shown}, and ssh-keygen could not run"),
+        },
+    }
+}
+
+/// The key the user's git signs commits with.
+#[derive(Debug, Clone)]
+pub struct SigningKey {
+    /// For ssh: the public key (`key-type base64`), as domain.yaml lists it.
+    pub public: Option<String>,
+}
+
+/// The signing key configured for git in `dir` (`user.signingkey`, `gpg.format`), if any.
+/// `realm.sign=false` turns signing of realm commits off.
+pub fn signing_key(dir: &Path) -> Result<Option<SigningKey>> {
+    let get = |key: &str| -> Result<Option<String>> {
+        let (_, out) = Git::in_dir(dir).args(["config", "--get", key]).output()?;
+        let value = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        Ok((!value.is_empty()).then_some(value))
+    };
+    if get("realm.sign")?.is_some_and(|v| matches!(v.as_str(), "false" | "0" | "no" | "off")) {
+        return Ok(None);
+    }
+    let Some(configured) = get("user.signingkey")? else {
+        return Ok(None);
+    };
+    let format = get("gpg.format")?.unwrap_or_else(|| "openpgp".to_owned());
+    let public = if format == "ssh" {
+        Some(ssh_public_key(dir, &configured)?)
+    } else {
+        None
+    };
+    Ok(Some(SigningKey { public }))
+}
+
+/// The public half of the ssh key `user.signingkey` names, as git takes it: `key::` and a
+/// literal key, or the path of a public or private key file.
+fn ssh_public_key(dir: &Path, configured: &str) -> Result<String> {
+    let literal = configured.strip_prefix("key::").unwrap_or(configured);
+    if literal.starts_with("ssh-") || literal.starts_with("ecdsa-") || literal.starts_with("sk-") {
+        return Ok(key_words(literal));
+    }
+    let path = expand_home(configured);
+    let path = dir.join(path);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    if text.starts_with("ssh-") || text.starts_with("ecdsa-") || text.starts_with("sk-") {
+        return Ok(key_words(&text));
+    }
+    let public = path.with_extension(match path.extension() {
+        Some(ext) => format!("{}.pub", ext.to_string_lossy()),
+        None => "pub".to_owned(),
+    });
+    if let Ok(text) = std::fs::read_to_string(&public) {
+        return Ok(key_words(&text));
+    }
+    let out = std::process::Command::new("ssh-keygen")
+        .arg("-y")
+        .arg("-f")
+        .arg(&path)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("failed to run `ssh-keygen`")?;
+    if !out.status.success() {
+        return Err(BadInput::new(
+            format!(
+                "cannot read the public key of `user.signingkey` (`{}`)",
+                path.display()
+            ),
+            "set user.signingkey to your public key file (~/.ssh/id_ed25519.pub), or set realm.sign=false",
+        )
+        .into());
+    }
+    Ok(key_words(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// `key-type base64` of a public key line, without its comment.
+fn key_words(line: &str) -> String {
+    line.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn expand_home(path: &str) -> std::path::PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(|home| Path::new(&home).join(rest))
+            .unwrap_or_else(|| path.into()),
+        None => path.into(),
+    }
+}
+
+/// Refuse to write to a realm that requires signatures without a key to sign with.
+pub fn require_signing(dir: &Path, realm: &crate::realm::snapshot::Snapshot) -> Result<()> {
+    // Only ssh signatures can be checked against the keys a realm lists.
+    if realm.realm.governance.require_signatures
+        && signing_key(dir)?.and_then(|k| k.public).is_none()
+    {
+        return Err(BadInput::new(
+            format!(
+                "realm `{}` requires signed commits, and git has no ssh signing key configured",
+                realm.realm.name
+            ),
+            "set one up: 'git config --global gpg.format ssh' and 'git config --global user.signingkey ~/.ssh/id_ed25519.pub', then ask to have the key listed",
+        )
+        .into());
+    }
+    Ok(())
+}

@@ -1,0 +1,430 @@
+//! Realm history checked against the trust rules: the first-parent line of a main branch,
+//! oldest first, each commit judged against its first parent (src/realm/trust.rs), and the
+//! last commit found clean kept under the code repository's git dir.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use gix::ObjectId;
+
+use super::{CodeRepo, Git, TreeSource, signature};
+use crate::error::BadInput;
+use crate::realm::config::Membership;
+use crate::realm::trust::{self, CommitFacts, Rule, Side, Violation};
+
+/// What a walk over realm history found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// How many commits were judged.
+    pub commits: usize,
+    pub violations: Vec<Violation>,
+    /// The newest commit up to which everything is clean.
+    pub last_good: Option<ObjectId>,
+}
+
+/// Judge the first-parent commits of `to` after `from` (all of its history when `None`).
+/// `from` must be on that line: a `to` that does not descend from it rewrote main.
+pub fn check_history(
+    repo: &gix::Repository,
+    dir: &Path,
+    from: Option<ObjectId>,
+    to: ObjectId,
+) -> Result<Checked> {
+    let mut checked = Checked {
+        last_good: from,
+        ..Checked::default()
+    };
+    if from == Some(to) {
+        return Ok(checked);
+    }
+    if let Some(from) = from
+        && !is_ancestor(dir, from, to)?
+    {
+        checked.violations.push(rewritten(to, from));
+        checked.last_good = None;
+        return Ok(checked);
+    }
+    let mut list = Git::in_dir(dir).args(["rev-list", "--first-parent", "--reverse"]);
+    list = list.arg(to.to_string());
+    if let Some(from) = from {
+        list = list.arg(format!("^{from}"));
+    }
+    let listed = list.run().context("failed to list realm history")?;
+    let mut first = true;
+    for line in listed.lines() {
+        let id = ObjectId::from_hex(line.as_bytes()).context("git rev-list printed no id")?;
+        let commit = repo
+            .find_commit(id)
+            .with_context(|| format!("failed to read realm commit {id}"))?;
+        let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+        if first && let Some(from) = from {
+            first = false;
+            if parents.first() != Some(&from) {
+                checked.violations.push(rewritten(to, from));
+                checked.last_good = None;
+                return Ok(checked);
+            }
+        }
+        let facts = facts(repo, &commit, id, &parents)?;
+        let tree = commit
+            .tree_id()
+            .context("failed to read a realm tree")?
+            .detach();
+        let after = TreeSource::new(repo, tree);
+        let found = match parents.first() {
+            Some(parent) => {
+                let parent_tree = repo
+                    .find_commit(*parent)
+                    .with_context(|| format!("failed to read realm commit {parent}"))?
+                    .tree_id()
+                    .context("failed to read a realm tree")?
+                    .detach();
+                let before = TreeSource::new(repo, parent_tree);
+                let mut facts = facts;
+                changed_paths(repo, Some(parent_tree), Some(tree), "", &mut facts.changed)?;
+                trust::check_commit(
+                    &facts,
+                    Some(&Side { source: &before }),
+                    &Side { source: &after },
+                )
+            }
+            None => {
+                let mut facts = facts;
+                changed_paths(repo, None, Some(tree), "", &mut facts.changed)?;
+                trust::check_commit(&facts, None, &Side { source: &after })
+            }
+        };
+        checked.commits += 1;
+        if found.is_empty() && checked.violations.is_empty() {
+            checked.last_good = Some(id);
+        }
+        checked.violations.extend(found);
+    }
+    Ok(checked)
+}
+
+/// `to` does not continue main from `from` along its first parents.
+fn rewritten(to: ObjectId, from: ObjectId) -> Violation {
+    Violation {
+        commit: to.to_string(),
+        domain: None,
+        rule: Rule::NonFastForward,
+        message: format!(
+            "main was rewritten: it does not continue from {}, the last commit verified",
+            &from.to_string()[..12]
+        ),
+        path: None,
+        key: None,
+    }
+}
+
+fn facts(
+    repo: &gix::Repository,
+    commit: &gix::Commit<'_>,
+    id: ObjectId,
+    parents: &[ObjectId],
+) -> Result<CommitFacts> {
+    let author = commit
+        .author()
+        .with_context(|| format!("failed to read the author of {id}"))?
+        .email
+        .to_string();
+    let message = commit.message_raw_sloppy().to_string();
+    let trailers = message.trim_end().rsplit("\n\n").next().unwrap_or_default();
+    let trailer = |name: &str| {
+        trailers.lines().find_map(|l| {
+            l.split_once(": ")
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+    };
+    let merged = match parents.get(1) {
+        Some(proposal) => Some(signature::of_commit(
+            &repo
+                .find_commit(*proposal)
+                .with_context(|| format!("failed to read realm commit {proposal}"))?,
+        )),
+        None => None,
+    };
+    Ok(CommitFacts {
+        id: id.to_string(),
+        author,
+        domain: trailer("Realm-Domain"),
+        approved_by: trailer("Approved-by"),
+        signature: signature::of_commit(commit),
+        merged,
+        changed: Vec::new(),
+    })
+}
+
+/// The entries of `tree` by name: (id, is a tree).
+fn entries(
+    repo: &gix::Repository,
+    tree: Option<ObjectId>,
+) -> Result<BTreeMap<String, (ObjectId, bool)>> {
+    let mut out = BTreeMap::new();
+    let Some(tree) = tree else {
+        return Ok(out);
+    };
+    let tree = repo
+        .find_tree(tree)
+        .context("failed to read a realm tree")?;
+    for entry in tree.iter() {
+        let entry = entry.context("failed to decode a realm tree")?;
+        out.insert(
+            entry.filename().to_string(),
+            (entry.object_id(), entry.mode().is_tree()),
+        );
+    }
+    Ok(out)
+}
+
+/// The paths (files, and anything that is not a directory) that differ between two trees.
+fn changed_paths(
+    repo: &gix::Repository,
+    old: Option<ObjectId>,
+    new: Option<ObjectId>,
+    prefix: &str,
+    out: &mut Vec<String>,
+) -> Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    let old = entries(repo, old)?;
+    let new = entries(repo, new)?;
+    let names: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for name in names {
+        let (a, b) = (old.get(name), new.get(name));
+        if a == b {
+            continue;
+        }
+        let path = format!("{prefix}{name}");
+        let tree_of = |e: Option<&(ObjectId, bool)>| e.filter(|(_, t)| *t).map(|(id, _)| *id);
+        let is_file = |e: Option<&(ObjectId, bool)>| e.is_some_and(|(_, t)| !*t);
+        if tree_of(a).is_some() || tree_of(b).is_some() {
+            changed_paths(repo, tree_of(a), tree_of(b), &format!("{path}/"), out)?;
+        }
+        if is_file(a) || is_file(b) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Whether `ancestor` is `descendant` or one of its ancestors.
+pub fn is_ancestor(dir: &Path, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
+    let (_, out) = Git::in_dir(dir)
+        .args(["merge-base", "--is-ancestor"])
+        .arg(ancestor.to_string())
+        .arg(descendant.to_string())
+        .output()?;
+    Ok(out.status.success())
+}
+
+impl CodeRepo {
+    fn verified_path(&self, realm: &str) -> PathBuf {
+        self.common_dir().join("realm").join("verified").join(realm)
+    }
+
+    /// The last realm commit found clean, if it is recorded (and still in the repository).
+    pub fn last_verified(&self, realm: &str) -> Option<ObjectId> {
+        let text = std::fs::read_to_string(self.verified_path(realm)).ok()?;
+        let id = ObjectId::from_hex(text.trim().as_bytes()).ok()?;
+        self.repo.find_commit(id).ok().map(|_| id)
+    }
+
+    /// Record `commit` as verified; losing this only costs the next run time.
+    pub fn save_verified(&self, realm: &str, commit: ObjectId) {
+        let _ = crate::index::write_atomically(
+            &self.verified_path(realm),
+            format!("{commit}\n").as_bytes(),
+        );
+    }
+
+    /// Check the realm's main line up to `tip`: after `from` when given, else after the last
+    /// commit verified (which `tip` must continue, unless it is older), else all of it.
+    /// `remember` (for main's tip) records how far it is clean.
+    pub fn verify_realm(
+        &self,
+        realm: &str,
+        from: Option<ObjectId>,
+        tip: ObjectId,
+        remember: bool,
+    ) -> Result<Checked> {
+        let from = match from {
+            Some(from) => Some(from),
+            None => match self.last_verified(realm) {
+                // An older commit of the verified line: nothing to check.
+                Some(cached) if is_ancestor(&self.root, tip, cached)? => {
+                    return Ok(Checked::default());
+                }
+                // Otherwise it must continue the verified line.
+                cached => cached,
+            },
+        };
+        let checked = check_history(&self.repo, &self.root, from, tip)?;
+        if remember && let Some(good) = checked.last_good {
+            self.save_verified(realm, good);
+        }
+        Ok(checked)
+    }
+}
+
+/// A realm repository receiving a push, as its `pre-receive` hook sees it: the pushed objects
+/// are still in git's quarantine directory, which gix does not look in, so they are reached
+/// through a scratch repository whose alternates are the quarantine and the realm's objects.
+pub struct Receiving {
+    git_dir: PathBuf,
+    scratch: Option<PathBuf>,
+    repo: gix::Repository,
+}
+
+impl Receiving {
+    pub fn open(cwd: &Path) -> Result<Receiving> {
+        let git_dir = match std::env::var_os("GIT_DIR") {
+            Some(dir) => cwd.join(dir),
+            None => cwd.to_path_buf(),
+        };
+        let real = gix::open_opts(&git_dir, gix::open::Options::isolated())
+            .with_context(|| format!("`{}` is not a git repository", git_dir.display()))?;
+        let git_dir = real.git_dir().to_path_buf();
+        let objects = real.common_dir().join("objects");
+        let Some(quarantine) = std::env::var_os("GIT_QUARANTINE_PATH") else {
+            return Ok(Receiving {
+                git_dir,
+                scratch: None,
+                repo: real,
+            });
+        };
+        let scratch = git_dir.join(format!("realm-verify-{}", std::process::id()));
+        let made = (|| -> Result<gix::Repository> {
+            std::fs::create_dir_all(scratch.join("objects/info"))?;
+            std::fs::create_dir_all(scratch.join("refs"))?;
+            std::fs::write(scratch.join("HEAD"), "ref: refs/heads/main\n")?;
+            std::fs::write(
+                scratch.join("objects/info/alternates"),
+                format!(
+                    "{}\n{}\n",
+                    Path::new(&quarantine).display(),
+                    objects.display()
+                ),
+            )?;
+            Ok(gix::open_opts(&scratch, gix::open::Options::isolated())?)
+        })();
+        match made {
+            Ok(repo) => Ok(Receiving {
+                git_dir,
+                scratch: Some(scratch),
+                repo,
+            }),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&scratch);
+                Err(e.context("failed to read the pushed objects"))
+            }
+        }
+    }
+
+    /// The branch the realm treats as main: where its HEAD points.
+    pub fn main_ref(&self) -> String {
+        std::fs::read_to_string(self.git_dir.join("HEAD"))
+            .ok()
+            .and_then(|head| head.trim().strip_prefix("ref: ").map(str::to_owned))
+            .unwrap_or_else(|| "refs/heads/main".to_owned())
+    }
+
+    pub fn check(&self, from: Option<ObjectId>, to: ObjectId) -> Result<Checked> {
+        check_history(&self.repo, &self.git_dir, from, to)
+    }
+}
+
+impl Drop for Receiving {
+    fn drop(&mut self) {
+        if let Some(scratch) = &self.scratch {
+            let _ = std::fs::remove_dir_all(scratch);
+        }
+    }
+}
+
+/// Where a fetch puts the realm's branches until they are verified.
+pub fn staging_prefix(realm: &str) -> String {
+    format!("refs/realm-fetch/{realm}")
+}
+
+impl CodeRepo {
+    /// After a fetch into [`staging_prefix`]: verify the realm's new main line and move
+    /// `refs/realm/<realm>/…` to what was fetched, or, on a violation, keep them as they were
+    /// and say which commit broke which rule. The staging refs go either way.
+    pub fn adopt_verified(&self, membership: &Membership) -> Result<()> {
+        let staging = staging_prefix(&membership.name);
+        let adopted = self.adopt(membership, &staging);
+        self.delete_refs(&staging)?;
+        adopted
+    }
+
+    fn adopt(&self, membership: &Membership, staging: &str) -> Result<()> {
+        let name = &membership.name;
+        let main_ref = CodeRepo::realm_ref(name, &membership.branch);
+        let Some(new_main) = self.ref_target(&format!("{staging}/heads/{}", membership.branch))?
+        else {
+            return Err(super::realm_store::missing_branch(membership));
+        };
+        let old_main = self.ref_target(&main_ref)?;
+        let violations = match old_main {
+            Some(old) if !is_ancestor(&self.root, old, new_main)? => vec![rewritten(new_main, old)],
+            _ => self.verify_realm(name, None, new_main, true)?.violations,
+        };
+        if let Some(first) = violations.first() {
+            let more = match violations.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            return Err(BadInput::new(
+                format!(
+                    "refusing the realm `{name}` as fetched: commit {} breaks rule `{}`: {}{more}",
+                    &first.commit[..12],
+                    first.rule.as_str(),
+                    first.message
+                ),
+                format!(
+                    "the realm as verified before is kept; tell its approvers ('git realm verify {new_main}' lists every violation)"
+                ),
+            )
+            .into());
+        }
+        let fetched = self
+            .git()
+            .args(["for-each-ref", "--format=%(refname) %(objectname)", staging])
+            .run()?;
+        let current = self
+            .git()
+            .args(["for-each-ref", "--format=%(refname)"])
+            .arg(format!("refs/realm/{name}/heads/"))
+            .run()?;
+        let mut script = String::new();
+        let mut kept = std::collections::BTreeSet::new();
+        for line in fetched.lines() {
+            let Some((refname, id)) = line.split_once(' ') else {
+                continue;
+            };
+            let Some(rest) = refname.strip_prefix(staging) else {
+                continue;
+            };
+            let target = format!("refs/realm/{name}{rest}");
+            script.push_str(&format!("update {target} {id}\n"));
+            kept.insert(target);
+        }
+        for refname in current
+            .lines()
+            .filter(|r| !r.is_empty() && !kept.contains(*r))
+        {
+            script.push_str(&format!("delete {refname}\n"));
+        }
+        self.git()
+            .args(["update-ref", "--stdin"])
+            .stdin(script)
+            .run()
+            .context("failed to update the realm refs")?;
+        Ok(())
+    }
+}

@@ -1,0 +1,666 @@
+//! Trust without shared write access: realm commits signed with real ssh keys, and every
+//! forged or out-of-bounds commit refused by `verify`, by the verifying fetch (refs kept) and
+//! by the realm's pre-receive hook (a real `git push` rejected, the realm unchanged).
+
+use std::path::{Path, PathBuf};
+
+use snapbox::IntoData;
+
+use crate::support::{TestEnv, json};
+
+/// A key pair made by `ssh-keygen` in the test's directory: the private key's path and the
+/// public key as allowed-signers lists it (`ssh-ed25519 AAAA…`).
+fn ssh_key(env: &TestEnv, name: &str) -> (PathBuf, String) {
+    let dir = env.path("keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    let out = env
+        .git_program_cmd(
+            "ssh-keygen",
+            &dir,
+            &["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", name],
+        )
+        .output()
+        .expect("run ssh-keygen");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = std::fs::read_to_string(dir.join(format!("{name}.pub"))).unwrap();
+    let public = public
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    (path, public)
+}
+
+/// Make `dir`'s commits come from `email`, signed with `key` (ssh, as git signs).
+fn identity(env: &TestEnv, dir: &Path, email: &str, key: &Path) {
+    env.git(dir, &["config", "user.email", email]);
+    env.git(dir, &["config", "gpg.format", "ssh"]);
+    env.git(dir, &["config", "user.signingkey", key.to_str().unwrap()]);
+}
+
+struct Realm {
+    env: TestEnv,
+    realm: PathBuf,
+    alpha: PathBuf,
+    keys: Vec<(&'static str, PathBuf, String)>,
+}
+
+impl Realm {
+    fn key(&self, who: &str) -> &Path {
+        &self.keys.iter().find(|k| k.0 == who).unwrap().1
+    }
+
+    fn public(&self, who: &str) -> &str {
+        &self.keys.iter().find(|k| k.0 == who).unwrap().2
+    }
+
+    /// An allowed-signers file for git naming every key of the test.
+    fn allowed_signers(&self) -> PathBuf {
+        let path = self.env.path("keys/allowed_signers");
+        let text: String = [
+            ("eric", "eric@example.com"),
+            ("alpha", "a@example.com"),
+            ("beta", "b@example.com"),
+        ]
+        .iter()
+        .map(|(who, email)| format!("{email} {}\n", self.public(who)))
+        .collect();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn main(&self) -> String {
+        self.env.git(&self.realm, &["rev-parse", "main"])
+    }
+}
+
+/// A bare realm (signatures required) created by eric, the approver, with domains alpha
+/// (a@example.com) and beta (b@example.com) joined and exporting; every commit signed by git
+/// with each person's own ssh key.
+fn signed_realm() -> Realm {
+    let env = TestEnv::new();
+    let keys: Vec<_> = ["eric", "alpha", "beta", "mallory"]
+        .into_iter()
+        .map(|who| {
+            let (path, public) = ssh_key(&env, who);
+            (who, path, public)
+        })
+        .collect();
+    let key = |who: &str| keys.iter().find(|k| k.0 == who).unwrap().1.clone();
+    env.git(env.root(), &["config", "--global", "gpg.format", "ssh"]);
+    env.git(
+        env.root(),
+        &[
+            "config",
+            "--global",
+            "user.signingkey",
+            key("eric").to_str().unwrap(),
+        ],
+    );
+    env.realm_ok(
+        env.root(),
+        &[
+            "init",
+            "--name",
+            "letemcook",
+            "realm.git",
+            "--bare",
+            "--admission",
+            "open",
+            "--require-signatures",
+        ],
+    );
+    let realm = env.path("realm.git");
+    let alpha = env.code_repo("alpha", &[]);
+    identity(&env, &alpha, "a@example.com", &key("alpha"));
+    env.realm_ok(&alpha, &["join", "../realm.git", "--no-hooks"]);
+    env.realm_ok(
+        &alpha,
+        &["export", "--name", "paths", "--value", "[\"a/*\"]"],
+    );
+    let beta = env.code_repo("beta", &[]);
+    identity(&env, &beta, "b@example.com", &key("beta"));
+    env.realm_ok(&beta, &["join", "../realm.git", "--no-hooks"]);
+    env.realm_ok(&beta, &["export", "--name", "queue", "--value", "[\"q\"]"]);
+    env.realm_ok(&alpha, &["fetch"]);
+    Realm {
+        env,
+        realm,
+        alpha,
+        keys,
+    }
+}
+
+#[test]
+fn what_git_realm_signs_git_accepts_and_a_clean_history_verifies() {
+    let r = signed_realm();
+    let env = &r.env;
+    let domain = env.realm_file(&r.realm, "domains/alpha/domain.yaml");
+    assert!(
+        domain.contains(&format!(
+            "signing_keys:\n- a@example.com {}",
+            r.public("alpha")
+        )),
+        "join records the user's public key:\n{domain}"
+    );
+    let governance = env.realm_file(&r.realm, "realm.yaml");
+    assert!(
+        governance.contains("require_signatures: true"),
+        "{governance}"
+    );
+    assert!(governance.contains(r.public("eric")), "{governance}");
+
+    // git itself accepts every signature git-realm asked it to make.
+    let allowed = r.allowed_signers();
+    let commits = env.git(&r.realm, &["rev-list", "main"]);
+    assert_eq!(commits.lines().count(), 5);
+    for commit in commits.lines() {
+        let out = env
+            .git_cmd(
+                &r.realm,
+                &[
+                    "-c",
+                    &format!("gpg.ssh.allowedSignersFile={}", allowed.display()),
+                    "verify-commit",
+                    commit,
+                ],
+            )
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git verify-commit {commit}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let out = env.realm_ok(&r.alpha, &["verify", "--json"]);
+    let report = json(&out);
+    assert_eq!(report["violations"], serde_json::json!([]));
+    assert_eq!(report["commit"], r.main());
+    // The clean commit is remembered: the next run has nothing new to check.
+    let again = json(&env.realm_ok(&r.alpha, &["verify", "--json"]));
+    assert_eq!(again["checked"], 0);
+    // An older realm commit verifies too, and is no mark for main.
+    let older = commits.lines().nth(2).unwrap();
+    let out = json(&env.realm_ok(&r.alpha, &["verify", "--json", older]));
+    assert_eq!(out["violations"], serde_json::json!([]));
+    assert_eq!(
+        json(&env.realm_ok(&r.alpha, &["verify", "--json"]))["checked"],
+        0
+    );
+    // Deleting the cache only costs time.
+    std::fs::remove_dir_all(r.alpha.join(".git/realm/verified")).unwrap();
+    let cold = json(&env.realm_ok(&r.alpha, &["verify", "--json"]));
+    assert_eq!(cold["checked"], 5);
+    assert_eq!(cold["violations"], serde_json::json!([]));
+    // In the realm repository itself.
+    let out = env.realm_ok(&r.realm, &["verify"]);
+    assert!(
+        out.starts_with("✓ Realm 'letemcook' verified up to"),
+        "{out}"
+    );
+}
+
+/// A clone of the realm where commits are forged by hand, as anyone with push access could.
+fn tamper_clone(r: &Realm) -> PathBuf {
+    let env = &r.env;
+    let dir = env.path("tamper");
+    if !dir.exists() {
+        env.git(
+            env.root(),
+            &["clone", "--quiet", r.realm.to_str().unwrap(), "tamper"],
+        );
+    }
+    env.git(&dir, &["fetch", "--quiet", "origin"]);
+    env.git(&dir, &["reset", "--quiet", "--hard", "origin/main"]);
+    dir
+}
+
+/// A commit in `dir` by `email` speaking for `domain`, signed with `key` (unsigned for None).
+fn forge(env: &TestEnv, dir: &Path, email: &str, key: Option<&Path>, domain: &str) -> String {
+    env.git(dir, &["add", "-A"]);
+    let mut args = vec![
+        "-c".to_owned(),
+        format!("user.email={email}"),
+        "-c".to_owned(),
+        "gpg.format=ssh".to_owned(),
+    ];
+    if let Some(key) = key {
+        args.extend([
+            "-c".to_owned(),
+            format!("user.signingkey={}", key.display()),
+        ]);
+    }
+    args.extend(["commit", "--quiet", "--allow-empty", "-m"].map(str::to_owned));
+    args.push(format!("{domain}: change"));
+    args.push("-m".to_owned());
+    args.push(format!("Realm-Domain: {domain}"));
+    if key.is_some() {
+        args.push("-S".to_owned());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.git(dir, &args);
+    env.git(dir, &["rev-parse", "HEAD"])
+}
+
+/// `bad` (a commit of the tamper clone, to become the realm's main) is refused everywhere
+/// with `rule`: by the realm's pre-receive hook, then — pushed past the hook — by the
+/// verifying fetch and by `verify`.
+fn refused_everywhere(r: &Realm, tamper: &Path, bad: &str, force: bool, rule: &str) {
+    let env = &r.env;
+    let good = r.main();
+
+    // 1. The realm's own hook refuses a real push.
+    let push = if force {
+        "git push --force origin HEAD:main"
+    } else {
+        "git push origin HEAD:main"
+    };
+    let (code, out) = env.sh_run(tamper, push);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("[remote rejected]"), "{out}");
+    assert!(out.contains(&format!("[{rule}]")), "{rule}: {out}");
+    assert_eq!(r.main(), good, "the realm is unchanged");
+
+    // 2. Behind the hook's back (a host that runs no hooks), the realm takes it …
+    env.git(
+        &r.realm,
+        &[
+            "fetch",
+            "--quiet",
+            "--force",
+            tamper.to_str().unwrap(),
+            &format!("{bad}:refs/heads/main"),
+        ],
+    );
+    // … and the code repository's fetch refuses it, keeping what it had.
+    let alpha_ref = "refs/realm/letemcook/heads/main";
+    let before = env.git(&r.alpha, &["rev-parse", alpha_ref]);
+    let out = env.realm_std(&r.alpha, &["fetch"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("breaks rule `{rule}`")),
+        "{rule}: {stderr}"
+    );
+    assert!(
+        stderr.contains("hint: the realm as verified before is kept"),
+        "{stderr}"
+    );
+    assert_eq!(env.git(&r.alpha, &["rev-parse", alpha_ref]), before);
+    assert_eq!(
+        env.git(&r.alpha, &["for-each-ref", "refs/realm-fetch"]),
+        "",
+        "no staging refs are left behind"
+    );
+    // The reading commands keep working on the last good realm.
+    env.realm_ok(&r.alpha, &["status"]);
+    // The hooks' fetch warns and lets git go on.
+    let (code, text) = env.sh_run(&r.alpha, "git realm hooks run post-merge 0 </dev/null");
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("warning: refusing the realm `letemcook` as fetched")
+            && text.contains(&format!("breaks rule `{rule}`")),
+        "{text}"
+    );
+    assert_eq!(env.git(&r.alpha, &["rev-parse", alpha_ref]), before);
+
+    // 3. verify names the commit and the rule.
+    let out = env
+        .realm_std(&r.alpha, &["verify", "--json", bad])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&String::from_utf8_lossy(&out.stdout));
+    let violations = report["violations"].as_array().unwrap();
+    assert!(
+        violations
+            .iter()
+            .any(|v| v["rule"] == rule && v["commit"] == bad),
+        "{rule}: {report:#}"
+    );
+    // In the realm itself too, now that it holds the commit.
+    // (A rewritten main is seen only against a commit verified before: the realm's own
+    // history, read afresh, is all it has.)
+    if !force {
+        let out = env.realm_std(&r.realm, &["verify"]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert!(stdout.contains(&format!("[{rule}]")), "{stdout}");
+    }
+
+    // Put the realm back for the next case.
+    env.git(&r.realm, &["update-ref", "refs/heads/main", &good]);
+}
+
+#[test]
+fn forged_and_out_of_bounds_commits_are_refused_by_verify_fetch_and_pre_receive() {
+    let r = signed_realm();
+    let env = &r.env;
+    let out = env.realm_ok(&r.realm, &["hooks", "install", "--realm"]);
+    assert!(out.contains("pre-receive"), "{out}");
+    let tamper = tamper_clone(&r);
+
+    // Domain alpha, properly signed, edits beta's exports.
+    env.write(&tamper, &[("domains/beta/exports.yaml", "exports: []\n")]);
+    let bad = forge(env, &tamper, "a@example.com", Some(r.key("alpha")), "alpha");
+    refused_everywhere(&r, &tamper, &bad, false, "outside-domain");
+
+    // Unsigned, where signatures are required.
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
+    let bad = forge(env, &tamper, "a@example.com", None, "alpha");
+    refused_everywhere(&r, &tamper, &bad, false, "unsigned");
+
+    // Signed with a key nobody listed.
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
+    let bad = forge(
+        env,
+        &tamper,
+        "a@example.com",
+        Some(r.key("mallory")),
+        "alpha",
+    );
+    refused_everywhere(&r, &tamper, &bad, false, "wrong-key");
+
+    // A forged author: alpha's email, with a valid signature by beta's key.
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
+    let bad = forge(env, &tamper, "a@example.com", Some(r.key("beta")), "alpha");
+    refused_everywhere(&r, &tamper, &bad, false, "wrong-key");
+
+    // A signature that no longer covers the commit: the message changed after signing.
+    let raw = env.git(&tamper, &["cat-file", "commit", &bad]);
+    let edited = raw.replace("alpha: change", "alpha: harmless");
+    let out = env
+        .git_cmd(&tamper, &["hash-object", "-t", "commit", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{edited}\n").as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let tampered = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    env.git(&tamper, &["reset", "--quiet", "--hard", &tampered]);
+    refused_everywhere(&r, &tamper, &tampered, false, "bad-signature");
+
+    // realm.yaml's approvers changed by a non-approver.
+    let tamper = tamper_clone(&r);
+    let realm_yaml = env.realm_file(&r.realm, "realm.yaml").replace(
+        "  - eric@example.com\n",
+        "  - eric@example.com\n  - a@example.com\n",
+    );
+    env.write(&tamper, &[("realm.yaml", &realm_yaml)]);
+    let bad = forge(env, &tamper, "a@example.com", Some(r.key("alpha")), "alpha");
+    refused_everywhere(&r, &tamper, &bad, false, "approver-only");
+
+    // alpha's key swapped for another without the old key.
+    let tamper = tamper_clone(&r);
+    let domain = env
+        .realm_file(&r.realm, "domains/alpha/domain.yaml")
+        .replace(r.public("alpha"), r.public("mallory"));
+    env.write(&tamper, &[("domains/alpha/domain.yaml", &domain)]);
+    let bad = forge(
+        env,
+        &tamper,
+        "a@example.com",
+        Some(r.key("mallory")),
+        "alpha",
+    );
+    refused_everywhere(&r, &tamper, &bad, false, "wrong-key");
+
+    // A force-pushed main: beta's last commit replaced by a (validly signed) other one.
+    let tamper = tamper_clone(&r);
+    env.git(&tamper, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    env.write(&tamper, &[("domains/beta/exports.yaml", "exports: []\n")]);
+    let bad = forge(env, &tamper, "b@example.com", Some(r.key("beta")), "beta");
+    refused_everywhere(&r, &tamper, &bad, true, "non-fast-forward");
+
+    // Deleting main is refused too.
+    let (code, out) = env.sh_run(&tamper, "git push origin :main");
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("refusing to delete refs/heads/main"), "{out}");
+
+    // And a clean, signed change still lands through the hook and the verifying fetch.
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
+    let good = forge(env, &tamper, "a@example.com", Some(r.key("alpha")), "alpha");
+    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
+    assert_eq!(code, 0, "{out}");
+    env.realm_ok(&r.alpha, &["fetch"]);
+    assert_eq!(
+        env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
+        good
+    );
+}
+
+#[test]
+fn a_realm_that_requires_signatures_refuses_a_user_without_a_key() {
+    let r = signed_realm();
+    let env = &r.env;
+    let gamma = env.code_repo("gamma", &[]);
+    env.git(&gamma, &["config", "user.email", "c@example.com"]);
+    env.git(&gamma, &["config", "user.signingkey", ""]);
+    env.assert_refused(
+        &[&gamma, &r.realm],
+        2,
+        &gamma,
+        &["join", "../realm.git", "--no-hooks"],
+        "requires signed commits",
+    );
+    // Whoever joins is one of the domain's maintainers: its commits are theirs.
+    env.assert_refused(
+        &[&gamma, &r.realm],
+        2,
+        &gamma,
+        &["join", "../realm.git", "--maintainer", "team@example.com"],
+        "you (`c@example.com`) are not among the maintainers given",
+    );
+    // Without a key, init refuses to require signatures.
+    env.git(
+        env.root(),
+        &["config", "--global", "--unset", "user.signingkey"],
+    );
+    env.assert_refused(
+        &[],
+        2,
+        env.root(),
+        &[
+            "init",
+            "--name",
+            "strict",
+            "strict.git",
+            "--bare",
+            "--require-signatures",
+        ],
+        "needs a signing key",
+    );
+    assert!(!env.path("strict.git").exists());
+}
+
+#[test]
+fn verify_json_names_the_commit_domain_rule_and_file() {
+    let r = signed_realm();
+    let env = &r.env;
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/beta/exports.yaml", "exports: []\n")]);
+    let bad = forge(env, &tamper, "a@example.com", Some(r.key("alpha")), "alpha");
+    env.git(
+        &r.alpha,
+        &["fetch", "--quiet", tamper.to_str().unwrap(), &bad],
+    );
+    env.realm(&r.alpha, &["verify", "--json", &bad])
+        .assert()
+        .code(1)
+        .stdout_eq(
+            snapbox::str![[r#"
+{
+  "realm": "letemcook",
+  "commit": "[HASH]",
+  "from": "[HASH]",
+  "checked": 1,
+  "violations": [
+    {
+      "commit": "[HASH]",
+      "domain": "alpha",
+      "rule": "outside-domain",
+      "message": "domain `alpha` changed `domains/beta/exports.yaml`, which belongs to domain `beta`",
+      "path": "domains/beta/exports.yaml"
+    }
+  ]
+}
+"#]]
+            .is_json(),
+        );
+}
+
+/// Key types other than ed25519 are checked by ssh-keygen, as git checks them.
+#[test]
+fn ecdsa_keys_sign_and_verify_too() {
+    let env = TestEnv::new();
+    let keys = env.path("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let out = env
+        .git_program_cmd(
+            "ssh-keygen",
+            &keys,
+            &["-q", "-t", "ecdsa", "-N", "", "-C", "eric", "-f", "eric"],
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    env.git(env.root(), &["config", "--global", "gpg.format", "ssh"]);
+    let key = keys.join("eric");
+    env.git(
+        env.root(),
+        &[
+            "config",
+            "--global",
+            "user.signingkey",
+            key.to_str().unwrap(),
+        ],
+    );
+    let realm = env.realm_repo("realm.git", true, &["--require-signatures"]);
+    let app = env.code_repo("app", &[]);
+    env.realm_ok(&app, &["join", "../realm.git", "--no-hooks"]);
+    env.realm_ok(&app, &["export", "--name", "paths", "--value", "[1]"]);
+    let domain = env.realm_file(&realm, "domains/app/domain.yaml");
+    assert!(
+        domain.contains("eric@example.com ecdsa-sha2-nistp256 "),
+        "{domain}"
+    );
+    std::fs::remove_dir_all(app.join(".git/realm/verified")).unwrap();
+    let report = json(&env.realm_ok(&app, &["verify", "--json"]));
+    assert_eq!(report["checked"], 3, "{report:#}");
+    assert_eq!(report["violations"], serde_json::json!([]));
+    // Signed by another ecdsa key: refused.
+    let tamper = env.path("tamper");
+    env.git(
+        env.root(),
+        &["clone", "--quiet", realm.to_str().unwrap(), "tamper"],
+    );
+    let out = env
+        .git_program_cmd(
+            "ssh-keygen",
+            &keys,
+            &["-q", "-t", "ecdsa", "-N", "", "-C", "m", "-f", "mallory"],
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    env.write(&tamper, &[("domains/app/exports.yaml", "exports: []\n")]);
+    let bad = forge(
+        &env,
+        &tamper,
+        "eric@example.com",
+        Some(&keys.join("mallory")),
+        "app",
+    );
+    env.git(&app, &["fetch", "--quiet", tamper.to_str().unwrap(), &bad]);
+    let out = env
+        .realm_std(&app, &["verify", "--json", &bad])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(report["violations"][0]["rule"], "wrong-key", "{report:#}");
+}
+
+/// A non-bare realm (pushes update its checkout) guarded by the hook: git-realm's own
+/// writes pass it, a domain stepping outside its directory does not; no keys involved.
+#[test]
+fn the_pre_receive_hook_guards_a_non_bare_realm_without_keys() {
+    let env = TestEnv::new();
+    let realm = env.realm_repo("realm", false, &["--admission", "open"]);
+    let out = env.realm_ok(&realm, &["hooks", "install", "--realm"]);
+    assert!(out.contains(".git/hooks/pre-receive"), "{out}");
+    let app = env.code_repo("app", &[]);
+    env.git(&app, &["config", "user.email", "app@example.com"]);
+    // (The hook runs git-realm from PATH, as a server would.)
+    for script in [
+        "git realm join ../realm --no-hooks",
+        "git realm export --name paths --value '[1]'",
+    ] {
+        let (code, out) = env.sh_run(&app, script);
+        assert_eq!(code, 0, "{script}: {out}");
+    }
+    assert!(
+        env.realm_file(&realm, "domains/app/exports.yaml")
+            .contains("paths")
+    );
+
+    let tamper = env.path("tamper");
+    env.git(
+        env.root(),
+        &["clone", "--quiet", realm.to_str().unwrap(), "tamper"],
+    );
+    let before = env.git(&realm, &["rev-parse", "main"]);
+    env.write(
+        &tamper,
+        &[(
+            "realm.yaml",
+            &env.realm_file(&realm, "realm.yaml")
+                .replace("admission: open", "admission: approval"),
+        )],
+    );
+    forge(&env, &tamper, "app@example.com", None, "app");
+    let (code, out) = env.sh_run(&tamper, "git push origin HEAD:main");
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("[approver-only]"), "{out}");
+    assert_eq!(env.git(&realm, &["rev-parse", "main"]), before);
+    assert_eq!(env.git(&realm, &["status", "--porcelain"]), "");
+
+    // Where the server cannot run git-realm, the hook fails closed.
+    env.git(&tamper, &["reset", "--quiet", "--hard", "origin/main"]);
+    env.write(&tamper, &[("domains/app/exports.yaml", "exports: []\n")]);
+    forge(&env, &tamper, "app@example.com", None, "app");
+    let out = env
+        .git_cmd(&tamper, &["push", "origin", "HEAD:main"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("git-realm: not found on PATH; refusing the push"),
+        "{stderr}"
+    );
+    assert_eq!(env.git(&realm, &["rev-parse", "main"]), before);
+
+    let out = env.realm_ok(&realm, &["hooks", "uninstall", "--realm"]);
+    assert!(out.contains("Removed"), "{out}");
+    assert!(!realm.join(".git/hooks/pre-receive").exists());
+}
