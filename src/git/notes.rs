@@ -201,6 +201,7 @@ impl CodeRepo {
                 ])
                 .arg(&remote)
                 .arg(format!("+{NOTES_REF}*:refs/notes/remotes/{remote}/realm*"))
+                .within(self.network_timeout()?)
                 .run();
             if let Err(e) = fetched {
                 return Ok(Shared::NotPushed {
