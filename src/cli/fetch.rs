@@ -50,6 +50,8 @@ pub fn run(ctx: &Ctx, _args: FetchArgs) -> Result<Outcome> {
                 "check the realm's URL, or set `branch:` in .realm/config.yaml",
             )
         })?;
+    // Notes a command stopped before writing are rebuilt from what the realm records.
+    super::notes::reconcile_or_warn(&member);
     ctx.emit(&FetchReport {
         realm: realm.name.clone(),
         branch: realm.branch.clone(),

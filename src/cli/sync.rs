@@ -269,8 +269,9 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
         Outcome::Findings
     };
     // Notes (SPEC 6): what this code commit became in the realm, shared with the code remote.
-    if let Some(published) = &published {
-        super::notes::after_sync(&member, &plan, head, published.commit);
+    if !args.dry_run {
+        let landed = published.as_ref().map(|p| p.commit);
+        super::notes::after_sync(&member, &plan, head, landed);
     }
     ctx.emit(&SyncReport {
         would_notify,

@@ -220,25 +220,28 @@ impl Git {
         });
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
-        let deadline = Instant::now() + limit;
-        let status = loop {
-            if let Some(status) = child
-                .try_wait()
-                .with_context(|| format!("failed to run `{}`", self.display))?
-            {
-                break status;
+        // Waited for on a thread, so that this one sleeps until git ends or time is up.
+        let pid = child.id();
+        let (done, ended) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let status = child.wait();
+            let _ = done.send(());
+            status
+        });
+        if ended.recv_timeout(limit).is_err() {
+            kill_group_of(pid);
+            let _ = waiter.join();
+            // The reader threads end with the killed processes; they are not waited for.
+            return Err(TimedOut {
+                display: self.display,
+                limit,
             }
-            if Instant::now() >= deadline {
-                kill_group(&mut child);
-                // The reader threads end with the killed processes; they are not waited for.
-                return Err(TimedOut {
-                    display: self.display,
-                    limit,
-                }
-                .into());
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
+            .into());
+        }
+        let status = waiter
+            .join()
+            .expect("the waiting thread does not panic")
+            .with_context(|| format!("failed to run `{}`", self.display))?;
         if let Some(input) = input {
             let _ = input.join();
         }
@@ -294,17 +297,24 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<V
 
 /// Kill `child` and its process group (it leads one: see `status_within`), and reap it.
 fn kill_group(child: &mut Child) {
+    kill_group_of(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Kill the process group led by `pid`.
+fn kill_group_of(pid: u32) {
     #[cfg(unix)]
     {
         let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .args(["-KILL", "--", &format!("-{pid}")])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 /// Git's error output folded to one line.
