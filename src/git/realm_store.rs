@@ -162,13 +162,22 @@ impl CodeRepo {
     fn restore_refs(&self, prefix: &str, before: &str) -> Result<()> {
         let now = self
             .git()
-            .args(["for-each-ref", "--format=delete %(refname)", prefix])
+            .args(["for-each-ref", "--format=%(refname)", prefix])
             .run()?;
+        let kept: Vec<&str> = before
+            .lines()
+            .filter_map(|line| line.split(' ').nth(1))
+            .collect();
         let script: String = now
             .lines()
-            .chain(before.lines())
-            .filter(|line| !line.is_empty())
-            .map(|line| format!("{line}\n"))
+            .filter(|name| !name.is_empty() && !kept.contains(name))
+            .map(|name| format!("delete {name}\n"))
+            .chain(
+                before
+                    .lines()
+                    .filter(|line| !line.is_empty())
+                    .map(|line| format!("{line}\n")),
+            )
             .collect();
         if script.is_empty() {
             return Ok(());
