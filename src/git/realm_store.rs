@@ -19,13 +19,15 @@ use crate::realm::snapshot::{Overlay, Snapshot};
 /// How long a write keeps retrying while other domains land first (`realm.retryTimeout`).
 const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(120);
 
-/// The pause before retry `n` is drawn from 0 up to `BACKOFF_BASE * 2^n`, at most
-/// `BACKOFF_CAP` ("full jitter"): writers that lost together do not retry together.
-const BACKOFF_BASE: Duration = Duration::from_millis(10);
-const BACKOFF_CAP: Duration = Duration::from_secs(2);
+/// The pause before retry `n` is drawn from 0 up to the lost attempt's duration times 2^n, at
+/// most `BACKOFF_CAP` ("full jitter"): writers that lost together do not retry together, and
+/// the pauses grow with the load that slows every attempt down.
+const BACKOFF_FLOOR: Duration = Duration::from_millis(10);
+const BACKOFF_CAP: Duration = Duration::from_secs(8);
 
-fn backoff(attempt: u32) -> Duration {
-    let ceiling = BACKOFF_BASE
+fn backoff(attempt: u32, took: Duration) -> Duration {
+    let ceiling = took
+        .max(BACKOFF_FLOOR)
         .saturating_mul(1 << attempt.min(16))
         .min(BACKOFF_CAP);
     Duration::from_millis(fastrand::u64(0..=ceiling.as_millis() as u64))
@@ -327,31 +329,50 @@ impl CodeRepo {
             )
             .into());
         }
-        let reasons = rejected.join("; ");
-        let retryable = [
-            "non-fast-forward",
-            "fetch first",
-            "stale info",
-            "lock",
-            "failed to update ref",
-            "atomic",
-        ]
-        .iter()
-        .any(|r| reasons.contains(r));
+        // `!<TAB><from>:<to><TAB>[rejected] (reason)`: the branch and git's reason, without
+        // the refs the atomic push dropped because of another one.
+        let refused: Vec<(String, String)> = rejected
+            .iter()
+            .map(|line| rejection(line))
+            .filter(|(_, reason)| !reason.contains("atomic"))
+            .collect();
+        let retryable = refused.is_empty()
+            || refused.iter().any(|(_, reason)| {
+                [
+                    "non-fast-forward",
+                    "fetch first",
+                    "stale info",
+                    "lock",
+                    "failed to update ref",
+                ]
+                .iter()
+                .any(|r| reason.contains(r))
+            });
         if retryable {
-            Ok(PushOutcome::Rejected)
-        } else {
-            // What the realm's server said (a hook's message) is on stderr.
-            Err(BadInput::new(
-                format!(
-                    "the realm refused the push: {} ({})",
-                    reasons.replace('\t', " "),
-                    super::command::stderr_line(&output)
-                ),
-                hint,
-            )
-            .into())
+            return Ok(PushOutcome::Rejected);
         }
+        let what: Vec<String> = refused
+            .iter()
+            .map(|(branch, reason)| format!("`{branch}`: {reason}"))
+            .collect();
+        // What the realm's server said (a hook's message) comes on stderr as `remote:` lines.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let said: Vec<&str> = stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("remote:"))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut message = format!("the realm refused the push to {}", what.join(", "));
+        if !said.is_empty() {
+            message.push_str(&format!(" (its server said: {})", shorten(&said.join("; "), 300)));
+        }
+        Err(BadInput::new(
+            message,
+            "the realm's server decides what may be pushed: ask its maintainers what it \
+             requires; 'git push --dry-run' to the realm's URL shows its answer",
+        )
+        .into())
     }
 
     /// Fetch, build one commit on the realm's tip with `build`, push it; on a lost race, fetch
@@ -362,13 +383,15 @@ impl CodeRepo {
     /// commits that won touched none of the domains the change writes (the usual case: every
     /// domain writes its own directory), the same change is committed on the new tip without
     /// calling `build` again. Retries pause with exponential backoff and full jitter, for up
-    /// to `realm.retryTimeout` seconds in all.
+    /// to `realm.retryTimeout` seconds (default 120) in all.
     pub fn publish(
         &self,
         membership: &Membership,
         mut build: impl FnMut(&Snapshot, ObjectId) -> Result<Option<(Change, String)>>,
     ) -> Result<Option<Published>> {
         let started = Instant::now();
+        // Each attempt from its fetch to its push: what the pause after losing scales with.
+        let mut attempt_started = started;
         let retry_for = self.retry_timeout()?;
         let url = self.realm_url(membership);
         let main_ref = Self::realm_ref(&membership.name, &membership.branch);
@@ -430,7 +453,8 @@ impl CodeRepo {
                     if left.is_zero() {
                         break;
                     }
-                    std::thread::sleep(backoff(attempt).min(left));
+                    std::thread::sleep(backoff(attempt, attempt_started.elapsed()).min(left));
+                    attempt_started = Instant::now();
                     tip = self.fetch_tip(membership, &url)?;
                 }
             }
@@ -593,6 +617,28 @@ impl CodeRepo {
                 )
             })?;
         Ok((tip, self.snapshot(tip, &membership.url)?))
+    }
+}
+
+/// The branch and git's reason from a `git push --porcelain` rejection line.
+fn rejection(line: &str) -> (String, String) {
+    let mut fields = line.split('\t').skip(1);
+    let refs = fields.next().unwrap_or_default();
+    let branch = refs.rsplit(':').next().unwrap_or(refs);
+    let branch = branch.strip_prefix("refs/heads/").unwrap_or(branch);
+    let summary = fields.next().unwrap_or_default().trim();
+    let reason = match (summary.find('('), summary.rfind(')')) {
+        (Some(open), Some(close)) if open < close => &summary[open + 1..close],
+        _ => summary.trim_start_matches('[').trim_end_matches(']'),
+    };
+    (branch.to_owned(), reason.trim().to_owned())
+}
+
+/// `text` cut to about `max` characters.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 

@@ -45,7 +45,7 @@ fn a_hundred_domains_sync_at_once() {
     domains_sync_at_once(100);
 }
 
-/// `n` domains join and export at once, then all sync a changed export at once: every write
+/// `n` domains join and export (a dozen at a time), then all sync a changed export at once: every write
 /// lands, none is asked to run again, each code commit gets its note, and the realm is clean.
 fn domains_sync_at_once(n: usize) {
     let env = TestEnv::new();
@@ -58,11 +58,14 @@ fn domains_sync_at_once(n: usize) {
             )
         })
         .collect();
-    all_succeed(&env, &repos, |_| {
-        "git realm join ../realm.git --no-hooks && git realm export --name paths --file paths.yaml \
-         && git add -A && git commit -qm export"
-            .to_owned()
-    });
+    // Joined a dozen at a time: joins all rewrite CODEOWNERS, and are not what is measured here.
+    for batch in repos.chunks(12) {
+        all_succeed(&env, batch, |_| {
+            "git realm join ../realm.git --no-hooks && git realm export --name paths --file paths.yaml \
+             && git add -A && git commit -qm export"
+                .to_owned()
+        });
+    }
     for (i, repo) in repos.iter().enumerate() {
         env.write(repo, &[("paths.yaml", &format!("read: [jobs/{i}/*, more/*]\n"))]);
         env.commit_all(repo, "more");

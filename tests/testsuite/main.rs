@@ -14,6 +14,6 @@ mod initial_setup;
 mod json;
 mod notes;
 mod rfc_workflow;
-mod time_limits;
+mod network;
 mod untrusted_realm;
 mod workflow;

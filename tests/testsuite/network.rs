@@ -1,4 +1,4 @@
-//! Nothing hangs: every fetch and push git-realm makes stops after `realm.timeout`, leaves
+//! The network: every fetch and push git-realm makes stops after `realm.timeout`, leaves
 //! everything as it was, and says what timed out and how to retry. The realm's "server" here
 //! is an `ext::` transport that never answers (for every service, or only for pushes).
 
@@ -103,6 +103,77 @@ fn an_invalid_time_limit_is_refused() {
             &format!("invalid realm.timeout `{value}`"),
         );
     }
+}
+
+/// A realm, and `app` that joined it with a changed export to sync.
+fn app_with_a_change(env: &TestEnv) -> (PathBuf, PathBuf) {
+    let realm = env.realm_repo("realm.git", true, &["--admission", "open"]);
+    let app = env.code_repo("app", &[("limits.yaml", "rps: 10\n")]);
+    env.realm_ok(&app, &["join", "../realm.git", "--no-hooks"]);
+    env.realm_ok(&app, &["export", "--name", "limits", "--file", "limits.yaml"]);
+    env.write(&app, &[("limits.yaml", "rps: 20\n")]);
+    env.commit_all(&app, "more requests");
+    (realm, app)
+}
+
+#[test]
+fn a_refusal_by_the_realms_server_reads_as_one_short_line() {
+    let env = TestEnv::new();
+    let (realm, app) = app_with_a_change(&env);
+    let long = "x".repeat(2000);
+    write_executable(
+        &realm.join("hooks/pre-receive"),
+        &format!("#!/bin/sh\necho 'pushes need a signed-off review'\necho '{long}'\nexit 1\n"),
+    );
+    env.assert_refused(
+        &[&app, &realm],
+        2,
+        &app,
+        &["sync"],
+        "the realm refused the push to `main`: pre-receive hook declined (its server said: \
+         pushes need a signed-off review; xxx",
+    );
+    let out = env.realm_std(&app, &["sync"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let error = stderr.lines().find(|l| l.starts_with("error:")).unwrap();
+    assert!(error.len() < 500, "{error}");
+    assert!(
+        !error.contains("failed to push some refs") && !error.contains("To "),
+        "{error}"
+    );
+    assert!(
+        stderr.contains("hint: the realm's server decides what may be pushed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_git_that_fails_without_a_word_is_named_once() {
+    let env = TestEnv::new();
+    let (realm, app) = app_with_a_change(&env);
+    // A `git` first on PATH that fails every push silently, as a broken helper can.
+    let bin = env.path("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let real = crate::support::gits()[0];
+    write_executable(
+        &bin.join("git"),
+        &format!("#!/bin/sh\nfor a; do [ \"$a\" = push ] && exit 128; done\nexec {real} \"$@\"\n"),
+    );
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let before = env.state_of(&[&app, &realm]);
+    let out = env
+        .realm_std(&app, &["sync"])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("` failed: git exited with status 128 and printed no message\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("exit status exit status"), "{stderr}");
+    assert_eq!(env.state_of(&[&app, &realm]), before);
 }
 
 fn write_executable(path: &Path, content: &str) {
