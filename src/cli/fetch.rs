@@ -13,7 +13,9 @@ use crate::output::Report;
 /// Update refs/realm/<realm>/ from the realm
 ///
 /// Reading commands (status, check, graph, the hooks) work on what was fetched last; fetch
-/// brings it up to date. It writes nothing but those refs.
+/// brings it up to date. Besides those refs it writes only the realm notes (refs/notes/realm)
+/// a command stopped before writing, rebuilt from the realm commits of this domain. The fetch
+/// is stopped after realm.timeout seconds (default 60).
 #[derive(Debug, Args)]
 pub struct FetchArgs {}
 
