@@ -7,8 +7,8 @@ use super::membership::Member;
 use super::sync::Plan;
 use crate::git::CodeRepo;
 use crate::git::notes::{self, Shared};
-use crate::realm::sync::facts_of_subject;
 use crate::output;
+use crate::realm::sync::facts_of_subject;
 
 /// The note lines for a sync that landed `realm_commit`: one per export published and one per
 /// import resolved.

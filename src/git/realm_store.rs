@@ -365,7 +365,10 @@ impl CodeRepo {
             .collect();
         let mut message = format!("the realm refused the push to {}", what.join(", "));
         if !said.is_empty() {
-            message.push_str(&format!(" (its server said: {})", shorten(&said.join("; "), 300)));
+            message.push_str(&format!(
+                " (its server said: {})",
+                shorten(&said.join("; "), 300)
+            ));
         }
         Err(BadInput::new(
             message,

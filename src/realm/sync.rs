@@ -192,13 +192,15 @@ fn subject(plan: &Plan) -> String {
     parts.join("; ")
 }
 
+/// An export and the version published: `(export, version)`.
+pub type Published = (String, String);
+/// An import resolved: `(from, contract, version)`.
+pub type Resolved = (String, String, String);
+
 /// What a realm commit written by a sync or an export says it published and resolved, read
 /// back from its subject (see [`subject`]): `(export, version)` and `(from, contract,
 /// version)`. Empty for any other commit (a join, an import, `record import status`).
-pub fn facts_of_subject(
-    domain: &str,
-    subject: &str,
-) -> (Vec<(String, String)>, Vec<(String, String, String)>) {
+pub fn facts_of_subject(domain: &str, subject: &str) -> (Vec<Published>, Vec<Resolved>) {
     let mut exports = Vec::new();
     let mut resolved = Vec::new();
     let Some(rest) = subject

@@ -67,7 +67,10 @@ fn domains_sync_at_once(n: usize) {
         });
     }
     for (i, repo) in repos.iter().enumerate() {
-        env.write(repo, &[("paths.yaml", &format!("read: [jobs/{i}/*, more/*]\n"))]);
+        env.write(
+            repo,
+            &[("paths.yaml", &format!("read: [jobs/{i}/*, more/*]\n"))],
+        );
         env.commit_all(repo, "more");
     }
     let before = env.git(&realm, &["rev-list", "--count", "main"]);

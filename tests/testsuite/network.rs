@@ -13,7 +13,10 @@ fn app_behind_a_hanging_realm(env: &TestEnv, hang: &str) -> PathBuf {
     let realm = env.realm_repo("realm.git", true, &["--admission", "open"]);
     let app = env.code_repo("app", &[("limits.yaml", "rps: 10\n")]);
     env.realm_ok(&app, &["join", "../realm.git", "--no-hooks"]);
-    env.realm_ok(&app, &["export", "--name", "limits", "--file", "limits.yaml"]);
+    env.realm_ok(
+        &app,
+        &["export", "--name", "limits", "--file", "limits.yaml"],
+    );
     let transport = env.path("transport.sh");
     write_executable(
         &transport,
@@ -28,7 +31,13 @@ fn app_behind_a_hanging_realm(env: &TestEnv, hang: &str) -> PathBuf {
         &format!("url: \"ext::{} %S\"", transport.display()),
     );
     assert!(config.contains("ext::"), "{config}");
-    env.write(&app, &[(".realm/config.yaml", &config), ("limits.yaml", "rps: 20\n")]);
+    env.write(
+        &app,
+        &[
+            (".realm/config.yaml", &config),
+            ("limits.yaml", "rps: 20\n"),
+        ],
+    );
     env.commit_all(&app, "more requests");
     env.git(&app, &["config", "protocol.ext.allow", "always"]);
     env.git(&app, &["config", "realm.timeout", "1"]);
@@ -74,7 +83,10 @@ fn a_realm_that_never_answers_a_push_stops_sync() {
     let script = std::fs::read_to_string(&transport).unwrap();
     write_executable(&transport, &script.replace("git-receive-pack)", "never)"));
     env.realm_ok(&app, &["sync"]);
-    assert!(env.realm_file(&realm, "domains/app/exports.yaml").contains("rps: 20"));
+    assert!(
+        env.realm_file(&realm, "domains/app/exports.yaml")
+            .contains("rps: 20")
+    );
 }
 
 #[test]
@@ -85,7 +97,10 @@ fn a_realm_that_never_answers_does_not_hold_up_a_push_to_the_code_remote() {
     env.git(&app, &["config", "realm.prePush", "warn"]);
     let (code, out) = env.sh_run(&app, "git push -q origin main");
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("changes exports of realm 'letemcook'"), "{out}");
+    assert!(
+        out.contains("changes exports of realm 'letemcook'"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -110,7 +125,10 @@ fn app_with_a_change(env: &TestEnv) -> (PathBuf, PathBuf) {
     let realm = env.realm_repo("realm.git", true, &["--admission", "open"]);
     let app = env.code_repo("app", &[("limits.yaml", "rps: 10\n")]);
     env.realm_ok(&app, &["join", "../realm.git", "--no-hooks"]);
-    env.realm_ok(&app, &["export", "--name", "limits", "--file", "limits.yaml"]);
+    env.realm_ok(
+        &app,
+        &["export", "--name", "limits", "--file", "limits.yaml"],
+    );
     env.write(&app, &[("limits.yaml", "rps: 20\n")]);
     env.commit_all(&app, "more requests");
     (realm, app)

@@ -258,7 +258,12 @@ fn notes_from_two_clones_merge_after_fetch() {
 /// Change `config/limits.yaml` in `app`, commit, and run a sync that the realm's server kills
 /// (`kill -9`) the moment its commit has landed: before the sync can write its note. The code
 /// commit and the realm commit it became.
-fn sync_killed_after_push(env: &TestEnv, realm: &Path, app: &Path, limits: &str) -> (String, String) {
+fn sync_killed_after_push(
+    env: &TestEnv,
+    realm: &Path,
+    app: &Path,
+    limits: &str,
+) -> (String, String) {
     env.write(app, &[("config/limits.yaml", limits)]);
     let source = env.commit_all(app, "change the limits");
     let pid = env.path("sync.pid");
@@ -352,9 +357,15 @@ fn a_sync_with_nothing_to_publish_pushes_the_notes_the_code_remote_lacks() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("warning: realm notes not pushed"), "{out}");
     let line = note(&env, "git", &app, &source);
-    assert!(line.starts_with("Realm-Export: letemcook app/limits 1.1.0"), "{line}");
+    assert!(
+        line.starts_with("Realm-Export: letemcook app/limits 1.1.0"),
+        "{line}"
+    );
 
-    env.git(&app, &["remote", "set-url", "origin", origin.to_str().unwrap()]);
+    env.git(
+        &app,
+        &["remote", "set-url", "origin", origin.to_str().unwrap()],
+    );
     let (code, out) = env.sh_run(&app, "git realm sync --no-notify");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Nothing to sync"), "{out}");

@@ -208,7 +208,11 @@ fn parse_stdin(repo: &CodeRepo, bytes: &[u8]) -> Result<Vec<PushUpdate>> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| BadInput::new(format!("not UTF-8 text: {e}"), hint))?;
     let mut updates = Vec::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let remote_id = fields.get(3).map(|f| ObjectId::from_hex(f.as_bytes()));
         let (Some(update), Some(Ok(_))) = (PushUpdate::new(&fields), remote_id) else {
