@@ -334,3 +334,22 @@ pub fn stderr_line(output: &Output) -> String {
         lines.join("; ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn time_limits_are_seconds() {
+        use super::{DEFAULT_TIMEOUT, parse_timeout};
+        assert_eq!(parse_timeout(None).unwrap(), DEFAULT_TIMEOUT);
+        assert_eq!(parse_timeout(Some(" 5 ")).unwrap(), Duration::from_secs(5));
+        assert_eq!(
+            parse_timeout(Some("0.5")).unwrap(),
+            Duration::from_millis(500)
+        );
+        for bad in ["", "0", "-1", "soon", "inf", "NaN"] {
+            assert!(parse_timeout(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}

@@ -703,6 +703,22 @@ mod tests {
     }
 
     #[test]
+    fn writes_to_domain_directories_and_pauses() {
+        use super::{BACKOFF_CAP, backoff, domain_dir};
+        use std::time::Duration;
+        assert_eq!(domain_dir("domains/a/exports.yaml"), Some("domains/a"));
+        assert_eq!(domain_dir("domains/a"), Some("domains/a"));
+        assert_eq!(domain_dir("domains/"), None);
+        assert_eq!(domain_dir("realm.yaml"), None);
+        assert_eq!(domain_dir(".github/CODEOWNERS"), None);
+        for attempt in 1..40 {
+            let took = Duration::from_millis(50);
+            let pause = backoff(attempt, took);
+            assert!(pause <= BACKOFF_CAP && pause <= took * 2u32.pow(attempt.min(16)));
+        }
+    }
+
+    #[test]
     fn urls_and_paths() {
         for url in [
             "https://h/x.git",
