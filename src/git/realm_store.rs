@@ -417,6 +417,7 @@ impl CodeRepo {
                     return Ok(None);
                 };
                 self.readable_after(tip, &change, &membership.url)?;
+                trace(format!("attempt {attempt}: decided on {tip}"));
                 planned = Some((tip, change, branch));
             }
             let (_, change, branch) = planned.as_ref().expect("planned above");

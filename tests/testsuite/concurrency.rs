@@ -75,7 +75,19 @@ fn domains_sync_at_once(n: usize) {
     }
     let before = env.git(&realm, &["rev-list", "--count", "main"]);
     assert_eq!(before, (1 + 2 * n).to_string());
-    all_succeed(&env, &repos, |_| "git realm sync --no-notify".to_owned());
+    let traces = all_succeed(&env, &repos, |_| {
+        "GIT_REALM_TRACE=1 git realm sync --no-notify".to_owned()
+    });
+    // A lost race fetched the tip and put the same change on it: decided once, never again.
+    assert!(
+        traces.iter().any(|t| !t.contains(" at attempt 1 ")),
+        "no sync lost a race:\n{}",
+        traces.join("\n")
+    );
+    for trace in &traces {
+        assert_eq!(trace.matches(": decided on ").count(), 1, "{trace}");
+        assert!(trace.contains("trace: publish: landed "), "{trace}");
+    }
     assert_eq!(
         env.git(&realm, &["rev-list", "--count", "main"]),
         (1 + 3 * n).to_string()
@@ -98,8 +110,8 @@ fn domains_sync_at_once(n: usize) {
     env.git(&realm, &["fsck", "--strict", "--no-progress"]);
 }
 
-/// Run `script(i)` in every repository at once; panic unless every one succeeds.
-fn all_succeed(env: &TestEnv, repos: &[PathBuf], script: impl Fn(usize) -> String) {
+/// Run `script(i)` in every repository at once; panic unless every one succeeds. Their stderr.
+fn all_succeed(env: &TestEnv, repos: &[PathBuf], script: impl Fn(usize) -> String) -> Vec<String> {
     let children: Vec<_> = repos
         .iter()
         .enumerate()
@@ -110,12 +122,13 @@ fn all_succeed(env: &TestEnv, repos: &[PathBuf], script: impl Fn(usize) -> Strin
             sh.spawn().unwrap()
         })
         .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    children
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(out.status.success(), "{stderr}");
+            stderr
+        })
+        .collect()
 }
