@@ -212,12 +212,12 @@ impl Git {
             .spawn()
             .with_context(|| format!("failed to run `{}`: is git installed?", self.display))?;
         // Pipes are drained on their own threads: a child blocked on a full pipe never exits.
-        let input = self.stdin.take().map(|input| {
+        if let Some(input) = self.stdin.take() {
             let mut pipe = child.stdin.take().expect("stdin was piped");
             std::thread::spawn(move || {
                 let _ = pipe.write_all(&input);
-            })
-        });
+            });
+        }
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
         // Waited for on a thread, so that this one sleeps until git ends or time is up.
@@ -228,6 +228,7 @@ impl Git {
             let _ = done.send(());
             status
         });
+        let deadline = Instant::now() + limit;
         if ended.recv_timeout(limit).is_err() {
             kill_group_of(pid);
             let _ = waiter.join();
@@ -242,13 +243,12 @@ impl Git {
             .join()
             .expect("the waiting thread does not panic")
             .with_context(|| format!("failed to run `{}`", self.display))?;
-        if let Some(input) = input {
-            let _ = input.join();
-        }
         let output = Output {
             status,
-            stdout: stdout.join().unwrap_or_default(),
-            stderr: stderr.join().unwrap_or_default(),
+            // A helper git left behind (an ssh master kept for later) may hold the pipes open:
+            // what came before the deadline is what there is.
+            stdout: stdout.recv_timeout(rest(deadline)).unwrap_or_default(),
+            stderr: stderr.recv_timeout(rest(deadline)).unwrap_or_default(),
         };
         Ok((self.display, output))
     }
@@ -284,15 +284,22 @@ impl Git {
     }
 }
 
-/// Read `pipe` to its end on a thread of its own.
-fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+/// The time left until `deadline`, and a moment more for output already written.
+fn rest(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(100)
+}
+
+/// Read `pipe` to its end on a thread of its own; the bytes come on the channel.
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let (send, receive) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
             let _ = pipe.read_to_end(&mut bytes);
         }
-        bytes
-    })
+        let _ = send.send(bytes);
+    });
+    receive
 }
 
 /// Kill `child` and its process group (it leads one: see `status_within`), and reap it.
