@@ -13,7 +13,9 @@ use crate::output::Report;
 /// Update refs/realm/<realm>/ from the realm
 ///
 /// Reading commands (status, check, graph, the hooks) work on what was fetched last; fetch
-/// brings it up to date. It writes nothing but those refs.
+/// brings it up to date. Besides those refs it writes only the realm notes (refs/notes/realm)
+/// a command stopped before writing, rebuilt from the realm commits of this domain. The fetch
+/// is stopped after realm.timeout seconds (default 60).
 #[derive(Debug, Args)]
 pub struct FetchArgs {}
 
@@ -50,6 +52,8 @@ pub fn run(ctx: &Ctx, _args: FetchArgs) -> Result<Outcome> {
                 "check the realm's URL, or set `branch:` in .realm/config.yaml",
             )
         })?;
+    // Notes a command stopped before writing are rebuilt from what the realm records.
+    super::notes::reconcile_or_warn(&member);
     ctx.emit(&FetchReport {
         realm: realm.name.clone(),
         branch: realm.branch.clone(),

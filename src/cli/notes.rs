@@ -5,8 +5,10 @@ use gix::ObjectId;
 
 use super::membership::Member;
 use super::sync::Plan;
+use crate::git::CodeRepo;
 use crate::git::notes::{self, Shared};
 use crate::output;
+use crate::realm::sync::facts_of_subject;
 
 /// The note lines for a sync that landed `realm_commit`: one per export published and one per
 /// import resolved.
@@ -28,15 +30,70 @@ pub fn lines_for(member: &Member, plan: &Plan, realm_commit: ObjectId) -> Vec<St
     exports.chain(imports).collect()
 }
 
-/// After a sync landed `realm_commit` on the realm's main branch: note on `source` what it
-/// published and resolved, and share the notes with the code remote. Problems are warnings:
-/// the realm commit stands either way.
-pub fn after_sync(member: &Member, plan: &Plan, source: ObjectId, realm_commit: ObjectId) {
+/// After a sync (that landed `realm_commit`, if any): note on `source` what it published and
+/// resolved, rebuild the lines earlier writes left out, and share the notes with the code
+/// remote when it lacks some. Problems are warnings: the realm commit stands either way.
+pub fn after_sync(member: &Member, plan: &Plan, source: ObjectId, realm_commit: Option<ObjectId>) {
     // A proposal is not published yet: nothing to record until an approver accepts it.
-    if plan.proposal.is_some() {
-        return;
+    if let Some(realm_commit) = realm_commit.filter(|_| plan.proposal.is_none()) {
+        let lines = lines_for(member, plan, realm_commit);
+        if let Err(err) = notes::record(&member.repo, source, &lines) {
+            output::warn(format!("warning: could not note commit {source}: {err:#}"));
+        }
     }
-    record_and_share(member, source, &lines_for(member, plan, realm_commit));
+    reconcile_or_warn(member);
+    match member.repo.notes_unshared() {
+        Ok(true) => share(member),
+        Ok(false) => {}
+        Err(err) => output::warn(format!("warning: could not read the realm notes: {err:#}")),
+    }
+}
+
+/// Rebuild the note lines missing for this domain's writes to the realm (a command stopped
+/// between its realm push and its note): every commit on the fetched realm's main line with
+/// this domain's `Realm-Domain:` and a `Source-Commit:` in this repository gets the lines
+/// its subject names. Incremental from the last realm commit reconciled. How many code
+/// commits got lines back.
+pub fn reconcile(member: &Member) -> anyhow::Result<usize> {
+    let realm = &member.config.realm;
+    let repo = &member.repo;
+    let Some(tip) = repo.ref_target(&CodeRepo::realm_ref(&realm.name, &realm.branch))? else {
+        return Ok(0);
+    };
+    let since = repo.notes_reconciled(&realm.name, &realm.domain);
+    if since == Some(tip) {
+        return Ok(0);
+    }
+    let mut restored = 0;
+    for write in repo.realm_writes(&realm.domain, tip, since)? {
+        let (exports, resolved) = facts_of_subject(&realm.domain, &write.subject);
+        let exports = exports.iter().map(|(export, version)| {
+            notes::export_line(&realm.name, &realm.domain, export, version, write.commit)
+        });
+        let imports = resolved.iter().map(|(from, contract, version)| {
+            notes::import_line(&realm.name, from, contract, version, write.commit)
+        });
+        let lines: Vec<String> = exports.chain(imports).collect();
+        if !lines.is_empty() && repo.add_note_lines(write.source, &lines)? {
+            restored += 1;
+        }
+    }
+    repo.set_notes_reconciled(&realm.name, &realm.domain, tip)?;
+    Ok(restored)
+}
+
+/// [`reconcile`], saying on stderr what it restored or why it could not.
+pub fn reconcile_or_warn(member: &Member) {
+    match reconcile(member) {
+        Ok(0) => {}
+        Ok(n) => output::note(format!(
+            "Restored realm notes on {n} commit{} from the realm's history",
+            if n == 1 { "" } else { "s" }
+        )),
+        Err(err) => output::warn(format!(
+            "warning: could not restore realm notes from the realm's history: {err:#}"
+        )),
+    }
 }
 
 /// Append `lines` to the note on `source` and share the notes with the code remote; problems
@@ -49,6 +106,11 @@ pub fn record_and_share(member: &Member, source: ObjectId, lines: &[String]) {
         output::warn(format!("warning: could not note commit {source}: {err:#}"));
         return;
     }
+    share(member);
+}
+
+/// Share the notes with the code remote; problems are warnings.
+fn share(member: &Member) {
     match notes::share(&member.repo) {
         Ok(Shared::Pushed { .. } | Shared::NoRemote | Shared::Nothing) => {}
         Ok(Shared::NotPushed { remote, reason }) => {

@@ -25,6 +25,11 @@ use crate::realm::sync::{self as realm_sync, SyncInput};
 /// files first), records every import's status, and pushes. A breaking change that needs
 /// approval is pushed as a proposal. --dry-run shows the plan from the last fetched realm and
 /// changes nothing anywhere.
+///
+/// When other domains land first, the same commit is rebuilt on the realm's new tip, for up to
+/// realm.retryTimeout seconds (default 120); each fetch and push stops after realm.timeout
+/// seconds (default 60). Notes an earlier command could not write are rebuilt from the realm,
+/// and notes the code remote lacks are pushed, even when there is nothing to publish.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// Show what would change, without fetching, writing or notifying
@@ -280,8 +285,9 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
         Outcome::Findings
     };
     // Notes (SPEC 6): what this code commit became in the realm, shared with the code remote.
-    if let Some(published) = &published {
-        super::notes::after_sync(&member, &plan, head, published.commit);
+    if !args.dry_run {
+        let landed = published.as_ref().map(|p| p.commit);
+        super::notes::after_sync(&member, &plan, head, landed);
     }
     ctx.emit(&SyncReport {
         would_notify,

@@ -2,18 +2,97 @@
 //! and config. Every failure carries the command and git's own words.
 
 use std::ffi::OsStr;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::error::BadInput;
+
 /// A `git` invocation in a given directory.
 pub struct Git {
     cmd: Command,
     display: String,
     stdin: Option<Vec<u8>>,
+    /// For network calls: how long git may take before it is stopped.
+    limit: Option<Duration>,
+}
+
+/// A network call that ran out of time and was stopped; callers tell it apart to leave
+/// everything as it was.
+#[derive(Debug)]
+pub struct TimedOut {
+    pub display: String,
+    pub limit: Duration,
+}
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` did not finish within {} (realm.timeout) and was stopped",
+            self.display,
+            seconds(self.limit)
+        )
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
+/// Whether `err` is (or wraps) a network call stopped by its time limit.
+pub fn is_timeout(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| e.is::<TimedOut>())
+}
+
+/// The error for a timed-out network call: what timed out, and how to retry.
+pub fn timed_out(err: anyhow::Error, what: &str) -> anyhow::Error {
+    let limit = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<TimedOut>())
+        .map_or(DEFAULT_TIMEOUT, |t| t.limit);
+    BadInput::new(
+        format!(
+            "{what} timed out: no answer within {} ({err:#})",
+            seconds(limit)
+        ),
+        format!(
+            "nothing was changed here; check the connection and run the command again, or allow \
+             more time: 'git config realm.timeout {}'",
+            (limit.as_secs() * 2).max(10)
+        ),
+    )
+    .into()
+}
+
+/// How long a network call may take unless `realm.timeout` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `realm.timeout` (seconds, fractions allowed) as a limit, from its configured text.
+pub fn parse_timeout(value: Option<&str>) -> Result<Duration> {
+    let Some(value) = value.map(str::trim) else {
+        return Ok(DEFAULT_TIMEOUT);
+    };
+    match value.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs.is_finite() && secs < 1e9 => {
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Err(BadInput::new(
+            format!("invalid realm.timeout `{value}`"),
+            "set it to a number of seconds greater than 0: 'git config realm.timeout 60'",
+        )
+        .into()),
+    }
+}
+
+fn seconds(limit: Duration) -> String {
+    let secs = limit.as_secs_f64();
+    if secs.fract() == 0.0 {
+        format!("{secs:.0} s")
+    } else {
+        format!("{secs} s")
+    }
 }
 
 impl Git {
@@ -35,12 +114,15 @@ impl Git {
             cmd,
             display: "git".to_owned(),
             stdin: None,
+            limit: None,
         }
     }
 
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
         self.display.push(' ');
-        self.display.push_str(&arg.as_ref().to_string_lossy());
+        // Errors show the command: never a token a remote URL carries.
+        self.display
+            .push_str(&super::public_url(&arg.as_ref().to_string_lossy()));
         self.cmd.arg(arg);
         self
     }
@@ -66,8 +148,18 @@ impl Git {
         self
     }
 
+    /// Stop git (and whatever it started: ssh, a remote helper) if it runs longer than
+    /// `limit`; `output` and `run` then fail with [`TimedOut`]. For every network call.
+    pub fn within(mut self, limit: Duration) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
     /// Run and return the raw output, whatever the exit status.
     pub fn output(mut self) -> Result<(String, Output)> {
+        if let Some(limit) = self.limit {
+            return self.output_within(limit);
+        }
         self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         self.cmd.stdin(if self.stdin.is_some() {
             Stdio::piped()
@@ -104,6 +196,63 @@ impl Git {
 }
 
 impl Git {
+    /// `output`, with the child in its own process group, killed with it past `limit`.
+    fn output_within(mut self, limit: Duration) -> Result<(String, Output)> {
+        self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        self.cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        self.cmd.env("GIT_TERMINAL_PROMPT", "0");
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut self.cmd, 0);
+        let mut child = self
+            .cmd
+            .spawn()
+            .with_context(|| format!("failed to run `{}`: is git installed?", self.display))?;
+        // Pipes are drained on their own threads: a child blocked on a full pipe never exits.
+        if let Some(input) = self.stdin.take() {
+            let mut pipe = child.stdin.take().expect("stdin was piped");
+            std::thread::spawn(move || {
+                let _ = pipe.write_all(&input);
+            });
+        }
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        // Waited for on a thread, so that this one sleeps until git ends or time is up.
+        let pid = child.id();
+        let (done, ended) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let status = child.wait();
+            let _ = done.send(());
+            status
+        });
+        let deadline = Instant::now() + limit;
+        if ended.recv_timeout(limit).is_err() {
+            kill_group_of(pid);
+            let _ = waiter.join();
+            // The reader threads end with the killed processes; they are not waited for.
+            return Err(TimedOut {
+                display: self.display,
+                limit,
+            }
+            .into());
+        }
+        let status = waiter
+            .join()
+            .expect("the waiting thread does not panic")
+            .with_context(|| format!("failed to run `{}`", self.display))?;
+        let output = Output {
+            status,
+            // A helper git left behind (an ssh master kept for later) may hold the pipes open:
+            // what came before the deadline is what there is.
+            stdout: stdout.recv_timeout(rest(deadline)).unwrap_or_default(),
+            stderr: stderr.recv_timeout(rest(deadline)).unwrap_or_default(),
+        };
+        Ok((self.display, output))
+    }
+
     /// Run with stdout discarded and stderr passed through, for at most `limit`: past it the
     /// process and everything it started (ssh, a remote helper) are killed. `None`: killed.
     pub fn status_within(mut self, limit: Duration) -> Result<Option<ExitStatus>> {
@@ -135,19 +284,44 @@ impl Git {
     }
 }
 
+/// The time left until `deadline`, and a moment more for output already written.
+fn rest(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(100)
+}
+
+/// Read `pipe` to its end on a thread of its own; the bytes come on the channel.
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        let _ = send.send(bytes);
+    });
+    receive
+}
+
 /// Kill `child` and its process group (it leads one: see `status_within`), and reap it.
 fn kill_group(child: &mut Child) {
+    kill_group_of(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Kill the process group led by `pid`.
+fn kill_group_of(pid: u32) {
     #[cfg(unix)]
     {
         let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .args(["-KILL", "--", &format!("-{pid}")])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 /// Git's error output folded to one line.
@@ -159,8 +333,30 @@ pub fn stderr_line(output: &Output) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     if lines.is_empty() {
-        format!("exit status {}", output.status)
+        match output.status.code() {
+            Some(code) => format!("git exited with status {code} and printed no message"),
+            None => "git was stopped by a signal and printed no message".to_owned(),
+        }
     } else {
         lines.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn time_limits_are_seconds() {
+        use super::{DEFAULT_TIMEOUT, parse_timeout};
+        assert_eq!(parse_timeout(None).unwrap(), DEFAULT_TIMEOUT);
+        assert_eq!(parse_timeout(Some(" 5 ")).unwrap(), Duration::from_secs(5));
+        assert_eq!(
+            parse_timeout(Some("0.5")).unwrap(),
+            Duration::from_millis(500)
+        );
+        for bad in ["", "0", "-1", "soon", "inf", "NaN"] {
+            assert!(parse_timeout(Some(bad)).is_err(), "{bad}");
+        }
     }
 }

@@ -318,6 +318,7 @@ pub struct PushUpdate {
 
 impl PushUpdate {
     /// The updates on pre-push's stdin (lines that do not parse are skipped).
+    #[cfg(test)]
     pub fn parse_all(text: &str) -> Vec<PushUpdate> {
         text.lines()
             .filter_map(|line| Self::new(line.split_whitespace().collect::<Vec<_>>().as_slice()))

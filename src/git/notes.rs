@@ -86,7 +86,104 @@ pub fn merged_note(existing: &str, new: &[String]) -> String {
     out
 }
 
+/// A realm commit on the main line that a domain wrote from one of this repository's commits.
+#[derive(Debug, Clone)]
+pub struct RealmWrite {
+    pub commit: ObjectId,
+    pub subject: String,
+    /// Its `Source-Commit:`, the code commit its values came from.
+    pub source: ObjectId,
+}
+
 impl CodeRepo {
+    /// The commits on `tip`'s first-parent line (the realm's main line: not the proposals an
+    /// approval merged) after `since` (every one when `None` or not here), oldest first, that
+    /// carry `Realm-Domain: <domain>` and a `Source-Commit:` this repository has.
+    pub fn realm_writes(
+        &self,
+        domain: &str,
+        tip: ObjectId,
+        since: Option<ObjectId>,
+    ) -> Result<Vec<RealmWrite>> {
+        let mut git = self.git().args([
+            "log",
+            "--first-parent",
+            "--reverse",
+            "--format=%H%x1f%s%x1f%(trailers:key=Realm-Domain,valueonly,separator=%x2C)%x1f%(trailers:key=Source-Commit,valueonly,separator=%x2C)%x1e",
+        ]);
+        git = git.arg(tip.to_string());
+        if let Some(since) = since.filter(|s| self.repo.has_object(s)) {
+            git = git.arg(format!("^{since}"));
+        }
+        let out = git.arg("--").run()?;
+        let mut writes = Vec::new();
+        for record in out.split('\x1e') {
+            let fields: Vec<&str> = record.trim_start_matches('\n').split('\x1f').collect();
+            let [commit, subject, domains, sources] = fields.as_slice() else {
+                continue;
+            };
+            if domains.trim() != domain {
+                continue;
+            }
+            let (Ok(commit), Ok(source)) = (
+                ObjectId::from_hex(commit.trim().as_bytes()),
+                ObjectId::from_hex(sources.trim().as_bytes()),
+            ) else {
+                continue;
+            };
+            if self.repo.has_object(source) {
+                writes.push(RealmWrite {
+                    commit,
+                    subject: (*subject).to_owned(),
+                    source,
+                });
+            }
+        }
+        Ok(writes)
+    }
+
+    /// Where the last realm commit whose notes were reconciled is kept: one line,
+    /// `<realm> <domain> <commit>`. Safe to delete: the next reconciliation reads the whole
+    /// history again.
+    fn reconciled_path(&self) -> std::path::PathBuf {
+        self.common_dir().join("realm").join("notes-reconciled")
+    }
+
+    /// The realm commit up to which `domain`'s notes in `realm` were last reconciled.
+    pub fn notes_reconciled(&self, realm: &str, domain: &str) -> Option<ObjectId> {
+        let text = std::fs::read_to_string(self.reconciled_path()).ok()?;
+        let mut fields = text.split_whitespace();
+        if fields.next() != Some(realm) || fields.next() != Some(domain) {
+            return None;
+        }
+        ObjectId::from_hex(fields.next()?.as_bytes()).ok()
+    }
+
+    pub fn set_notes_reconciled(&self, realm: &str, domain: &str, commit: ObjectId) -> Result<()> {
+        let path = self.reconciled_path();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("failed to create `{}`", dir.display()))?;
+        }
+        // Written aside and renamed: a crash leaves the old line or the new one.
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, format!("{realm} {domain} {commit}\n"))
+            .with_context(|| format!("failed to write `{}`", partial.display()))?;
+        std::fs::rename(&partial, &path)
+            .with_context(|| format!("failed to write `{}`", path.display()))
+    }
+
+    /// Whether there are realm notes here that the code remote had not when last seen.
+    pub fn notes_unshared(&self) -> Result<bool> {
+        let Some(remote) = self.code_remote() else {
+            return Ok(false);
+        };
+        let Some(ours) = self.ref_target(NOTES_REF)? else {
+            return Ok(false);
+        };
+        Ok(self.ref_target(&format!("refs/notes/remotes/{remote}/realm"))? != Some(ours))
+    }
+
     /// The note on `commit` under `refs/notes/realm`, if there is one.
     pub fn note(&self, commit: ObjectId) -> Result<Option<String>> {
         let Some(notes) = self.ref_target(NOTES_REF)? else {
@@ -201,6 +298,7 @@ impl CodeRepo {
                 ])
                 .arg(&remote)
                 .arg(format!("+{NOTES_REF}*:refs/notes/remotes/{remote}/realm*"))
+                .within(self.network_timeout()?)
                 .run();
             if let Err(e) = fetched {
                 return Ok(Shared::NotPushed {
@@ -214,7 +312,13 @@ impl CodeRepo {
             }
             let update = format!("{NOTES_REF}:{NOTES_REF}");
             match self.push(&remote, &[update]) {
-                Ok(PushOutcome::Pushed) => return Ok(Shared::Pushed { remote }),
+                Ok(PushOutcome::Pushed) => {
+                    // The remote now has what we have: the next sync need not push.
+                    if let Some(ours) = self.ref_target(NOTES_REF)? {
+                        self.set_ref(&tracking, ours)?;
+                    }
+                    return Ok(Shared::Pushed { remote });
+                }
                 // Someone pushed notes since the fetch: fetch and merge again.
                 Ok(PushOutcome::Rejected) => continue,
                 Err(e) => {

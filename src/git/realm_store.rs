@@ -3,21 +3,50 @@
 //! domain got there first.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use bstr::ByteSlice;
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 
 use super::object_format::{FormatMismatch, ObjectFormat};
-use super::{CodeRepo, Git, TreeSource};
+use super::{CodeRepo, Git, TreeSource, command};
 use crate::error::BadInput;
 use crate::realm::change::Change;
 use crate::realm::config::Membership;
 use crate::realm::snapshot::{Overlay, Snapshot};
 
-/// How many times a write is rebuilt on a newer tip before giving up.
-const MAX_ATTEMPTS: u32 = 40;
+/// How long a write keeps retrying while other domains land first (`realm.retryTimeout`).
+const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(120);
+
+/// The pause before retry `n` is drawn from 0 up to the lost attempt's duration times 2^n, at
+/// most `BACKOFF_CAP` ("full jitter"): writers that lost together do not retry together, and
+/// the pauses grow with the load that slows every attempt down.
+const BACKOFF_FLOOR: Duration = Duration::from_millis(10);
+const BACKOFF_CAP: Duration = Duration::from_secs(8);
+
+fn backoff(attempt: u32, took: Duration) -> Duration {
+    let ceiling = took
+        .max(BACKOFF_FLOOR)
+        .saturating_mul(1 << attempt.min(16))
+        .min(BACKOFF_CAP);
+    Duration::from_millis(fastrand::u64(0..=ceiling.as_millis() as u64))
+}
+
+/// `domains/<name>` for a path inside a domain's directory.
+fn domain_dir(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("domains/")?;
+    let name = rest.split('/').next().filter(|n| !n.is_empty())?;
+    Some(&path[.."domains/".len() + name.len()])
+}
+
+/// With `GIT_REALM_TRACE` set, how a write went, on stderr (for benchmarks and debugging).
+fn trace(line: String) {
+    if std::env::var_os("GIT_REALM_TRACE").is_some_and(|v| !v.is_empty()) {
+        crate::output::note(format!("trace: publish: {line}"));
+    }
+}
 
 #[derive(Debug)]
 pub enum PushOutcome {
@@ -89,7 +118,14 @@ impl CodeRepo {
         let staging = super::verify::staging_prefix(&membership.name);
         self.fetch_into(&url, &staging).map_err(|e| {
             if let Some(mismatch) = e.downcast_ref::<FormatMismatch>() {
-                return mismatch.refusal(&membership.url);
+                return mismatch.refusal(&membership.url).into();
+            }
+            if command::is_timeout(&e) {
+                // What the killed fetch may have left in the staging area goes.
+                if let Err(cleanup) = self.delete_refs(&staging) {
+                    return cleanup;
+                }
+                return command::timed_out(e, &format!("fetching realm `{}`", membership.name));
             }
             BadInput::new(
                 format!(
@@ -101,6 +137,7 @@ impl CodeRepo {
                     membership.url
                 ),
             )
+            .into()
         })?;
         self.adopt_verified(membership)?;
         self.keep_main_branch(membership, &before)
@@ -125,25 +162,40 @@ impl CodeRepo {
             return Ok(());
         }
         let prefix = format!("refs/realm/{}/", membership.name);
-        let fetched = self
+        self.restore_refs(&prefix, before)?;
+        Err(missing_branch(membership))
+    }
+
+    /// Put the refs under `prefix` back to `before` (see [`CodeRepo::refs_under`]).
+    fn restore_refs(&self, prefix: &str, before: &str) -> Result<()> {
+        let now = self
             .git()
-            .args(["for-each-ref", "--format=delete %(refname)", &prefix])
+            .args(["for-each-ref", "--format=%(refname)", prefix])
             .run()?;
-        let script: String = fetched
+        let kept: Vec<&str> = before
             .lines()
-            .chain(before.lines())
-            .filter(|line| !line.is_empty())
-            .map(|line| format!("{line}\n"))
+            .filter_map(|line| line.split(' ').nth(1))
+            .collect();
+        let script: String = now
+            .lines()
+            .filter(|name| !name.is_empty() && !kept.contains(name))
+            .map(|name| format!("delete {name}\n"))
+            .chain(
+                before
+                    .lines()
+                    .filter(|line| !line.is_empty())
+                    .map(|line| format!("{line}\n")),
+            )
             .collect();
         if script.is_empty() {
-            return Err(missing_branch(membership));
+            return Ok(());
         }
         self.git()
             .args(["update-ref", "--stdin"])
             .stdin(script)
             .run()
             .context("failed to restore the realm refs fetched before")?;
-        Err(missing_branch(membership))
+        Ok(())
     }
 
     /// `git fetch` of every branch of `url` to `<prefix>/heads/*`, pruning what the realm
@@ -167,7 +219,8 @@ impl CodeRepo {
 
     /// Fetch every branch of `url` to `<prefix>/heads/*`, pruning what the realm deleted.
     pub fn fetch_into(&self, url: &str, prefix: &str) -> Result<()> {
-        let (_, output) = self.realm_fetch(url, prefix).output()?;
+        let limit = self.network_timeout()?;
+        let (_, output) = self.realm_fetch(url, prefix).within(limit).output()?;
         if !output.status.success() {
             if let Some(mismatch) =
                 FormatMismatch::from_stderr(&String::from_utf8_lossy(&output.stderr))
@@ -258,12 +311,21 @@ impl CodeRepo {
 
     /// Push `updates` (`<commit>:<ref>` pairs, or `:<ref>` to delete) in one atomic push.
     pub fn push(&self, url: &str, updates: &[String]) -> Result<PushOutcome> {
+        let limit = self.network_timeout()?;
         let (display, output) = self
             .git()
             .args(["push", "--porcelain", "--atomic", "--no-verify", "--"])
             .arg(url)
             .args(updates)
-            .output()?;
+            .within(limit)
+            .output()
+            .map_err(|e| {
+                if command::is_timeout(&e) {
+                    command::timed_out(e, &format!("pushing to `{}`", public_url(url)))
+                } else {
+                    e
+                }
+            })?;
         if output.status.success() {
             return Ok(PushOutcome::Pushed);
         }
@@ -281,68 +343,113 @@ impl CodeRepo {
             )
             .into());
         }
-        let reasons = rejected.join("; ");
-        let retryable = [
-            "non-fast-forward",
-            "fetch first",
-            "stale info",
-            "lock",
-            "failed to update ref",
-            "atomic",
-        ]
-        .iter()
-        .any(|r| reasons.contains(r));
+        // `!<TAB><from>:<to><TAB>[rejected] (reason)`: the branch and git's reason, without
+        // the refs the atomic push dropped because of another one.
+        let refused: Vec<(String, String)> = rejected
+            .iter()
+            .map(|line| rejection(line))
+            .filter(|(_, reason)| !reason.contains("atomic"))
+            .collect();
+        let retryable = refused.is_empty()
+            || refused.iter().any(|(_, reason)| {
+                [
+                    "non-fast-forward",
+                    "fetch first",
+                    "stale info",
+                    "lock",
+                    "failed to update ref",
+                ]
+                .iter()
+                .any(|r| reason.contains(r))
+            });
         if retryable {
-            Ok(PushOutcome::Rejected)
-        } else {
-            // What the realm's server said (a hook's message) is on stderr.
-            Err(BadInput::new(
-                format!(
-                    "the realm refused the push: {} ({})",
-                    reasons.replace('\t', " "),
-                    super::command::stderr_line(&output)
-                ),
-                hint,
-            )
-            .into())
+            return Ok(PushOutcome::Rejected);
         }
+        let what: Vec<String> = refused
+            .iter()
+            .map(|(branch, reason)| format!("`{branch}`: {reason}"))
+            .collect();
+        // What the realm's server said (a hook's message) comes on stderr as `remote:` lines.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let said: Vec<&str> = stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("remote:"))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let mut message = format!("the realm refused the push to {}", what.join(", "));
+        if !said.is_empty() {
+            message.push_str(&format!(
+                " (its server said: {})",
+                shorten(&said.join("; "), 300)
+            ));
+        }
+        Err(BadInput::new(
+            message,
+            "the realm's server decides what may be pushed: ask its maintainers what it \
+             requires; 'git push --dry-run' to the realm's URL shows its answer",
+        )
+        .into())
     }
 
     /// Fetch, build one commit on the realm's tip with `build`, push it; on a lost race, fetch
-    /// again and rebuild. `build` returns the change and the realm branch it goes to, or
-    /// `None` when there is nothing to write.
+    /// the tip again and rebuild. `build` returns the change and the realm branch it goes to,
+    /// or `None` when there is nothing to write.
+    ///
+    /// A lost race is cheap to retry: only the main branch is fetched again, and when the
+    /// commits that won touched none of the domains the change writes (the usual case: every
+    /// domain writes its own directory), the same change is committed on the new tip without
+    /// calling `build` again. Retries pause with exponential backoff and full jitter, for up
+    /// to `realm.retryTimeout` seconds (default 120) in all.
     pub fn publish(
         &self,
         membership: &Membership,
         mut build: impl FnMut(&Snapshot, ObjectId) -> Result<Option<(Change, String)>>,
     ) -> Result<Option<Published>> {
+        let started = Instant::now();
+        // Each attempt from its fetch to its push: what the pause after losing scales with.
+        let mut attempt_started = started;
+        let retry_for = self.retry_timeout()?;
         let url = self.realm_url(membership);
         let main_ref = Self::realm_ref(&membership.name, &membership.branch);
-        for attempt in 1..=MAX_ATTEMPTS {
-            self.fetch_realm(membership)?;
-            let tip = self
-                .ref_target(&main_ref)?
-                .ok_or_else(|| missing_branch(membership))?;
-            let snapshot = self.snapshot(tip, &membership.url)?;
-            super::signature::require_signing(&self.root, &snapshot)?;
-            if let Some(why) = snapshot.broken.get(&membership.domain) {
-                return Err(BadInput::new(
-                    format!(
-                        "domain `{}` is broken in realm `{}`: {why}",
-                        membership.domain, membership.name
-                    ),
-                    format!(
-                        "fix the files under domains/{}/ in the realm (a plain clone of it), then run this again",
-                        membership.domain
-                    ),
-                )
-                .into());
-            }
-            let Some((change, branch)) = build(&snapshot, tip)? else {
-                return Ok(None);
+        self.fetch_realm(membership)?;
+        let mut tip = self
+            .ref_target(&main_ref)?
+            .ok_or_else(|| missing_branch(membership))?;
+        // The change and its branch, and the tip `build` decided it on.
+        let mut planned: Option<(ObjectId, Change, String)> = None;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let still_applies = match &planned {
+                Some((base, change, _)) => self.change_still_applies(*base, tip, change)?,
+                None => false,
             };
-            self.readable_after(tip, &change, &membership.url)?;
-            let Some(commit) = self.write_commit(Some(tip), &change)? else {
+            if !still_applies {
+                let snapshot = self.snapshot(tip, &membership.url)?;
+                super::signature::require_signing(&self.root, &snapshot)?;
+                if let Some(why) = snapshot.broken.get(&membership.domain) {
+                    return Err(BadInput::new(
+                        format!(
+                            "domain `{}` is broken in realm `{}`: {why}",
+                            membership.domain, membership.name
+                        ),
+                        format!(
+                            "fix the files under domains/{}/ in the realm (a plain clone of it), then run this again",
+                            membership.domain
+                        ),
+                    )
+                    .into());
+                }
+                let Some((change, branch)) = build(&snapshot, tip)? else {
+                    return Ok(None);
+                };
+                self.readable_after(tip, &change, &membership.url)?;
+                trace(format!("attempt {attempt}: decided on {tip}"));
+                planned = Some((tip, change, branch));
+            }
+            let (_, change, branch) = planned.as_ref().expect("planned above");
+            let Some(commit) = self.write_commit(Some(tip), change)? else {
                 return Ok(None);
             };
             let mut updates = vec![format!("{commit}:refs/heads/{branch}")];
@@ -354,7 +461,7 @@ impl CodeRepo {
             );
             match self.push(&url, &updates)? {
                 PushOutcome::Pushed => {
-                    self.set_ref(&Self::realm_ref(&membership.name, &branch), commit)?;
+                    self.set_ref(&Self::realm_ref(&membership.name, branch), commit)?;
                     for deleted in &change.delete_branches {
                         self.git()
                             .args([
@@ -364,22 +471,144 @@ impl CodeRepo {
                             ])
                             .run()?;
                     }
-                    return Ok(Some(Published { commit, branch }));
+                    trace(format!(
+                        "landed {commit} on `{branch}` at attempt {attempt} after {} ms",
+                        started.elapsed().as_millis()
+                    ));
+                    return Ok(Some(Published {
+                        commit,
+                        branch: branch.clone(),
+                    }));
                 }
                 PushOutcome::Rejected => {
-                    let ceiling = 20 * u64::from(attempt.min(10));
-                    std::thread::sleep(Duration::from_millis(fastrand::u64(5..=ceiling)));
+                    let left = retry_for.saturating_sub(started.elapsed());
+                    if left.is_zero() {
+                        break;
+                    }
+                    std::thread::sleep(backoff(attempt, attempt_started.elapsed()).min(left));
+                    attempt_started = Instant::now();
+                    tip = self.fetch_tip(membership, &url)?;
                 }
             }
         }
+        trace(format!("gave up after {attempt} attempts"));
         Err(BadInput::new(
             format!(
-                "the realm kept moving: gave up after {MAX_ATTEMPTS} attempts to land one commit on `{}`",
-                membership.branch
+                "the realm kept moving: no commit landed on `{}` in {} s ({attempt} attempts)",
+                membership.branch,
+                retry_for.as_secs()
             ),
-            "nothing was written; run the command again when fewer domains are writing",
+            format!(
+                "nothing was written; run the command again, or keep trying longer: \
+                 'git config realm.retryTimeout {}'",
+                retry_for.as_secs() * 2
+            ),
         )
         .into())
+    }
+
+    /// After losing a race: fetch the realm's main branch alone and return its tip.
+    fn fetch_tip(&self, membership: &Membership, url: &str) -> Result<ObjectId> {
+        let main_ref = Self::realm_ref(&membership.name, &membership.branch);
+        // Fetched aside and verified before it moves the realm's main.
+        let staged = format!(
+            "{}/heads/{}",
+            super::verify::staging_prefix(&membership.name),
+            membership.branch
+        );
+        let limit = self.network_timeout()?;
+        let fetched = self
+            .git()
+            .args([
+                "-c",
+                "gc.auto=0",
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--no-write-fetch-head",
+                "--no-recurse-submodules",
+                "--",
+            ])
+            .arg(url)
+            .arg(format!("+refs/heads/{}:{staged}", membership.branch))
+            .within(limit)
+            .run();
+        if let Err(e) = fetched {
+            return Err(if command::is_timeout(&e) {
+                command::timed_out(e, &format!("fetching realm `{}`", membership.name))
+            } else {
+                BadInput::new(
+                    format!(
+                        "failed to fetch realm `{}` from `{}`: {e:#}",
+                        membership.name, membership.url
+                    ),
+                    "nothing was written; run the command again",
+                )
+                .into()
+            });
+        }
+        let verified = match self.ref_target(&staged)? {
+            Some(tip) => self
+                .refuse_unverified(membership, tip)
+                .and_then(|()| self.set_ref(&main_ref, tip))
+                .map(|()| tip),
+            None => Err(missing_branch(membership)),
+        };
+        self.git().args(["update-ref", "-d", &staged]).run()?;
+        verified
+    }
+
+    /// Whether `change`, decided on realm commit `base`, still says the same on `tip`: when
+    /// it writes only domain directories, and what landed in between touched only other
+    /// domains' directories. Anything else (realm.yaml, CODEOWNERS, the same domain, an
+    /// approval's merge) is decided again.
+    fn change_still_applies(&self, base: ObjectId, tip: ObjectId, change: &Change) -> Result<bool> {
+        if base == tip {
+            return Ok(true);
+        }
+        if !change.merged.is_empty() || !change.delete_branches.is_empty() {
+            return Ok(false);
+        }
+        let written: Option<Vec<&str>> = change.edits.keys().map(|p| domain_dir(p)).collect();
+        let Some(written) = written else {
+            return Ok(false);
+        };
+        let changed = self
+            .git()
+            .args(["diff-tree", "-r", "--name-only", "--no-renames", "-z"])
+            .arg(base.to_string())
+            .arg(tip.to_string())
+            .run()?;
+        Ok(changed
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .all(|p| domain_dir(p).is_some_and(|d| !written.contains(&d))))
+    }
+
+    /// `realm.timeout`: how long one network call (fetch, push) may take.
+    pub fn network_timeout(&self) -> Result<Duration> {
+        let value = self
+            .repo
+            .config_snapshot()
+            .string("realm.timeout")
+            .map(|v| v.to_str_lossy().into_owned());
+        command::parse_timeout(value.as_deref())
+    }
+
+    /// `realm.retryTimeout`: how long a write keeps retrying while others land first.
+    fn retry_timeout(&self) -> Result<Duration> {
+        let Some(value) = self.repo.config_snapshot().string("realm.retryTimeout") else {
+            return Ok(DEFAULT_RETRY_FOR);
+        };
+        let value = value.to_str_lossy();
+        match value.trim().parse::<u64>() {
+            Ok(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+            _ => Err(BadInput::new(
+                format!("invalid realm.retryTimeout `{value}`"),
+                "set it to a whole number of seconds: 'git config realm.retryTimeout 120'",
+            )
+            .into()),
+        }
     }
 
     /// Refuse `change` unless the realm it leaves at `tip` can be read back: a value nested
@@ -446,6 +675,28 @@ impl CodeRepo {
     }
 }
 
+/// The branch and git's reason from a `git push --porcelain` rejection line.
+fn rejection(line: &str) -> (String, String) {
+    let mut fields = line.split('\t').skip(1);
+    let refs = fields.next().unwrap_or_default();
+    let branch = refs.rsplit(':').next().unwrap_or(refs);
+    let branch = branch.strip_prefix("refs/heads/").unwrap_or(branch);
+    let summary = fields.next().unwrap_or_default().trim();
+    let reason = match (summary.find('('), summary.rfind(')')) {
+        (Some(open), Some(close)) if open < close => &summary[open + 1..close],
+        _ => summary.trim_start_matches('[').trim_end_matches(']'),
+    };
+    (branch.to_owned(), reason.trim().to_owned())
+}
+
+/// `text` cut to about `max` characters.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 pub(super) fn missing_branch(membership: &Membership) -> anyhow::Error {
     BadInput::new(
         format!(
@@ -509,6 +760,22 @@ mod tests {
             ("../r", "../r"),
         ] {
             assert_eq!(public_url(url), public, "{url}");
+        }
+    }
+
+    #[test]
+    fn writes_to_domain_directories_and_pauses() {
+        use super::{BACKOFF_CAP, backoff, domain_dir};
+        use std::time::Duration;
+        assert_eq!(domain_dir("domains/a/exports.yaml"), Some("domains/a"));
+        assert_eq!(domain_dir("domains/a"), Some("domains/a"));
+        assert_eq!(domain_dir("domains/"), None);
+        assert_eq!(domain_dir("realm.yaml"), None);
+        assert_eq!(domain_dir(".github/CODEOWNERS"), None);
+        for attempt in 1..40 {
+            let took = Duration::from_millis(50);
+            let pause = backoff(attempt, took);
+            assert!(pause <= BACKOFF_CAP && pause <= took * 2u32.pow(attempt.min(16)));
         }
     }
 

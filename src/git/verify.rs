@@ -362,13 +362,11 @@ impl CodeRepo {
         adopted
     }
 
-    fn adopt(&self, membership: &Membership, staging: &str) -> Result<()> {
+    /// Refuse `new_main` as the realm's main unless it continues the main fetched before
+    /// and every commit since verifies.
+    pub fn refuse_unverified(&self, membership: &Membership, new_main: ObjectId) -> Result<()> {
         let name = &membership.name;
         let main_ref = CodeRepo::realm_ref(name, &membership.branch);
-        let Some(new_main) = self.ref_target(&format!("{staging}/heads/{}", membership.branch))?
-        else {
-            return Err(super::realm_store::missing_branch(membership));
-        };
         let old_main = self.ref_target(&main_ref)?;
         let violations = match old_main {
             Some(old) if !is_ancestor(&self.root, old, new_main)? => vec![rewritten(new_main, old)],
@@ -392,6 +390,16 @@ impl CodeRepo {
             )
             .into());
         }
+        Ok(())
+    }
+
+    fn adopt(&self, membership: &Membership, staging: &str) -> Result<()> {
+        let name = &membership.name;
+        let Some(new_main) = self.ref_target(&format!("{staging}/heads/{}", membership.branch))?
+        else {
+            return Err(super::realm_store::missing_branch(membership));
+        };
+        self.refuse_unverified(membership, new_main)?;
         let fetched = self
             .git()
             .args(["for-each-ref", "--format=%(refname) %(objectname)", staging])

@@ -200,6 +200,44 @@ fn subject(plan: &Plan) -> String {
     parts.join("; ")
 }
 
+/// An export and the version published: `(export, version)`.
+pub type Published = (String, String);
+/// An import resolved: `(from, contract, version)`.
+pub type Resolved = (String, String, String);
+
+/// What a realm commit written by a sync or an export says it published and resolved, read
+/// back from its subject (see [`subject`]): `(export, version)` and `(from, contract,
+/// version)`. Empty for any other commit (a join, an import, `record import status`).
+pub fn facts_of_subject(domain: &str, subject: &str) -> (Vec<Published>, Vec<Resolved>) {
+    let mut exports = Vec::new();
+    let mut resolved = Vec::new();
+    let Some(rest) = subject
+        .strip_prefix(domain)
+        .and_then(|s| s.strip_prefix(": "))
+    else {
+        return (exports, resolved);
+    };
+    for part in rest.split("; ") {
+        let (kind, list) = part.split_once(' ').unwrap_or((part, ""));
+        for item in list.split(", ") {
+            let Some((name, version)) = item.split_once(' ') else {
+                continue;
+            };
+            if version.contains(' ') || semver::Version::parse(version).is_err() {
+                continue;
+            }
+            match (kind, name.split_once('/')) {
+                ("export", None) => exports.push((name.to_owned(), version.to_owned())),
+                ("resolve", Some((from, contract))) => {
+                    resolved.push((from.to_owned(), contract.to_owned(), version.to_owned()))
+                }
+                _ => {}
+            }
+        }
+    }
+    (exports, resolved)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -274,6 +312,52 @@ mod tests {
 
     fn plan_for_approver(values: &[(String, Value)]) -> Plan {
         plan(&realm(), &input("a", values, "boss@x"), |_| Ok(None)).unwrap()
+    }
+
+    #[test]
+    fn a_subject_reads_back_as_what_it_published_and_resolved() {
+        let plan = Plan {
+            published: vec![publication("e", "1.1.0"), publication("f", "2.0.0")],
+            resolved: plan(&realm(), &input("b", &[], "dev@x"), |_| Ok(None))
+                .unwrap()
+                .resolved,
+            ..Plan::default()
+        };
+        let subject = format!("b: {}", subject(&plan));
+        assert_eq!(subject, "b: export e 1.1.0, f 2.0.0; resolve a/e 1.1.0");
+        let (exports, resolved) = facts_of_subject("b", &subject);
+        assert_eq!(
+            exports,
+            [
+                ("e".to_owned(), "1.1.0".to_owned()),
+                ("f".to_owned(), "2.0.0".to_owned())
+            ]
+        );
+        assert_eq!(
+            resolved,
+            [("a".to_owned(), "e".to_owned(), "1.1.0".to_owned())]
+        );
+        for other in [
+            "b: record import status",
+            "b: join realm r",
+            "b: import a/e ^1",
+            "bb: export e 1.0.0",
+            "c: export e 1.0.0",
+        ] {
+            assert_eq!(facts_of_subject("b", other), (vec![], vec![]), "{other}");
+        }
+    }
+
+    fn publication(export: &str, version: &str) -> Publication {
+        Publication {
+            export: export.to_owned(),
+            previous: None,
+            version: version.to_owned(),
+            bump: crate::realm::version::Bump::Minor,
+            breaking: false,
+            changes: Vec::new(),
+            changelog: Vec::new(),
+        }
     }
 
     #[test]

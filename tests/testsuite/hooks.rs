@@ -640,3 +640,70 @@ fn write_executable(path: &Path, content: &str) {
     std::fs::write(path, content).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn pre_push_refuses_input_git_never_sends() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    let head = env.git(&app, &["rev-parse", "HEAD"]);
+    let zero = "0".repeat(40);
+    let unknown = "1".repeat(40);
+    let run = |stdin: &[u8]| {
+        let mut child = env
+            .realm_std(&app, &["hooks", "run", "pre-push", "origin", "url"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // What git sends passes.
+    let good = format!("refs/heads/main {head} refs/heads/main {zero}\n");
+    assert_eq!(run(good.as_bytes()).0, Some(0));
+    for (stdin, needle) in [
+        (
+            format!("{good}nonsense\n"),
+            "line 2 is not `<local ref> <local sha> <remote ref> <remote sha>`: `nonsense`",
+        ),
+        (
+            format!("refs/heads/main {head} refs/heads/main\n"),
+            "line 1 is not `<local ref> <local sha> <remote ref> <remote sha>`",
+        ),
+        (
+            format!("refs/heads/main {head} refs/heads/main xyz\n"),
+            "line 1 is not",
+        ),
+        (
+            format!("refs/heads/main {head}\0 refs/heads/main {zero}\n"),
+            "a NUL byte at offset 56",
+        ),
+        (
+            format!("refs/heads/main {unknown} refs/heads/main {zero}\n"),
+            &*format!("line 1 names object {unknown}, which this repository does not have"),
+        ),
+    ] {
+        let (code, stdout, stderr) = run(stdin.as_bytes());
+        assert_eq!(code, Some(2), "{stdin:?}: {stderr}");
+        assert_eq!(stdout, "");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{stderr}");
+        assert!(
+            lines[0].starts_with(
+                "error: pre-push hook: the pushed refs on stdin are not what git sends: "
+            ) && lines[0].contains(needle),
+            "{needle}: {stderr}"
+        );
+        assert!(
+            lines[1].starts_with("hint: the push was stopped"),
+            "{stderr}"
+        );
+    }
+}

@@ -14,6 +14,7 @@ mod detection;
 mod hooks;
 mod initial_setup;
 mod json;
+mod network;
 mod notes;
 mod object_format;
 mod rfc_workflow;

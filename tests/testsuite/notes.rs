@@ -254,3 +254,132 @@ fn notes_from_two_clones_merge_after_fetch() {
             == env.format().hex_len()
     );
 }
+
+/// Change `config/limits.yaml` in `app`, commit, and run a sync that the realm's server kills
+/// (`kill -9`) the moment its commit has landed: before the sync can write its note. The code
+/// commit and the realm commit it became.
+fn sync_killed_after_push(
+    env: &TestEnv,
+    realm: &Path,
+    app: &Path,
+    limits: &str,
+) -> (String, String) {
+    env.write(app, &[("config/limits.yaml", limits)]);
+    let source = env.commit_all(app, "change the limits");
+    let pid = env.path("sync.pid");
+    let hook = realm.join(".git/hooks/post-receive");
+    write_executable(
+        &hook,
+        &format!("#!/bin/sh\nkill -9 \"$(cat '{}')\"\n", pid.display()),
+    );
+    let (code, out) = env.sh_run(
+        app,
+        &format!(
+            "echo $$ > '{}'; exec git-realm sync --no-notify",
+            pid.display()
+        ),
+    );
+    std::fs::remove_file(&hook).unwrap();
+    assert_eq!(code, -1, "the sync was not killed:\n{out}");
+    let landed = realm_tip(env, realm);
+    assert!(
+        env.git(realm, &["log", "-1", "--format=%B", &landed])
+            .contains(&format!("Source-Commit: {source}")),
+        "the sync's commit did not land"
+    );
+    assert_eq!(note(env, "git", app, &source), "", "the note was written");
+    (source, landed)
+}
+
+#[test]
+fn notes_a_killed_sync_left_out_are_restored_by_fetch_sync_and_post_merge() {
+    let env = TestEnv::new();
+    let (realm, app) = provider(&env);
+    let reconciled = app.join(".git/realm/notes-reconciled");
+
+    // `fetch` restores the exact line the sync would have written, once.
+    let (source, landed) = sync_killed_after_push(&env, &realm, &app, "rps: 20\n");
+    let line = format!("Realm-Export: letemcook app/limits 2.0.0 realm-commit={landed}");
+    let (code, out) = env.sh_run(&app, "git realm fetch");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Restored realm notes on 1 commit from the realm's history"),
+        "{out}"
+    );
+    for git in gits() {
+        assert_eq!(note(&env, git, &app, &source), line, "{git}");
+    }
+    let notes_tip = env.git(&app, &["rev-parse", "refs/notes/realm"]);
+    // Idempotent: again, and from scratch (the record of what was reconciled is a cache).
+    let (_, out) = env.sh_run(&app, "git realm fetch");
+    assert!(!out.contains("Restored"), "{out}");
+    std::fs::remove_file(&reconciled).unwrap();
+    let (_, out) = env.sh_run(&app, "git realm fetch");
+    assert!(!out.contains("Restored"), "{out}");
+    assert!(reconciled.exists());
+    assert_eq!(env.git(&app, &["rev-parse", "refs/notes/realm"]), notes_tip);
+
+    // The next `sync`, with nothing to publish, restores it and shares it with the code remote.
+    let (source, landed) = sync_killed_after_push(&env, &realm, &app, "rps: 30\n");
+    let (code, out) = env.sh_run(&app, "git realm sync --no-notify");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Nothing to sync"), "{out}");
+    let line = format!("Realm-Export: letemcook app/limits 3.0.0 realm-commit={landed}");
+    assert_eq!(note(&env, "git", &app, &source), line);
+    env.git(&app, &["push", "-q", "origin", "main"]);
+    let origin = env.path("remotes/app.git");
+    assert_eq!(note(&env, "git", &origin, &source), line);
+
+    // The post-merge hook does too.
+    let (source, landed) = sync_killed_after_push(&env, &realm, &app, "rps: 40\n");
+    env.git(&app, &["checkout", "-q", "-b", "side"]);
+    env.git(&app, &["commit", "-q", "--allow-empty", "-m", "side"]);
+    env.git(&app, &["checkout", "-q", "main"]);
+    let (code, out) = env.sh_run(&app, "git merge -q side");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        note(&env, "git", &app, &source),
+        format!("Realm-Export: letemcook app/limits 4.0.0 realm-commit={landed}")
+    );
+    env.git(&app, &["fsck", "--strict", "--no-progress"]);
+}
+
+#[test]
+fn a_sync_with_nothing_to_publish_pushes_the_notes_the_code_remote_lacks() {
+    let env = TestEnv::new();
+    let (_realm, app) = provider(&env);
+    let origin = env.path("remotes/app.git");
+    env.write(&app, &[("config/limits.yaml", "rps: 10\nburst: 20\n")]);
+    let source = env.commit_all(&app, "add burst");
+    // The code remote is out of reach: the note is kept here.
+    env.git(&app, &["remote", "set-url", "origin", "/nowhere/app.git"]);
+    let (code, out) = env.sh_run(&app, "git realm sync --no-notify");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning: realm notes not pushed"), "{out}");
+    let line = note(&env, "git", &app, &source);
+    assert!(
+        line.starts_with("Realm-Export: letemcook app/limits 1.1.0"),
+        "{line}"
+    );
+
+    env.git(
+        &app,
+        &["remote", "set-url", "origin", origin.to_str().unwrap()],
+    );
+    let (code, out) = env.sh_run(&app, "git realm sync --no-notify");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Nothing to sync"), "{out}");
+    env.git(&app, &["push", "-q", "origin", "main"]);
+    assert_eq!(note(&env, "git", &origin, &source), line);
+    // Shared now: the next sync has nothing to push.
+    assert_eq!(
+        env.git(&app, &["rev-parse", "refs/notes/realm"]),
+        env.git(&app, &["rev-parse", "refs/notes/remotes/origin/realm"])
+    );
+}
+
+fn write_executable(path: &Path, content: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, content).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}

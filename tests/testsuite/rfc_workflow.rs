@@ -287,7 +287,7 @@ Notifying consumers:
         "the realm commit names the code commit its values came from"
     );
     assert_eq!(
-        notes_of(&env, &aperture, &metrics),
+        notes_of(env, &aperture, &metrics),
         format!(
             "Realm-Export: letemcook aperture/required-s3-permissions 1.1.0 realm-commit={realm_tip}"
         )
@@ -300,8 +300,8 @@ Notifying consumers:
     assert_eq!(code, 0, "{out}");
     assert_eq!(env.git(&aperture_origin, &["rev-parse", "main"]), metrics);
     assert_eq!(
-        notes_of(&env, &aperture_origin, &metrics),
-        notes_of(&env, &aperture, &metrics),
+        notes_of(env, &aperture_origin, &metrics),
+        notes_of(env, &aperture, &metrics),
         "sync shared the notes with the code remote"
     );
     let cache = std::fs::read_dir(aperture.join(".git/realm/detect"))
@@ -351,7 +351,7 @@ Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
     );
     let realm_tip = env.git(&realm, &["rev-parse", "main"]);
     assert_eq!(
-        notes_of(&env, &fungal, &granted),
+        notes_of(env, &fungal, &granted),
         format!(
             "Realm-Import: letemcook aperture/required-s3-permissions 1.1.0 realm-commit={realm_tip}"
         )
@@ -376,7 +376,7 @@ Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
     assert_eq!(code, 0, "{out}");
     assert!(
         notes_of(
-            &env,
+            env,
             &env.path("remotes/fungal-image-analysis.git"),
             &granted
         )

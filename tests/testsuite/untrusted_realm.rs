@@ -810,7 +810,7 @@ fn a_push_the_realm_s_server_refuses_says_what_it_said() {
     f.refused(
         &f.aperture,
         &["export", "--name", "x", "--value", "1"],
-        "the realm refused the push: ! ",
+        "the realm refused the push to `main`: pre-receive hook declined",
     );
     let out = f
         .env
@@ -819,7 +819,7 @@ fn a_push_the_realm_s_server_refuses_says_what_it_said() {
         .unwrap();
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .contains("(pre-receive hook declined) (remote: denied by policy;"),
+            .contains("pre-receive hook declined (its server said: denied by policy)\n"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -108,6 +108,13 @@ pub fn run(ctx: &Ctx, hook: Hook) -> Result<Outcome> {
         _ => {}
     }
     let (tip, realm) = repo.fetched_realm(membership)?;
+    // Notes a command stopped before writing are rebuilt from what the realm records.
+    let member = membership::Member {
+        repo,
+        config: config.clone(),
+    };
+    crate::cli::notes::reconcile_or_warn(&member);
+    let repo = &member.repo;
     let mut new_versions = Vec::new();
     if let Some(before) = before.filter(|b| *b != tip) {
         let previous = repo.snapshot(before, &membership.url)?;

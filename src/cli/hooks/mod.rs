@@ -107,8 +107,12 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<Outcome> {
                 Hook::PostMerge | Hook::PostRewrite => after_update::run(ctx, hook),
                 Hook::PreReceive => unreachable!("run above"),
             };
-            // A hook that cannot run must not stand between the user and git.
+            // A hook that cannot run must not stand between the user and git; input git never
+            // sends does stop the push.
             ran.or_else(|err| {
+                if err.downcast_ref::<pre_push::Malformed>().is_some() {
+                    return Err(err);
+                }
                 output::warn(format!(
                     "warning: git-realm's {} hook did not run: {err:#}",
                     hook.name()

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::cli::detection::{self, At};
 use crate::cli::membership::{self, Member};
 use crate::cli::{Ctx, Outcome};
+use crate::error::BadInput;
 use crate::git::CodeRepo;
 use crate::git::hooks::{PrePush, PushUpdate};
 use crate::output::{self, Report};
@@ -95,7 +96,7 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result<Outcome> {
     let Some(config) = membership::read_config(&repo)? else {
         return Ok(Outcome::Clean);
     };
-    let updates = pushed_updates()?;
+    let updates = pushed_updates(&repo)?;
     let pushed: Vec<(&str, ObjectId)> = updates
         .iter()
         .filter_map(PushUpdate::pushed_branch)
@@ -158,9 +159,21 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result<Outcome> {
     }
 }
 
+/// Input git never gives the pre-push hook: the push is stopped (exit 2), not waved through.
+#[derive(Debug)]
+pub struct Malformed;
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("pre-push hook: the pushed refs on stdin are not what git sends")
+    }
+}
+
+impl std::error::Error for Malformed {}
+
 /// The ref updates being pushed: git's lines on stdin, or pre-commit's `PRE_COMMIT_*`
 /// variables when it runs the hook.
-fn pushed_updates() -> Result<Vec<PushUpdate>> {
+fn pushed_updates(repo: &CodeRepo) -> Result<Vec<PushUpdate>> {
     if let Ok(to) = std::env::var("PRE_COMMIT_TO_REF") {
         let var = |name: &str| std::env::var(name).unwrap_or_default();
         let local_ref =
@@ -177,7 +190,54 @@ fn pushed_updates() -> Result<Vec<PushUpdate>> {
     if stdin.is_terminal() {
         return Ok(Vec::new());
     }
-    let text =
-        std::io::read_to_string(stdin).context("failed to read the pushed refs from stdin")?;
-    Ok(PushUpdate::parse_all(&text))
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut stdin.lock(), &mut bytes)
+        .context("failed to read the pushed refs from stdin")?;
+    parse_stdin(repo, &bytes).map_err(|e| e.context(Malformed))
+}
+
+/// git's `<local ref> <local sha> <remote ref> <remote sha>` lines, each checked: anything
+/// else (a NUL byte, a line of other fields, an object this repository does not have) is
+/// refused.
+fn parse_stdin(repo: &CodeRepo, bytes: &[u8]) -> Result<Vec<PushUpdate>> {
+    let hint = "the push was stopped: git-realm's hook reads only what 'git push' gives it; \
+                to push without the hook, use 'git push --no-verify'";
+    if let Some(at) = bytes.iter().position(|b| *b == 0) {
+        return Err(BadInput::new(format!("a NUL byte at offset {at}"), hint).into());
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| BadInput::new(format!("not UTF-8 text: {e}"), hint))?;
+    let mut updates = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let remote_id = fields.get(3).map(|f| ObjectId::from_hex(f.as_bytes()));
+        let (Some(update), Some(Ok(_))) = (PushUpdate::new(&fields), remote_id) else {
+            return Err(BadInput::new(
+                format!(
+                    "line {} is not `<local ref> <local sha> <remote ref> <remote sha>`: `{line}`",
+                    n + 1
+                ),
+                hint,
+            )
+            .into());
+        };
+        if let Some(id) = update.local_commit
+            && !repo.repo.has_object(id)
+        {
+            return Err(BadInput::new(
+                format!(
+                    "line {} names object {id}, which this repository does not have",
+                    n + 1
+                ),
+                hint,
+            )
+            .into());
+        }
+        updates.push(update);
+    }
+    Ok(updates)
 }
