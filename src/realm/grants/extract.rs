@@ -207,7 +207,10 @@ impl Parser<'_> {
                 if !self.eat(']') {
                     return None;
                 }
-                e = Expr::Other("an index".to_owned(), line);
+                let what = e
+                    .path()
+                    .map_or_else(|| "an index".to_owned(), |p| format!("`{p}[…]`"));
+                e = Expr::Other(what, line);
             } else {
                 return Some(e);
             }
