@@ -7,7 +7,7 @@ use super::detection::At;
 use super::membership::Member;
 use crate::error::BadInput;
 use crate::realm::config::VerifierKind;
-use crate::realm::grants::{self, Coverage, Language};
+use crate::realm::grants::{self, Coverage};
 use crate::realm::model::Import;
 use crate::realm::snapshot::Snapshot;
 use crate::realm::status::{self, ImportState};
@@ -15,8 +15,6 @@ use crate::realm::status::{self, ImportState};
 /// What a verifier found of one import's binding.
 pub struct Verdict {
     pub coverage: Coverage,
-    /// The binding's language, for the statements to add.
-    pub language: Option<Language>,
 }
 
 impl Verdict {
@@ -68,18 +66,15 @@ pub fn verify(
     let Some(path) = &import.binding else {
         return Ok(Some(Verdict {
             coverage: gap_for_all("the import names no binding file".to_owned()),
-            language: None,
         }));
     };
     let bytes = match at {
         At::Commit(commit) => member.repo.file_at(commit, path)?,
         At::Worktree => member.repo.worktree_file(path.as_bytes())?,
     };
-    let language = Language::of(path);
     let Some(bytes) = bytes else {
         return Ok(Some(Verdict {
             coverage: gap_for_all(format!("the binding `{path}` does not exist")),
-            language,
         }));
     };
     let text = String::from_utf8_lossy(&bytes);
@@ -91,7 +86,6 @@ pub fn verify(
     })?;
     Ok(Some(Verdict {
         coverage: grants::coverage(&needs, &statements),
-        language,
     }))
 }
 

@@ -249,32 +249,14 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     ) = if args.dry_run {
         let (_, tip) = member.repo.fetched_realm(realm)?;
         (
-            plan(
-                ctx,
-                &member,
-                &tip,
-                head,
-                &values,
-                &email,
-                args.message.as_deref(),
-                args.force,
-            )?,
+            plan(ctx, &member, &tip, head, &values, &email, &args)?,
             None,
         )
     } else {
         output::note(format!("Syncing with realm '{}'...", realm.name));
         let mut last = Planned::default();
         let published = member.repo.publish(realm, |tip, _| {
-            last = plan(
-                ctx,
-                &member,
-                tip,
-                head,
-                &values,
-                &email,
-                args.message.as_deref(),
-                args.force,
-            )?;
+            last = plan(ctx, &member, tip, head, &values, &email, &args)?;
             let branch = last
                 .plan
                 .proposal
@@ -334,8 +316,7 @@ fn plan(
     head: ObjectId,
     values: &[(String, Value)],
     email: &str,
-    message: Option<&str>,
-    force: bool,
+    args: &SyncArgs,
 ) -> Result<Planned> {
     let realm = &member.config.realm;
     let domain = &realm.domain;
@@ -345,8 +326,8 @@ fn plan(
         email,
         today: &ctx.date(),
         now: &ctx.timestamp(),
-        message,
-        force,
+        message: args.message.as_deref(),
+        force: args.force,
     };
     let today = ctx.date();
     let mut plan = realm_sync::plan(

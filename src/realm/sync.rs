@@ -201,6 +201,9 @@ pub fn plan(
     {
         plan.refused = true;
         plan.resolved.clear();
+        plan.published.clear();
+        plan.consumers.clear();
+        plan.proposal = None;
         return Ok(plan);
     }
 

@@ -285,9 +285,8 @@ fn after_edit(text: &str, grant: &str) -> String {
         format!("from aws_cdk import aws_s3 as s3\n{text}{grant}")
     } else if text.contains("export class") {
         text.replace("  }\n}\n", &format!("{grant}  }}\n}}\n"))
-    } else if text.contains("Parameters:") {
-        format!("{text}{grant}")
     } else {
+        // Terraform and CloudFormation: the grant goes at the end of the file.
         format!("{text}{grant}")
     }
 }

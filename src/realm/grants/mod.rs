@@ -266,6 +266,7 @@ pub fn action_matches(pattern: &str, action: &str) -> bool {
 }
 
 /// IAM resource matching of a concrete string: `*` any run, `?` one character.
+#[cfg(test)]
 pub fn matches(pattern: &str, text: &str) -> bool {
     wildcard(
         &pattern.chars().collect::<Vec<_>>(),
