@@ -56,8 +56,10 @@ pub struct Plan {
     pub resolved: Vec<Resolution>,
     pub broken: Vec<ImportState>,
     /// Imports whose bindings do not grant the value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ungranted: Vec<ImportState>,
     /// Set when an ungranted import stopped the sync (without `--force`): nothing is written.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub refused: bool,
     /// Consumers of the published exports, who are told about the new versions.
     pub consumers: Vec<Consumer>,

@@ -242,6 +242,19 @@ hint: grant what is listed in the binding and commit it, then run 'git realm syn
 
 "#]]);
     assert_eq!(realm_tip(&s), tip, "nothing written to the realm");
+    let refused = s
+        .env
+        .realm(&s.fungal, &["sync", "--no-notify", "--json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let refused = json(&String::from_utf8(refused).unwrap());
+    assert_eq!(refused["refused"], true);
+    assert_eq!(refused["ungranted"][0]["ungranted"][0], gap);
+    assert_eq!(refused["realm_commit"], serde_json::Value::Null);
+    assert_eq!(realm_tip(&s), tip, "nothing written to the realm");
     assert_eq!(s.env.state_of(&[&s.fungal]), before_state);
 
     // The edit that grants the new path, uncommitted: --worktree sees it, HEAD does not.
