@@ -299,6 +299,14 @@ fn wildcard(p: &[char], t: &[char]) -> bool {
 /// Whether pattern `p` matches every string pattern `q` matches: `p`'s `*` takes any run of
 /// `q`'s symbols, `p`'s `?` one symbol other than `q`'s `*`, a literal only itself.
 pub fn covers(p: &str, q: &str) -> bool {
+    // Every string `p` matches starts with its literal prefix: a quick no for most pairs.
+    let literal = p.find(['*', '?']).unwrap_or(p.len());
+    if !q.starts_with(&p[..literal]) {
+        return false;
+    }
+    if literal == p.len() {
+        return p == q;
+    }
     let p: Vec<char> = p.chars().collect();
     let q: Vec<char> = q.chars().collect();
     let (n, m) = (p.len(), q.len());
@@ -334,6 +342,15 @@ pub fn covers(p: &str, q: &str) -> bool {
 pub fn overlaps(p: &str, q: &str) -> bool {
     let p: Vec<char> = p.chars().collect();
     let q: Vec<char> = q.chars().collect();
+    // Up to the first `*` of either, the characters must agree (`?` agrees with any).
+    for (a, b) in p.iter().zip(&q) {
+        if *a == '*' || *b == '*' {
+            break;
+        }
+        if *a != '?' && *b != '?' && a != b {
+            return false;
+        }
+    }
     let (n, m) = (p.len(), q.len());
     let mut reach = vec![vec![false; m + 1]; n + 1];
     reach[0][0] = true;
