@@ -7,19 +7,20 @@ use clap::Args;
 use serde::Serialize;
 
 use super::detection::{self, At, CacheUse, Detected};
-use super::{Ctx, Outcome, membership};
+use super::{Ctx, Outcome, bindings, membership};
 use crate::output::Report;
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
 use crate::realm::status::{self, ImportState};
 
-/// Report export drift and stale or broken imports, without network or writes
+/// Report export drift and stale, broken or ungranted imports, without network or writes
 ///
 /// Compares the exports computed from the code at REV (default HEAD; the working tree with
 /// --worktree) with the values the realm last fetched records, and lists this domain's
 /// imports that are stale or broken; breaking changes announced to them are shown with the
-/// date they take effect. Exit status 1 when it finds drift or a stale or broken import, 0
-/// when clean. The only file it may write is its detection cache under .git/realm/detect
+/// date they take effect. An import with a verifier (`verify: s3-iam` in .realm/config.yaml)
+/// whose binding file at REV does not grant the value is ungranted, with what is missing.
+/// Exit status 1 when it finds drift or a stale, broken or ungranted import, 0 when clean. The only file it may write is its detection cache under .git/realm/detect
 /// (safe to delete), as git status refreshes the index.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -134,6 +135,18 @@ impl Report for CheckReport {
                     import.from,
                     import.reason.as_deref().unwrap_or("unknown")
                 )?,
+                ImportStatus::Ungranted => {
+                    writeln!(
+                        out,
+                        "ungranted: import '{}' from {}: {} does not grant it",
+                        import.contract,
+                        import.from,
+                        import.binding.as_deref().unwrap_or("the binding"),
+                    )?;
+                    for line in &import.ungranted {
+                        writeln!(out, "  {line}")?;
+                    }
+                }
                 ImportStatus::Current => {}
             }
             if let Some(a) = &import.announced {
@@ -189,8 +202,16 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
     }
     let today = ctx.date();
     let imports: Vec<ImportState> = if want_imports {
-        status::imports_of(&snapshot, &realm.domain, &today)
+        bindings::imports_of(&member, &snapshot, at, &today)?
             .into_iter()
+            .inspect(|i| {
+                for line in &i.over_grants {
+                    crate::output::warn(format!(
+                        "warning: {}: {line}",
+                        i.binding.as_deref().unwrap_or("binding")
+                    ));
+                }
+            })
             .filter(|i| i.status != ImportStatus::Current || i.announced.is_some())
             .collect()
     } else {

@@ -140,6 +140,7 @@ impl Report for GraphReport {
                         ImportStatus::Current => "",
                         ImportStatus::Stale => ", color=orange",
                         ImportStatus::Broken => ", color=red, style=dashed",
+                        ImportStatus::Ungranted => ", color=purple, style=dashed",
                     };
                     writeln!(
                         out,

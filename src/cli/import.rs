@@ -219,6 +219,8 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
             resolved_version: Some(latest.to_string()),
             resolved_at: Some(ctx.timestamp()),
             binding_blob: binding_blob.clone(),
+            verified: None,
+            ungranted: Vec::new(),
             extra: Default::default(),
         };
         match imports

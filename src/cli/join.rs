@@ -304,6 +304,7 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
     let config = RepoConfig {
         realm: membership.clone(),
         exports: detected.iter().map(|(source, _)| source.clone()).collect(),
+        imports: Vec::new(),
         extra: Default::default(),
     };
     membership::write_config(&repo, &config)?;

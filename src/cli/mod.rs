@@ -1,6 +1,7 @@
 //! The command line: the clap definition, the shared context, and the dispatch.
 
 mod approve;
+mod bindings;
 mod check;
 mod completions;
 mod detection;

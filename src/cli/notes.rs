@@ -27,7 +27,12 @@ pub fn lines_for(member: &Member, plan: &Plan, realm_commit: ObjectId) -> Vec<St
         .resolved
         .iter()
         .map(|r| notes::import_line(&realm.name, &r.from, &r.contract, &r.version, realm_commit));
-    exports.chain(imports).collect()
+    let gaps = plan.resolved.iter().flat_map(|r| {
+        r.ungranted
+            .iter()
+            .map(|gap| notes::ungranted_line(&realm.name, &r.from, &r.contract, &r.version, gap))
+    });
+    exports.chain(imports).chain(gaps).collect()
 }
 
 /// After a sync (that landed `realm_commit`, if any): note on `source` what it published and

@@ -7,7 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::detection::{self, At, CacheUse};
-use super::{Ctx, Outcome, membership};
+use super::{Ctx, Outcome, bindings, membership};
 use crate::output::Report;
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
@@ -17,7 +17,9 @@ use crate::realm::status::{self, Announcement, Consumer, ImportState};
 ///
 /// Export drift in the working tree (what changed against the realm's values), who consumes
 /// each export, this domain's imports with stale ones' changes and the binding to edit, and
-/// pending proposals. Reads the last fetched realm; no network.
+/// pending proposals. Imports with a verifier are checked against their binding files in the
+/// working tree (ungranted: what is missing); consumers with a verifier show whether their
+/// last resolution was verified. Reads the last fetched realm; no network.
 #[derive(Debug, Args)]
 pub struct StatusArgs {}
 
@@ -83,6 +85,30 @@ impl Report for StatusReport {
             writeln!(out, "  Run 'git realm sync' to update the realm")?;
         }
         for export in &self.exports {
+            let verified: Vec<&Consumer> = export
+                .consumers
+                .iter()
+                .filter(|c| c.verified.is_some())
+                .collect();
+            if verified.is_empty() {
+                continue;
+            }
+            writeln!(out, "\nConsumers of '{}':", export.name)?;
+            for c in verified {
+                writeln!(
+                    out,
+                    "  - {} ({}, {})",
+                    c.domain,
+                    c.status.as_str(),
+                    if c.verified == Some(true) {
+                        "binding verified at its last resolution"
+                    } else {
+                        "resolved without its binding granting the value"
+                    }
+                )?;
+            }
+        }
+        for export in &self.exports {
             if let Some(a) = &export.announced {
                 writeln!(
                     out,
@@ -113,6 +139,16 @@ impl Report for StatusReport {
                     import.from,
                     import.reason.as_deref().unwrap_or("unknown")
                 )?,
+                ImportStatus::Ungranted => {
+                    writeln!(
+                        out,
+                        "\nUngranted import '{}' from {}: the binding does not grant {latest}",
+                        import.contract, import.from,
+                    )?;
+                    for line in &import.ungranted {
+                        writeln!(out, "  {line}")?;
+                    }
+                }
                 ImportStatus::Current => {}
             }
             if let Some(a) = &import.announced {
@@ -192,7 +228,7 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<Outcome> {
         broken_domains: status::broken_domains(&snapshot),
         proposals,
         exports,
-        imports: status::imports_of(&snapshot, domain, &today),
+        imports: bindings::imports_of(&member, &snapshot, At::Worktree, &today)?,
     })?;
     Ok(Outcome::Clean)
 }

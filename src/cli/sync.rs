@@ -22,7 +22,8 @@ use crate::realm::sync::{self as realm_sync, SyncInput};
 ///
 /// Fetches the realm, computes this domain's exports at HEAD, publishes those that changed
 /// (new version and changelog entry), marks stale imports resolved (review their binding
-/// files first), records every import's status, and pushes. A breaking change that needs
+/// files first), records every import's status, and pushes. An import with a verifier is
+/// resolved only when its binding file at HEAD grants the value (see --force). A breaking change that needs
 /// approval is pushed as a proposal. --dry-run shows the plan from the last fetched realm and
 /// changes nothing anywhere.
 ///
@@ -43,6 +44,13 @@ pub struct SyncArgs {
     /// Add MSG to the realm commit's message
     #[arg(short = 'm', long = "message", value_name = "MSG")]
     message: Option<String>,
+
+    /// Resolve imports whose binding does not grant the value, recording what is missing
+    ///
+    /// Without it, an import with a verifier (`verify: s3-iam` in .realm/config.yaml) whose
+    /// binding file at HEAD does not grant the new value stops the sync: nothing is written.
+    #[arg(long)]
+    force: bool,
 }
 
 /// A plan and what it tells consumers once it lands.
@@ -141,6 +149,24 @@ impl Report for SyncReport {
                 }
             }
         }
+        for u in &plan.ungranted {
+            let what = if plan.refused || u.latest_version == u.resolved_version {
+                "not resolved"
+            } else {
+                "resolved with --force"
+            };
+            writeln!(
+                out,
+                "Ungranted import '{}' from {}: {} does not grant {} ({what}):",
+                u.contract,
+                u.from,
+                u.binding.as_deref().unwrap_or("the binding"),
+                u.latest_version.as_deref().unwrap_or("?"),
+            )?;
+            for line in &u.ungranted {
+                writeln!(out, "  {line}")?;
+            }
+        }
         for b in &plan.broken {
             writeln!(
                 out,
@@ -158,6 +184,12 @@ impl Report for SyncReport {
                 proposal.trim_start_matches("proposals/")
             ),
             (Some(commit), None) => writeln!(out, "✓ Realm synced (commit {})", &commit[..7]),
+            (None, _) if plan.refused => {
+                writeln!(
+                    out,
+                    "✗ Nothing synced: an import is not granted by its binding"
+                )
+            }
             (None, _) if plan.change.is_some() => {
                 writeln!(out, "{would} the realm in one commit (dry run)")
             }
@@ -234,30 +266,14 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     ) = if args.dry_run {
         let (_, tip) = member.repo.fetched_realm(realm)?;
         (
-            plan(
-                ctx,
-                &member,
-                &tip,
-                head,
-                &values_for(&tip),
-                &email,
-                args.message.as_deref(),
-            )?,
+            plan(ctx, &member, &tip, head, &values_for(&tip), &email, &args)?,
             None,
         )
     } else {
         output::note(format!("Syncing with realm '{}'...", realm.name));
         let mut last = Planned::default();
         let published = member.repo.publish(realm, |tip, _| {
-            last = plan(
-                ctx,
-                &member,
-                tip,
-                head,
-                &values_for(tip),
-                &email,
-                args.message.as_deref(),
-            )?;
+            last = plan(ctx, &member, tip, head, &values_for(tip), &email, &args)?;
             let branch = last
                 .plan
                 .proposal
@@ -279,11 +295,12 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     if let Some(report) = &notifications {
         super::notify::hints(report);
     }
-    let outcome = if plan.broken.is_empty() {
+    let outcome = if plan.broken.is_empty() && plan.ungranted.is_empty() {
         Outcome::Clean
     } else {
         Outcome::Findings
     };
+    let refused = plan.refused;
     // Notes (SPEC 6): what this code commit became in the realm, shared with the code remote.
     if !args.dry_run {
         let landed = published.as_ref().map(|p| p.commit);
@@ -299,6 +316,12 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
         realm_commit: published.map(|p| p.commit.to_string()),
         plan,
     })?;
+    if refused {
+        output::note("error: sync refused: a binding does not grant the import it binds");
+        output::note(
+            "hint: grant what is listed in the binding and commit it, then run 'git realm sync' again; 'git realm sync --force' resolves it anyway and records the gap",
+        );
+    }
     Ok(outcome)
 }
 
@@ -310,7 +333,7 @@ fn plan(
     head: ObjectId,
     values: &[(String, Value)],
     email: &str,
-    message: Option<&str>,
+    args: &SyncArgs,
 ) -> Result<Planned> {
     let realm = &member.config.realm;
     let domain = &realm.domain;
@@ -320,14 +343,26 @@ fn plan(
         email,
         today: &ctx.date(),
         now: &ctx.timestamp(),
-        message,
+        message: args.message.as_deref(),
+        force: args.force,
     };
-    let mut plan = realm_sync::plan(tip, &input, |binding| {
-        Ok(member
-            .repo
-            .blob_id_at(head, binding)?
-            .map(|id| id.to_string()))
-    })?;
+    let today = ctx.date();
+    let mut plan = realm_sync::plan(
+        tip,
+        &input,
+        |binding| {
+            Ok(member
+                .repo
+                .blob_id_at(head, binding)?
+                .map(|id| id.to_string()))
+        },
+        |import| {
+            Ok(
+                super::bindings::verify(member, tip, import, At::Commit(head), &today)?
+                    .map(|v| v.missing()),
+            )
+        },
+    )?;
     if let Some(change) = &mut plan.change {
         member.sign(change);
     }

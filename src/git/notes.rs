@@ -41,6 +41,12 @@ pub fn import_line(
     format!("Realm-Import: {realm} {from}/{contract} {version} realm-commit={realm_commit}")
 }
 
+/// `Realm-Ungranted: <realm> <from>/<contract> <version> <what the binding does not grant>`,
+/// for an import resolved with `sync --force`.
+pub fn ungranted_line(realm: &str, from: &str, contract: &str, version: &str, gap: &str) -> String {
+    format!("Realm-Ungranted: {realm} {from}/{contract} {version} {gap}")
+}
+
 /// What sharing the notes with the code remote came to. Only local failures are errors:
 /// the network is allowed to say no.
 #[derive(Debug, Clone, Serialize)]

@@ -103,6 +103,7 @@ pub fn body(notice: &Notice, forge: Forge) -> String {
         )),
     }
     out.push_str("`git realm status` shows the new value and the binding to review.\n\n");
+    out.push_str(&statements_to_add(notice));
     out.push_str(&format!(
         "<sub>Opened by git-realm for realm {}. Later versions of {} update this issue rather than \
          opening another.</sub>\n\n",
@@ -284,6 +285,59 @@ fn escape(text: &str, forge: Forge) -> String {
     out
 }
 
+/// For an S3 value (`read`/`write` paths) and a binding in CDK, Terraform or JSON: the
+/// statements that grant the added paths, in the binding's language.
+fn statements_to_add(notice: &Notice) -> String {
+    use crate::realm::grants::{self, Access, Gap, Language};
+    let Some(binding) = notice.binding.as_deref() else {
+        return String::new();
+    };
+    let Some(language) = Language::of(binding).filter(|l| *l != Language::Yaml) else {
+        return String::new();
+    };
+    let mut added = Vec::new();
+    for line in &notice.changes {
+        let Some((path, keys)) = line
+            .strip_prefix("Added ")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .and_then(|rest| rest.rsplit_once(" ("))
+        else {
+            continue;
+        };
+        // Realm text goes into a code block: nothing that could end it or a string.
+        if path.contains(['`', '"', '\'', '\\', '\n', '\r', '$', '{']) {
+            continue;
+        }
+        for key in keys.split(", ") {
+            let access = match key {
+                "read" => Access::Read,
+                "write" => Access::Write,
+                _ => continue,
+            };
+            added.push(Gap {
+                bucket: "BUCKET".to_owned(),
+                path: path.to_owned(),
+                access,
+                reason: String::new(),
+            });
+        }
+    }
+    let Some(snippet) = grants::snippet(language, &added) else {
+        return String::new();
+    };
+    let fence = match language {
+        Language::Python => "python",
+        Language::TypeScript => "typescript",
+        Language::Terraform => "hcl",
+        Language::Json | Language::Yaml => "json",
+    };
+    format!(
+        "### Statements to add\n\nWhat grants the new paths in `{}` (`BUCKET` is the bucket's \
+         name):\n\n```{fence}\n{snippet}```\n\n",
+        binding.replace(['`', '\n', '\r'], "")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +401,25 @@ Backward compatible: only additions.
 2. Run `git realm sync` in this repository. It records that letemcook-cdk uses 1.4.0 and closes this issue.
 
 `git realm status` shows the new value and the binding to review.
+
+### Statements to add
+
+What grants the new paths in `cdk/training_tools_access_stack.py` (`BUCKET` is the bucket's name):
+
+```python
+role.add_to_policy(iam.PolicyStatement(
+    actions=[\"s3:GetObject\"],
+    resources=[
+        \"arn:aws:s3:::BUCKET/training-metrics/experiments/*\",
+    ],
+))
+role.add_to_policy(iam.PolicyStatement(
+    actions=[\"s3:PutObject\"],
+    resources=[
+        \"arn:aws:s3:::BUCKET/training-metrics/experiments/*\",
+    ],
+))
+```
 
 <sub>Opened by git-realm for realm letemcook. Later versions of required-s3-permissions update this issue rather than opening another.</sub>
 

@@ -15,8 +15,34 @@ pub struct RepoConfig {
     pub realm: Membership,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exports: Vec<ExportSource>,
+    /// How this domain's imports are checked against their binding files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<ImportCheck>,
     #[serde(flatten)]
     pub extra: Mapping,
+}
+
+/// One import's verifier: `{contract: c, from: d, verify: s3-iam, bucket: b}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ImportCheck {
+    pub contract: String,
+    /// The providing domain; any, when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    pub verify: VerifierKind,
+    /// The bucket of value entries that do not name theirs (`key`, `${NAME}/key`), and of
+    /// bucket constructs the binding does not name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    #[serde(flatten)]
+    pub extra: Mapping,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub enum VerifierKind {
+    /// The binding's IAM statements grant the value's `read`/`write` S3 paths.
+    #[serde(rename = "s3-iam")]
+    S3Iam,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -217,6 +243,13 @@ impl RepoConfig {
         serde_yaml::to_string(self).expect("config serializes")
     }
 
+    /// The verifier configured for `from`'s `contract`, if any.
+    pub fn import_check(&self, from: &str, contract: &str) -> Option<&ImportCheck> {
+        self.imports
+            .iter()
+            .find(|i| i.contract == contract && i.from.as_deref().is_none_or(|f| f == from))
+    }
+
     pub fn source(&self, export: &str) -> Option<&ExportSource> {
         self.exports.iter().find(|e| e.name == export)
     }
@@ -257,6 +290,18 @@ mod tests {
             RepoConfig::parse(&format!("{base}exports: [{{name: e, detect: rules}}]")).is_err()
         );
         assert!(RepoConfig::parse(&format!("{base}exports: [{{name: e, detect: s3}}]")).is_ok());
+        let config = RepoConfig::parse(&format!(
+            "{base}imports: [{{contract: c, from: a, verify: s3-iam, bucket: b}}]"
+        ))
+        .unwrap();
+        assert_eq!(
+            config.import_check("a", "c").unwrap().bucket.as_deref(),
+            Some("b")
+        );
+        assert!(config.import_check("z", "c").is_none());
+        assert!(
+            RepoConfig::parse(&format!("{base}imports: [{{contract: c, verify: s3}}]")).is_err()
+        );
         assert!(
             RepoConfig::parse(&format!(
                 "{base}exports: [{{name: e, detect: s3}}, {{name: e, file: x.yaml}}]"

@@ -76,6 +76,8 @@ pub fn imports(tip: &Snapshot, candidates: &[Candidate], today: &str, now: &str)
                 resolved_version: Some(version),
                 resolved_at: Some(now.to_owned()),
                 binding_blob: c.binding_blob.clone(),
+                verified: None,
+                ungranted: Vec::new(),
                 extra: Default::default(),
             })
         })

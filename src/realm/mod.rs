@@ -3,6 +3,7 @@
 pub mod change;
 pub mod config;
 pub mod drift;
+pub mod grants;
 pub mod join;
 pub mod model;
 pub mod names;

@@ -230,6 +230,12 @@ pub struct Import {
     /// reviewed for the next version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding_blob: Option<String>,
+    /// Set by a verifier at the last resolution: whether the binding granted the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    /// What the binding did not grant when the resolution was forced (`sync --force`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ungranted: Vec<String>,
     #[serde(flatten)]
     pub extra: Mapping,
 }
@@ -241,6 +247,8 @@ pub enum ImportStatus {
     Current,
     Stale,
     Broken,
+    /// The binding file does not grant the value (a verifier is configured).
+    Ungranted,
 }
 
 impl ImportStatus {
@@ -249,6 +257,7 @@ impl ImportStatus {
             ImportStatus::Current => "current",
             ImportStatus::Stale => "stale",
             ImportStatus::Broken => "broken",
+            ImportStatus::Ungranted => "ungranted",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Import status (current, stale, broken) and consumers, computed from a realm snapshot.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::realm::model::{Export, Import, ImportStatus};
 use crate::realm::publish::effective_version;
@@ -24,6 +25,13 @@ pub struct ImportState {
     pub reason: Option<String>,
     /// A breaking change accepted but not yet in effect.
     pub announced: Option<Announcement>,
+    /// With a verifier: what the binding does not grant of the value (the import is
+    /// `ungranted` while this is not empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ungranted: Vec<String>,
+    /// With a verifier: grants wider than the value needs (warnings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub over_grants: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,6 +94,8 @@ pub fn import_state(snapshot: &Snapshot, import: &Import, today: &str) -> Import
         changes: Vec::new(),
         reason: None,
         announced: None,
+        ungranted: Vec::new(),
+        over_grants: Vec::new(),
     };
     let Some(provider) = snapshot.domain(&import.from) else {
         out.reason = Some(match snapshot.broken.get(&import.from) {
@@ -149,6 +159,26 @@ pub fn import_state(snapshot: &Snapshot, import: &Import, today: &str) -> Import
     out
 }
 
+/// The value a binding must grant for `import`: the provider's export value, while the version
+/// consumers see is the one it holds (not during a breaking change's grace period).
+pub fn granted_value<'s>(
+    snapshot: &'s Snapshot,
+    import: &Import,
+    today: &str,
+) -> Option<&'s Value> {
+    let export = snapshot.export(&import.from, &import.contract)?;
+    (effective_version(export, today) == export.version).then_some(&export.value)
+}
+
+/// Mark a current or stale import `ungranted` when its binding leaves `missing` ungranted.
+pub fn apply_grants(state: &mut ImportState, missing: Vec<String>, over_grants: Vec<String>) {
+    if !missing.is_empty() && matches!(state.status, ImportStatus::Current | ImportStatus::Stale) {
+        state.status = ImportStatus::Ungranted;
+    }
+    state.ungranted = missing;
+    state.over_grants = over_grants;
+}
+
 /// A breaking change of `export` that is accepted but not in effect on `today`.
 pub fn announcement(export: &Export, today: &str) -> Option<Announcement> {
     let from = export.effective_from.as_ref()?;
@@ -190,6 +220,10 @@ pub struct Consumer {
     pub status: ImportStatus,
     pub binding: Option<String>,
     pub repo_url: Option<String>,
+    /// Whether the consumer's verifier found its binding granting the value at its last
+    /// resolution; absent without a verifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
 }
 
 /// Every import of `provider`'s exports (optionally only `export`) by other domains.
@@ -213,6 +247,7 @@ pub fn consumers_of(
                     status: import_state(snapshot, import, today).status,
                     binding: import.binding.clone(),
                     repo_url: state.domain.repo_url.clone(),
+                    verified: import.verified,
                 });
             }
         }

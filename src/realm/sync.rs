@@ -26,6 +26,8 @@ pub struct SyncInput<'a> {
     pub now: &'a str,
     /// Free text for the commit message.
     pub message: Option<&'a str>,
+    /// Resolve imports whose bindings do not grant the value, recording what is missing.
+    pub force: bool,
 }
 
 /// A stale import marked resolved.
@@ -39,6 +41,12 @@ pub struct Resolution {
     /// The binding file is the same blob as at the previous resolution: likely not reviewed.
     pub binding_unchanged: bool,
     pub changes: Vec<String>,
+    /// With a verifier: whether the binding granted the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    /// What the binding did not grant (only with `--force`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ungranted: Vec<String>,
 }
 
 /// What a sync does to the realm, decided against one realm tip.
@@ -47,6 +55,12 @@ pub struct Plan {
     pub published: Vec<Publication>,
     pub resolved: Vec<Resolution>,
     pub broken: Vec<ImportState>,
+    /// Imports whose bindings do not grant the value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ungranted: Vec<ImportState>,
+    /// Set when an ungranted import stopped the sync (without `--force`): nothing is written.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub refused: bool,
     /// Consumers of the published exports, who are told about the new versions.
     pub consumers: Vec<Consumer>,
     /// Set when a breaking change needs an approver: the proposal branch.
@@ -60,11 +74,13 @@ pub struct Plan {
 }
 
 /// Decide the sync of `input.domain` against `tip`. `binding_blob` names the blob a binding
-/// file has in the code commit synced (to tell whether it changed since the last resolution).
+/// file has in the code commit synced (to tell whether it changed since the last resolution);
+/// `verify` says what an import's binding does not grant (`None`: no verifier).
 pub fn plan(
     tip: &Snapshot,
     input: &SyncInput,
     mut binding_blob: impl FnMut(&str) -> Result<Option<String>>,
+    mut verify: impl FnMut(&Import) -> Result<Option<Vec<String>>>,
 ) -> Result<Plan> {
     let domain = input.domain;
     let Some(state) = tip.domain(domain) else {
@@ -126,9 +142,22 @@ pub fn plan(
     let mut imports = state.imports.clone();
     let mut imports_changed = false;
     for import in &mut imports.imports {
-        let computed = status::import_state(tip, import, today);
+        let mut computed = status::import_state(tip, import, today);
+        let stale = computed.status == ImportStatus::Stale;
+        let missing = if matches!(computed.status, ImportStatus::Current | ImportStatus::Stale) {
+            verify(import)?
+        } else {
+            None
+        };
+        if let Some(missing) = &missing {
+            status::apply_grants(&mut computed, missing.clone(), Vec::new());
+        }
+        let granted = missing.as_ref().is_none_or(Vec::is_empty);
+        if !granted {
+            plan.ungranted.push(computed.clone());
+        }
         match computed.status {
-            ImportStatus::Stale => {
+            _ if stale && (granted || input.force) => {
                 let blob = match &import.binding {
                     Some(path) => binding_blob(path)?,
                     None => None,
@@ -142,12 +171,20 @@ pub fn plan(
                     binding: import.binding.clone(),
                     binding_unchanged: blob.is_some() && blob == import.binding_blob,
                     changes: computed.changes.clone(),
+                    verified: missing.as_ref().map(Vec::is_empty),
+                    ungranted: missing.clone().unwrap_or_default(),
                 });
                 *import = Import {
-                    status: ImportStatus::Current,
+                    status: if granted {
+                        ImportStatus::Current
+                    } else {
+                        ImportStatus::Ungranted
+                    },
                     resolved_version: Some(version),
                     resolved_at: Some(input.now.to_owned()),
                     binding_blob: blob,
+                    verified: missing.as_ref().map(Vec::is_empty),
+                    ungranted: missing.unwrap_or_default(),
                     ..import.clone()
                 };
                 imports_changed = true;
@@ -164,6 +201,20 @@ pub fn plan(
     }
     if imports_changed {
         change.put_yaml(snapshot::imports_file(domain), &imports);
+    }
+    // An import its binding does not grant is not resolved, and nothing else is written.
+    if !input.force
+        && plan
+            .ungranted
+            .iter()
+            .any(|i| i.latest_version != i.resolved_version)
+    {
+        plan.refused = true;
+        plan.resolved.clear();
+        plan.published.clear();
+        plan.consumers.clear();
+        plan.proposal = None;
+        return Ok(plan);
     }
 
     if change.edits.is_empty() {
@@ -276,14 +327,18 @@ mod tests {
             today: "2026-01-24",
             now: "2026-01-24T10:00:00Z",
             message: Some("why"),
+            force: false,
         }
     }
 
     #[test]
     fn a_consumer_resolves_and_is_warned_about_an_untouched_binding() {
-        let plan = plan(&realm(), &input("b", &[], "dev@x"), |_| {
-            Ok(Some("b1".to_owned()))
-        })
+        let plan = plan(
+            &realm(),
+            &input("b", &[], "dev@x"),
+            |_| Ok(Some("b1".to_owned())),
+            |_| Ok(None),
+        )
         .unwrap();
         assert_eq!(plan.resolved.len(), 1);
         assert!(plan.resolved[0].binding_unchanged);
@@ -302,7 +357,13 @@ mod tests {
     #[test]
     fn a_removal_by_a_non_approver_is_a_proposal() {
         let values = [("e".to_owned(), json!(["x"]))];
-        let plan = plan(&realm(), &input("a", &values, "dev@x"), |_| Ok(None)).unwrap();
+        let plan = plan(
+            &realm(),
+            &input("a", &values, "dev@x"),
+            |_| Ok(None),
+            |_| Ok(None),
+        )
+        .unwrap();
         assert_eq!(plan.published[0].version, "2.0.0");
         assert_eq!(plan.proposal.as_deref(), Some("proposals/a/e-2.0.0"));
         assert_eq!(plan.consumers[0].domain, "b");
@@ -311,16 +372,55 @@ mod tests {
     }
 
     fn plan_for_approver(values: &[(String, Value)]) -> Plan {
-        plan(&realm(), &input("a", values, "boss@x"), |_| Ok(None)).unwrap()
+        plan(
+            &realm(),
+            &input("a", values, "boss@x"),
+            |_| Ok(None),
+            |_| Ok(None),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_ungranted_import_is_refused_unless_forced() {
+        let gap = || {
+            Ok(Some(vec![
+                "x (read): no statement allows s3:GetObject".to_owned(),
+            ]))
+        };
+        let refused = plan(&realm(), &input("b", &[], "dev@x"), |_| Ok(None), |_| gap()).unwrap();
+        assert!(refused.refused && refused.change.is_none() && refused.resolved.is_empty());
+        assert_eq!(refused.ungranted[0].status, ImportStatus::Ungranted);
+        let forced = SyncInput {
+            force: true,
+            ..input("b", &[], "dev@x")
+        };
+        let plan = plan(&realm(), &forced, |_| Ok(None), |_| gap()).unwrap();
+        assert!(!plan.refused);
+        assert_eq!(plan.resolved[0].verified, Some(false));
+        let change = plan.change.unwrap();
+        let imports =
+            String::from_utf8(change.edits["domains/b/imports.yaml"].clone().unwrap()).unwrap();
+        assert!(
+            imports.contains("status: ungranted")
+                && imports.contains("verified: false")
+                && imports.contains("- 'x (read): no statement allows s3:GetObject'"),
+            "{imports}"
+        );
     }
 
     #[test]
     fn a_subject_reads_back_as_what_it_published_and_resolved() {
         let plan = Plan {
             published: vec![publication("e", "1.1.0"), publication("f", "2.0.0")],
-            resolved: plan(&realm(), &input("b", &[], "dev@x"), |_| Ok(None))
-                .unwrap()
-                .resolved,
+            resolved: plan(
+                &realm(),
+                &input("b", &[], "dev@x"),
+                |_| Ok(None),
+                |_| Ok(None),
+            )
+            .unwrap()
+            .resolved,
             ..Plan::default()
         };
         let subject = format!("b: {}", subject(&plan));
@@ -363,8 +463,22 @@ mod tests {
     #[test]
     fn nothing_to_do_is_no_commit() {
         let values = [("e".to_owned(), json!(["x", "y"]))];
-        let plan = plan(&realm(), &input("a", &values, "dev@x"), |_| Ok(None)).unwrap();
+        let plan = plan(
+            &realm(),
+            &input("a", &values, "dev@x"),
+            |_| Ok(None),
+            |_| Ok(None),
+        )
+        .unwrap();
         assert!(plan.change.is_none() && plan.published.is_empty());
-        assert!(super::plan(&realm(), &input("zz", &[], "dev@x"), |_| Ok(None)).is_err());
+        assert!(
+            super::plan(
+                &realm(),
+                &input("zz", &[], "dev@x"),
+                |_| Ok(None),
+                |_| Ok(None)
+            )
+            .is_err()
+        );
     }
 }

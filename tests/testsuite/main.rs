@@ -7,6 +7,7 @@ mod support;
 
 mod admission;
 mod bad_input;
+mod bindings;
 mod completions;
 mod concurrency;
 mod detect_cache;

@@ -17,7 +17,9 @@ use crate::git::CodeRepo;
 use crate::git::hooks::{PrePush, PushUpdate};
 use crate::output::{self, Report};
 use crate::realm::drift::Drift;
+use crate::realm::model::ImportStatus;
 use crate::realm::snapshot::Snapshot;
+use crate::realm::status::ImportState;
 
 /// Which exports of this domain differ at `commit` from what `realm` records: the pre-push
 /// hook's one question. File exports read one blob; detected ones go through the detection
@@ -42,7 +44,27 @@ struct PushedBranch {
     branch: String,
     commit: String,
     drift: Vec<Drift>,
+    /// Current imports whose binding, at this commit, no longer grants the value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ungranted: Vec<ImportState>,
     blocked: bool,
+}
+
+/// Imports current in `realm` whose binding at `commit` no longer grants the value.
+fn ungranted_at(
+    member: &Member,
+    realm: &Snapshot,
+    commit: ObjectId,
+    today: &str,
+) -> Result<Vec<ImportState>> {
+    Ok(
+        crate::cli::bindings::imports_of(member, realm, At::Commit(commit), today)?
+            .into_iter()
+            .filter(|i| {
+                i.status == ImportStatus::Ungranted && i.resolved_version == i.latest_version
+            })
+            .collect(),
+    )
 }
 
 impl Report for PrePushReport {
@@ -71,6 +93,28 @@ impl Report for PrePushReport {
                     .iter()
                     .filter(|_| drift.recorded_version.is_some())
                 {
+                    writeln!(out, "    {line}")?;
+                }
+            }
+        }
+        for pushed in self.branches.iter().filter(|b| !b.ungranted.is_empty()) {
+            let level = if pushed.blocked { "error" } else { "warning" };
+            writeln!(
+                out,
+                "{level}: the push to '{}' ({}) stops granting imports of realm '{}':",
+                pushed.branch,
+                &pushed.commit[..7],
+                self.realm
+            )?;
+            for import in &pushed.ungranted {
+                writeln!(
+                    out,
+                    "  {} from {} ({})",
+                    import.contract,
+                    import.from,
+                    import.binding.as_deref().unwrap_or("no binding")
+                )?;
+                for line in &import.ungranted {
                     writeln!(out, "    {line}")?;
                 }
             }
@@ -110,7 +154,9 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result<Outcome> {
         Some(branch) => branch.clone(),
         None => member.repo.default_branch(args.first().map(String::as_str)),
     };
+    let today = ctx.date();
     let mut computed: HashMap<ObjectId, Vec<Drift>> = HashMap::new();
+    let mut granted: HashMap<ObjectId, Vec<ImportState>> = HashMap::new();
     let mut branches = Vec::new();
     for (branch, commit) in pushed {
         // Several branches often point at one commit: compute it once.
@@ -118,11 +164,20 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result<Outcome> {
             Entry::Occupied(known) => known.get().clone(),
             Entry::Vacant(slot) => slot.insert(drift_at(&member, &realm, commit)?).clone(),
         };
-        let blocked = !drift.is_empty() && branch == tracked && settings.pre_push == PrePush::Block;
+        let ungranted = match granted.entry(commit) {
+            Entry::Occupied(known) => known.get().clone(),
+            Entry::Vacant(slot) => slot
+                .insert(ungranted_at(&member, &realm, commit, &today)?)
+                .clone(),
+        };
+        let blocked = (!drift.is_empty() || !ungranted.is_empty())
+            && branch == tracked
+            && settings.pre_push == PrePush::Block;
         branches.push(PushedBranch {
             branch: branch.to_owned(),
             commit: commit.to_string(),
             drift,
+            ungranted,
             blocked,
         });
     }
@@ -134,11 +189,27 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result<Outcome> {
         mode: settings.pre_push,
         branches,
     };
-    if report.branches.iter().all(|b| b.drift.is_empty()) && ctx.format == output::Format::Human {
+    let only_grants = report.branches.iter().all(|b| b.drift.is_empty());
+    if report
+        .branches
+        .iter()
+        .all(|b| b.drift.is_empty() && b.ungranted.is_empty())
+        && ctx.format == output::Format::Human
+    {
         return Ok(Outcome::Clean);
     }
     ctx.emit(&report)?;
-    if report.blocked {
+    if report.blocked && only_grants {
+        output::note(format!(
+            "error: push to '{}' refused: a binding stops granting a current import",
+            report.tracked_branch
+        ));
+        output::note("hint: restore the grant in the binding, then push again");
+        output::note(
+            "hint: to push anyway, use 'GIT_REALM_SKIP=1 git push' or 'git push --no-verify'",
+        );
+        Ok(Outcome::Findings)
+    } else if report.blocked {
         output::note(format!(
             "error: push to '{}' refused: the realm must be synced first",
             report.tracked_branch
