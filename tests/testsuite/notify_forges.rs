@@ -235,6 +235,19 @@ Backward compatible: only additions.
 
 `git realm status` shows the new value and the binding to review.
 
+### Statements to add
+
+What grants the new paths in `cdk/stack.py` (`BUCKET` is the bucket's name):
+
+```python
+role.add_to_policy(iam.PolicyStatement(
+    actions=["s3:PutObject"],
+    resources=[
+        "arn:aws:s3:::BUCKET/extra/*",
+    ],
+))
+```
+
 <sub>Opened by git-realm for realm letemcook. Later versions of required-s3-permissions update this issue rather than opening another.</sub>
 
 <!-- git-realm: realm=letemcook provider=aperture export=required-s3-permissions consumer=fungal -->
