@@ -302,6 +302,14 @@ impl Receiving {
             std::fs::create_dir_all(scratch.join("objects/info"))?;
             std::fs::create_dir_all(scratch.join("refs"))?;
             std::fs::write(scratch.join("HEAD"), "ref: refs/heads/main\n")?;
+            // The scratch repository reads the realm's objects, so it hashes as the realm does.
+            let config = match real.object_hash() {
+                gix::hash::Kind::Sha1 => "[core]\n\trepositoryformatversion = 0\n\tbare = true\n",
+                _ => {
+                    "[core]\n\trepositoryformatversion = 1\n\tbare = true\n[extensions]\n\tobjectformat = sha256\n"
+                }
+            };
+            std::fs::write(scratch.join("config"), config)?;
             std::fs::write(
                 scratch.join("objects/info/alternates"),
                 format!(

@@ -646,8 +646,9 @@ fn pre_push_refuses_input_git_never_sends() {
     let env = TestEnv::new();
     let app = joined_app(&env);
     let head = env.git(&app, &["rev-parse", "HEAD"]);
-    let zero = "0".repeat(40);
-    let unknown = "1".repeat(40);
+    let zero = "0".repeat(head.len());
+    let unknown = "1".repeat(head.len());
+    let other_kind = "1".repeat(if head.len() == 40 { 64 } else { 40 });
     let run = |stdin: &[u8]| {
         let mut child = env
             .realm_std(&app, &["hooks", "run", "pre-push", "origin", "url"])
@@ -683,7 +684,14 @@ fn pre_push_refuses_input_git_never_sends() {
         ),
         (
             format!("refs/heads/main {head}\0 refs/heads/main {zero}\n"),
-            "a NUL byte at offset 56",
+            &*format!(
+                "a NUL byte at offset {}",
+                "refs/heads/main ".len() + head.len()
+            ),
+        ),
+        (
+            format!("refs/heads/main {other_kind} refs/heads/main {zero}\n"),
+            &*format!("line 1 names object {other_kind}, which is not a"),
         ),
         (
             format!("refs/heads/main {unknown} refs/heads/main {zero}\n"),

@@ -286,7 +286,7 @@ fn parse_stdin(repo: &CodeRepo, bytes: &[u8]) -> Result<Vec<PushUpdate>> {
     {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let remote_id = fields.get(3).map(|f| ObjectId::from_hex(f.as_bytes()));
-        let (Some(update), Some(Ok(_))) = (PushUpdate::new(&fields), remote_id) else {
+        let (Some(update), Some(Ok(remote_id))) = (PushUpdate::new(&fields), remote_id) else {
             return Err(BadInput::new(
                 format!(
                     "line {} is not `<local ref> <local sha> <remote ref> <remote sha>`: `{line}`",
@@ -296,6 +296,21 @@ fn parse_stdin(repo: &CodeRepo, bytes: &[u8]) -> Result<Vec<PushUpdate>> {
             )
             .into());
         };
+        let kind = repo.repo.object_hash();
+        if let Some(other) = [update.local_commit, Some(remote_id)]
+            .into_iter()
+            .flatten()
+            .find(|id| id.kind() != kind)
+        {
+            return Err(BadInput::new(
+                format!(
+                    "line {} names object {other}, which is not a {kind} object id as this repository's are",
+                    n + 1
+                ),
+                hint,
+            )
+            .into());
+        }
         if let Some(id) = update.local_commit
             && !repo.repo.has_object(id)
         {
