@@ -943,4 +943,49 @@ mod tests {
         assert!(!s.allows("c@z"));
         assert!(AllowedSigner::parse("a@x").is_none());
     }
+
+    #[test]
+    fn openpgp_keys_are_listed_by_fingerprint_with_the_key() {
+        let s = AllowedSigner::parse("a@x openpgp 29d03bd1cafe mDMEkey==").unwrap();
+        assert_eq!(s.key, "openpgp 29D03BD1CAFE");
+        assert!(s.allows("a@x"));
+        let files = realm(&[
+            (
+                "domains/a/domain.yaml",
+                "name: a\nmaintainers: [a@x]\nsigning_keys: ['a@x openpgp AA11 mDMEa==']\n",
+            ),
+            (
+                "domains/b/domain.yaml",
+                "name: b\nmaintainers: [b@x]\nsigning_keys: ['b@x openpgp BB22 mDMEb==', 'b@x ssh-ed25519 AAAAb']\n",
+            ),
+        ]);
+        let mut listed = listed_openpgp_keys(&files);
+        listed.sort();
+        assert_eq!(listed, ["mDMEa==", "mDMEb=="]);
+        // A signature by the key listed for a@x passes; by one the realm does not list, it is
+        // the wrong key where signatures are required.
+        let after = realm(&[
+            (
+                "domains/a/domain.yaml",
+                "name: a\nmaintainers: [a@x]\nsigning_keys: ['a@x openpgp AA11 mDMEa==']\n",
+            ),
+            ("domains/a/exports.yaml", "exports: []\n"),
+        ]);
+        let c = commit(
+            "a@x",
+            Some("a"),
+            Some("openpgp AA11"),
+            &["domains/a/exports.yaml"],
+        );
+        assert_eq!(rules(&c, &files, &after), []);
+        let mut c = c;
+        c.signature = Signature::Unlisted {
+            key: "openpgp CC33".to_owned(),
+        };
+        assert_eq!(rules(&c, &files, &after), [Rule::WrongKey]);
+        c.signature = Signature::Valid {
+            key: "openpgp BB22".to_owned(),
+        };
+        assert_eq!(rules(&c, &files, &after), [Rule::WrongKey]);
+    }
 }
