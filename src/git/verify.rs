@@ -331,6 +331,17 @@ impl Receiving {
             std::fs::create_dir_all(scratch.join("objects/info"))?;
             std::fs::create_dir_all(scratch.join("refs"))?;
             std::fs::write(scratch.join("HEAD"), "ref: refs/heads/main\n")?;
+            // The scratch repository reads objects in the realm's own format.
+            let format = match real.object_hash() {
+                gix::hash::Kind::Sha1 => "sha1",
+                _ => "sha256",
+            };
+            std::fs::write(
+                scratch.join("config"),
+                format!(
+                    "[core]\n\trepositoryformatversion = 1\n[extensions]\n\tobjectformat = {format}\n"
+                ),
+            )?;
             std::fs::write(
                 scratch.join("objects/info/alternates"),
                 format!(
