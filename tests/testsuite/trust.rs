@@ -870,6 +870,15 @@ fn openpgp_signatures_verify_against_the_listed_keys() {
         format!("openpgp {mallory}"),
         "{report:#}"
     );
+    // Checked against the realm's keys alone: the user's keyring, which has mallory's key,
+    // plays no part.
+    assert!(
+        report["violations"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("a key the realm does not list"),
+        "{report:#}"
+    );
 
     // A forged author: alpha's email, signed with beta's (listed) key.
     let tamper = tamper_clone(&r);
