@@ -52,7 +52,7 @@ pub struct InitArgs {
 
     /// Require every realm commit to be signed by a key listed for its author
     ///
-    /// Needs a signing key in your git config (user.signingkey; gpg.format ssh). Without
+    /// Needs a signing key in your git config (user.signingkey; gpg.format ssh or openpgp). Without
     /// this flag, commits are still checked against the keys that domains and approvers list.
     #[arg(long)]
     require_signatures: bool,
@@ -145,7 +145,7 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<Outcome> {
     if args.require_signatures && signing.is_none() {
         return Err(BadInput::new(
             "--require-signatures needs a signing key, and git has none configured",
-            "set one up: 'git config --global gpg.format ssh' and 'git config --global user.signingkey ~/.ssh/id_ed25519.pub'",
+            "set one up: 'git config --global gpg.format ssh' and 'git config --global user.signingkey ~/.ssh/id_ed25519.pub' (or user.signingkey set to your OpenPGP key's fingerprint)",
         )
         .into());
     }

@@ -20,9 +20,10 @@ use crate::realm::trust::Violation;
 /// realm.yaml or contracts/ changed by someone who is not an approver, a commit not made by
 /// one of its domain's maintainers, a missing or wrong signature where keys are listed or the
 /// realm requires signatures, a domain's keys changed without a key it already had, a join or
-/// breaking change that skipped its approval, a rewritten main. Exits 1 when it finds any.
-/// Where the last run found the history clean it goes on from there (the commit is kept in
-/// the git dir, and deleting it only costs time).
+/// breaking change that skipped its approval, a rewritten main. ssh signatures are checked as
+/// git checks them, OpenPGP ones with gpgv against the keys the realm lists (never your own
+/// keyring). Exits 1 when it finds any. Where the last run found the history clean it goes on
+/// from there (the commit is kept in the git dir, and deleting it only costs time).
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Check only the commits after REV (trusting REV and its history)

@@ -1,6 +1,8 @@
 //! Commit signatures: which key made the one on a realm commit, and the key the user's git
 //! signs with. Signing itself is git's (`git commit-tree -S`); checking an ssh signature is
-//! done here, in-process, as `ssh-keygen -Y verify -n git` does it.
+//! done here, in-process, as `ssh-keygen -Y verify -n git` does it; an OpenPGP signature is
+//! checked by `gpgv` against a keyring of the keys the realm lists, made in a temporary
+//! directory (the user's own keyring is never read or written).
 
 use std::path::Path;
 
@@ -11,7 +13,12 @@ use crate::error::BadInput;
 use crate::realm::trust::Signature;
 
 /// What the signature on `commit` proves: the key that made it, when it verifies.
-pub fn of_commit(commit: &gix::Commit<'_>) -> Signature {
+/// `openpgp_keys` gives the OpenPGP keys (base64 of `gpg --export`) to check an OpenPGP
+/// signature with; it is only called for one.
+pub fn of_commit(
+    commit: &gix::Commit<'_>,
+    openpgp_keys: impl FnOnce() -> Vec<String>,
+) -> Signature {
     let signed = match commit.signature() {
         Ok(Some(signed)) => signed,
         Ok(None) => return Signature::Unsigned,
@@ -23,14 +30,12 @@ pub fn of_commit(commit: &gix::Commit<'_>) -> Signature {
     };
     let (armor, data) = signed;
     let armor = armor.to_string();
+    if armor.starts_with("-----BEGIN PGP SIGNATURE-----") {
+        return verify_openpgp(&armor, &data.to_bstring(), &openpgp_keys());
+    }
     if !armor.starts_with("-----BEGIN SSH SIGNATURE-----") {
-        let what = if armor.contains("PGP SIGNATURE") {
-            "an OpenPGP signature"
-        } else {
-            "a signature in a format other than ssh"
-        };
         return Signature::Unverifiable {
-            why: what.to_owned(),
+            why: "a signature in a format other than ssh or OpenPGP".to_owned(),
         };
     }
     verify_ssh(armor.trim_end(), &data.to_bstring())
@@ -94,6 +99,140 @@ fn signing_key_of(armor: &str) -> Option<String> {
     ))
 }
 
+/// A fresh private directory under the system's temporary one, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(what: &str) -> std::io::Result<TempDir> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "git-realm-{what}-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&path)?;
+        Ok(TempDir(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Check the armored OpenPGP signature `armor` over `message` with `gpgv`, against a keyring
+/// of `keys` (base64 of `gpg --export`) in a temporary home: the user's keyring and trust
+/// settings play no part. A valid signature names the primary key's fingerprint.
+pub fn verify_openpgp(armor: &str, message: &[u8], keys: &[String]) -> Signature {
+    use base64::Engine;
+    use std::io::Write;
+    let mut keyring = Vec::new();
+    for key in keys {
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(key.trim()) {
+            keyring.extend(bytes);
+        }
+    }
+    let run = || -> std::io::Result<(bool, String)> {
+        let home = TempDir::new("gpgv")?;
+        let keyring_file = home.0.join("listed.gpg");
+        let sig_file = home.0.join("commit.sig");
+        std::fs::write(&keyring_file, &keyring)?;
+        std::fs::write(&sig_file, format!("{}\n", armor.trim_end()))?;
+        let mut child = std::process::Command::new("gpgv")
+            .arg("--homedir")
+            .arg(&home.0)
+            .args(["--status-fd", "1", "--keyring"])
+            .arg(&keyring_file)
+            .arg(&sig_file)
+            .arg("-")
+            .env_remove("GNUPGHOME")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        // gpgv may stop reading early on a signature it cannot use.
+        let _ = child.stdin.take().expect("piped").write_all(message);
+        let out = child.wait_with_output()?;
+        Ok((
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ))
+    };
+    let (ok, status) = match run() {
+        Ok(found) => found,
+        Err(e) => {
+            return Signature::Unverifiable {
+                why: format!("an OpenPGP signature, and gpgv could not run ({e})"),
+            };
+        }
+    };
+    let line = |tag: &str| {
+        status.lines().find_map(|l| {
+            let rest = l.strip_prefix("[GNUPG:] ")?;
+            let mut words = rest.split_whitespace();
+            (words.next() == Some(tag)).then(|| words.map(str::to_owned).collect::<Vec<_>>())
+        })
+    };
+    if let Some(words) = line("REVKEYSIG") {
+        return Signature::Invalid {
+            why: format!(
+                "made by OpenPGP key {}, which is revoked",
+                words.first().map(String::as_str).unwrap_or("?")
+            ),
+        };
+    }
+    if let Some(words) = line("VALIDSIG")
+        && ok
+    {
+        // The last field is the primary key's fingerprint (a subkey may have signed).
+        if let Some(primary) = words.get(9).or(words.first()) {
+            return Signature::Valid {
+                key: format!(
+                    "{} {}",
+                    crate::realm::trust::OPENPGP,
+                    primary.to_ascii_uppercase()
+                ),
+            };
+        }
+    }
+    if let Some(words) = line("BADSIG") {
+        return Signature::Invalid {
+            why: format!(
+                "OpenPGP key {} did not make it over this commit",
+                words.first().map(String::as_str).unwrap_or("?")
+            ),
+        };
+    }
+    if let Some(words) = line("ERRSIG") {
+        // ERRSIG keyid pkalgo hashalgo class time rc [fingerprint]
+        let issuer = words
+            .get(6)
+            .or(words.first())
+            .map(String::as_str)
+            .unwrap_or("?");
+        if line("NO_PUBKEY").is_some() {
+            return Signature::Unlisted {
+                key: format!(
+                    "{} {}",
+                    crate::realm::trust::OPENPGP,
+                    issuer.to_ascii_uppercase()
+                ),
+            };
+        }
+        return Signature::Invalid {
+            why: format!("OpenPGP key {issuer}: gpgv cannot check it"),
+        };
+    }
+    Signature::Invalid {
+        why: "gpgv rejects the OpenPGP signature".to_owned(),
+    }
+}
+
 /// Other key types (rsa, ecdsa, security keys) are checked by `ssh-keygen`, as git does.
 fn check_with_ssh_keygen(armor: &str, message: &[u8], shown: String) -> Signature {
     use std::io::Write;
@@ -131,7 +270,8 @@ fn check_with_ssh_keygen(armor: &str, message: &[u8], shown: String) -> Signatur
 /// The key the user's git signs commits with.
 #[derive(Debug, Clone)]
 pub struct SigningKey {
-    /// For ssh: the public key (`key-type base64`), as domain.yaml lists it.
+    /// The public key as domain.yaml lists it after the email: `key-type base64` for ssh,
+    /// `openpgp FINGERPRINT base64` for OpenPGP.
     pub public: Option<String>,
 }
 
@@ -150,12 +290,70 @@ pub fn signing_key(dir: &Path) -> Result<Option<SigningKey>> {
         return Ok(None);
     };
     let format = get("gpg.format")?.unwrap_or_else(|| "openpgp".to_owned());
-    let public = if format == "ssh" {
-        Some(ssh_public_key(dir, &configured)?)
-    } else {
-        None
+    let public = match format.as_str() {
+        "ssh" => Some(ssh_public_key(dir, &configured)?),
+        "openpgp" => {
+            let program = match get("gpg.openpgp.program")? {
+                Some(program) => program,
+                None => get("gpg.program")?.unwrap_or_else(|| "gpg".to_owned()),
+            };
+            Some(openpgp_public_key(&program, &configured)?)
+        }
+        _ => None,
     };
     Ok(Some(SigningKey { public }))
+}
+
+/// The OpenPGP key `user.signingkey` names, read from the user's keyring (never changed):
+/// `openpgp FINGERPRINT base64`, the primary key's fingerprint and its minimal export.
+fn openpgp_public_key(program: &str, configured: &str) -> Result<String> {
+    use base64::Engine;
+    let wanted = configured.trim_end_matches('!');
+    let missing = || -> anyhow::Error {
+        BadInput::new(
+            format!("cannot export the OpenPGP key `{configured}` that user.signingkey names"),
+            format!(
+                "check it with '{program} --list-keys {wanted}', set user.signingkey to a key you have, or set realm.sign=false"
+            ),
+        )
+        .into()
+    };
+    let run = |args: &[&str]| -> Result<Option<Vec<u8>>> {
+        let out = std::process::Command::new(program)
+            .args(["--batch", "--no-auto-check-trustdb"])
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .with_context(|| format!("failed to run `{program}`"))?;
+        Ok(out.status.success().then_some(out.stdout))
+    };
+    let listing = run(&["--with-colons", "--list-keys", "--", wanted])?.ok_or_else(missing)?;
+    let listing = String::from_utf8_lossy(&listing);
+    // The first key's primary fingerprint: the `fpr` record right after its `pub` record.
+    let mut lines = listing.lines().skip_while(|l| !l.starts_with("pub:"));
+    lines.next();
+    let fingerprint = lines
+        .next()
+        .filter(|l| l.starts_with("fpr:"))
+        .and_then(|l| l.split(':').nth(9))
+        .filter(|f| !f.is_empty())
+        .ok_or_else(missing)?
+        .to_ascii_uppercase();
+    let exported = run(&[
+        "--export",
+        "--export-options",
+        "export-minimal",
+        "--",
+        &fingerprint,
+    ])?
+    .filter(|bytes| !bytes.is_empty())
+    .ok_or_else(missing)?;
+    Ok(format!(
+        "{} {fingerprint} {}",
+        crate::realm::trust::OPENPGP,
+        base64::engine::general_purpose::STANDARD.encode(exported)
+    ))
 }
 
 /// The public half of the ssh key `user.signingkey` names, as git takes it: `key::` and a
@@ -217,16 +415,16 @@ fn expand_home(path: &str) -> std::path::PathBuf {
 
 /// Refuse to write to a realm that requires signatures without a key to sign with.
 pub fn require_signing(dir: &Path, realm: &crate::realm::snapshot::Snapshot) -> Result<()> {
-    // Only ssh signatures can be checked against the keys a realm lists.
+    // Only ssh and OpenPGP signatures can be checked against the keys a realm lists.
     if realm.realm.governance.require_signatures
         && signing_key(dir)?.and_then(|k| k.public).is_none()
     {
         return Err(BadInput::new(
             format!(
-                "realm `{}` requires signed commits, and git has no ssh signing key configured",
+                "realm `{}` requires signed commits, and git has no ssh or OpenPGP signing key configured",
                 realm.realm.name
             ),
-            "set one up: 'git config --global gpg.format ssh' and 'git config --global user.signingkey ~/.ssh/id_ed25519.pub', then ask to have the key listed",
+            "set one up: 'git config --global gpg.format ssh' and 'git config --global user.signingkey ~/.ssh/id_ed25519.pub' (or user.signingkey set to your OpenPGP key), then ask to have the key listed",
         )
         .into());
     }

@@ -140,11 +140,14 @@ fn facts(
         })
     };
     let merged = match parents.get(1) {
-        Some(proposal) => Some(signature::of_commit(
-            &repo
+        Some(proposal) => {
+            let proposal = repo
                 .find_commit(*proposal)
-                .with_context(|| format!("failed to read realm commit {proposal}"))?,
-        )),
+                .with_context(|| format!("failed to read realm commit {proposal}"))?;
+            Some(signature::of_commit(&proposal, || {
+                listed_openpgp_keys(repo, &proposal)
+            }))
+        }
         None => None,
     };
     Ok(CommitFacts {
@@ -152,10 +155,36 @@ fn facts(
         author,
         domain: trailer("Realm-Domain"),
         approved_by: trailer("Approved-by"),
-        signature: signature::of_commit(commit),
+        signature: signature::of_commit(commit, || listed_openpgp_keys(repo, commit)),
         merged,
         changed: Vec::new(),
     })
+}
+
+/// The OpenPGP keys the realm lists in `commit` and in its first parent: a key may be added
+/// (a join) or removed by the commit it signs. Which of them speaks for whom is the rules'.
+fn listed_openpgp_keys(repo: &gix::Repository, commit: &gix::Commit<'_>) -> Vec<String> {
+    let mut trees: Vec<ObjectId> = commit
+        .tree_id()
+        .ok()
+        .map(|t| t.detach())
+        .into_iter()
+        .collect();
+    if let Some(parent) = commit.parent_ids().next()
+        && let Ok(parent) = repo.find_commit(parent.detach())
+        && let Ok(tree) = parent.tree_id()
+    {
+        trees.push(tree.detach());
+    }
+    let mut keys = Vec::new();
+    for tree in trees {
+        for key in trust::listed_openpgp_keys(&TreeSource::new(repo, tree)) {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
 }
 
 /// The entries of `tree` by name: (id, is a tree).

@@ -25,6 +25,11 @@ pub enum Signature {
     Invalid {
         why: String,
     },
+    /// Present, by `key` (`openpgp FINGERPRINT`), which no key the realm lists is: it cannot
+    /// be checked, and proves nothing here.
+    Unlisted {
+        key: String,
+    },
     /// Present, in a form git-realm cannot check (an OpenPGP or X.509 signature, a key type
     /// it does not know): it proves nothing here.
     Unverifiable {
@@ -122,10 +127,13 @@ impl std::fmt::Display for Violation {
 }
 
 /// A key in git's allowed-signers form: `principals [options] key-type base64 [comment]`.
+/// An OpenPGP key is listed the same way with `openpgp` for its type, its primary key's
+/// fingerprint, then the key itself (`gpg --export`, base64 on one line, the body of its ASCII
+/// armor): `principals openpgp FINGERPRINT base64`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowedSigner {
     pub principals: Vec<String>,
-    /// `key-type base64`, the form [`Signature::Valid`] names a key in.
+    /// `key-type base64` (`openpgp FINGERPRINT`), the form [`Signature::Valid`] names a key in.
     pub key: String,
 }
 
@@ -141,7 +149,11 @@ impl AllowedSigner {
                 .split(',')
                 .map(|p| p.trim_matches('"').to_owned())
                 .collect(),
-            key: format!("{} {blob}", words[at]),
+            key: if words[at] == OPENPGP {
+                format!("{OPENPGP} {}", blob.to_ascii_uppercase())
+            } else {
+                format!("{} {blob}", words[at])
+            },
         })
     }
 
@@ -152,8 +164,38 @@ impl AllowedSigner {
     }
 }
 
+/// The key type an OpenPGP key is listed under.
+pub const OPENPGP: &str = "openpgp";
+
 fn is_key_type(word: &str) -> bool {
-    word.starts_with("ssh-") || word.starts_with("ecdsa-") || word.starts_with("sk-")
+    word.starts_with("ssh-")
+        || word.starts_with("ecdsa-")
+        || word.starts_with("sk-")
+        || word == OPENPGP
+}
+
+/// The OpenPGP keys (`gpg --export` output, base64) that `realm.yaml` and every domain's
+/// `domain.yaml` in `source` list, whoever for: what an OpenPGP signature is checked with.
+/// Which key may speak for whom is the rules' to say, by fingerprint.
+pub fn listed_openpgp_keys(source: &dyn RealmSource) -> Vec<String> {
+    let side = Side { source };
+    let mut entries = Vec::new();
+    if let Ok(Some(realm)) = side.realm() {
+        entries.extend(realm.governance.signing_keys);
+    }
+    for name in source.subdirs("domains").unwrap_or_default() {
+        if let Ok(Some(domain)) = side.domain(&name) {
+            entries.extend(domain.signing_keys);
+        }
+    }
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let words: Vec<&str> = entry.split_whitespace().collect();
+            let at = words.iter().position(|w| *w == OPENPGP)?;
+            words.get(at + 2).map(|blob| (*blob).to_owned())
+        })
+        .collect()
 }
 
 /// The keys `entries` list for `email`.
@@ -607,6 +649,11 @@ fn signed_by(
             format!("signed by a key that is not listed for `{author}`"),
             Some(key.clone()),
         )),
+        Signature::Unlisted { key } if required => Some((
+            Rule::WrongKey,
+            format!("signed by a key the realm does not list, and `{author}` must sign"),
+            Some(key.clone()),
+        )),
         Signature::Invalid { why } => Some((
             Rule::BadSignature,
             format!("the signature does not verify: {why}"),
@@ -895,5 +942,50 @@ mod tests {
         assert!(s.allows("B@y"));
         assert!(!s.allows("c@z"));
         assert!(AllowedSigner::parse("a@x").is_none());
+    }
+
+    #[test]
+    fn openpgp_keys_are_listed_by_fingerprint_with_the_key() {
+        let s = AllowedSigner::parse("a@x openpgp 29d03bd1cafe mDMEkey==").unwrap();
+        assert_eq!(s.key, "openpgp 29D03BD1CAFE");
+        assert!(s.allows("a@x"));
+        let files = realm(&[
+            (
+                "domains/a/domain.yaml",
+                "name: a\nmaintainers: [a@x]\nsigning_keys: ['a@x openpgp AA11 mDMEa==']\n",
+            ),
+            (
+                "domains/b/domain.yaml",
+                "name: b\nmaintainers: [b@x]\nsigning_keys: ['b@x openpgp BB22 mDMEb==', 'b@x ssh-ed25519 AAAAb']\n",
+            ),
+        ]);
+        let mut listed = listed_openpgp_keys(&files);
+        listed.sort();
+        assert_eq!(listed, ["mDMEa==", "mDMEb=="]);
+        // A signature by the key listed for a@x passes; by one the realm does not list, it is
+        // the wrong key where signatures are required.
+        let after = realm(&[
+            (
+                "domains/a/domain.yaml",
+                "name: a\nmaintainers: [a@x]\nsigning_keys: ['a@x openpgp AA11 mDMEa==']\n",
+            ),
+            ("domains/a/exports.yaml", "exports: []\n"),
+        ]);
+        let c = commit(
+            "a@x",
+            Some("a"),
+            Some("openpgp AA11"),
+            &["domains/a/exports.yaml"],
+        );
+        assert_eq!(rules(&c, &files, &after), []);
+        let mut c = c;
+        c.signature = Signature::Unlisted {
+            key: "openpgp CC33".to_owned(),
+        };
+        assert_eq!(rules(&c, &files, &after), [Rule::WrongKey]);
+        c.signature = Signature::Valid {
+            key: "openpgp BB22".to_owned(),
+        };
+        assert_eq!(rules(&c, &files, &after), [Rule::WrongKey]);
     }
 }

@@ -664,3 +664,262 @@ fn the_pre_receive_hook_guards_a_non_bare_realm_without_keys() {
     assert!(out.contains("Removed"), "{out}");
     assert!(!realm.join(".git/hooks/pre-receive").exists());
 }
+
+/// The test's OpenPGP keyring (`$HOME/.gnupg` of the test environment), its gpg-agent
+/// stopped when the test ends.
+struct Gnupg {
+    home: PathBuf,
+}
+
+impl Gnupg {
+    fn new(env: &TestEnv) -> Gnupg {
+        let home = env.path("home/.gnupg");
+        std::fs::create_dir_all(&home).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        Gnupg { home }
+    }
+
+    /// A new ed25519 key for `email` without a passphrase: its primary key's fingerprint.
+    fn key(&self, env: &TestEnv, email: &str) -> String {
+        let out = env
+            .git_program_cmd(
+                "gpg",
+                env.root(),
+                &[
+                    "--batch",
+                    "--passphrase",
+                    "",
+                    "--quick-gen-key",
+                    &format!("Test <{email}>"),
+                    "ed25519",
+                    "sign",
+                    "never",
+                ],
+            )
+            .output()
+            .expect("run gpg");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = env
+            .git_program_cmd(
+                "gpg",
+                env.root(),
+                &[
+                    "--batch",
+                    "--with-colons",
+                    "--list-keys",
+                    &format!("<{email}>"),
+                ],
+            )
+            .output()
+            .unwrap();
+        let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+        listing
+            .lines()
+            .find(|l| l.starts_with("fpr:"))
+            .and_then(|l| l.split(':').nth(9))
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl Drop for Gnupg {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(&self.home)
+            .args(["--kill", "all"])
+            .output();
+    }
+}
+
+/// A commit in `dir` by `email` speaking for `domain`, signed by git with the OpenPGP key
+/// `fingerprint`.
+fn forge_openpgp(
+    env: &TestEnv,
+    dir: &Path,
+    email: &str,
+    fingerprint: &str,
+    domain: &str,
+) -> String {
+    env.git(dir, &["add", "-A"]);
+    env.git(
+        dir,
+        &[
+            "-c",
+            &format!("user.email={email}"),
+            "-c",
+            "gpg.format=openpgp",
+            "-c",
+            &format!("user.signingkey={fingerprint}"),
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "-S",
+            "-m",
+            &format!("{domain}: change"),
+            "-m",
+            &format!("Realm-Domain: {domain}"),
+        ],
+    );
+    env.git(dir, &["rev-parse", "HEAD"])
+}
+
+/// Maintainers who sign with OpenPGP keys (git's default `gpg.format`): join records the key
+/// (fingerprint and key), git accepts what git-realm signed, the history verifies, and a
+/// signature by a key not listed for the author is refused by `verify`, by the verifying fetch
+/// and by the pre-receive hook.
+#[test]
+fn openpgp_signatures_verify_against_the_listed_keys() {
+    let env = TestEnv::new();
+    let gnupg = Gnupg::new(&env);
+    let eric = gnupg.key(&env, "eric@example.com");
+    let alpha_key = gnupg.key(&env, "a@example.com");
+    let beta_key = gnupg.key(&env, "b@example.com");
+    let mallory = gnupg.key(&env, "m@example.com");
+    env.git(
+        env.root(),
+        &["config", "--global", "user.signingkey", &eric],
+    );
+    env.realm_ok(
+        env.root(),
+        &[
+            "init",
+            "--name",
+            "letemcook",
+            "realm.git",
+            "--bare",
+            "--admission",
+            "open",
+            "--require-signatures",
+        ],
+    );
+    let realm = env.path("realm.git");
+    let alpha = env.code_repo("alpha", &[]);
+    env.git(&alpha, &["config", "user.email", "a@example.com"]);
+    env.git(&alpha, &["config", "user.signingkey", &alpha_key]);
+    env.realm_ok(&alpha, &["join", "../realm.git", "--no-hooks"]);
+    env.realm_ok(
+        &alpha,
+        &["export", "--name", "paths", "--value", "[\"a/*\"]"],
+    );
+    let beta = env.code_repo("beta", &[]);
+    env.git(&beta, &["config", "user.email", "b@example.com"]);
+    env.git(&beta, &["config", "user.signingkey", &beta_key]);
+    env.realm_ok(&beta, &["join", "../realm.git", "--no-hooks"]);
+    env.realm_ok(&alpha, &["fetch"]);
+
+    let domain = env.realm_file(&realm, "domains/alpha/domain.yaml");
+    assert!(
+        domain.contains(&format!("- a@example.com openpgp {alpha_key} ")),
+        "join records the user's OpenPGP key:\n{domain}"
+    );
+    assert!(
+        env.realm_file(&realm, "realm.yaml")
+            .contains(&format!("eric@example.com openpgp {eric} ")),
+    );
+
+    // git itself accepts every signature git-realm asked it to make.
+    let commits = env.git(&realm, &["rev-list", "main"]);
+    assert_eq!(commits.lines().count(), 4);
+    for commit in commits.lines() {
+        let out = env
+            .git_cmd(&realm, &["verify-commit", "--raw", commit])
+            .output()
+            .unwrap();
+        let status = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "git verify-commit {commit}: {status}");
+        assert!(status.contains("[GNUPG:] VALIDSIG "), "{status}");
+    }
+    let report = json(&env.realm_ok(&alpha, &["verify", "--json"]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+    std::fs::remove_dir_all(alpha.join(".git/realm/verified")).unwrap();
+    let cold = json(&env.realm_ok(&alpha, &["verify", "--json"]));
+    assert_eq!(cold["checked"], 4);
+    assert_eq!(cold["violations"], serde_json::json!([]), "{cold:#}");
+
+    let out = env.realm_ok(&realm, &["hooks", "install", "--realm"]);
+    assert!(out.contains("pre-receive"), "{out}");
+    let r = Realm {
+        env,
+        realm,
+        alpha,
+        keys: Vec::new(),
+    };
+    let env = &r.env;
+
+    // Signed by an OpenPGP key nobody listed.
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
+    let bad = forge_openpgp(env, &tamper, "a@example.com", &mallory, "alpha");
+    refused_everywhere(&r, &tamper, &bad, false, "wrong-key");
+    let out = env
+        .realm_std(&r.alpha, &["verify", "--json", &bad])
+        .output()
+        .unwrap();
+    let report = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        report["violations"][0]["key"],
+        format!("openpgp {mallory}"),
+        "{report:#}"
+    );
+    // Checked against the realm's keys alone: the user's keyring, which has mallory's key,
+    // plays no part.
+    assert!(
+        report["violations"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("a key the realm does not list"),
+        "{report:#}"
+    );
+
+    // A forged author: alpha's email, signed with beta's (listed) key.
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
+    let bad = forge_openpgp(env, &tamper, "a@example.com", &beta_key, "alpha");
+    refused_everywhere(&r, &tamper, &bad, false, "wrong-key");
+
+    // An OpenPGP signature that no longer covers the commit.
+    let raw = env.git(&tamper, &["cat-file", "commit", &bad]);
+    let edited = raw
+        .replace("b@example.com", "a@example.com")
+        .replace("alpha: change", "alpha: harmless");
+    let out = env
+        .git_cmd(&tamper, &["hash-object", "-t", "commit", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{edited}\n").as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let tampered = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    env.git(&tamper, &["reset", "--quiet", "--hard", &tampered]);
+    refused_everywhere(&r, &tamper, &tampered, false, "bad-signature");
+
+    // alpha's own key passes the hook and the verifying fetch.
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
+    let good = forge_openpgp(env, &tamper, "a@example.com", &alpha_key, "alpha");
+    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
+    assert_eq!(code, 0, "{out}");
+    env.realm_ok(&r.alpha, &["fetch"]);
+    assert_eq!(
+        env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
+        good
+    );
+    drop(gnupg);
+}
