@@ -136,11 +136,13 @@ static PREFIX_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// `NAME = "bucket"`, `NAME: str = "bucket"`, `const NAME = 'bucket'`, `name := "bucket"`,
 /// `name: bucket` (YAML), `"name": "bucket"`, and a default given to an environment lookup
 /// (`os.environ.get("X", "bucket")`, `process.env.X ?? "bucket"`, `getenv("X") or "bucket"`).
+/// Names are ASCII: with Unicode `\w` in each place, this was the costliest automaton a cold
+/// run built.
 static CONSTANT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?mx)(?:^|[^\w.$])["']?([A-Za-z_]\w*)["']?\s*(?::\s*[\w.\[\]]+\s*)?(?::=|=|:)\s*
-        (?:[\w.]+\s*\(\s*["'][^"'\n]*["']\s*,\s*
-          |[\w.]+(?:\([^)\n]*\)|\[[^\]\n]*\])?\s*(?:\?\?|\|\||\bor\b)\s*)?
+        r#"(?mx)(?:^|[^\w.$])["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?::\s*[A-Za-z0-9_.\[\]]+\s*)?(?::=|=|:)\s*
+        (?:[A-Za-z0-9_.]+\s*\(\s*["'][^"'\n]*["']\s*,\s*
+          |[A-Za-z0-9_.]+(?:\([^)\n]*\)|\[[^\]\n]*\])?\s*(?:\?\?|\|\||(?-u:\b)or(?-u:\b))\s*)?
         ["'`]?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:["'`]|\s*$)"#,
     )
     .expect("static regex compiles")
