@@ -4,6 +4,11 @@
 #   - warm (nothing relevant changed since the last check): what the pre-push hook pays.
 #
 #   bench/detect.sh [FILES]        (needs hyperfine and rg)
+#
+# Measured with 300 files on 2 cores shared with other builds (release, cold, 40 runs, a quiet
+# moment): 7.9 ms mean, 7.2 ms minimum, against ripgrep's 5.9 ms and 5.1 ms (1.34x by means,
+# 1.41x by minimums); before the prefilter searched lower-cased bytes and the constant regex
+# read ASCII names, 9.9 ms and 9.4 ms (1.68x, 1.84x).
 set -euo pipefail
 files=${1:-100000}
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -11,12 +11,15 @@ use super::membership::Member;
 use crate::detect::{self, Detector, Findings, LeftOut};
 use crate::error::BadInput;
 use crate::git::detect_cache::{self, DetectCache};
+use crate::git::notes::RealmWrite;
 use crate::git::warn_missing;
 use crate::git::{CodeRepo, WorktreeEntry};
 use crate::realm::config::{DetectorKind, ExportSource};
 use crate::realm::drift::{self, Drift};
 use crate::realm::join::Candidate;
+use crate::realm::model::ExportsFile;
 use crate::realm::snapshot::Snapshot;
+use crate::realm::sync::facts_of_subject;
 use crate::realm::yaml;
 
 /// Files larger than this are not read for detection: they are data, bundles or generated
@@ -265,6 +268,43 @@ fn detect_at_commit(
     Ok(assembled(&cache))
 }
 
+/// The realm write (of `writes`, oldest first) that published `version` of `export`: the one
+/// whose subject names it (a sync), else the oldest of the latest run of writes whose exports
+/// file holds it (a join publishes without naming them; later writes may only carry it on).
+fn published_from<'a>(
+    repo: &CodeRepo,
+    domain: &str,
+    writes: &'a [RealmWrite],
+    export: &str,
+    version: &str,
+) -> Option<&'a RealmWrite> {
+    let path = format!("domains/{domain}/exports.yaml");
+    let mut found = None;
+    for write in writes.iter().rev() {
+        let (named, _) = facts_of_subject(domain, &write.subject);
+        let holds = match named.into_iter().find(|(name, _)| name == export) {
+            Some((_, v)) if v == version => return Some(write),
+            Some(_) => false,
+            None => repo
+                .file_at(write.commit, &path)
+                .ok()
+                .flatten()
+                .and_then(|bytes| yaml::from_slice::<ExportsFile>(&path, &bytes).ok())
+                .is_some_and(|file| {
+                    file.exports
+                        .iter()
+                        .any(|e| e.name == export && e.version == version)
+                }),
+        };
+        if holds {
+            found = Some(write);
+        } else if found.is_some() {
+            break;
+        }
+    }
+    found
+}
+
 /// Every export of this domain whose computed value at `at` differs from the realm's.
 pub fn drift(member: &Member, snapshot: &Snapshot, at: At) -> Result<Vec<Drift>> {
     let detected = explained(member, snapshot, at, CacheUse::Refresh)?;
@@ -277,14 +317,63 @@ pub fn drift_of(
     snapshot: &Snapshot,
     detected: &[(String, Detected)],
 ) -> Vec<Drift> {
-    drift::compare(
+    let mut drifts = drift::compare(
         snapshot,
         &member.config.realm.domain,
         detected
             .iter()
             .map(|(name, d)| (name.clone(), d.value.clone(), d.sources.clone()))
             .collect(),
-    )
+    );
+    // Only a drift that removes something pays for reading the realm's history.
+    if drifts.iter().any(Drift::removes) {
+        locate_removed(member, snapshot, &mut drifts);
+    }
+    drifts
+}
+
+/// Where each removed item was in the code: the realm commit that published the recorded
+/// version names, in its `Source-Commit:`, the code commit its value came from; when this
+/// repository has that commit, the export is detected there (from the cache, reading only the
+/// files changed since) and each removed item gets its `path:line`s. Anything missing leaves
+/// the drift as it is.
+fn locate_removed(member: &Member, snapshot: &Snapshot, drifts: &mut [Drift]) {
+    let realm = &member.config.realm;
+    let repo = &member.repo;
+    let Ok(Some(tip)) = repo.ref_target(&CodeRepo::realm_ref(&realm.name, &realm.branch)) else {
+        return;
+    };
+    let Ok(writes) = repo.realm_writes(&realm.domain, tip, None) else {
+        return;
+    };
+    for drift in drifts.iter_mut().filter(|d| d.removes()) {
+        let (Some(version), Some(source)) =
+            (&drift.recorded_version, member.config.source(&drift.export))
+        else {
+            continue;
+        };
+        if source.file.is_some() {
+            continue;
+        }
+        let Some(write) = published_from(repo, &realm.domain, &writes, &drift.export, version)
+        else {
+            continue;
+        };
+        let Ok(detected) = detect_export(
+            repo,
+            source,
+            Some(At::Commit(write.source)),
+            CacheUse::ReadOnly,
+        ) else {
+            continue;
+        };
+        let recorded = snapshot
+            .export(&realm.domain, &drift.export)
+            .map(|e| &e.value);
+        let detected = migrate(source, recorded, detected);
+        let short = write.source.to_hex_with_len(7).to_string();
+        drift.locate_removed(&short, &detected.sources);
+    }
 }
 
 /// One line on stderr per export that leaves patterns out, and per placeholder bucket no one

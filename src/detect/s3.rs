@@ -74,12 +74,38 @@ static URI_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^A-Za-z0-9_])(s3[an]?://|arn:(?:aws[a-z-]*|\$\{[^}\n]{1,60}\}|\{[^}\n]{1,60}\}):s3:::)")
         .expect("static regex compiles")
 });
-/// Every key the preset finds comes with one of these words in the file (a URI or ARN, a
-/// `Bucket` argument, an object call, a positional upload/download/copy, a CDK grant).
-static TRIGGER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)s3|bucket|object|upload|download|copy|grant|arn_for")
-        .expect("static regex compiles")
+/// Every key the preset finds comes with one of these words in the file, in any ASCII case (a
+/// URI or ARN, a `Bucket` argument, an object call, a positional upload/download/copy, a CDK
+/// grant).
+const TRIGGER_WORDS: &[&[u8]] = &[
+    b"s3",
+    b"bucket",
+    b"object",
+    b"upload",
+    b"download",
+    b"copy",
+    b"grant",
+    b"arn_for",
+];
+
+/// [`TRIGGER_WORDS`] as one search of literals: with the text folded to lower case first, the
+/// automaton holds only the eight words, not every case variant of them, so it builds at once
+/// and meets few false candidates in the common words of code.
+static TRIGGER: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    let words: Vec<String> = TRIGGER_WORDS
+        .iter()
+        .map(|w| regex::escape(std::str::from_utf8(w).expect("ASCII")))
+        .collect();
+    regex::bytes::Regex::new(&words.join("|")).expect("static regex compiles")
 });
+
+/// Whether `data` holds one of [`TRIGGER_WORDS`] in any ASCII case: most files of a repository
+/// say nothing of S3 and are skipped before they are decoded or tokenized.
+pub fn may_mention_s3(data: &[u8]) -> bool {
+    let folded: Vec<u8> = data.iter().map(u8::to_ascii_lowercase).collect();
+    TRIGGER.is_match(&folded)
+}
+
 static BUCKET_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$").expect("static regex compiles")
 });
@@ -110,11 +136,13 @@ static PREFIX_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// `NAME = "bucket"`, `NAME: str = "bucket"`, `const NAME = 'bucket'`, `name := "bucket"`,
 /// `name: bucket` (YAML), `"name": "bucket"`, and a default given to an environment lookup
 /// (`os.environ.get("X", "bucket")`, `process.env.X ?? "bucket"`, `getenv("X") or "bucket"`).
+/// Names are ASCII: with Unicode `\w` in each place, this was the costliest automaton a cold
+/// run built.
 static CONSTANT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?mx)(?:^|[^\w.$])["']?([A-Za-z_]\w*)["']?\s*(?::\s*[\w.\[\]]+\s*)?(?::=|=|:)\s*
-        (?:[\w.]+\s*\(\s*["'][^"'\n]*["']\s*,\s*
-          |[\w.]+(?:\([^)\n]*\)|\[[^\]\n]*\])?\s*(?:\?\?|\|\||\bor\b)\s*)?
+        r#"(?mx)(?:^|[^\w.$])["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?::\s*[A-Za-z0-9_.\[\]]+\s*)?(?::=|=|:)\s*
+        (?:[A-Za-z0-9_.]+\s*\(\s*["'][^"'\n]*["']\s*,\s*
+          |[A-Za-z0-9_.]+(?:\([^)\n]*\)|\[[^\]\n]*\])?\s*(?:\?\?|\|\||(?-u:\b)or(?-u:\b))\s*)?
         ["'`]?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:["'`]|\s*$)"#,
     )
     .expect("static regex compiles")
@@ -258,7 +286,7 @@ impl S3Preset {
 
     pub fn scan(&self, path: &[u8], text: &str, findings: &mut Findings) {
         // Most files of a large repository say nothing of S3: skip them before tokenizing.
-        if !TRIGGER.is_match(text) {
+        if !may_mention_s3(text.as_bytes()) {
             return;
         }
         let code = Code::new(text, Syntax::for_path(path));

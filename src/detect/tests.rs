@@ -439,3 +439,30 @@ fn odd_text_never_panics() {
         );
     }
 }
+
+#[test]
+fn the_s3_prefilter_finds_its_words_in_any_ascii_case_and_nothing_else() {
+    for text in [
+        "x = S3Client()",
+        "Bucket=B",
+        "client.PutObject(",
+        "UPLOAD_FILE",
+        "self.download(",
+        "CopySource",
+        "grantRead(role)",
+        "ARN_FOR(x)",
+        "ends with s3",
+    ] {
+        assert!(s3::may_mention_s3(text.as_bytes()), "{text}");
+    }
+    for text in [
+        "",
+        "alpha beta gamma data model",
+        "s",
+        "bucke",
+        "arn_fo",
+        "objec",
+    ] {
+        assert!(!s3::may_mention_s3(text.as_bytes()), "{text}");
+    }
+}

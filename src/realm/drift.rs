@@ -27,6 +27,13 @@ pub struct Drift {
     pub explained: Vec<String>,
     /// Where each added item was found (`path:line`), by item.
     pub sources: BTreeMap<String, Vec<String>>,
+    /// Where each removed item was (`path:line`) in the code commit the recorded version was
+    /// published from, by item; empty when that commit is not in this repository.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub removed_sources: BTreeMap<String, Vec<String>>,
+    /// The code commit `removed_sources` were read at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_in: Option<String>,
     #[serde(skip)]
     pub value: Value,
 }
@@ -74,7 +81,7 @@ pub fn compare(
             vec!["Not yet published".to_owned()]
         };
         let explained = if recorded.is_some() {
-            explain(&changes, &places)
+            explain(&changes, &places, None)
         } else {
             summary.clone()
         };
@@ -86,6 +93,8 @@ pub fn compare(
             summary,
             explained,
             sources: places,
+            removed_sources: BTreeMap::new(),
+            removed_in: None,
             changes,
             value,
         });
@@ -93,11 +102,57 @@ pub fn compare(
     out
 }
 
+impl Drift {
+    /// Whether the code no longer shows some item the realm records.
+    pub fn removes(&self) -> bool {
+        self.recorded_version.is_some()
+            && self.changes.iter().any(|c| c.kind == ChangeKind::Removed)
+    }
+
+    /// Name where each removed item was: `sources` is the detection at the code commit the
+    /// recorded version was published from, `commit` its short id.
+    pub fn locate_removed(&mut self, commit: &str, sources: &Sources) {
+        let mut places: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for change in self
+            .changes
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Removed)
+        {
+            if let Some(found) = sources
+                .get(&change.at)
+                .and_then(|items| items.get(&change.item))
+            {
+                let entry = places.entry(change.item.clone()).or_default();
+                entry.extend(found.iter().cloned());
+                entry.sort();
+                entry.dedup();
+            }
+        }
+        if places.is_empty() {
+            return;
+        }
+        self.explained = explain(&self.changes, &self.sources, Some((commit, &places)));
+        self.removed_sources = places;
+        self.removed_in = Some(commit.to_owned());
+    }
+}
+
+/// `found`'s first places, and how many more.
+fn shown(found: &[String]) -> String {
+    let mut shown = found[..found.len().min(PLACES_SHOWN)].join(", ");
+    if found.len() > PLACES_SHOWN {
+        shown.push_str(&format!(" and {} more", found.len() - PLACES_SHOWN));
+    }
+    shown
+}
+
 /// Changelog lines, each followed by the code behind it: `Added x (read, write) at a.py:3`,
-/// `Removed y (read): no longer in the code`.
+/// `Removed y (read): was at b.py:7 in 1a2b3c4` when the commit the recorded version came from
+/// is here (`removed`), `Removed y (read): no longer in the code` otherwise.
 fn explain(
     changes: &[version::ValueChange],
     places: &BTreeMap<String, Vec<String>>,
+    removed: Option<(&str, &BTreeMap<String, Vec<String>>)>,
 ) -> Vec<String> {
     let lines = version::changelog_lines(changes);
     let mut grouped: Vec<(ChangeKind, &str)> =
@@ -109,16 +164,17 @@ fn explain(
         .zip(grouped)
         .map(|(line, (kind, item))| match kind {
             ChangeKind::Added => match places.get(item) {
-                Some(found) if !found.is_empty() => {
-                    let mut shown = found[..found.len().min(PLACES_SHOWN)].join(", ");
-                    if found.len() > PLACES_SHOWN {
-                        shown.push_str(&format!(" and {} more", found.len() - PLACES_SHOWN));
-                    }
-                    format!("{line} at {shown}")
-                }
+                Some(found) if !found.is_empty() => format!("{line} at {}", shown(found)),
                 _ => line,
             },
-            ChangeKind::Removed => format!("{line}: no longer in the code"),
+            ChangeKind::Removed => {
+                match removed.and_then(|(commit, r)| Some((commit, r.get(item)?))) {
+                    Some((commit, found)) if !found.is_empty() => {
+                        format!("{line}: was at {} in {commit}", shown(found))
+                    }
+                    _ => format!("{line}: no longer in the code"),
+                }
+            }
             ChangeKind::Changed => line,
         })
         .collect()

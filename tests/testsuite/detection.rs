@@ -276,3 +276,67 @@ hint: run 'git fsck' to see what is damaged, then 'git fetch' or clone the repos
 
 "#]]);
 }
+
+#[test]
+fn a_removed_pattern_is_named_where_it_was_in_the_published_commit() {
+    let env = TestEnv::new();
+    env.realm_repo("realm", false, &["--admission", "open"]);
+    let repo = env.code_repo("app", &[("app/store.py", APP)]);
+    // The code commit the realm's 1.0.0 came from.
+    let published = env.git(&repo, &["rev-parse", "--short=7", "HEAD"]);
+    let published = published.trim();
+    env.realm_ok(&repo, &["join", "../realm", "--as", "app"]);
+    env.commit_all(&repo, "join");
+    env.git(&repo, &["push", "--quiet", "origin", "main"]);
+
+    // The daily inputs are no longer read.
+    let without_inputs = APP.split("\n\ndef inputs").next().unwrap();
+    env.write(&repo, &[("app/store.py", &format!("{without_inputs}\n"))]);
+    let status = env.realm_ok(&repo, &["status"]);
+    let removed =
+        format!("Removed raw-data/daily/*/input.csv (read): was at app/store.py:15 in {published}");
+    assert!(status.contains(&removed), "{status}");
+    env.commit_all(&repo, "no daily inputs");
+    let check = env.realm_std(&repo, &["check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&check.stdout),
+        format!(
+            "drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook' (breaking)\n  {removed}\nrun 'git realm sync' to publish\n"
+        )
+    );
+    let report = env.realm_std(&repo, &["check", "--json"]).output().unwrap();
+    let report = json(&String::from_utf8_lossy(&report.stdout));
+    assert_eq!(
+        report["drift"][0]["removed_sources"]["raw-data/daily/*/input.csv"],
+        serde_json::json!(["app/store.py:15"])
+    );
+    assert_eq!(report["drift"][0]["removed_in"], published);
+
+    // The pre-push hook blocks the push and says where the pattern was.
+    let remote_before = env.git(&repo, &["ls-remote", "origin", "refs/heads/main"]);
+    let (code, out) = env.sh_run(&repo, "git push -q origin main");
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains(&removed), "{out}");
+    assert_eq!(
+        env.git(&repo, &["ls-remote", "origin", "refs/heads/main"]),
+        remote_before
+    );
+
+    // After a sync, a removal is named at the commit that sync published from.
+    env.realm_ok(&repo, &["sync"]);
+    let synced = env.git(&repo, &["rev-parse", "--short=7", "HEAD"]);
+    let without_results = without_inputs.replace(
+        "    s3.put_object(Bucket=RESULTS, Key=key, Body=body)\n",
+        "",
+    );
+    env.write(&repo, &[("app/store.py", &without_results)]);
+    let status = env.realm_ok(&repo, &["status"]);
+    assert!(
+        status.contains(&format!(
+            "Removed results-bucket/runs/*/result.json (read, write): was at app/store.py:10 in {}",
+            synced.trim()
+        )),
+        "{status}"
+    );
+}
