@@ -427,11 +427,7 @@ pub fn check_commit(commit: &CommitFacts, before: Option<&Side>, after: &Side) -
     // Who the author is, and which keys may speak for them.
     match &old {
         Some(old) => {
-            if !old
-                .maintainers
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(author))
-            {
+            if !is_maintainer(old, author) {
                 violation(
                     Rule::NotAMaintainer,
                     format!("`{author}` is not a maintainer of domain `{domain}`"),
@@ -440,13 +436,9 @@ pub fn check_commit(commit: &CommitFacts, before: Option<&Side>, after: &Side) -
                 );
                 return found;
             }
-            let keys = keys_for(&old.signing_keys, author);
-            if let Some((rule, message, key)) = signed_by(
-                &commit.signature,
-                &keys,
-                g.require_signatures || !keys.is_empty(),
-                author,
-            ) {
+            if let Some((rule, message, key)) =
+                maintainer_signature(old, &commit.signature, g.require_signatures, author)
+            {
                 violation(rule, message, Some(&domain_file), key.as_deref());
                 return found;
             }
@@ -486,11 +478,7 @@ pub fn check_commit(commit: &CommitFacts, before: Option<&Side>, after: &Side) -
                 );
                 return found;
             };
-            if !new
-                .maintainers
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(author))
-            {
+            if !is_maintainer(new, author) {
                 violation(
                     Rule::NotAMaintainer,
                     format!(
@@ -501,13 +489,9 @@ pub fn check_commit(commit: &CommitFacts, before: Option<&Side>, after: &Side) -
                 );
                 return found;
             }
-            let keys = keys_for(&new.signing_keys, author);
-            if let Some((rule, message, key)) = signed_by(
-                &commit.signature,
-                &keys,
-                g.require_signatures || !keys.is_empty(),
-                author,
-            ) {
+            if let Some((rule, message, key)) =
+                maintainer_signature(new, &commit.signature, g.require_signatures, author)
+            {
                 violation(rule, message, Some(&domain_file), key.as_deref());
                 return found;
             }
@@ -633,6 +617,31 @@ fn check_merged_joins(
             );
         }
     }
+}
+
+/// Whether `author` is one of `domain`'s maintainers.
+fn is_maintainer(domain: &DomainFile, author: &str) -> bool {
+    domain
+        .maintainers
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(author))
+}
+
+/// The signature rule a commit by `author`, a maintainer of `domain`, breaks: a signature is
+/// needed where the realm requires one or the author lists a key, and must be by a listed key.
+fn maintainer_signature(
+    domain: &DomainFile,
+    signature: &Signature,
+    require_signatures: bool,
+    author: &str,
+) -> Option<(Rule, String, Option<String>)> {
+    let keys = keys_for(&domain.signing_keys, author);
+    signed_by(
+        signature,
+        &keys,
+        require_signatures || !keys.is_empty(),
+        author,
+    )
 }
 
 /// Whether `signature` speaks for `author` through one of `keys`; the broken rule if not.
