@@ -1,13 +1,8 @@
 //! git-realm: versioned contracts between repositories, kept in a shared git repository.
 
 mod cli;
-mod detect;
-mod error;
-mod git;
-mod index;
-mod notify;
-mod output;
-mod realm;
+
+use git_realm::{error, git, index, member, notify, ops, output, realm};
 
 use std::process::ExitCode;
 

@@ -4,6 +4,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::notify::{Action, DeliveryReport, Kind};
+
 /// What a command reports. The JSON form is public API: its field names do not change.
 pub trait Report: Serialize {
     /// The human form, written to stdout.
@@ -60,6 +62,80 @@ fn printable(text: &str) -> String {
             format!("{}{end}", crate::error::one_line(body))
         })
         .collect()
+}
+
+impl Report for DeliveryReport {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        delivery_lines(self, out)
+    }
+}
+
+/// The lines of a delivery report, shared by `notify`, `sync`, `export`, `import` and `approve`.
+pub fn delivery_lines(report: &DeliveryReport, out: &mut dyn Write) -> std::io::Result<()> {
+    for d in &report.delivered {
+        let subject = format!("{}/{} {}", d.provider, d.export, d.version);
+        let line = match d.action {
+            Action::Opened => format!(
+                "Opened issue #{} for {} about {subject}",
+                d.issue_number, d.consumer
+            ),
+            Action::Updated => format!(
+                "Updated issue #{} for {} to {subject}",
+                d.issue_number, d.consumer
+            ),
+            Action::Unchanged => format!(
+                "Issue #{} for {} already announces {subject}",
+                d.issue_number, d.consumer
+            ),
+            Action::Closed => format!(
+                "Closed issue #{}: {} resolved {subject}",
+                d.issue_number, d.consumer
+            ),
+            Action::Commented => {
+                format!(
+                    "Commented on issue #{}: {} resolved {subject}, a newer version is still open",
+                    d.issue_number, d.consumer
+                )
+            }
+        };
+        writeln!(out, "✓ {line}  {}", d.url)?;
+    }
+    for d in &report.dropped {
+        writeln!(
+            out,
+            "- Dropped {} for {} about {}/{} {}: {}",
+            kind(d.kind),
+            d.consumer,
+            d.provider,
+            d.export,
+            d.version,
+            d.reason
+        )?;
+    }
+    for n in &report.not_notified {
+        let subject = format!("{}/{} {}", n.provider, n.export, n.version);
+        match n.kind {
+            Kind::Notice => writeln!(
+                out,
+                "✗ Not notified: {} about {subject}: {}",
+                n.consumer, n.reason
+            )?,
+            // The consumer is this domain: what failed is closing its issue.
+            Kind::Resolution => writeln!(
+                out,
+                "✗ Issue not closed: {} resolved {subject}: {}",
+                n.consumer, n.reason
+            )?,
+        }
+    }
+    Ok(())
+}
+
+fn kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Notice => "the notice",
+        Kind::Resolution => "the resolution",
+    }
 }
 
 #[cfg(test)]

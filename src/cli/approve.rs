@@ -7,9 +7,10 @@ use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 
-use super::{Ctx, Outcome, membership};
+use super::{Ctx, Outcome};
 use crate::error::BadInput;
 use crate::git::{CodeRepo, TreeSource};
+use crate::member as membership;
 use crate::notify;
 use crate::output::Report;
 use crate::realm::change::Change;
@@ -59,7 +60,7 @@ impl Report for ApproveReport {
             !r.delivered.is_empty() || !r.not_notified.is_empty() || !r.dropped.is_empty()
         }) {
             writeln!(out, "Notifying consumers:")?;
-            super::notify::human(report, out)?;
+            crate::output::delivery_lines(report, out)?;
         }
         Ok(())
     }
@@ -172,9 +173,9 @@ pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
     let mut notifications = None;
     let nothing_to_tell = notices.is_empty() && resolutions.is_empty();
     if !args.no_notify && !nothing_to_tell {
-        let delivery = super::notify::delivery_config(repo)?;
+        let delivery = crate::member::delivery::config(repo)?;
         let report = notify::deliver(&delivery, repo.common_dir(), notices, resolutions);
-        super::notify::hints(&report);
+        crate::member::delivery::hints(ctx, &report);
         notifications = Some(report);
     }
     ctx.emit(&ApproveReport {

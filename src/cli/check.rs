@@ -6,8 +6,10 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::detection::{self, At, CacheUse, Detected};
-use super::{Ctx, Outcome, bindings, membership};
+use super::{Ctx, Outcome};
+use crate::member as membership;
+use crate::member::bindings;
+use crate::member::detection::{self, At, CacheUse, Detected};
 use crate::output::Report;
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;

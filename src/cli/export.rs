@@ -7,10 +7,10 @@ use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::membership::{self, Member};
 use super::{Ctx, Outcome};
 use crate::error::BadInput;
 use crate::git::WorktreeEntry;
+use crate::member::{self as membership, Member};
 use crate::notify;
 use crate::output::Report;
 use crate::realm::change::Change;
@@ -107,7 +107,7 @@ impl Report for ExportReport {
             writeln!(out, "✓ Realm updated (commit {})", &commit[..7])?;
             if let Some(report) = &self.notifications {
                 writeln!(out, "Notifying consumers:")?;
-                super::notify::human(report, out)?;
+                crate::output::delivery_lines(report, out)?;
             }
             Ok(())
         } else {
@@ -145,11 +145,11 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
             .source(&args.name)
             .cloned()
             .unwrap_or_else(|| ExportSource::s3(&args.name));
-        let detected = super::detection::detect_export(
+        let detected = crate::member::detection::detect_export(
             &member.repo,
             &source,
             None,
-            super::detection::CacheUse::Refresh,
+            crate::member::detection::CacheUse::Refresh,
         )?;
         // An export published before values kept their bucket keeps its spelling here too.
         let recorded = member
@@ -161,7 +161,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
                     .export(&member.config.realm.domain, &args.name)
                     .map(|e| e.value.clone())
             });
-        let value = super::detection::migrate(&source, recorded.as_ref(), detected).value;
+        let value = crate::member::detection::migrate(&source, recorded.as_ref(), detected).value;
         (value, Some(source))
     };
     let update = ExportUpdate {
@@ -188,7 +188,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
     let notifications =
         (published.is_some() && proposal.is_none() && !args.no_notify && !notices.is_empty())
             .then(|| -> Result<notify::DeliveryReport> {
-                let delivery = super::notify::delivery_config(&member.repo)?;
+                let delivery = crate::member::delivery::config(&member.repo)?;
                 Ok(notify::deliver(
                     &delivery,
                     member.repo.common_dir(),
@@ -198,7 +198,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
             })
             .transpose()?;
     if let Some(report) = &notifications {
-        super::notify::hints(report);
+        crate::member::delivery::hints(ctx, report);
     }
     if let (Some(p), Some(landed), None, Some(head)) = (
         &publication,
@@ -214,7 +214,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
             &p.version,
             landed.commit,
         );
-        super::notes::record_and_share(&member, head, &[line]);
+        crate::member::notes::record_and_share(ctx, &member, head, &[line]);
     }
     ctx.emit(&ExportReport {
         notifications,

@@ -6,8 +6,9 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::{Ctx, Outcome, membership};
+use super::{Ctx, Outcome};
 use crate::git::CodeRepo;
+use crate::member as membership;
 use crate::output::Report;
 
 /// Update refs/realm/<realm>/ from the realm
@@ -53,7 +54,7 @@ pub fn run(ctx: &Ctx, _args: FetchArgs) -> Result<Outcome> {
             )
         })?;
     // Notes a command stopped before writing are rebuilt from what the realm records.
-    super::notes::reconcile_or_warn(&member);
+    crate::member::notes::reconcile_or_warn(ctx, &member);
     ctx.emit(&FetchReport {
         realm: realm.name.clone(),
         branch: realm.branch.clone(),

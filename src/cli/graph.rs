@@ -6,9 +6,10 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::{Ctx, Outcome, membership};
+use super::{Ctx, Outcome};
 use crate::error::BadInput;
 use crate::git::CodeRepo;
+use crate::member as membership;
 use crate::output::Report;
 use crate::realm::model::ImportStatus;
 use crate::realm::status;

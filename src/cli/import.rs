@@ -6,9 +6,10 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::{Ctx, Outcome, membership};
+use super::{Ctx, Outcome};
 use crate::error::BadInput;
 use crate::git::WorktreeEntry;
+use crate::member as membership;
 use crate::notify;
 use crate::output::Report;
 use crate::realm::change::Change;
@@ -74,7 +75,7 @@ impl Report for ImportReport {
             None => writeln!(out, "Import unchanged: the realm already records it")?,
         }
         if let Some(report) = &self.notifications {
-            super::notify::human(report, out)?;
+            crate::output::delivery_lines(report, out)?;
         }
         Ok(())
     }
@@ -266,14 +267,14 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
     let import = recorded.expect("the build ran");
     let notifications = match (resolution, &published) {
         (Some(resolution), Some(_)) if !args.no_notify => {
-            let delivery = super::notify::delivery_config(&member.repo)?;
+            let delivery = crate::member::delivery::config(&member.repo)?;
             let report = notify::deliver(
                 &delivery,
                 member.repo.common_dir(),
                 Vec::new(),
                 vec![resolution],
             );
-            super::notify::hints(&report);
+            crate::member::delivery::hints(ctx, &report);
             Some(report)
         }
         _ => None,

@@ -6,8 +6,9 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::{Ctx, Outcome, membership};
+use super::{Ctx, Outcome};
 use crate::error::BadInput;
+use crate::member as membership;
 use crate::output::Report;
 use crate::realm::change::Change;
 use crate::realm::names;

@@ -7,13 +7,13 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::detection;
-use super::membership::{self, read_config};
 use super::{Ctx, Outcome};
 use crate::error::{BadInput, Refusal};
 use crate::git::object_format::FormatMismatch;
 use crate::git::{self, CodeRepo};
 use crate::index::{self, IndexedRepo};
+use crate::member::detection;
+use crate::member::{self as membership, read_config};
 use crate::output::Report;
 use crate::realm::config::{CONFIG_PATH, Membership, RepoConfig};
 use crate::realm::join::{self as realm_join, Candidate};

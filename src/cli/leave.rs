@@ -6,9 +6,10 @@ use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 
-use super::{Ctx, Outcome, membership};
+use super::{Ctx, Outcome};
 use crate::error::Refusal;
 use crate::index;
+use crate::member as membership;
 use crate::output::Report;
 use crate::realm::change::Change;
 use crate::realm::config::CONFIG_PATH;

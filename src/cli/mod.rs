@@ -1,10 +1,8 @@
 //! The command line: the clap definition, the shared context, and the dispatch.
 
 mod approve;
-mod bindings;
 mod check;
 mod completions;
-mod detection;
 mod export;
 mod fetch;
 mod graph;
@@ -17,8 +15,6 @@ mod leave;
 mod list;
 #[cfg(test)]
 mod manual;
-mod membership;
-mod notes;
 mod notify;
 mod status;
 mod sync;
@@ -77,53 +73,25 @@ pub enum Command {
     Verify(verify::VerifyArgs),
 }
 
-/// How a command that ran ends: clean, or with findings (drift, stale imports, a refusal).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Outcome {
-    Clean = 0,
-    Findings = 1,
+pub use crate::ops::Outcome;
+
+/// What every command is handed: the operations' context, and how to print the report.
+pub struct Ctx {
+    pub core: crate::ops::Context,
+    pub format: Format,
 }
 
-/// What every command is handed: where it runs, how to print, and what time it is.
-pub struct Ctx {
-    pub cwd: PathBuf,
-    pub format: Format,
-    pub now: jiff::Timestamp,
+impl std::ops::Deref for Ctx {
+    type Target = crate::ops::Context;
+
+    fn deref(&self) -> &crate::ops::Context {
+        &self.core
+    }
 }
 
 impl Ctx {
     pub fn emit<R: Report>(&self, report: &R) -> Result<()> {
         output::emit(self.format, report)
-    }
-
-    /// Now, as realm files record it: `2026-01-24T10:00:00Z`.
-    pub fn timestamp(&self) -> String {
-        jiff::Timestamp::from_second(self.now.as_second())
-            .expect("in range")
-            .to_string()
-    }
-
-    /// Today's date in UTC, as changelogs record it.
-    pub fn date(&self) -> String {
-        self.now
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date()
-            .to_string()
-    }
-}
-
-/// The clock: `GIT_REALM_NOW` (RFC 3339) when set, so tests and replays are repeatable.
-fn now() -> Result<jiff::Timestamp> {
-    match std::env::var("GIT_REALM_NOW") {
-        Ok(value) if !value.is_empty() => value.parse().map_err(|e| {
-            crate::error::BadInput::new(
-                format!("invalid GIT_REALM_NOW `{value}`: {e}"),
-                "use an RFC 3339 time like 2026-01-24T10:00:00Z, or unset it",
-            )
-            .into()
-        }),
-        _ => Ok(jiff::Timestamp::now()),
     }
 }
 
@@ -134,13 +102,12 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         None => cwd,
     };
     let ctx = Ctx {
-        cwd,
+        core: crate::ops::Context::new(cwd, crate::ops::now()?),
         format: if cli.json {
             Format::Json
         } else {
             Format::Human
         },
-        now: now()?,
     };
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),

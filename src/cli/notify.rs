@@ -1,15 +1,13 @@
 //! `git realm notify`: re-send the notifications a sync could not deliver.
 
-use std::io::Write;
-
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome, membership};
-use crate::error::BadInput;
+use super::{Ctx, Outcome};
 use crate::git::CodeRepo;
-use crate::notify::{self, Action, DeliveryConfig, DeliveryReport, Kind, Message};
-use crate::output::{self, Report};
+use crate::member as membership;
+use crate::notify::{self, Message};
+use crate::output;
 use crate::realm::snapshot::Snapshot;
 
 /// Re-send the notifications a sync could not deliver
@@ -34,110 +32,6 @@ use crate::realm::snapshot::Snapshot;
 #[derive(Debug, Args)]
 pub struct NotifyArgs {}
 
-impl Report for DeliveryReport {
-    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        human(self, out)
-    }
-}
-
-/// The lines of a delivery report, shared with `sync`.
-pub fn human(report: &DeliveryReport, out: &mut dyn Write) -> std::io::Result<()> {
-    for d in &report.delivered {
-        let subject = format!("{}/{} {}", d.provider, d.export, d.version);
-        let line = match d.action {
-            Action::Opened => format!(
-                "Opened issue #{} for {} about {subject}",
-                d.issue_number, d.consumer
-            ),
-            Action::Updated => format!(
-                "Updated issue #{} for {} to {subject}",
-                d.issue_number, d.consumer
-            ),
-            Action::Unchanged => format!(
-                "Issue #{} for {} already announces {subject}",
-                d.issue_number, d.consumer
-            ),
-            Action::Closed => format!(
-                "Closed issue #{}: {} resolved {subject}",
-                d.issue_number, d.consumer
-            ),
-            Action::Commented => {
-                format!(
-                    "Commented on issue #{}: {} resolved {subject}, a newer version is still open",
-                    d.issue_number, d.consumer
-                )
-            }
-        };
-        writeln!(out, "✓ {line}  {}", d.url)?;
-    }
-    for d in &report.dropped {
-        writeln!(
-            out,
-            "- Dropped {} for {} about {}/{} {}: {}",
-            kind(d.kind),
-            d.consumer,
-            d.provider,
-            d.export,
-            d.version,
-            d.reason
-        )?;
-    }
-    for n in &report.not_notified {
-        let subject = format!("{}/{} {}", n.provider, n.export, n.version);
-        match n.kind {
-            Kind::Notice => writeln!(
-                out,
-                "✗ Not notified: {} about {subject}: {}",
-                n.consumer, n.reason
-            )?,
-            // The consumer is this domain: what failed is closing its issue.
-            Kind::Resolution => writeln!(
-                out,
-                "✗ Issue not closed: {} resolved {subject}: {}",
-                n.consumer, n.reason
-            )?,
-        }
-    }
-    Ok(())
-}
-
-fn kind(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Notice => "the notice",
-        Kind::Resolution => "the resolution",
-    }
-}
-
-/// Advice on stderr after a delivery, shared with `sync`.
-pub fn hints(report: &DeliveryReport) {
-    if let Some(error) = &report.store_error {
-        output::note(format!("warning: {error}"));
-    }
-    if !report.not_notified.is_empty() {
-        output::note(
-            "hint: fix the cause above, then run 'git realm notify' to send what is pending",
-        );
-    }
-}
-
-/// Where and as whom this repository's notifications go: the environment's tokens,
-/// `realm.githubApiUrl`, and the `realm.<host>.forge|apiUrl|tokenEnv` settings.
-pub fn delivery_config(repo: &CodeRepo) -> Result<DeliveryConfig> {
-    Ok(DeliveryConfig::from_env(
-        repo.config("realm.githubApiUrl")?,
-        &repo.config_matching(r"^realm\..+\.(forge|apiurl|tokenenv)$")?,
-    ))
-}
-
-/// [`delivery_config`], refusing unusable `realm.<host>.*` settings before anything is written.
-pub fn checked_delivery_config(repo: &CodeRepo) -> Result<DeliveryConfig> {
-    let config = delivery_config(repo)?;
-    if let Err((message, hint)) = config.check_hosts() {
-        return Err(BadInput::new(message, hint).into());
-    }
-    Ok(config)
-}
-
 /// Exit status 1 when something is still pending: notify ran to the end and its report is the
 /// result, but the job it exists for is not done, like `check` finding a stale import. Scripts
 /// can retry on 1. Status 2 (an error, no report) is kept for when notify could not run: not a
@@ -145,7 +39,7 @@ pub fn checked_delivery_config(repo: &CodeRepo) -> Result<DeliveryConfig> {
 pub fn run(ctx: &Ctx, _args: NotifyArgs) -> Result<Outcome> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
     let git_dir = repo.common_dir().to_path_buf();
-    let delivery = checked_delivery_config(&repo)?;
+    let delivery = crate::member::delivery::checked_config(&repo)?;
     let snapshot = if notify::pending_path(&git_dir).exists() {
         realm_now(&repo)
     } else {
@@ -158,7 +52,7 @@ pub fn run(ctx: &Ctx, _args: NotifyArgs) -> Result<Outcome> {
         output::note("Nothing to send: no notification is pending");
     }
     ctx.emit(&report)?;
-    hints(&report);
+    crate::member::delivery::hints(ctx, &report);
     Ok(if report.not_notified.is_empty() {
         Outcome::Clean
     } else {

@@ -8,10 +8,10 @@ use gix::ObjectId;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::detection::{self, At, CacheUse};
-use super::membership::{self, Member};
 use super::{Ctx, Outcome};
 use crate::error::BadInput;
+use crate::member::detection::{self, At, CacheUse};
+use crate::member::{self as membership, Member};
 use crate::notify;
 use crate::output::{self, Report};
 use crate::realm::snapshot::Snapshot;
@@ -218,7 +218,7 @@ impl Report for SyncReport {
             !r.delivered.is_empty() || !r.not_notified.is_empty() || !r.dropped.is_empty()
         }) {
             writeln!(out, "Notifying consumers:")?;
-            super::notify::human(report, out)?;
+            crate::output::delivery_lines(report, out)?;
         }
         Ok(())
     }
@@ -240,9 +240,9 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     };
     // Unusable notification settings are refused before anything is written.
     let delivery = if args.no_notify {
-        super::notify::delivery_config(&member.repo)?
+        crate::member::delivery::config(&member.repo)?
     } else {
-        super::notify::checked_delivery_config(&member.repo)?
+        crate::member::delivery::checked_config(&member.repo)?
     };
     let detected = detection::detect_all(&member, At::Commit(head), cache)?;
     let values_for = |snapshot: &Snapshot| -> Vec<(String, serde_json::Value)> {
@@ -293,7 +293,7 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     let notifications = (landed && !args.no_notify)
         .then(|| notify::deliver(&delivery, member.repo.common_dir(), notices, resolutions));
     if let Some(report) = &notifications {
-        super::notify::hints(report);
+        crate::member::delivery::hints(ctx, report);
     }
     let outcome = if plan.broken.is_empty() && plan.ungranted.is_empty() {
         Outcome::Clean
@@ -304,7 +304,7 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     // Notes (SPEC 6): what this code commit became in the realm, shared with the code remote.
     if !args.dry_run {
         let landed = published.as_ref().map(|p| p.commit);
-        super::notes::after_sync(&member, &plan, head, landed);
+        crate::member::notes::after_sync(ctx, &member, &plan, head, landed);
     }
     ctx.emit(&SyncReport {
         would_notify,
@@ -358,7 +358,7 @@ fn plan(
         },
         |import| {
             Ok(
-                super::bindings::verify(member, tip, import, At::Commit(head), &today)?
+                crate::member::bindings::verify(member, tip, import, At::Commit(head), &today)?
                     .map(|v| v.missing()),
             )
         },

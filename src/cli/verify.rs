@@ -6,10 +6,11 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::{Ctx, Outcome, membership};
+use super::{Ctx, Outcome};
 use crate::error::BadInput;
 use crate::git::CodeRepo;
 use crate::git::verify::{self, Checked};
+use crate::member as membership;
 use crate::output::Report;
 use crate::realm::trust::Violation;
 

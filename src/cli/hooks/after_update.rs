@@ -6,10 +6,10 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::cli::membership;
 use crate::cli::{Ctx, Outcome};
 use crate::git::CodeRepo;
 use crate::git::hooks::Hook;
+use crate::member as membership;
 use crate::output::{self, Report};
 use crate::realm::model::ImportStatus;
 use crate::realm::status::{self, ImportState};
@@ -113,7 +113,7 @@ pub fn run(ctx: &Ctx, hook: Hook) -> Result<Outcome> {
         repo,
         config: config.clone(),
     };
-    crate::cli::notes::reconcile_or_warn(&member);
+    crate::member::notes::reconcile_or_warn(ctx, &member);
     let repo = &member.repo;
     let mut new_versions = Vec::new();
     if let Some(before) = before.filter(|b| *b != tip) {

@@ -9,12 +9,12 @@ use anyhow::{Context, Result};
 use gix::ObjectId;
 use serde::Serialize;
 
-use crate::cli::detection::{self, At};
-use crate::cli::membership::{self, Member};
 use crate::cli::{Ctx, Outcome};
 use crate::error::BadInput;
 use crate::git::CodeRepo;
 use crate::git::hooks::{PrePush, PushUpdate};
+use crate::member::detection::{self, At};
+use crate::member::{self as membership, Member};
 use crate::output::{self, Report};
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
@@ -58,7 +58,7 @@ fn ungranted_at(
     today: &str,
 ) -> Result<Vec<ImportState>> {
     Ok(
-        crate::cli::bindings::imports_of(member, realm, At::Commit(commit), today)?
+        crate::member::bindings::imports_of(member, realm, At::Commit(commit), today)?
             .into_iter()
             .filter(|i| {
                 i.status == ImportStatus::Ungranted && i.resolved_version == i.latest_version

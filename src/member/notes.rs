@@ -3,11 +3,11 @@
 
 use gix::ObjectId;
 
-use super::membership::Member;
-use super::sync::Plan;
+use super::Member;
 use crate::git::CodeRepo;
 use crate::git::notes::{self, Shared};
-use crate::output;
+use crate::ops::Context;
+use crate::realm::sync::Plan;
 use crate::realm::sync::facts_of_subject;
 
 /// The note lines for a sync that landed `realm_commit`: one per export published and one per
@@ -38,19 +38,25 @@ pub fn lines_for(member: &Member, plan: &Plan, realm_commit: ObjectId) -> Vec<St
 /// After a sync (that landed `realm_commit`, if any): note on `source` what it published and
 /// resolved, rebuild the lines earlier writes left out, and share the notes with the code
 /// remote when it lacks some. Problems are warnings: the realm commit stands either way.
-pub fn after_sync(member: &Member, plan: &Plan, source: ObjectId, realm_commit: Option<ObjectId>) {
+pub fn after_sync(
+    ctx: &Context,
+    member: &Member,
+    plan: &Plan,
+    source: ObjectId,
+    realm_commit: Option<ObjectId>,
+) {
     // A proposal is not published yet: nothing to record until an approver accepts it.
     if let Some(realm_commit) = realm_commit.filter(|_| plan.proposal.is_none()) {
         let lines = lines_for(member, plan, realm_commit);
         if let Err(err) = notes::record(&member.repo, source, &lines) {
-            output::warn(format!("warning: could not note commit {source}: {err:#}"));
+            ctx.warn(format!("warning: could not note commit {source}: {err:#}"));
         }
     }
-    reconcile_or_warn(member);
+    reconcile_or_warn(ctx, member);
     match member.repo.notes_unshared() {
-        Ok(true) => share(member),
+        Ok(true) => share(ctx, member),
         Ok(false) => {}
-        Err(err) => output::warn(format!("warning: could not read the realm notes: {err:#}")),
+        Err(err) => ctx.warn(format!("warning: could not read the realm notes: {err:#}")),
     }
 }
 
@@ -88,14 +94,14 @@ pub fn reconcile(member: &Member) -> anyhow::Result<usize> {
 }
 
 /// [`reconcile`], saying on stderr what it restored or why it could not.
-pub fn reconcile_or_warn(member: &Member) {
+pub fn reconcile_or_warn(ctx: &Context, member: &Member) {
     match reconcile(member) {
         Ok(0) => {}
-        Ok(n) => output::note(format!(
+        Ok(n) => ctx.note(format!(
             "Restored realm notes on {n} commit{} from the realm's history",
             if n == 1 { "" } else { "s" }
         )),
-        Err(err) => output::warn(format!(
+        Err(err) => ctx.warn(format!(
             "warning: could not restore realm notes from the realm's history: {err:#}"
         )),
     }
@@ -103,27 +109,27 @@ pub fn reconcile_or_warn(member: &Member) {
 
 /// Append `lines` to the note on `source` and share the notes with the code remote; problems
 /// are warnings, since the realm commit the lines speak of stands either way.
-pub fn record_and_share(member: &Member, source: ObjectId, lines: &[String]) {
+pub fn record_and_share(ctx: &Context, member: &Member, source: ObjectId, lines: &[String]) {
     if lines.is_empty() {
         return;
     }
     if let Err(err) = notes::record(&member.repo, source, lines) {
-        output::warn(format!("warning: could not note commit {source}: {err:#}"));
+        ctx.warn(format!("warning: could not note commit {source}: {err:#}"));
         return;
     }
-    share(member);
+    share(ctx, member);
 }
 
 /// Share the notes with the code remote; problems are warnings.
-fn share(member: &Member) {
+fn share(ctx: &Context, member: &Member) {
     match notes::share(&member.repo) {
         Ok(Shared::Pushed { .. } | Shared::NoRemote | Shared::Nothing) => {}
         Ok(Shared::NotPushed { remote, reason }) => {
-            output::note(format!(
+            ctx.note(format!(
                 "warning: realm notes not pushed to `{remote}`: {reason}"
             ));
-            output::note("hint: they are kept here and go with the next 'git realm sync'");
+            ctx.note("hint: they are kept here and go with the next 'git realm sync'");
         }
-        Err(err) => output::warn(format!("warning: could not share the realm notes: {err:#}")),
+        Err(err) => ctx.warn(format!("warning: could not share the realm notes: {err:#}")),
     }
 }

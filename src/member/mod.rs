@@ -1,13 +1,19 @@
 //! This repository's membership: reading and writing `.realm/config.yaml`, and the trailers
-//! every realm commit made from here carries.
+//! every realm commit made from here carries; and the services the operations share about
+//! this repository as a member (detection, notes, verified bindings, notification delivery).
 
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 
-use super::Ctx;
 use crate::error::BadInput;
 use crate::git::{CodeRepo, WorktreeEntry};
+use crate::ops::Context;
 use crate::realm::change::Change;
 use crate::realm::config::{CONFIG_PATH, RepoConfig};
+
+pub mod bindings;
+pub mod delivery;
+pub mod detection;
+pub mod notes;
 
 pub struct Member {
     pub repo: CodeRepo,
@@ -47,7 +53,7 @@ pub fn read_config(repo: &CodeRepo) -> Result<Option<RepoConfig>> {
 }
 
 /// The repository git-realm runs in, which must have joined a realm.
-pub fn load(ctx: &Ctx) -> Result<Member> {
+pub fn load(ctx: &Context) -> Result<Member> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
     let config = read_config(&repo)?.ok_or_else(|| {
         BadInput::new(

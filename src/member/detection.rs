@@ -7,7 +7,7 @@ use gix::ObjectId;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::membership::Member;
+use super::Member;
 use crate::detect::{self, Detector, Findings, LeftOut};
 use crate::error::BadInput;
 use crate::git::detect_cache::{self, DetectCache};

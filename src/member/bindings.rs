@@ -3,8 +3,8 @@
 
 use anyhow::Result;
 
+use super::Member;
 use super::detection::At;
-use super::membership::Member;
 use crate::error::BadInput;
 use crate::realm::config::VerifierKind;
 use crate::realm::grants::{self, Coverage};
