@@ -200,7 +200,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
     };
     let drift = detection::drift_of(&member, &snapshot, &detected);
     if !args.explain {
-        detection::note_left_out(&detected);
+        detection::note_left_out(ctx, &detected);
     }
     let today = ctx.date();
     let imports: Vec<ImportState> = if want_imports {

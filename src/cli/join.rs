@@ -254,7 +254,7 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
                 ));
             }
             (
-                detection::detect_on_join(&repo, head, &bindings, &files)?,
+                detection::detect_on_join(ctx, &repo, head, &bindings, &files)?,
                 files,
             )
         }

@@ -378,7 +378,7 @@ fn locate_removed(member: &Member, snapshot: &Snapshot, drifts: &mut [Drift]) {
 
 /// One line on stderr per export that leaves patterns out, and per placeholder bucket no one
 /// mapped, pointing at `check --explain`.
-pub fn note_left_out(detected: &[(String, Detected)]) {
+pub fn note_left_out(ctx: &crate::ops::Context, detected: &[(String, Detected)]) {
     for (name, d) in detected {
         if !d.left_out.is_empty() {
             let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
@@ -386,7 +386,7 @@ pub fn note_left_out(detected: &[(String, Detected)]) {
                 *reasons.entry(l.reason.describe()).or_default() += 1;
             }
             let reasons: Vec<String> = reasons.iter().map(|(r, n)| format!("{r}: {n}")).collect();
-            crate::output::note(format!(
+            ctx.note(format!(
                 "note: export '{name}' leaves out {} pattern{} ({}); 'git realm check --explain' lists them",
                 d.left_out.len(),
                 if d.left_out.len() == 1 { "" } else { "s" },
@@ -395,7 +395,7 @@ pub fn note_left_out(detected: &[(String, Detected)]) {
         }
         let unmapped = d.unmapped_variables();
         if !unmapped.is_empty() {
-            crate::output::note(format!(
+            ctx.note(format!(
                 "note: export '{name}' has buckets written as placeholders: {}; map them in .realm/config.yaml (`variables: {{{}: <bucket>}}`)",
                 unmapped
                     .iter()
@@ -518,6 +518,7 @@ pub const S3_EXPORT: &str = "required-s3-permissions";
 /// that name is given anywhere in `files`; when every pattern then lies in one bucket, the
 /// export names it (`buckets: [it]`) and its keys are written without it, as the RFC does.
 pub fn detect_on_join(
+    ctx: &crate::ops::Context,
     repo: &CodeRepo,
     head: ObjectId,
     bindings: &[String],
@@ -583,7 +584,7 @@ pub fn detect_on_join(
         }
     }
     let detected = detect_export(repo, &source, Some(At::Commit(head)), CacheUse::Refresh)?;
-    note_left_out(&[(source.name.clone(), detected.clone())]);
+    note_left_out(ctx, &[(source.name.clone(), detected.clone())]);
     Ok(Some((source, detected.value)))
 }
 

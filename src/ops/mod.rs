@@ -8,6 +8,10 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
+pub mod status;
+
+pub use status::{StatusOptions, StatusReport, status};
+
 /// How an operation that ran ends: clean, or with findings (drift, stale imports, a refusal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
