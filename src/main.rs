@@ -1,6 +1,7 @@
 //! git-realm: versioned contracts between repositories, kept in a shared git repository.
 
 mod cli;
+mod mcp;
 
 use git_realm::{error, git, index, member, notify, ops, output, realm};
 

@@ -15,6 +15,7 @@ mod leave;
 mod list;
 #[cfg(test)]
 mod manual;
+mod mcp;
 mod notify;
 mod status;
 mod sync;
@@ -71,6 +72,7 @@ pub enum Command {
     Notify(notify::NotifyArgs),
     Completions(completions::CompletionsArgs),
     Verify(verify::VerifyArgs),
+    Mcp(mcp::McpArgs),
 }
 
 pub use crate::ops::Outcome;
@@ -127,6 +129,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Notify(args) => notify::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Mcp(args) => mcp::run(&ctx, args),
     }
 }
 

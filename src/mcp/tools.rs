@@ -1,0 +1,484 @@
+//! The tools' inputs (their JSON Schemas come from these types) and the operation each runs.
+//!
+//! A tool maps its input to the options of one operation and runs it in the repository the
+//! server was started in. Operations the library offers run in-process ([`operation`]);
+//! the others run as `git realm --json <verb>` by this same binary ([`command`]), one call
+//! each, until the library has them.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::Result;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{self, BadInput};
+use crate::ops::{self, Outcome};
+use crate::output::Report;
+
+/// What an operation that ran returns: the report's JSON (what `--json` prints), its human
+/// form, the messages the command line writes to stderr, and how it ended.
+#[derive(Debug)]
+pub struct Answer {
+    pub report: Value,
+    pub human: String,
+    pub messages: Vec<String>,
+    pub outcome: Outcome,
+}
+
+/// An operation that could not run: the command line's `error:` and `hint:` lines, and the
+/// messages written before them.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub hint: Option<String>,
+    pub messages: Vec<String>,
+}
+
+impl Failure {
+    fn of(err: &anyhow::Error, messages: Vec<String>) -> Failure {
+        Failure {
+            message: error::one_line(&format!("{err:#}")),
+            hint: error::hint_of(err).map(error::one_line),
+            messages,
+        }
+    }
+
+    fn bad_input(message: impl Into<String>, hint: impl Into<String>) -> Failure {
+        Failure::of(&BadInput::new(message, hint).into(), Vec::new())
+    }
+
+    /// The text the command line would write to stderr.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        for message in &self.messages {
+            text.push_str(message);
+            text.push('\n');
+        }
+        text.push_str(&format!("error: {}", self.message));
+        if let Some(hint) = &self.hint {
+            text.push_str(&format!("\nhint: {hint}"));
+        }
+        text
+    }
+}
+
+pub type Answered = std::result::Result<Answer, Failure>;
+
+/// Run an operation of the library in `cwd`, keeping its messages.
+fn operation<R: Report>(
+    cwd: &Path,
+    op: impl FnOnce(&ops::Context) -> Result<(R, Outcome)>,
+) -> Answered {
+    let now = ops::now().map_err(|e| Failure::of(&e, Vec::new()))?;
+    let ctx = ops::Context::keeping_messages(cwd.to_path_buf(), now);
+    let ran = op(&ctx).and_then(|(report, outcome)| {
+        let json = serde_json::to_value(&report)?;
+        let mut human = Vec::new();
+        report.human(&mut human)?;
+        Ok((json, String::from_utf8_lossy(&human).into_owned(), outcome))
+    });
+    let messages = ctx.take_messages();
+    match ran {
+        Ok((report, human, outcome)) => Ok(Answer {
+            report,
+            human,
+            messages,
+            outcome,
+        }),
+        Err(err) => Err(Failure::of(&err, messages)),
+    }
+}
+
+/// Run `git realm -C <cwd> --json <args>` by this binary, for an operation the library does
+/// not offer yet: its stdout is the report, its stderr the messages or the error. The child
+/// gets no stdin, so it never reads the protocol stream.
+fn command(cwd: &Path, args: &[String]) -> Answered {
+    let spawned = std::env::current_exe()
+        .map_err(anyhow::Error::from)
+        .and_then(|exe| {
+            Ok(Command::new(exe)
+                .arg("-C")
+                .arg(cwd)
+                .arg("--json")
+                .args(args)
+                .stdin(Stdio::null())
+                .output()?)
+        });
+    let out = spawned.map_err(|e| {
+        Failure::of(
+            &e.context(format!("failed to run `git realm {}`", args[0])),
+            Vec::new(),
+        )
+    })?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut messages: Vec<String> = stderr.lines().map(str::to_owned).collect();
+    let code = out.status.code();
+    if matches!(code, Some(0 | 1))
+        && let Ok(report) = serde_json::from_slice::<Value>(&out.stdout)
+    {
+        return Ok(Answer {
+            report,
+            human: String::new(),
+            messages,
+            outcome: if code == Some(0) {
+                Outcome::Clean
+            } else {
+                Outcome::Findings
+            },
+        });
+    }
+    let Some(at) = messages.iter().position(|l| l.starts_with("error: ")) else {
+        return Err(Failure {
+            message: format!("`git realm {}` failed ({})", args[0], out.status),
+            hint: None,
+            messages,
+        });
+    };
+    let rest = messages.split_off(at);
+    Err(Failure {
+        message: rest[0]["error: ".len()..].to_owned(),
+        hint: rest
+            .iter()
+            .find_map(|l| l.strip_prefix("hint: "))
+            .map(str::to_owned),
+        messages,
+    })
+}
+
+/// The command line's arguments for `verb`, built flag by flag.
+struct Args(Vec<String>);
+
+impl Args {
+    fn new(verb: &str) -> Args {
+        Args(vec![verb.to_owned()])
+    }
+
+    fn flag(mut self, name: &str, on: bool) -> Args {
+        if on {
+            self.0.push(name.to_owned());
+        }
+        self
+    }
+
+    fn value(mut self, name: &str, value: Option<&str>) -> Args {
+        if let Some(value) = value {
+            self.0.push(format!("{name}={value}"));
+        }
+        self
+    }
+
+    fn positional(mut self, value: Option<&str>) -> Args {
+        if let Some(value) = value {
+            // `--` keeps a value that starts with `-` from reading as a flag.
+            self.0.push("--".to_owned());
+            self.0.push(value.to_owned());
+        }
+        self
+    }
+}
+
+/// `realm_status` takes nothing.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusInput {}
+
+pub fn status(cwd: &Path, _input: StatusInput) -> Answered {
+    operation(cwd, |ctx| ops::status(ctx, ops::StatusOptions {}))
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInput {
+    /// Check only this domain's exports
+    #[serde(default)]
+    pub exports: bool,
+    /// Check only this domain's imports
+    #[serde(default)]
+    pub imports: bool,
+    /// Compute exports at this revision (default HEAD); not with `worktree`
+    #[serde(default)]
+    pub rev: Option<String>,
+    /// Compute exports from the working tree, including uncommitted changes
+    #[serde(default)]
+    pub worktree: bool,
+    /// List, for every pattern of every export, the files and lines it comes from
+    #[serde(default)]
+    pub explain: bool,
+}
+
+pub fn check(cwd: &Path, input: CheckInput) -> Answered {
+    if input.rev.is_some() && input.worktree {
+        return Err(Failure::bad_input(
+            "`rev` cannot be used with `worktree`",
+            "give `rev` to check a commit, or `worktree` to check uncommitted changes",
+        ));
+    }
+    // With `ops::check`: operation(cwd, |ctx| ops::check(ctx, ops::CheckOptions { .. })).
+    command(
+        cwd,
+        &Args::new("check")
+            .flag("--exports", input.exports)
+            .flag("--imports", input.imports)
+            .value("--rev", input.rev.as_deref())
+            .flag("--worktree", input.worktree)
+            .flag("--explain", input.explain)
+            .0,
+    )
+}
+
+/// How `realm_graph` draws the graph in its text summary (the JSON is the same for all).
+#[derive(Debug, Default, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GraphFormat {
+    #[default]
+    Text,
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GraphInput {
+    /// Draw the summary as plain text, a Mermaid flowchart or Graphviz dot
+    #[serde(default)]
+    pub format: GraphFormat,
+    /// Show the realm as of this revision (a realm branch, `main~3`, a commit)
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+pub fn graph(cwd: &Path, input: GraphInput) -> Answered {
+    let format = match input.format {
+        GraphFormat::Text => "text",
+        GraphFormat::Mermaid => "mermaid",
+        GraphFormat::Dot => "dot",
+    };
+    // With `ops::graph`: operation(cwd, |ctx| ops::graph(ctx, ops::GraphOptions { .. })).
+    command(
+        cwd,
+        &Args::new("graph")
+            .value("--format", Some(format))
+            .value("--at", input.at.as_deref())
+            .0,
+    )
+}
+
+/// `realm_fetch` takes nothing.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FetchInput {}
+
+pub fn fetch(cwd: &Path, _input: FetchInput) -> Answered {
+    // With `ops::fetch`: operation(cwd, |ctx| ops::fetch(ctx, ops::FetchOptions {})).
+    command(cwd, &Args::new("fetch").0)
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncInput {
+    /// Only show what would change, without fetching, writing or notifying (the default);
+    /// pass `false` to publish
+    #[serde(default = "yes")]
+    pub dry_run: bool,
+    /// Do not notify consumers
+    #[serde(default)]
+    pub no_notify: bool,
+    /// Add this text to the realm commit's message
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Resolve imports whose binding does not grant the value, recording what is missing
+    #[serde(default)]
+    pub force: bool,
+}
+
+pub fn sync(cwd: &Path, input: SyncInput) -> Answered {
+    // With `ops::sync`: operation(cwd, |ctx| ops::sync(ctx, ops::SyncOptions { .. })).
+    command(
+        cwd,
+        &Args::new("sync")
+            .flag("--dry-run", input.dry_run)
+            .flag("--no-notify", input.no_notify)
+            .value("--message", input.message.as_deref())
+            .flag("--force", input.force)
+            .0,
+    )
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportInput {
+    /// Name the export (lowercase letters, digits and '-')
+    pub name: String,
+    /// Publish as this version instead of the computed one
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Take the value from this JSON value; one of `value`, `file` and `detect`
+    #[serde(default)]
+    pub value: Option<Value>,
+    /// Take the value from this YAML or JSON file in the repository, and keep reading it
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Compute the value with the detector configured for this export
+    #[serde(default)]
+    pub detect: bool,
+    /// Describe what the export is for
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Do not notify consumers of the new version
+    #[serde(default)]
+    pub no_notify: bool,
+    /// Check the value against the JSON Schema in this YAML or JSON file
+    #[serde(default)]
+    pub schema: Option<String>,
+}
+
+pub fn export(cwd: &Path, input: ExportInput) -> Answered {
+    let sources = [input.value.is_some(), input.file.is_some(), input.detect];
+    if sources.iter().filter(|given| **given).count() != 1 {
+        return Err(Failure::bad_input(
+            "give exactly one of `value`, `file` and `detect`",
+            "`value` for a JSON value, `file` for a file in the repository, `detect: true` for the configured detector",
+        ));
+    }
+    let value = input.value.as_ref().map(Value::to_string);
+    // With `ops::export`: operation(cwd, |ctx| ops::export(ctx, ops::ExportOptions { .. })).
+    command(
+        cwd,
+        &Args::new("export")
+            .value("--name", Some(&input.name))
+            .value("--version", input.version.as_deref())
+            .value("--value", value.as_deref())
+            .value("--file", input.file.as_deref())
+            .flag("--detect", input.detect)
+            .value("--description", input.description.as_deref())
+            .flag("--no-notify", input.no_notify)
+            .value("--schema", input.schema.as_deref())
+            .0,
+    )
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportInput {
+    /// The export (contract) to import
+    pub contract: String,
+    /// The domain that exports it
+    pub from: String,
+    /// Accept versions matching this semver requirement (default: ^<current major>)
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Do not close the provider's issue in this repository's tracker
+    #[serde(default)]
+    pub no_notify: bool,
+    /// Name the file in this repository that uses the value
+    #[serde(default)]
+    pub binding: Option<String>,
+}
+
+pub fn import(cwd: &Path, input: ImportInput) -> Answered {
+    // With `ops::import`: operation(cwd, |ctx| ops::import(ctx, ops::ImportOptions { .. })).
+    command(
+        cwd,
+        &Args::new("import")
+            .value("--contract", Some(&input.contract))
+            .value("--from", Some(&input.from))
+            .value("--version", input.version.as_deref())
+            .flag("--no-notify", input.no_notify)
+            .value("--binding", input.binding.as_deref())
+            .0,
+    )
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyInput {
+    /// Check only the commits after this revision (trusting it and its history)
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Check the history up to this revision (default: the realm's main branch)
+    #[serde(default)]
+    pub rev: Option<String>,
+}
+
+pub fn verify(cwd: &Path, input: VerifyInput) -> Answered {
+    // With `ops::verify`: operation(cwd, |ctx| ops::verify(ctx, ops::VerifyOptions { .. })).
+    command(
+        cwd,
+        &Args::new("verify")
+            .value("--from", input.from.as_deref())
+            .positional(input.rev.as_deref())
+            .0,
+    )
+}
+
+/// What a writing tool changed, in one line, read from its report's JSON.
+pub fn changed(tool: &str, report: &Value) -> Option<String> {
+    let text = |key: &str| report.get(key).and_then(Value::as_str);
+    let short = |commit: &str| commit.chars().take(12).collect::<String>();
+    let line = match tool {
+        "realm_fetch" => format!(
+            "Changed: refs/realm/{}/heads/{} now at {}",
+            text("realm")?,
+            text("branch")?,
+            short(text("commit")?)
+        ),
+        "realm_sync" if report.get("dry_run") == Some(&Value::Bool(true)) => {
+            "Changed: nothing (dry run; pass dry_run: false to publish)".to_owned()
+        }
+        "realm_sync" => match (text("realm_commit"), text("proposal")) {
+            (Some(commit), Some(proposal)) => format!(
+                "Changed: pushed proposal {proposal} (realm commit {}), awaiting an approver",
+                short(commit)
+            ),
+            (Some(commit), None) => format!("Changed: realm commit {} pushed", short(commit)),
+            (None, _) => "Changed: nothing (the realm already records all this)".to_owned(),
+        },
+        "realm_export" | "realm_import" => match (text("commit"), text("proposal")) {
+            (Some(commit), Some(proposal)) => format!(
+                "Changed: pushed proposal {proposal} (realm commit {}), awaiting an approver",
+                short(commit)
+            ),
+            (Some(commit), None) => format!("Changed: realm commit {} pushed", short(commit)),
+            (None, _) => "Changed: nothing (the realm already records this)".to_owned(),
+        },
+        _ => return None,
+    };
+    Some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn sync_is_a_dry_run_unless_asked() {
+        let input: super::SyncInput = serde_json::from_value(json!({})).expect("parses");
+        assert!(input.dry_run);
+        let input: super::SyncInput =
+            serde_json::from_value(json!({"dry_run": false})).expect("parses");
+        assert!(!input.dry_run);
+    }
+
+    #[test]
+    fn writing_tools_say_what_changed() {
+        assert_eq!(
+            super::changed(
+                "realm_export",
+                &json!({"commit": "0123456789abcdef0123", "proposal": null})
+            )
+            .as_deref(),
+            Some("Changed: realm commit 0123456789ab pushed")
+        );
+        assert_eq!(
+            super::changed("realm_sync", &json!({"dry_run": true})).as_deref(),
+            Some("Changed: nothing (dry run; pass dry_run: false to publish)")
+        );
+        assert_eq!(super::changed("realm_status", &json!({})), None);
+    }
+}
