@@ -91,22 +91,29 @@ fn operation<R: Report>(
     }
 }
 
+/// Whether a command run by [`command`] only reads, so that running it a second time for
+/// its human form changes nothing.
+#[derive(PartialEq)]
+enum Effect {
+    Reads,
+    Writes,
+}
+
 /// Run `git realm -C <cwd> --json <args>` by this binary, for an operation the library does
-/// not offer yet: its stdout is the report, its stderr the messages or the error. The child
-/// gets no stdin, so it never reads the protocol stream.
-fn command(cwd: &Path, args: &[String]) -> Answered {
-    let spawned = std::env::current_exe()
-        .map_err(anyhow::Error::from)
-        .and_then(|exe| {
-            Ok(Command::new(exe)
-                .arg("-C")
-                .arg(cwd)
-                .arg("--json")
-                .args(args)
-                .stdin(Stdio::null())
-                .output()?)
-        });
-    let out = spawned.map_err(|e| {
+/// not offer yet: its stdout is the report, its stderr the messages or the error. A command
+/// that only reads runs once more without `--json` for the human form. The child gets no
+/// stdin, so it never reads the protocol stream.
+fn command(cwd: &Path, args: &[String], effect: Effect) -> Answered {
+    let run = |json: bool| {
+        let exe = std::env::current_exe()?;
+        let mut cmd = Command::new(exe);
+        cmd.arg("-C").arg(cwd);
+        if json {
+            cmd.arg("--json");
+        }
+        Ok::<_, anyhow::Error>(cmd.args(args).stdin(Stdio::null()).output()?)
+    };
+    let out = run(true).map_err(|e| {
         Failure::of(
             &e.context(format!("failed to run `git realm {}`", args[0])),
             Vec::new(),
@@ -118,9 +125,15 @@ fn command(cwd: &Path, args: &[String]) -> Answered {
     if matches!(code, Some(0 | 1))
         && let Ok(report) = serde_json::from_slice::<Value>(&out.stdout)
     {
+        let human = match effect {
+            Effect::Reads => run(false)
+                .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+                .unwrap_or_default(),
+            Effect::Writes => String::new(),
+        };
         return Ok(Answer {
             report,
-            human: String::new(),
+            human,
             messages,
             outcome: if code == Some(0) {
                 Outcome::Clean
@@ -225,6 +238,7 @@ pub fn check(cwd: &Path, input: CheckInput) -> Answered {
             .flag("--worktree", input.worktree)
             .flag("--explain", input.explain)
             .0,
+        Effect::Reads,
     )
 }
 
@@ -262,6 +276,7 @@ pub fn graph(cwd: &Path, input: GraphInput) -> Answered {
             .value("--format", Some(format))
             .value("--at", input.at.as_deref())
             .0,
+        Effect::Reads,
     )
 }
 
@@ -272,7 +287,7 @@ pub struct FetchInput {}
 
 pub fn fetch(cwd: &Path, _input: FetchInput) -> Answered {
     // With `ops::fetch`: operation(cwd, |ctx| ops::fetch(ctx, ops::FetchOptions {})).
-    command(cwd, &Args::new("fetch").0)
+    command(cwd, &Args::new("fetch").0, Effect::Writes)
 }
 
 fn yes() -> bool {
@@ -307,6 +322,11 @@ pub fn sync(cwd: &Path, input: SyncInput) -> Answered {
             .value("--message", input.message.as_deref())
             .flag("--force", input.force)
             .0,
+        if input.dry_run {
+            Effect::Reads
+        } else {
+            Effect::Writes
+        },
     )
 }
 
@@ -360,6 +380,7 @@ pub fn export(cwd: &Path, input: ExportInput) -> Answered {
             .flag("--no-notify", input.no_notify)
             .value("--schema", input.schema.as_deref())
             .0,
+        Effect::Writes,
     )
 }
 
@@ -392,6 +413,7 @@ pub fn import(cwd: &Path, input: ImportInput) -> Answered {
             .flag("--no-notify", input.no_notify)
             .value("--binding", input.binding.as_deref())
             .0,
+        Effect::Writes,
     )
 }
 
@@ -414,6 +436,7 @@ pub fn verify(cwd: &Path, input: VerifyInput) -> Answered {
             .value("--from", input.from.as_deref())
             .positional(input.rev.as_deref())
             .0,
+        Effect::Reads,
     )
 }
 

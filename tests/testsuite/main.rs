@@ -15,6 +15,7 @@ mod detection;
 mod hooks;
 mod initial_setup;
 mod json;
+mod mcp;
 mod network;
 mod notes;
 mod object_format;
