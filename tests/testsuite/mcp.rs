@@ -392,7 +392,7 @@ fn bad_arguments_get_the_commands_errors() {
 }
 
 #[test]
-fn export_through_mcp_lands_one_realm_commit() {
+fn writes_through_mcp_land_one_realm_commit_each() {
     let World {
         env,
         realm,
@@ -409,25 +409,36 @@ fn export_through_mcp_lands_one_realm_commit() {
             "description": "Where aperture's API is served"
         }),
     );
+    let (sync, synced) = mcp.call_ok("realm_sync", json!({"dry_run": false, "no_notify": true}));
     mcp.close();
     assert_eq!(export["result"], "published", "{export}");
     assert_eq!(export["version"], "1.0.0", "{export}");
-    let tip = env.git(&realm, &["rev-parse", "main"]);
+    let tip = env.git(&realm, &["rev-parse", "main^"]);
     assert_eq!(export["commit"], tip.as_str());
     assert_eq!(
-        env.git(&realm, &["rev-list", "--count", "main"])
-            .parse::<u32>()
-            .unwrap(),
-        before.parse::<u32>().unwrap() + 1,
-        "one realm commit"
-    );
-    assert_eq!(
-        env.git(&realm, &["log", "-1", "--format=%s", "main"]),
+        env.git(&realm, &["log", "-1", "--format=%s", "main^"]),
         "aperture: export api-url 1.0.0"
     );
     assert!(
         summary.contains(&format!("Changed: realm commit {} pushed", &tip[..12])),
         "{summary}"
+    );
+
+    // The sync asked to write publishes the drift as the next commit, and says so.
+    let tip = env.git(&realm, &["rev-parse", "main"]);
+    assert_eq!(sync["dry_run"], false, "{sync}");
+    assert_eq!(sync["realm_commit"], tip.as_str(), "{sync}");
+    assert_eq!(sync["published"][0]["version"], "1.1.0", "{sync}");
+    assert!(
+        synced.contains(&format!("Changed: realm commit {} pushed", &tip[..12])),
+        "{synced}"
+    );
+    assert_eq!(
+        env.git(&realm, &["rev-list", "--count", "main"])
+            .parse::<u32>()
+            .unwrap(),
+        before.parse::<u32>().unwrap() + 2,
+        "one realm commit for each write"
     );
     let exports = env.realm_file(&realm, "domains/aperture/exports.yaml");
     assert!(
