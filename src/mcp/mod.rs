@@ -29,6 +29,7 @@ pub fn serve(cwd: PathBuf) -> Result<()> {
         .enable_all()
         .build()
         .context("failed to start the MCP server's runtime")?;
+    eprintln!("git-realm mcp: serving {} on stdio", cwd.display());
     runtime.block_on(async {
         let service = RealmServer::new(cwd)
             .serve(rmcp::transport::stdio())
@@ -249,9 +250,10 @@ impl ServerHandler for RealmServer {
              domains depend on and imports theirs. Before changing code that produces an export \
              (S3 paths, URLs, event names), call realm_check or realm_status to see the drift \
              and who consumes it; realm_sync with its default dry run shows what publishing \
-             would do. Tools that write (realm_fetch, realm_sync with dry_run false, \
-             realm_export, realm_import) push to the realm: ask the user first. Resources hold \
-             this domain's exports and imports and the contracts it imports.",
+             would do. realm_fetch brings the realm's latest state. realm_sync with dry_run \
+             false, realm_export and realm_import push to the realm, which other teams read: \
+             ask the user first. Resources hold this domain's exports and imports and the \
+             contracts it imports.",
         )
     }
 

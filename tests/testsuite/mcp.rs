@@ -85,9 +85,14 @@ struct Mcp {
 impl Mcp {
     /// `git realm mcp` in `dir`, initialized.
     fn start(env: &TestEnv, dir: &Path) -> Mcp {
+        Mcp::start_with(env, dir, &["mcp"])
+    }
+
+    /// `git realm ARGS` in `dir`, initialized.
+    fn start_with(env: &TestEnv, dir: &Path, args: &[&str]) -> Mcp {
         let stderr = std::fs::File::create(env.path("mcp-stderr.log")).unwrap();
         let mut child = env
-            .realm_std(dir, &["mcp"])
+            .realm_std(dir, args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -211,8 +216,9 @@ fn cli_error(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
 
 #[test]
 fn tools_are_listed_with_their_schemas_and_annotations() {
-    let World { env, aperture, .. } = world();
-    let mut mcp = Mcp::start(&env, &aperture);
+    let World { env, .. } = world();
+    // Started elsewhere, as an editor may, with -C naming the repository.
+    let mut mcp = Mcp::start_with(&env, env.root(), &["-C", "aperture", "mcp"]);
     let tools = mcp.request("tools/list", json!({}))["result"]["tools"].clone();
     let tools = tools.as_array().expect("tools");
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
@@ -255,6 +261,8 @@ fn tools_are_listed_with_their_schemas_and_annotations() {
         json!(["name"]),
         "{export}"
     );
+    let (status, _) = mcp.call_ok("realm_status", json!({}));
+    assert_eq!(status["domain"], "aperture", "{status}");
     mcp.close();
 }
 
