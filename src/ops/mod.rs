@@ -8,8 +8,10 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
+pub mod export;
 pub mod status;
 
+pub use export::{ExportOptions, ExportReport, ExportValue, export};
 pub use status::{StatusOptions, StatusReport, status};
 
 /// How an operation that ran ends: clean, or with findings (drift, stale imports, a refusal).
