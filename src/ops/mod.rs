@@ -9,9 +9,11 @@ use std::sync::Mutex;
 use anyhow::Result;
 
 pub mod export;
+pub mod import;
 pub mod status;
 
 pub use export::{ExportOptions, ExportReport, ExportValue, export};
+pub use import::{ImportOptions, ImportReport, import};
 pub use status::{StatusOptions, StatusReport, status};
 
 /// How an operation that ran ends: clean, or with findings (drift, stale imports, a refusal).
