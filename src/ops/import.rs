@@ -129,7 +129,7 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
         // Moving an import to a newer version resolves it, as sync does: the provider's issue
         // in this repository can close.
         resolution = plan.resolved.as_deref().map(|version| {
-            delivery::resolution(&member, tip, &options.from, &options.contract, version)
+            delivery::resolution(realm, tip, &options.from, &options.contract, version)
         });
         let mut change = plan.change.clone();
         member.sign(&mut change);

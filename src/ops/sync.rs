@@ -359,7 +359,7 @@ fn plan(
     let resolutions = plan
         .resolved
         .iter()
-        .map(|r| delivery::resolution(member, tip, &r.from, &r.contract, &r.version))
+        .map(|r| delivery::resolution(realm, tip, &r.from, &r.contract, &r.version))
         .collect();
     Ok(Planned {
         plan,
