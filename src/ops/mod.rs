@@ -8,9 +8,15 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
+pub mod export;
+pub mod import;
 pub mod status;
+pub mod sync;
 
+pub use export::{ExportOptions, ExportReport, ExportValue, export};
+pub use import::{ImportOptions, ImportReport, import};
 pub use status::{StatusOptions, StatusReport, status};
+pub use sync::{SyncOptions, SyncReport, sync};
 
 /// How an operation that ran ends: clean, or with findings (drift, stale imports, a refusal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
