@@ -8,9 +8,19 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
+pub mod check;
+pub mod fetch;
+pub mod graph;
+pub mod notify;
 pub mod status;
+pub mod verify;
 
+pub use check::{CheckAt, CheckOptions, CheckReport, check};
+pub use fetch::{FetchOptions, FetchReport, fetch};
+pub use graph::{GraphFormat, GraphOptions, GraphReport, graph};
+pub use notify::{NotifyOptions, NotifyReport, notify};
 pub use status::{StatusOptions, StatusReport, status};
+pub use verify::{VerifyOptions, VerifyReport, verify};
 
 /// How an operation that ran ends: clean, or with findings (drift, stale imports, a refusal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
