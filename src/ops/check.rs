@@ -9,7 +9,7 @@ use super::{Context, Outcome};
 use crate::member as membership;
 use crate::member::bindings;
 use crate::member::detection::{self, At, CacheUse, Detected};
-use crate::output::Report;
+use crate::output::{self, Report, Voice};
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
 use crate::realm::status::{self, ImportState};
@@ -88,65 +88,13 @@ impl Report for CheckReport {
             }
         }
         for broken in &self.broken_domains {
-            writeln!(out, "broken: {}", crate::error::one_line(&broken.line()))?;
+            writeln!(out, "broken: {}", output::broken_domain_line(broken))?;
         }
         for drift in &self.drift {
-            match &drift.recorded_version {
-                Some(version) => writeln!(
-                    out,
-                    "drift: export '{}' differs from {version} in realm '{}'{}",
-                    drift.export,
-                    self.realm,
-                    if drift.breaking { " (breaking)" } else { "" }
-                )?,
-                None => writeln!(
-                    out,
-                    "drift: export '{}' is not published in realm '{}'",
-                    drift.export, self.realm
-                )?,
-            }
-            for line in &drift.explained {
-                writeln!(out, "  {line}")?;
-            }
+            output::drift_lines(out, drift, &self.realm, Voice::Tagged)?;
         }
         for import in &self.imports {
-            let latest = import.latest_version.as_deref().unwrap_or("?");
-            match import.status {
-                ImportStatus::Stale => writeln!(
-                    out,
-                    "stale: import '{}' from {}: {} → {latest} available",
-                    import.contract,
-                    import.from,
-                    import.resolved_version.as_deref().unwrap_or("none"),
-                )?,
-                ImportStatus::Broken => writeln!(
-                    out,
-                    "broken: import '{}' from {}: {}",
-                    import.contract,
-                    import.from,
-                    import.reason.as_deref().unwrap_or("unknown")
-                )?,
-                ImportStatus::Ungranted => {
-                    writeln!(
-                        out,
-                        "ungranted: import '{}' from {}: {} does not grant it",
-                        import.contract,
-                        import.from,
-                        import.binding.as_deref().unwrap_or("the binding"),
-                    )?;
-                    for line in &import.ungranted {
-                        writeln!(out, "  {line}")?;
-                    }
-                }
-                ImportStatus::Current => {}
-            }
-            if let Some(a) = &import.announced {
-                writeln!(
-                    out,
-                    "breaking: '{}' from {} {} takes effect on {}",
-                    import.contract, import.from, a.version, a.effective_from
-                )?;
-            }
+            output::import_lines(out, import, Voice::Tagged)?;
         }
         if self.clean {
             writeln!(
