@@ -89,7 +89,7 @@ impl Report for GraphReport {
             GraphFormat::Text => {
                 writeln!(out, "realm {}", self.realm)?;
                 for broken in &self.broken_domains {
-                    writeln!(out, "  {}", crate::error::one_line(&broken.line()))?;
+                    writeln!(out, "  {}", crate::output::broken_domain_line(broken))?;
                 }
                 // Each domain's edges, in the order of `edges`, found once rather than by a
                 // scan of every edge for every domain.
