@@ -5,6 +5,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::notify::{Action, DeliveryReport, Kind};
+use crate::realm::drift::Drift;
+use crate::realm::model::ImportStatus;
+use crate::realm::status::{Announcement, BrokenDomain, Consumer, ImportState};
 
 /// What a command reports. The JSON form is public API: its field names do not change.
 pub trait Report: Serialize {
@@ -138,13 +141,379 @@ fn kind(kind: Kind) -> &'static str {
     }
 }
 
+/// How a report words its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Voice {
+    /// A paragraph each, after a blank line, named in full (`Stale import 'e' from a: …`), with
+    /// the binding to review and the changes to read: `status`.
+    Paragraphs,
+    /// A line each, opened by its kind (`stale: import 'e' from a: …`): `check`.
+    Tagged,
+}
+
+/// How every report names an import: `'contract' from provider`.
+pub fn import_label(contract: &str, from: &str) -> String {
+    format!("'{contract}' from {from}")
+}
+
+/// The line saying what is wrong with an import (stale, broken, ungranted); `None` while it is
+/// current.
+pub fn import_finding(import: &ImportState, voice: Voice) -> Option<String> {
+    let label = import_label(&import.contract, &import.from);
+    let latest = import.latest_version.as_deref().unwrap_or("?");
+    let (tag, heading, what) = match import.status {
+        ImportStatus::Current => return None,
+        ImportStatus::Stale => (
+            "stale",
+            "Stale",
+            format!(
+                "{} → {latest} available",
+                import.resolved_version.as_deref().unwrap_or("none")
+            ),
+        ),
+        ImportStatus::Broken => (
+            "broken",
+            "Broken",
+            import.reason.as_deref().unwrap_or("unknown").to_owned(),
+        ),
+        ImportStatus::Ungranted => (
+            "ungranted",
+            "Ungranted",
+            match voice {
+                Voice::Paragraphs => format!("the binding does not grant {latest}"),
+                Voice::Tagged => format!(
+                    "{} does not grant it",
+                    import.binding.as_deref().unwrap_or("the binding")
+                ),
+            },
+        ),
+    };
+    Some(match voice {
+        Voice::Paragraphs => format!("{heading} import {label}: {what}"),
+        Voice::Tagged => format!("{tag}: import {label}: {what}"),
+    })
+}
+
+/// The line announcing to an import a breaking change that is accepted but not yet in effect.
+pub fn announcement_line(import: &ImportState, announced: &Announcement, voice: Voice) -> String {
+    let what = format!(
+        "{} {} takes effect on {}",
+        import_label(&import.contract, &import.from),
+        announced.version,
+        announced.effective_from
+    );
+    match voice {
+        Voice::Paragraphs => format!("Breaking change announced: {what}"),
+        Voice::Tagged => format!("breaking: {what}"),
+    }
+}
+
+/// Lines under the one before, each after `indent`.
+pub fn indented(out: &mut dyn Write, indent: &str, lines: &[String]) -> io::Result<()> {
+    for line in lines {
+        writeln!(out, "{indent}{line}")?;
+    }
+    Ok(())
+}
+
+/// `  Binding: FILE`: the file in this repository that uses an import's value.
+pub fn binding_line(out: &mut dyn Write, binding: &str) -> io::Result<()> {
+    writeln!(out, "  Binding: {binding}")
+}
+
+/// `  Changes:` and the changelog lines under it; nothing when there are none.
+pub fn changes_lines(out: &mut dyn Write, changes: &[String]) -> io::Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "  Changes:")?;
+    indented(out, "    ", changes)
+}
+
+/// What a report says about one import that needs attention: its finding (with what the
+/// binding does not grant), a breaking change announced to it and, in paragraphs, the binding
+/// to review and the changes since it was resolved.
+pub fn import_lines(out: &mut dyn Write, import: &ImportState, voice: Voice) -> io::Result<()> {
+    let paragraph = |out: &mut dyn Write| match voice {
+        Voice::Paragraphs => writeln!(out),
+        Voice::Tagged => Ok(()),
+    };
+    if let Some(finding) = import_finding(import, voice) {
+        paragraph(out)?;
+        writeln!(out, "{finding}")?;
+        if import.status == ImportStatus::Ungranted {
+            indented(out, "  ", &import.ungranted)?;
+        }
+    }
+    if let Some(announced) = &import.announced {
+        paragraph(out)?;
+        writeln!(out, "{}", announcement_line(import, announced, voice))?;
+        if voice == Voice::Paragraphs {
+            indented(out, "  ", &announced.changes)?;
+        }
+    }
+    if voice == Voice::Paragraphs {
+        if let Some(binding) = &import.binding {
+            binding_line(out, binding)?;
+        }
+        changes_lines(out, &import.changes)?;
+    }
+    Ok(())
+}
+
+/// The line saying an export computed from the code differs from what realm `realm` records.
+pub fn drift_line(drift: &Drift, realm: &str, voice: Voice) -> String {
+    let breaking = if drift.breaking { " (breaking)" } else { "" };
+    match (voice, &drift.recorded_version) {
+        (Voice::Paragraphs, _) => format!("Export '{}' has local changes{breaking}:", drift.export),
+        (Voice::Tagged, Some(version)) => format!(
+            "drift: export '{}' differs from {version} in realm '{realm}'{breaking}",
+            drift.export
+        ),
+        (Voice::Tagged, None) => format!(
+            "drift: export '{}' is not published in realm '{realm}'",
+            drift.export
+        ),
+    }
+}
+
+/// A drift line and, under it, each change with the code behind it.
+pub fn drift_lines(
+    out: &mut dyn Write,
+    drift: &Drift,
+    realm: &str,
+    voice: Voice,
+) -> io::Result<()> {
+    if voice == Voice::Paragraphs {
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", drift_line(drift, realm, voice))?;
+    indented(out, "  ", &drift.explained)
+}
+
+/// A consumer in an export's list: `- fungal (imports ^1, current)`.
+pub fn consumer_line(consumer: &Consumer) -> String {
+    format!(
+        "- {} (imports {}, {})",
+        consumer.domain,
+        consumer.requirement,
+        consumer.status.as_str()
+    )
+}
+
+/// A consumer with a verifier, and what its last resolution found:
+/// `- fungal (current, binding verified at its last resolution)`; `None` without a verifier.
+pub fn verified_consumer_line(consumer: &Consumer) -> Option<String> {
+    let verified = consumer.verified?;
+    Some(format!(
+        "- {} ({}, {})",
+        consumer.domain,
+        consumer.status.as_str(),
+        if verified {
+            "binding verified at its last resolution"
+        } else {
+            "resolved without its binding granting the value"
+        }
+    ))
+}
+
+/// A consumer told about new versions, with what it imports: `fungal (imports e ^1)`.
+pub fn consumer_import_line(consumer: &Consumer) -> String {
+    format!(
+        "{} (imports {} {})",
+        consumer.domain, consumer.contract, consumer.requirement
+    )
+}
+
+/// The line every report gives a domain whose realm files cannot be used, kept to one line.
+pub fn broken_domain_line(broken: &BrokenDomain) -> String {
+    crate::error::one_line(&broken.line())
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn import(status: ImportStatus) -> ImportState {
+        ImportState {
+            contract: "e".to_owned(),
+            from: "a".to_owned(),
+            requirement: "^1".to_owned(),
+            binding: Some("infra/policy.json".to_owned()),
+            status,
+            resolved_version: Some("1.0.0".to_owned()),
+            latest_version: Some("1.1.0".to_owned()),
+            changes: Vec::new(),
+            reason: None,
+            announced: None,
+            ungranted: Vec::new(),
+            over_grants: Vec::new(),
+        }
+    }
+
+    fn written(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        write(&mut out).expect("written");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    fn both(import: &ImportState) -> (String, String) {
+        (
+            written(|out| import_lines(out, import, Voice::Paragraphs)),
+            written(|out| import_lines(out, import, Voice::Tagged)),
+        )
+    }
+
+    #[test]
+    fn a_stale_import_with_its_binding_and_changes() {
+        let mut stale = import(ImportStatus::Stale);
+        stale.changes = vec!["Added y".to_owned()];
+        assert_eq!(
+            both(&stale),
+            (
+                "\nStale import 'e' from a: 1.0.0 → 1.1.0 available\n  Binding: infra/policy.json\n  Changes:\n    Added y\n".to_owned(),
+                "stale: import 'e' from a: 1.0.0 → 1.1.0 available\n".to_owned()
+            )
+        );
+        stale.resolved_version = None;
+        stale.latest_version = None;
+        assert_eq!(
+            import_finding(&stale, Voice::Tagged).as_deref(),
+            Some("stale: import 'e' from a: none → ? available")
+        );
+    }
+
+    #[test]
+    fn a_broken_import_says_why() {
+        let mut broken = import(ImportStatus::Broken);
+        broken.binding = None;
+        broken.reason = Some("domain `a` is no longer in the realm".to_owned());
+        assert_eq!(
+            both(&broken),
+            (
+                "\nBroken import 'e' from a: domain `a` is no longer in the realm\n".to_owned(),
+                "broken: import 'e' from a: domain `a` is no longer in the realm\n".to_owned()
+            )
+        );
+        broken.reason = None;
+        assert_eq!(
+            import_finding(&broken, Voice::Paragraphs).as_deref(),
+            Some("Broken import 'e' from a: unknown")
+        );
+    }
+
+    #[test]
+    fn an_ungranted_import_lists_what_is_missing() {
+        let mut ungranted = import(ImportStatus::Ungranted);
+        ungranted.ungranted = vec!["s3:GetObject on bucket-b".to_owned()];
+        assert_eq!(
+            both(&ungranted),
+            (
+                "\nUngranted import 'e' from a: the binding does not grant 1.1.0\n  s3:GetObject on bucket-b\n  Binding: infra/policy.json\n".to_owned(),
+                "ungranted: import 'e' from a: infra/policy.json does not grant it\n  s3:GetObject on bucket-b\n".to_owned()
+            )
+        );
+        ungranted.binding = None;
+        assert_eq!(
+            import_finding(&ungranted, Voice::Tagged).as_deref(),
+            Some("ungranted: import 'e' from a: the binding does not grant it")
+        );
+    }
+
+    #[test]
+    fn a_current_import_with_a_breaking_change_announced() {
+        let mut current = import(ImportStatus::Current);
+        current.binding = None;
+        assert_eq!(both(&current), (String::new(), String::new()));
+        current.announced = Some(Announcement {
+            version: "2.0.0".to_owned(),
+            effective_from: "2026-02-07".to_owned(),
+            changes: vec!["Removed y".to_owned()],
+        });
+        assert_eq!(
+            both(&current),
+            (
+                "\nBreaking change announced: 'e' from a 2.0.0 takes effect on 2026-02-07\n  Removed y\n".to_owned(),
+                "breaking: 'e' from a 2.0.0 takes effect on 2026-02-07\n".to_owned()
+            )
+        );
+    }
+
+    fn drift(recorded_version: Option<&str>, breaking: bool) -> Drift {
+        Drift {
+            export: "perms".to_owned(),
+            recorded_version: recorded_version.map(str::to_owned),
+            bump: crate::realm::version::Bump::Minor,
+            breaking,
+            changes: Vec::new(),
+            summary: Vec::new(),
+            explained: vec!["+ s3:PutObject (src/upload.rs:3)".to_owned()],
+            sources: Default::default(),
+            removed_sources: Default::default(),
+            removed_in: None,
+            value: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn drift_lines_with_their_explanation() {
+        let published = drift(Some("1.0.0"), true);
+        assert_eq!(
+            written(|out| drift_lines(out, &published, "r", Voice::Paragraphs)),
+            "\nExport 'perms' has local changes (breaking):\n  + s3:PutObject (src/upload.rs:3)\n"
+        );
+        assert_eq!(
+            written(|out| drift_lines(out, &published, "r", Voice::Tagged)),
+            "drift: export 'perms' differs from 1.0.0 in realm 'r' (breaking)\n  + s3:PutObject (src/upload.rs:3)\n"
+        );
+        let new = drift(None, false);
+        assert_eq!(
+            drift_line(&new, "r", Voice::Tagged),
+            "drift: export 'perms' is not published in realm 'r'"
+        );
+        assert_eq!(
+            drift_line(&new, "r", Voice::Paragraphs),
+            "Export 'perms' has local changes:"
+        );
+    }
+
+    #[test]
+    fn consumer_lines() {
+        let mut consumer = Consumer {
+            domain: "fungal".to_owned(),
+            contract: "perms".to_owned(),
+            requirement: "^1".to_owned(),
+            status: ImportStatus::Stale,
+            binding: None,
+            repo_url: None,
+            verified: None,
+        };
+        assert_eq!(consumer_line(&consumer), "- fungal (imports ^1, stale)");
+        assert_eq!(consumer_import_line(&consumer), "fungal (imports perms ^1)");
+        assert_eq!(verified_consumer_line(&consumer), None);
+        consumer.verified = Some(true);
+        assert_eq!(
+            verified_consumer_line(&consumer).as_deref(),
+            Some("- fungal (stale, binding verified at its last resolution)")
+        );
+        consumer.verified = Some(false);
+        assert_eq!(
+            verified_consumer_line(&consumer).as_deref(),
+            Some("- fungal (stale, resolved without its binding granting the value)")
+        );
+    }
+
+    #[test]
+    fn a_broken_domain_on_one_line() {
+        let broken = BrokenDomain {
+            domain: "b".to_owned(),
+            reason: "domains/b/imports.yaml: invalid YAML\nat line 1".to_owned(),
+        };
+        assert!(!broken_domain_line(&broken).contains('\n'));
+        assert!(broken_domain_line(&broken).starts_with("domain 'b' is broken in the realm: "));
+    }
     #[test]
     fn control_characters_are_escaped_but_lines_kept() {
-        assert_eq!(
-            super::printable("a\tb\n\u{1b}[2Jc\r\n"),
-            "a\tb\n\\u{1b}[2Jc\\r\n"
-        );
+        assert_eq!(printable("a\tb\n\u{1b}[2Jc\r\n"), "a\tb\n\\u{1b}[2Jc\\r\n");
     }
 }

@@ -1,18 +1,10 @@
 //! `git realm verify`: check realm history against the trust rules.
 
-use std::io::Write;
-
 use anyhow::Result;
 use clap::Args;
-use serde::Serialize;
 
 use super::{Ctx, Outcome};
-use crate::error::BadInput;
-use crate::git::CodeRepo;
-use crate::git::verify::{self, Checked};
-use crate::member as membership;
-use crate::output::Report;
-use crate::realm::trust::Violation;
+use crate::ops::{self, VerifyOptions};
 
 /// Check the realm's history against its trust rules
 ///
@@ -35,158 +27,12 @@ pub struct VerifyArgs {
     rev: Option<String>,
 }
 
-#[derive(Serialize)]
-struct VerifyReport {
-    realm: String,
-    /// The commit checked up to.
-    commit: String,
-    /// The commit checking started after (`null`: from the realm's first commit).
-    from: Option<String>,
-    /// How many commits were checked.
-    checked: usize,
-    violations: Vec<Violation>,
-}
-
-impl Report for VerifyReport {
-    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        if self.violations.is_empty() {
-            return writeln!(
-                out,
-                "✓ Realm '{}' verified up to {} ({} new commit{} checked)",
-                self.realm,
-                &self.commit[..7],
-                self.checked,
-                if self.checked == 1 { "" } else { "s" }
-            );
-        }
-        writeln!(
-            out,
-            "✗ Realm '{}' breaks its trust rules ({} violation{}):",
-            self.realm,
-            self.violations.len(),
-            if self.violations.len() == 1 { "" } else { "s" }
-        )?;
-        for v in &self.violations {
-            write!(out, "  {} [{}]", &v.commit[..12], v.rule.as_str())?;
-            if let Some(domain) = &v.domain {
-                write!(out, " {domain}:")?;
-            }
-            write!(out, " {}", crate::error::one_line(&v.message))?;
-            if let Some(path) = &v.path {
-                write!(out, " ({path})")?;
-            }
-            if let Some(key) = &v.key {
-                write!(out, " (key {key})")?;
-            }
-            writeln!(out)?;
-        }
-        Ok(())
-    }
-}
-
 pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<Outcome> {
-    let report = match CodeRepo::discover(&ctx.cwd)
-        .ok()
-        .filter(|repo| matches!(membership::read_config(repo), Ok(Some(_))))
-    {
-        Some(_) => in_code_repo(ctx, &args)?,
-        None => in_realm_repo(ctx, &args)?,
+    let options = VerifyOptions {
+        from: args.from,
+        rev: args.rev,
     };
-    let outcome = if report.violations.is_empty() {
-        Outcome::Clean
-    } else {
-        Outcome::Findings
-    };
+    let (report, outcome) = ops::verify(ctx, options)?;
     ctx.emit(&report)?;
     Ok(outcome)
-}
-
-fn in_code_repo(ctx: &Ctx, args: &VerifyArgs) -> Result<VerifyReport> {
-    let member = membership::load(ctx)?;
-    let realm = &member.config.realm;
-    let repo = &member.repo;
-    let tip = match &args.rev {
-        Some(rev) => repo.resolve_commit(rev)?,
-        None => repo.fetched_realm(realm)?.0,
-    };
-    let from = args
-        .from
-        .as_deref()
-        .map(|rev| repo.resolve_commit(rev))
-        .transpose()?;
-    let start = from.or_else(|| repo.last_verified(&realm.name));
-    // Only main's line is remembered: a clean proposal or older commit is no mark for main.
-    let remember = args.from.is_none() && args.rev.is_none();
-    let checked = repo.verify_realm(&realm.name, from, tip, remember)?;
-    Ok(report(realm.name.clone(), tip, start, checked))
-}
-
-/// Run in the realm's own repository (bare or not): its main branch, nothing cached.
-fn in_realm_repo(ctx: &Ctx, args: &VerifyArgs) -> Result<VerifyReport> {
-    let repo = gix::discover(&ctx.cwd).map_err(|_| {
-        BadInput::new(
-            format!("not a git repository: `{}`", ctx.cwd.display()),
-            "run 'git realm verify' in a repository that joined a realm, or in a realm",
-        )
-    })?;
-    let resolve = |rev: &str| -> Result<gix::ObjectId> {
-        Ok(repo
-            .rev_parse_single(rev)
-            .map_err(|_| {
-                BadInput::new(
-                    format!("unknown revision `{rev}`"),
-                    "name a commit or branch of the realm",
-                )
-            })?
-            .object()?
-            .peel_to_commit()?
-            .id)
-    };
-    let tip = resolve(args.rev.as_deref().unwrap_or("refs/heads/main")).map_err(|_| {
-        BadInput::new(
-            format!(
-                "`{}` is neither a realm nor a repository that joined one",
-                ctx.cwd.display()
-            ),
-            "run 'git realm verify' in a repository that joined a realm, or in a realm",
-        )
-    })?;
-    let not_a_realm = || {
-        BadInput::new(
-            format!(
-                "`{}` is neither a realm nor a repository that joined one",
-                ctx.cwd.display()
-            ),
-            "run 'git realm verify' in a repository that joined a realm, or in a realm",
-        )
-    };
-    let realm_file = crate::git::TreeSource::new(&repo, repo.find_commit(tip)?.tree_id()?.detach());
-    let name = crate::realm::snapshot::RealmSource::read(&realm_file, "realm.yaml")
-        .ok()
-        .flatten()
-        .and_then(|bytes| {
-            crate::realm::yaml::from_slice::<crate::realm::model::RealmFile>("realm.yaml", &bytes)
-                .ok()
-        })
-        .map(|r| r.name)
-        .ok_or_else(not_a_realm)?;
-    let from = args.from.as_deref().map(resolve).transpose()?;
-    let dir = repo.git_dir().to_path_buf();
-    let checked = verify::check_history(&repo, &dir, from, tip)?;
-    Ok(report(name, tip, from, checked))
-}
-
-fn report(
-    realm: String,
-    tip: gix::ObjectId,
-    from: Option<gix::ObjectId>,
-    checked: Checked,
-) -> VerifyReport {
-    VerifyReport {
-        realm,
-        commit: tip.to_string(),
-        from: from.map(|f| f.to_string()),
-        checked: checked.commits,
-        violations: checked.violations,
-    }
 }

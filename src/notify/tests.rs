@@ -1,9 +1,14 @@
 //! Delivery against the fake GitHub: one issue per (consumer, export), updated, closed, and
 //! re-sent from the pending store without duplicates.
 
+use std::path::Path;
+use std::rc::Rc;
 use std::time::Duration;
 
 use super::fake::FakeGitHub;
+use super::forge::Forge;
+use super::repo_url::RepoRef;
+use super::send::send_notice;
 use super::*;
 
 const TOKEN: &str = "ghp_Sup3rS3cretT0kenValue0123456789";

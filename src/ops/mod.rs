@@ -8,9 +8,25 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
+pub mod check;
+pub mod export;
+pub mod fetch;
+pub mod graph;
+pub mod import;
+pub mod notify;
 pub mod status;
+pub mod sync;
+pub mod verify;
 
+pub use check::{CheckAt, CheckOptions, CheckReport, check};
+pub use export::{ExportOptions, ExportReport, ExportValue, export};
+pub use fetch::{FetchOptions, FetchReport, fetch};
+pub use graph::{GraphFormat, GraphOptions, GraphReport, graph};
+pub use import::{ImportOptions, ImportReport, import};
+pub use notify::{NotifyOptions, NotifyReport, notify};
 pub use status::{StatusOptions, StatusReport, status};
+pub use sync::{SyncOptions, SyncReport, sync};
+pub use verify::{VerifyOptions, VerifyReport, verify};
 
 /// How an operation that ran ends: clean, or with findings (drift, stale imports, a refusal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

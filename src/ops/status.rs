@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{Context, Outcome};
 use crate::member::detection::{self, At, CacheUse};
 use crate::member::{self as membership, bindings};
-use crate::output::Report;
+use crate::output::{self, Report, Voice};
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
 use crate::realm::status::{self, Announcement, Consumer, ImportState};
@@ -45,7 +45,7 @@ impl Report for StatusReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{} (domain in {} realm)", self.domain, self.realm)?;
         for broken in &self.broken_domains {
-            writeln!(out, "\n{}", crate::error::one_line(&broken.line()))?;
+            writeln!(out, "\n{}", output::broken_domain_line(broken))?;
         }
         if !self.admitted {
             writeln!(out, "\nJoin pending approval.")?;
@@ -53,54 +53,30 @@ impl Report for StatusReport {
         for proposal in &self.proposals {
             writeln!(out, "\nProposal awaiting approval: {proposal}")?;
         }
-        for export in self.exports.iter().filter(|e| e.drift.is_some()) {
-            let drift = export.drift.as_ref().expect("filtered");
-            writeln!(
-                out,
-                "\nExport '{}' has local changes{}:",
-                export.name,
-                if drift.breaking { " (breaking)" } else { "" }
-            )?;
-            for line in &drift.explained {
-                writeln!(out, "  {line}")?;
-            }
+        for export in &self.exports {
+            let Some(drift) = &export.drift else {
+                continue;
+            };
+            output::drift_lines(out, drift, &self.realm, Voice::Paragraphs)?;
             if !export.consumers.is_empty() {
                 writeln!(out, "  Consumers:")?;
                 for c in &export.consumers {
-                    writeln!(
-                        out,
-                        "  - {} (imports {}, {})",
-                        c.domain,
-                        c.requirement,
-                        c.status.as_str()
-                    )?;
+                    writeln!(out, "  {}", output::consumer_line(c))?;
                 }
             }
             writeln!(out, "  Run 'git realm sync' to update the realm")?;
         }
         for export in &self.exports {
-            let verified: Vec<&Consumer> = export
+            let verified: Vec<String> = export
                 .consumers
                 .iter()
-                .filter(|c| c.verified.is_some())
+                .filter_map(output::verified_consumer_line)
                 .collect();
             if verified.is_empty() {
                 continue;
             }
             writeln!(out, "\nConsumers of '{}':", export.name)?;
-            for c in verified {
-                writeln!(
-                    out,
-                    "  - {} ({}, {})",
-                    c.domain,
-                    c.status.as_str(),
-                    if c.verified == Some(true) {
-                        "binding verified at its last resolution"
-                    } else {
-                        "resolved without its binding granting the value"
-                    }
-                )?;
-            }
+            output::indented(out, "  ", &verified)?;
         }
         for export in &self.exports {
             if let Some(a) = &export.announced {
@@ -111,59 +87,12 @@ impl Report for StatusReport {
                 )?;
             }
         }
-        let attention: Vec<&ImportState> = self
+        for import in self
             .imports
             .iter()
             .filter(|i| i.status != ImportStatus::Current || i.announced.is_some())
-            .collect();
-        for import in attention {
-            let latest = import.latest_version.as_deref().unwrap_or("?");
-            match import.status {
-                ImportStatus::Stale => writeln!(
-                    out,
-                    "\nStale import '{}' from {}: {} → {latest} available",
-                    import.contract,
-                    import.from,
-                    import.resolved_version.as_deref().unwrap_or("none")
-                )?,
-                ImportStatus::Broken => writeln!(
-                    out,
-                    "\nBroken import '{}' from {}: {}",
-                    import.contract,
-                    import.from,
-                    import.reason.as_deref().unwrap_or("unknown")
-                )?,
-                ImportStatus::Ungranted => {
-                    writeln!(
-                        out,
-                        "\nUngranted import '{}' from {}: the binding does not grant {latest}",
-                        import.contract, import.from,
-                    )?;
-                    for line in &import.ungranted {
-                        writeln!(out, "  {line}")?;
-                    }
-                }
-                ImportStatus::Current => {}
-            }
-            if let Some(a) = &import.announced {
-                writeln!(
-                    out,
-                    "\nBreaking change announced: '{}' from {} {} takes effect on {}",
-                    import.contract, import.from, a.version, a.effective_from
-                )?;
-                for line in &a.changes {
-                    writeln!(out, "  {line}")?;
-                }
-            }
-            if let Some(binding) = &import.binding {
-                writeln!(out, "  Binding: {binding}")?;
-            }
-            if !import.changes.is_empty() {
-                writeln!(out, "  Changes:")?;
-                for line in &import.changes {
-                    writeln!(out, "    {line}")?;
-                }
-            }
+        {
+            output::import_lines(out, import, Voice::Paragraphs)?;
         }
         let quiet = self.admitted
             && self.proposals.is_empty()

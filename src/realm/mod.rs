@@ -7,6 +7,7 @@ pub mod grants;
 pub mod join;
 pub mod model;
 pub mod names;
+pub mod plan;
 pub mod publish;
 pub mod schema;
 pub mod snapshot;

@@ -5,13 +5,12 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::BadInput;
 use crate::realm::change::Change;
-use crate::realm::drift;
 use crate::realm::model::{Export, Import, ImportStatus};
-use crate::realm::publish::{self, ExportUpdate, Publication};
+use crate::realm::publish::{ExportUpdate, Publication};
 use crate::realm::snapshot::{self, Snapshot};
 use crate::realm::status::{self, Consumer, ImportState};
+use crate::realm::{drift, plan};
 
 /// What a sync starts from, besides the realm.
 pub struct SyncInput<'a> {
@@ -83,20 +82,13 @@ pub fn plan(
     mut verify: impl FnMut(&Import) -> Result<Option<Vec<String>>>,
 ) -> Result<Plan> {
     let domain = input.domain;
-    let Some(state) = tip.domain(domain) else {
-        return Err(BadInput::new(
-            format!("domain `{domain}` is not in realm `{}` yet", tip.realm.name),
-            "wait until an approver accepts the join ('git realm approve'), then try again",
-        )
-        .into());
-    };
+    let state = plan::member_state(tip, domain)?;
     let today = input.today;
     let mut plan = Plan::default();
     let mut change = Change::new(String::new());
 
     // Exports: every computed value that differs from the realm's is published.
-    let mut exports = state.exports.clone();
-    for drift in drift::compare(
+    let updates: Vec<ExportUpdate> = drift::compare(
         tip,
         domain,
         input
@@ -104,39 +96,31 @@ pub fn plan(
             .iter()
             .map(|(name, value)| (name.clone(), value.clone(), Default::default()))
             .collect(),
-    ) {
-        let update = ExportUpdate {
-            name: drift.export.clone(),
-            value: drift.value.clone(),
-            description: None,
-            schema: None,
-            version: None,
-        };
-        if let Some((next, publication)) = publish::apply(tip, &exports, domain, &update, today)? {
-            exports = next;
-            plan.consumers.extend(status::consumers_of(
-                tip,
-                domain,
-                Some(&publication.export),
-                today,
-            ));
-            plan.published.push(publication);
-        }
+    )
+    .into_iter()
+    .map(|drift| ExportUpdate {
+        name: drift.export,
+        value: drift.value,
+        description: None,
+        schema: None,
+        version: None,
+    })
+    .collect();
+    let exported = plan::plan_export(tip, domain, &updates, input.email, today)?;
+    if let Some(exports) = exported.change {
+        change.edits.extend(exports.edits);
     }
-    if !plan.published.is_empty() {
-        change.put_yaml(snapshot::exports_file(domain), &exports);
-    }
-    plan.exports = exports.exports;
-    let governance = &tip.realm.governance;
-    if let Some(breaking) = plan.published.iter().find(|p| p.breaking)
-        && governance.breaking_changes.require_approval
-        && !governance.is_approver(input.email)
-    {
-        plan.proposal = Some(format!(
-            "proposals/{domain}/{}-{}",
-            breaking.export, breaking.version
+    for publication in &exported.published {
+        plan.consumers.extend(status::consumers_of(
+            tip,
+            domain,
+            Some(&publication.export),
+            today,
         ));
     }
+    plan.published = exported.published;
+    plan.exports = exported.exports.exports;
+    plan.proposal = exported.proposal;
 
     // Imports: stale ones resolved, broken ones recorded and reported, never resolved.
     let mut imports = state.imports.clone();
@@ -230,12 +214,7 @@ pub fn plan(
 fn subject(plan: &Plan) -> String {
     let mut parts = Vec::new();
     if !plan.published.is_empty() {
-        let list: Vec<String> = plan
-            .published
-            .iter()
-            .map(|p| format!("{} {}", p.export, p.version))
-            .collect();
-        parts.push(format!("export {}", list.join(", ")));
+        parts.push(plan::export_subject(&plan.published));
     }
     if !plan.resolved.is_empty() {
         let list: Vec<String> = plan

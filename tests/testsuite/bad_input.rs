@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::TestEnv;
+use crate::support::world::World;
 
 struct Fixture {
     env: TestEnv,
@@ -14,22 +15,20 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let env = TestEnv::new();
-    let realm = env.realm_repo("realm", false, &[]);
-    let aperture = env.code_repo(
-        "aperture",
-        &[
+    let World {
+        realm,
+        aperture,
+        fungal,
+    } = World::two_domains(&env)
+        .approval_admission()
+        .aperture_files(&[
             ("config/paths.yaml", "read: [a]\n"),
             ("bad.yaml", "a: [1\n"),
-        ],
-    );
-    env.realm_ok(&aperture, &["join", "../realm"]);
-    env.realm_ok(
-        &aperture,
-        &["export", "--name", "paths", "--file", "config/paths.yaml"],
-    );
-    let fungal = env.code_repo("fungal", &[("cdk/stack.py", "policy = []\n")]);
-    env.realm_ok(&fungal, &["join", "../realm"]);
-    env.realm_ok(&aperture, &["fetch"]);
+        ])
+        .export_file("paths", "config/paths.yaml")
+        .fungal_files(&[("cdk/stack.py", "policy = []\n")])
+        .without_import()
+        .build();
     Fixture {
         env,
         realm,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use snapbox::str;
 
+use crate::support::world::World;
 use crate::support::{TestEnv, json};
 
 const VALUE_V1: &str =
@@ -132,34 +133,17 @@ struct Setup {
 /// s3-iam, and the binding grants version 1.0.0.
 fn setup(binding: &str, before: &str) -> Setup {
     let env = TestEnv::new();
-    let realm = env.realm_repo("realm", false, &["--admission", "open"]);
-    let aperture = env.code_repo("aperture", &[("config/s3.yaml", VALUE_V1)]);
-    env.realm_ok(&aperture, &["join", "../realm"]);
-    env.realm_ok(
-        &aperture,
-        &[
-            "export",
-            "--name",
-            "required-s3-permissions",
-            "--file",
-            "config/s3.yaml",
-        ],
-    );
-    let fungal = env.code_repo("fungal", &[(binding, before)]);
-    env.git(&fungal, &["config", "user.email", "ops@fungal.example"]);
-    env.realm_ok(&fungal, &["join", "../realm"]);
-    env.realm_ok(
-        &fungal,
-        &[
-            "import",
-            "--contract",
-            "required-s3-permissions",
-            "--from",
-            "aperture",
-            "--binding",
-            binding,
-        ],
-    );
+    let World {
+        realm,
+        aperture,
+        fungal,
+    } = World::two_domains(&env)
+        .aperture_files(&[("config/s3.yaml", VALUE_V1)])
+        .fungal_files(&[(binding, before)])
+        .fungal_email("ops@fungal.example")
+        .binding(binding)
+        .without_fetch()
+        .build();
     let config = std::fs::read_to_string(fungal.join(".realm/config.yaml")).unwrap();
     env.write(
         &fungal,

@@ -2,6 +2,7 @@
 
 use snapbox::str;
 
+use crate::support::world::World;
 use crate::support::{TestEnv, json};
 
 #[test]
@@ -251,18 +252,15 @@ fn bare_realm_works_the_same() {
 #[test]
 fn leave_is_refused_while_others_import_unless_forced() {
     let env = TestEnv::new();
-    let realm = env.realm_repo("realm", false, &[]);
-    let aperture = env.code_repo("aperture", &[]);
-    env.realm_ok(&aperture, &["join", "../realm"]);
-    env.realm_ok(&aperture, &["export", "--name", "paths", "--value", "[1]"]);
-    let fungal = env.code_repo("fungal", &[]);
-    env.realm_ok(&fungal, &["join", "../realm"]);
-    env.realm_ok(
-        &fungal,
-        &["import", "--contract", "paths", "--from", "aperture"],
-    );
-
-    env.realm_ok(&aperture, &["fetch"]);
+    let World {
+        realm, aperture, ..
+    } = World::two_domains(&env)
+        .approval_admission()
+        .aperture_files(&[])
+        .export_value("paths", "[1]")
+        .fungal_files(&[])
+        .without_binding()
+        .build();
     let before = env.state_of(&[&realm, &aperture]);
     env.realm(&aperture, &["leave"])
         .assert()

@@ -3,32 +3,19 @@
 use snapbox::{IntoData, str};
 
 use crate::support::TestEnv;
+use crate::support::world::World;
 
 #[test]
 fn json_reports() {
     let env = TestEnv::new();
-    env.realm_repo("realm", false, &["--admission", "open"]);
-    let aperture = env.code_repo("aperture", &[("paths.yaml", "read: [a/*]\n")]);
-    env.realm_ok(&aperture, &["join", "../realm"]);
-    env.realm_ok(
-        &aperture,
-        &["export", "--name", "paths", "--file", "paths.yaml"],
-    );
-    let fungal = env.code_repo("fungal", &[("policy.py", "a/*\n")]);
-    env.realm_ok(&fungal, &["join", "../realm"]);
-    env.realm_ok(
-        &fungal,
-        &[
-            "import",
-            "--contract",
-            "paths",
-            "--from",
-            "aperture",
-            "--binding",
-            "policy.py",
-        ],
-    );
-    env.realm_ok(&aperture, &["fetch"]);
+    let World {
+        aperture, fungal, ..
+    } = World::two_domains(&env)
+        .aperture_files(&[("paths.yaml", "read: [a/*]\n")])
+        .export_file("paths", "paths.yaml")
+        .fungal_files(&[("policy.py", "a/*\n")])
+        .binding("policy.py")
+        .build();
     env.write(&aperture, &[("paths.yaml", "read: [a/*, b/*]\n")]);
     env.commit_all(&aperture, "b");
 

@@ -7,13 +7,12 @@ use snapbox::cmd::Command;
 use snapbox::str;
 
 use crate::support::fake_github::{FakeGitHub, FakeIssue};
+use crate::support::world::{PATHS_V1, World};
 use crate::support::{TestEnv, json};
 
 const TOKEN: &str = "ghp_E2eS3cretT0ken0123456789abcdefXYZ";
 const FUNGAL_URL: &str = "https://github.com/fungal/fungal-image-analysis.git";
 const APERTURE_URL: &str = "https://github.com/aperture/aperture.git";
-
-const PATHS_V1: &str = "read:\n- jobs/*\n- training-metrics/*\nwrite:\n- training-metrics/*\n";
 
 struct Realm {
     env: TestEnv,
@@ -31,41 +30,18 @@ fn realm(aperture_is_approver: bool) -> Realm {
 
 fn realm_with(aperture_is_approver: bool, fungal_url: &str, fake: FakeGitHub) -> Realm {
     let env = TestEnv::new();
-    let realm = env.realm_repo("realm", false, &["--admission", "open"]);
-    let aperture = env.code_repo("aperture", &[("config/s3.yaml", PATHS_V1)]);
+    let mut world = World::two_domains(&env)
+        .aperture_repo_url(APERTURE_URL)
+        .fungal_email("ops@fungal.example")
+        .fungal_repo_url(fungal_url);
     if !aperture_is_approver {
-        env.git(&aperture, &["config", "user.email", "dev@aperture.example"]);
+        world = world.aperture_email("dev@aperture.example");
     }
-    env.realm_ok(&aperture, &["join", "../realm", "--repo-url", APERTURE_URL]);
-    env.realm_ok(
-        &aperture,
-        &[
-            "export",
-            "--name",
-            "required-s3-permissions",
-            "--file",
-            "config/s3.yaml",
-        ],
-    );
-    let fungal = env.code_repo(
-        "fungal",
-        &[("cdk/stack.py", "paths = ['jobs/*', 'training-metrics/*']\n")],
-    );
-    env.git(&fungal, &["config", "user.email", "ops@fungal.example"]);
-    env.realm_ok(&fungal, &["join", "../realm", "--repo-url", fungal_url]);
-    env.realm_ok(
-        &fungal,
-        &[
-            "import",
-            "--contract",
-            "required-s3-permissions",
-            "--from",
-            "aperture",
-            "--binding",
-            "cdk/stack.py",
-        ],
-    );
-    env.realm_ok(&aperture, &["fetch"]);
+    let World {
+        realm,
+        aperture,
+        fungal,
+    } = world.build();
     Realm {
         env,
         realm,

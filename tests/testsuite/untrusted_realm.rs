@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::TestEnv;
+use crate::support::world::World;
 
 struct Fixture {
     env: TestEnv,
@@ -16,28 +17,16 @@ struct Fixture {
 /// aperture exports `paths`; fungal imports it with the binding `cdk/stack.py`.
 fn fixture() -> Fixture {
     let env = TestEnv::new();
-    let realm = env.realm_repo("realm", false, &[]);
-    let aperture = env.code_repo("aperture", &[("config/paths.yaml", "read: [a]\n")]);
-    env.realm_ok(&aperture, &["join", "../realm"]);
-    env.realm_ok(
-        &aperture,
-        &["export", "--name", "paths", "--file", "config/paths.yaml"],
-    );
-    let fungal = env.code_repo("fungal", &[("cdk/stack.py", "policy = ['a']\n")]);
-    env.realm_ok(&fungal, &["join", "../realm"]);
-    env.realm_ok(
-        &fungal,
-        &[
-            "import",
-            "--contract",
-            "paths",
-            "--from",
-            "aperture",
-            "--binding",
-            "cdk/stack.py",
-        ],
-    );
-    env.realm_ok(&aperture, &["fetch"]);
+    let World {
+        realm,
+        aperture,
+        fungal,
+    } = World::two_domains(&env)
+        .approval_admission()
+        .aperture_files(&[("config/paths.yaml", "read: [a]\n")])
+        .export_file("paths", "config/paths.yaml")
+        .fungal_files(&[("cdk/stack.py", "policy = ['a']\n")])
+        .build();
     Fixture {
         env,
         realm,

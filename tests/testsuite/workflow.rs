@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use snapbox::str;
 
+use crate::support::world::{PATHS_V1, World};
 use crate::support::{TestEnv, json};
 
 struct Pair {
@@ -14,46 +15,18 @@ struct Pair {
     fungal: PathBuf,
 }
 
-const PATHS_V1: &str = "read:\n- jobs/*\n- training-metrics/*\nwrite:\n- training-metrics/*\n";
-
 /// aperture exports `required-s3-permissions` from a file; fungal imports it.
 fn pair(aperture_is_approver: bool) -> Pair {
     let env = TestEnv::new();
-    let realm = env.realm_repo("realm", false, &["--admission", "open"]);
-    let aperture = env.code_repo("aperture", &[("config/s3.yaml", PATHS_V1)]);
+    let mut world = World::two_domains(&env).fungal_email("ops@fungal.example");
     if !aperture_is_approver {
-        env.git(&aperture, &["config", "user.email", "dev@aperture.example"]);
+        world = world.aperture_email("dev@aperture.example");
     }
-    env.realm_ok(&aperture, &["join", "../realm"]);
-    env.realm_ok(
-        &aperture,
-        &[
-            "export",
-            "--name",
-            "required-s3-permissions",
-            "--file",
-            "config/s3.yaml",
-        ],
-    );
-    let fungal = env.code_repo(
-        "fungal",
-        &[("cdk/stack.py", "paths = ['jobs/*', 'training-metrics/*']\n")],
-    );
-    env.git(&fungal, &["config", "user.email", "ops@fungal.example"]);
-    env.realm_ok(&fungal, &["join", "../realm"]);
-    env.realm_ok(
-        &fungal,
-        &[
-            "import",
-            "--contract",
-            "required-s3-permissions",
-            "--from",
-            "aperture",
-            "--binding",
-            "cdk/stack.py",
-        ],
-    );
-    env.realm_ok(&aperture, &["fetch"]);
+    let World {
+        realm,
+        aperture,
+        fungal,
+    } = world.build();
     Pair {
         env,
         realm,

@@ -7,6 +7,7 @@ pub mod fake_forgejo;
 pub mod fake_github;
 pub mod fake_gitlab;
 pub mod loopback;
+pub mod world;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
