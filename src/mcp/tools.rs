@@ -1,12 +1,9 @@
 //! The tools' inputs (their JSON Schemas come from these types) and the operation each runs.
 //!
-//! A tool maps its input to the options of one operation and runs it in the repository the
-//! server was started in. Operations the library offers run in-process ([`operation`]);
-//! the others run as `git realm --json <verb>` by this same binary ([`command`]), one call
-//! each, until the library has them.
+//! A tool maps its input to the options of one operation of the library and runs it in the
+//! repository the server was started in, with a context that keeps its messages.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use anyhow::Result;
 use schemars::JsonSchema;
@@ -53,7 +50,7 @@ impl Failure {
     pub fn text(&self) -> String {
         let mut text = String::new();
         for message in &self.messages {
-            text.push_str(message);
+            text.push_str(&error::one_line(message));
             text.push('\n');
         }
         text.push_str(&format!("error: {}", self.message));
@@ -91,107 +88,6 @@ fn operation<R: Report>(
     }
 }
 
-/// Whether a command run by [`command`] only reads, so that running it a second time for
-/// its human form changes nothing.
-#[derive(PartialEq)]
-enum Effect {
-    Reads,
-    Writes,
-}
-
-/// Run `git realm -C <cwd> --json <args>` by this binary, for an operation the library does
-/// not offer yet: its stdout is the report, its stderr the messages or the error. A command
-/// that only reads runs once more without `--json` for the human form. The child gets no
-/// stdin, so it never reads the protocol stream.
-fn command(cwd: &Path, args: &[String], effect: Effect) -> Answered {
-    let run = |json: bool| {
-        let exe = std::env::current_exe()?;
-        let mut cmd = Command::new(exe);
-        cmd.arg("-C").arg(cwd);
-        if json {
-            cmd.arg("--json");
-        }
-        Ok::<_, anyhow::Error>(cmd.args(args).stdin(Stdio::null()).output()?)
-    };
-    let out = run(true).map_err(|e| {
-        Failure::of(
-            &e.context(format!("failed to run `git realm {}`", args[0])),
-            Vec::new(),
-        )
-    })?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let mut messages: Vec<String> = stderr.lines().map(str::to_owned).collect();
-    let code = out.status.code();
-    if matches!(code, Some(0 | 1))
-        && let Ok(report) = serde_json::from_slice::<Value>(&out.stdout)
-    {
-        let human = match effect {
-            Effect::Reads => run(false)
-                .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
-                .unwrap_or_default(),
-            Effect::Writes => String::new(),
-        };
-        return Ok(Answer {
-            report,
-            human,
-            messages,
-            outcome: if code == Some(0) {
-                Outcome::Clean
-            } else {
-                Outcome::Findings
-            },
-        });
-    }
-    let Some(at) = messages.iter().position(|l| l.starts_with("error: ")) else {
-        return Err(Failure {
-            message: format!("`git realm {}` failed ({})", args[0], out.status),
-            hint: None,
-            messages,
-        });
-    };
-    let rest = messages.split_off(at);
-    Err(Failure {
-        message: rest[0]["error: ".len()..].to_owned(),
-        hint: rest
-            .iter()
-            .find_map(|l| l.strip_prefix("hint: "))
-            .map(str::to_owned),
-        messages,
-    })
-}
-
-/// The command line's arguments for `verb`, built flag by flag.
-struct Args(Vec<String>);
-
-impl Args {
-    fn new(verb: &str) -> Args {
-        Args(vec![verb.to_owned()])
-    }
-
-    fn flag(mut self, name: &str, on: bool) -> Args {
-        if on {
-            self.0.push(name.to_owned());
-        }
-        self
-    }
-
-    fn value(mut self, name: &str, value: Option<&str>) -> Args {
-        if let Some(value) = value {
-            self.0.push(format!("{name}={value}"));
-        }
-        self
-    }
-
-    fn positional(mut self, value: Option<&str>) -> Args {
-        if let Some(value) = value {
-            // `--` keeps a value that starts with `-` from reading as a flag.
-            self.0.push("--".to_owned());
-            self.0.push(value.to_owned());
-        }
-        self
-    }
-}
-
 /// `realm_status` takes nothing.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -222,24 +118,24 @@ pub struct CheckInput {
 }
 
 pub fn check(cwd: &Path, input: CheckInput) -> Answered {
-    if input.rev.is_some() && input.worktree {
-        return Err(Failure::bad_input(
-            "`rev` cannot be used with `worktree`",
-            "give `rev` to check a commit, or `worktree` to check uncommitted changes",
-        ));
-    }
-    // With `ops::check`: operation(cwd, |ctx| ops::check(ctx, ops::CheckOptions { .. })).
-    command(
-        cwd,
-        &Args::new("check")
-            .flag("--exports", input.exports)
-            .flag("--imports", input.imports)
-            .value("--rev", input.rev.as_deref())
-            .flag("--worktree", input.worktree)
-            .flag("--explain", input.explain)
-            .0,
-        Effect::Reads,
-    )
+    let at = match (input.rev, input.worktree) {
+        (Some(_), true) => {
+            return Err(Failure::bad_input(
+                "`rev` cannot be used with `worktree`",
+                "give `rev` to check a commit, or `worktree` to check uncommitted changes",
+            ));
+        }
+        (Some(rev), false) => ops::CheckAt::Rev(rev),
+        (None, true) => ops::CheckAt::Worktree,
+        (None, false) => ops::CheckAt::Head,
+    };
+    let options = ops::CheckOptions {
+        exports: input.exports,
+        imports: input.imports,
+        at,
+        explain: input.explain,
+    };
+    operation(cwd, |ctx| ops::check(ctx, options))
 }
 
 /// How `realm_graph` draws the graph in its text summary (the JSON is the same for all).
@@ -264,20 +160,15 @@ pub struct GraphInput {
 }
 
 pub fn graph(cwd: &Path, input: GraphInput) -> Answered {
-    let format = match input.format {
-        GraphFormat::Text => "text",
-        GraphFormat::Mermaid => "mermaid",
-        GraphFormat::Dot => "dot",
+    let options = ops::GraphOptions {
+        format: match input.format {
+            GraphFormat::Text => ops::GraphFormat::Text,
+            GraphFormat::Mermaid => ops::GraphFormat::Mermaid,
+            GraphFormat::Dot => ops::GraphFormat::Dot,
+        },
+        at: input.at,
     };
-    // With `ops::graph`: operation(cwd, |ctx| ops::graph(ctx, ops::GraphOptions { .. })).
-    command(
-        cwd,
-        &Args::new("graph")
-            .value("--format", Some(format))
-            .value("--at", input.at.as_deref())
-            .0,
-        Effect::Reads,
-    )
+    operation(cwd, |ctx| ops::graph(ctx, options))
 }
 
 /// `realm_fetch` takes nothing.
@@ -286,8 +177,7 @@ pub fn graph(cwd: &Path, input: GraphInput) -> Answered {
 pub struct FetchInput {}
 
 pub fn fetch(cwd: &Path, _input: FetchInput) -> Answered {
-    // With `ops::fetch`: operation(cwd, |ctx| ops::fetch(ctx, ops::FetchOptions {})).
-    command(cwd, &Args::new("fetch").0, Effect::Writes)
+    operation(cwd, |ctx| ops::fetch(ctx, ops::FetchOptions {}))
 }
 
 fn yes() -> bool {
@@ -313,21 +203,13 @@ pub struct SyncInput {
 }
 
 pub fn sync(cwd: &Path, input: SyncInput) -> Answered {
-    // With `ops::sync`: operation(cwd, |ctx| ops::sync(ctx, ops::SyncOptions { .. })).
-    command(
-        cwd,
-        &Args::new("sync")
-            .flag("--dry-run", input.dry_run)
-            .flag("--no-notify", input.no_notify)
-            .value("--message", input.message.as_deref())
-            .flag("--force", input.force)
-            .0,
-        if input.dry_run {
-            Effect::Reads
-        } else {
-            Effect::Writes
-        },
-    )
+    let options = ops::SyncOptions {
+        dry_run: input.dry_run,
+        no_notify: input.no_notify,
+        message: input.message,
+        force: input.force,
+    };
+    operation(cwd, |ctx| ops::sync(ctx, options))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -359,29 +241,26 @@ pub struct ExportInput {
 }
 
 pub fn export(cwd: &Path, input: ExportInput) -> Answered {
-    let sources = [input.value.is_some(), input.file.is_some(), input.detect];
-    if sources.iter().filter(|given| **given).count() != 1 {
-        return Err(Failure::bad_input(
-            "give exactly one of `value`, `file` and `detect`",
-            "`value` for a JSON value, `file` for a file in the repository, `detect: true` for the configured detector",
-        ));
-    }
-    let value = input.value.as_ref().map(Value::to_string);
-    // With `ops::export`: operation(cwd, |ctx| ops::export(ctx, ops::ExportOptions { .. })).
-    command(
-        cwd,
-        &Args::new("export")
-            .value("--name", Some(&input.name))
-            .value("--version", input.version.as_deref())
-            .value("--value", value.as_deref())
-            .value("--file", input.file.as_deref())
-            .flag("--detect", input.detect)
-            .value("--description", input.description.as_deref())
-            .flag("--no-notify", input.no_notify)
-            .value("--schema", input.schema.as_deref())
-            .0,
-        Effect::Writes,
-    )
+    let value = match (input.value, input.file, input.detect) {
+        (Some(value), None, false) => ops::ExportValue::Json(value.to_string()),
+        (None, Some(file), false) => ops::ExportValue::File(file),
+        (None, None, true) => ops::ExportValue::Detect,
+        _ => {
+            return Err(Failure::bad_input(
+                "give exactly one of `value`, `file` and `detect`",
+                "`value` for a JSON value, `file` for a file in the repository, `detect: true` for the configured detector",
+            ));
+        }
+    };
+    let options = ops::ExportOptions {
+        name: input.name,
+        version: input.version,
+        value,
+        description: input.description,
+        schema: input.schema,
+        no_notify: input.no_notify,
+    };
+    operation(cwd, |ctx| ops::export(ctx, options))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -403,18 +282,14 @@ pub struct ImportInput {
 }
 
 pub fn import(cwd: &Path, input: ImportInput) -> Answered {
-    // With `ops::import`: operation(cwd, |ctx| ops::import(ctx, ops::ImportOptions { .. })).
-    command(
-        cwd,
-        &Args::new("import")
-            .value("--contract", Some(&input.contract))
-            .value("--from", Some(&input.from))
-            .value("--version", input.version.as_deref())
-            .flag("--no-notify", input.no_notify)
-            .value("--binding", input.binding.as_deref())
-            .0,
-        Effect::Writes,
-    )
+    let options = ops::ImportOptions {
+        contract: input.contract,
+        from: input.from,
+        version: input.version,
+        binding: input.binding,
+        no_notify: input.no_notify,
+    };
+    operation(cwd, |ctx| ops::import(ctx, options))
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -429,15 +304,11 @@ pub struct VerifyInput {
 }
 
 pub fn verify(cwd: &Path, input: VerifyInput) -> Answered {
-    // With `ops::verify`: operation(cwd, |ctx| ops::verify(ctx, ops::VerifyOptions { .. })).
-    command(
-        cwd,
-        &Args::new("verify")
-            .value("--from", input.from.as_deref())
-            .positional(input.rev.as_deref())
-            .0,
-        Effect::Reads,
-    )
+    let options = ops::VerifyOptions {
+        from: input.from,
+        rev: input.rev,
+    };
+    operation(cwd, |ctx| ops::verify(ctx, options))
 }
 
 /// What a writing tool changed, in one line, read from its report's JSON.
