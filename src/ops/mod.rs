@@ -8,8 +8,16 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
+pub mod invite;
+pub mod join;
+pub mod leave;
+pub mod list;
 pub mod status;
 
+pub use invite::{InviteOptions, InviteReport, invite};
+pub use join::{JoinOptions, JoinReport, join};
+pub use leave::{LeaveOptions, LeaveReport, leave};
+pub use list::{ListOptions, ListReport, list};
 pub use status::{StatusOptions, StatusReport, status};
 
 /// How an operation that ran ends: clean, or with findings (drift, stale imports, a refusal).
