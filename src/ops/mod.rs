@@ -8,12 +8,14 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
+pub mod init;
 pub mod invite;
 pub mod join;
 pub mod leave;
 pub mod list;
 pub mod status;
 
+pub use init::{InitOptions, InitReport, init};
 pub use invite::{InviteOptions, InviteReport, invite};
 pub use join::{JoinOptions, JoinReport, join};
 pub use leave::{LeaveOptions, LeaveReport, leave};

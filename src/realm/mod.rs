@@ -4,6 +4,7 @@ pub mod change;
 pub mod config;
 pub mod drift;
 pub mod grants;
+pub mod init;
 pub mod invite;
 pub mod join;
 pub mod leave;
