@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
+pub mod approve;
 pub mod init;
 pub mod invite;
 pub mod join;
@@ -15,6 +16,7 @@ pub mod leave;
 pub mod list;
 pub mod status;
 
+pub use approve::{ApproveOptions, ApproveReport, approve};
 pub use init::{InitOptions, InitReport, init};
 pub use invite::{InviteOptions, InviteReport, invite};
 pub use join::{JoinOptions, JoinReport, join};

@@ -10,6 +10,7 @@ pub mod join;
 pub mod leave;
 pub mod model;
 pub mod names;
+pub mod proposal;
 pub mod publish;
 pub mod schema;
 pub mod snapshot;
