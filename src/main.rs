@@ -3,7 +3,7 @@
 mod cli;
 mod mcp;
 
-use git_realm::{error, git, index, member, notify, ops, output, realm};
+use git_realm::{error, git, member, ops, output, realm};
 
 use std::process::ExitCode;
 

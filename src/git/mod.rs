@@ -7,6 +7,8 @@ pub mod detect_cache;
 pub mod hooks;
 pub mod notes;
 pub mod object_format;
+pub mod proposals;
+pub mod realm_init;
 mod realm_store;
 pub mod signature;
 pub mod verify;

@@ -8,21 +8,33 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
+pub mod approve;
 pub mod check;
 pub mod export;
 pub mod fetch;
 pub mod graph;
 pub mod import;
+pub mod init;
+pub mod invite;
+pub mod join;
+pub mod leave;
+pub mod list;
 pub mod notify;
 pub mod status;
 pub mod sync;
 pub mod verify;
 
+pub use approve::{ApproveOptions, ApproveReport, approve};
 pub use check::{CheckAt, CheckOptions, CheckReport, check};
 pub use export::{ExportOptions, ExportReport, ExportValue, export};
 pub use fetch::{FetchOptions, FetchReport, fetch};
 pub use graph::{GraphFormat, GraphOptions, GraphReport, graph};
 pub use import::{ImportOptions, ImportReport, import};
+pub use init::{InitOptions, InitReport, init};
+pub use invite::{InviteOptions, InviteReport, invite};
+pub use join::{JoinOptions, JoinReport, join};
+pub use leave::{LeaveOptions, LeaveReport, leave};
+pub use list::{ListOptions, ListReport, list};
 pub use notify::{NotifyOptions, NotifyReport, notify};
 pub use status::{StatusOptions, StatusReport, status};
 pub use sync::{SyncOptions, SyncReport, sync};

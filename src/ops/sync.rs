@@ -12,7 +12,7 @@ use crate::error::BadInput;
 use crate::member::detection::{self, At, CacheUse};
 use crate::member::{self as membership, Member, delivery};
 use crate::notify;
-use crate::output::Report;
+use crate::output::{self, Report};
 use crate::realm::snapshot::Snapshot;
 use crate::realm::sync::{self as realm_sync, Plan, SyncInput};
 
@@ -80,19 +80,13 @@ impl Report for SyncReport {
                     }
                     None => writeln!(out, "  {}: {}", p.export, p.version)?,
                 }
-                for line in &p.changelog {
-                    writeln!(out, "    {line}")?;
-                }
+                output::indented(out, "    ", &p.changelog)?;
             }
         }
         if !plan.consumers.is_empty() {
             writeln!(out, "Consumers:")?;
             for c in &plan.consumers {
-                writeln!(
-                    out,
-                    "  {} (imports {} {})",
-                    c.domain, c.contract, c.requirement
-                )?;
+                writeln!(out, "  {}", output::consumer_import_line(c))?;
             }
         }
         if !plan.resolved.is_empty() {
@@ -111,9 +105,7 @@ impl Report for SyncReport {
                     "  {} from {}: now at {}",
                     r.contract, r.from, r.version
                 )?;
-                for line in &r.changes {
-                    writeln!(out, "    {line}")?;
-                }
+                output::indented(out, "    ", &r.changes)?;
                 if let Some(binding) = &r.binding {
                     writeln!(out, "    Review binding: {binding}")?;
                     if r.binding_unchanged {
@@ -133,24 +125,17 @@ impl Report for SyncReport {
             };
             writeln!(
                 out,
-                "Ungranted import '{}' from {}: {} does not grant {} ({what}):",
-                u.contract,
-                u.from,
+                "Ungranted import {}: {} does not grant {} ({what}):",
+                output::import_label(&u.contract, &u.from),
                 u.binding.as_deref().unwrap_or("the binding"),
                 u.latest_version.as_deref().unwrap_or("?"),
             )?;
-            for line in &u.ungranted {
-                writeln!(out, "  {line}")?;
-            }
+            output::indented(out, "  ", &u.ungranted)?;
         }
         for b in &plan.broken {
-            writeln!(
-                out,
-                "Broken import '{}' from {}: {} (not resolved)",
-                b.contract,
-                b.from,
-                b.reason.as_deref().unwrap_or("unknown")
-            )?;
+            if let Some(finding) = output::import_finding(b, output::Voice::Paragraphs) {
+                writeln!(out, "{finding} (not resolved)")?;
+            }
         }
         match (&self.realm_commit, &plan.proposal) {
             (Some(commit), Some(proposal)) => writeln!(

@@ -1,9 +1,9 @@
 //! A domain joining a realm: the files its one commit writes, decided against a realm tip.
 
-use crate::error::BadInput;
+use crate::error::{BadInput, Refusal};
 use crate::realm::change::Change;
 use crate::realm::model::{
-    ChangelogEntry, DomainFile, Export, ExportsFile, Import, ImportStatus, ImportsFile,
+    Admission, ChangelogEntry, DomainFile, Export, ExportsFile, Import, ImportStatus, ImportsFile,
 };
 use crate::realm::publish::effective_version;
 use crate::realm::snapshot::{self, DomainState, Snapshot};
@@ -32,6 +32,62 @@ pub fn check_free(snapshot: &Snapshot, domain: &str) -> Result<(), BadInput> {
         ));
     }
     Ok(())
+}
+
+/// Refuse maintainers that are not email addresses, and a list without `email`: the realm
+/// takes a domain's commits only from its maintainers, the one joining included.
+pub fn check_maintainers(maintainers: &[String], email: &str) -> Result<(), BadInput> {
+    for m in maintainers {
+        if !m.contains('@') || m.chars().any(char::is_whitespace) {
+            return Err(BadInput::new(
+                format!("invalid maintainer `{m}`"),
+                "give an email address",
+            ));
+        }
+    }
+    if !maintainers.iter().any(|m| m.eq_ignore_ascii_case(email)) {
+        return Err(BadInput::new(
+            format!("you (`{email}`) are not among the maintainers given"),
+            format!("add yourself: --maintainer {email}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The admission decision: the realm branch `email` joining as `domain` lands on. `main` for
+/// an approver, an open realm, or an invited name; the join's proposal branch where the realm
+/// asks for approval; refused by an invite-only realm that has not invited `domain`.
+pub fn admission_target(
+    tip: &Snapshot,
+    domain: &str,
+    email: &str,
+    main: &str,
+) -> Result<String, Refusal> {
+    let governance = &tip.realm.governance;
+    if governance.is_approver(email) {
+        return Ok(main.to_owned());
+    }
+    match governance.admission {
+        Admission::Open => Ok(main.to_owned()),
+        Admission::Approval => Ok(format!("proposals/{domain}/join")),
+        Admission::InviteOnly if governance.invited.iter().any(|d| d == domain) => {
+            Ok(main.to_owned())
+        }
+        Admission::InviteOnly => Err(Refusal::new(
+            format!(
+                "realm `{}` is invite-only and `{domain}` has not been invited",
+                tip.realm.name
+            ),
+            if governance.approvers.is_empty() {
+                governance.ask_an_approver()
+            } else {
+                format!(
+                    "ask an approver ({}) to run 'git realm invite {domain}'",
+                    governance.approvers.join(", ")
+                )
+            },
+        )),
+    }
 }
 
 /// An export's first publication, as join records one it detected.
@@ -119,6 +175,20 @@ pub fn change(
     Ok(change)
 }
 
+/// The join's commit on `tip` (trailers are the caller's): the domain, the exports detected
+/// in its code, and the candidates as imports resolved today.
+pub fn plan_join(
+    tip: &Snapshot,
+    domain: &DomainFile,
+    exports: &ExportsFile,
+    candidates: &[Candidate],
+    today: &str,
+    now: &str,
+) -> Result<Change, BadInput> {
+    let imports = imports(tip, candidates, today, now);
+    change(tip, domain, exports, &imports)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +246,97 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    fn realm(realm_yaml: &str) -> Snapshot {
+        let files = [
+            ("realm.yaml".to_owned(), realm_yaml.to_owned()),
+            (
+                "domains/a/domain.yaml".to_owned(),
+                "name: a\nmaintainers: [a@x]\n".to_owned(),
+            ),
+        ];
+        Snapshot::load(&Files(files.into_iter().collect()), "r").unwrap()
+    }
+
+    #[test]
+    fn admission_follows_the_realms_policy() {
+        let open = realm("name: r\ngovernance: {admission: open, approvers: [boss@x]}\n");
+        assert_eq!(admission_target(&open, "b", "b@x", "main").unwrap(), "main");
+        let approval = realm("name: r\ngovernance: {admission: approval, approvers: [boss@x]}\n");
+        assert_eq!(
+            admission_target(&approval, "b", "b@x", "main").unwrap(),
+            "proposals/b/join"
+        );
+        // An approver's own join needs nobody else's approval.
+        assert_eq!(
+            admission_target(&approval, "b", "Boss@x", "main").unwrap(),
+            "main"
+        );
+        let invite = realm(
+            "name: r\ngovernance: {admission: invite-only, approvers: [boss@x], invited: [b]}\n",
+        );
+        assert_eq!(
+            admission_target(&invite, "b", "b@x", "main").unwrap(),
+            "main"
+        );
+        let refused = admission_target(&invite, "c", "c@x", "main").unwrap_err();
+        assert_eq!(
+            refused.message,
+            "realm `r` is invite-only and `c` has not been invited"
+        );
+        assert_eq!(
+            refused.hint.as_deref(),
+            Some("ask an approver (boss@x) to run 'git realm invite c'")
+        );
+        let nobody = realm("name: r\ngovernance: {admission: invite-only}\n");
+        let refused = admission_target(&nobody, "c", "c@x", "main").unwrap_err();
+        assert!(
+            refused
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("lists no approvers"),
+            "{:?}",
+            refused.hint
+        );
+    }
+
+    #[test]
+    fn maintainers_are_emails_and_include_the_one_joining() {
+        let given = |list: &[&str]| list.iter().map(|m| (*m).to_owned()).collect::<Vec<_>>();
+        assert!(check_maintainers(&given(&["a@x", "B@x"]), "b@x").is_ok());
+        let not_email = check_maintainers(&given(&["a@x", "bob"]), "a@x").unwrap_err();
+        assert_eq!(not_email.message, "invalid maintainer `bob`");
+        assert!(check_maintainers(&given(&["a @x"]), "a @x").is_err());
+        let without_me = check_maintainers(&given(&["a@x"]), "b@x").unwrap_err();
+        assert_eq!(
+            without_me.hint.as_deref(),
+            Some("add yourself: --maintainer b@x")
+        );
+    }
+
+    #[test]
+    fn a_planned_join_resolves_its_candidates() {
+        let tip = realm("name: r\ngovernance: {}\n");
+        let domain: DomainFile = serde_yaml::from_str("name: b\nmaintainers: [b@x]\n").unwrap();
+        let unknown = Candidate {
+            contract: "nothing".into(),
+            from: "a".into(),
+            binding: "x.py".into(),
+            binding_blob: None,
+        };
+        let change = plan_join(
+            &tip,
+            &domain,
+            &ExportsFile::default(),
+            &[unknown],
+            "2026-01-24",
+            "2026-01-24T10:00:00Z",
+        )
+        .unwrap();
+        assert!(change.edits.contains_key("domains/b/domain.yaml"));
+        // A candidate whose export is gone is no import.
+        assert!(!change.edits.contains_key("domains/b/imports.yaml"));
     }
 }
