@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
+pub mod hooks;
 pub mod status;
 
 pub use status::{StatusOptions, StatusReport, status};

@@ -58,11 +58,15 @@ fn hook_file(app: &Path, hook: &str) -> String {
 fn drift_blocks_the_push_to_the_tracked_branch_until_sync() {
     let env = TestEnv::new();
     let app = joined_app(&env);
-    for hook in ["pre-push", "post-merge", "post-rewrite"] {
-        assert!(
-            hook_file(&app, hook).contains(&format!("git realm hooks run {hook} \"$@\"")),
-            "{hook}"
-        );
+    for (hook, call) in [
+        (
+            "pre-push",
+            "exec git-realm hooks run --hook-file \"$0\" pre-push \"$@\"",
+        ),
+        ("post-merge", "git realm hooks run post-merge \"$@\""),
+        ("post-rewrite", "git realm hooks run post-rewrite \"$@\""),
+    ] {
+        assert!(hook_file(&app, hook).contains(call), "{hook}");
     }
     let pushed = remote_main(&env, &app);
     let head = drift(&env, &app, "https://api2.example.com");
@@ -429,7 +433,7 @@ fn linked_worktrees_share_the_hooks() {
     );
     let work = env.path("app-work");
     env.realm(&work, &["hooks", "install"]).assert().success();
-    assert!(hook_file(&app, "pre-push").contains("git realm hooks run pre-push"));
+    assert!(hook_file(&app, "pre-push").contains("hooks run --hook-file \"$0\" pre-push"));
 
     drift(&env, &work, "https://api2.example.com");
     let (code, out) = env.sh_run(&work, "git push -q origin work:main");
