@@ -143,7 +143,7 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<Outcome> {
             };
             match hook_file {
                 Some(file) if outcome == Outcome::Clean => {
-                    run_theirs(ctx, hook, &file, &args, replay.as_deref())
+                    run_theirs(hook, &file, &args, replay.as_deref())
                 }
                 _ => Ok(outcome),
             }
@@ -166,13 +166,12 @@ fn read_stdin() -> Option<std::io::Result<Vec<u8>>> {
 /// did not read it). The process ends with that hook's exit status, as the shell's `exec` of
 /// it did.
 fn run_theirs(
-    ctx: &Ctx,
     hook: Hook,
     file: &std::path::Path,
     args: &[String],
     input: Option<&[u8]>,
 ) -> Result<Outcome> {
-    let Some(theirs) = hooks::theirs(&ctx.cwd.join(file), hook)? else {
+    let Some(theirs) = hooks::theirs(file, hook)? else {
         return Ok(Outcome::Clean);
     };
     let _ = std::io::stdout().flush();
