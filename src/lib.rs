@@ -5,6 +5,7 @@
 pub mod detect;
 pub mod error;
 pub mod git;
+pub mod hook_script;
 pub mod index;
 pub mod member;
 pub mod notify;

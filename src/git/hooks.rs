@@ -7,6 +7,11 @@
 //! other hook (a binary, a Python script, a symlink, one not executable) is renamed to
 //! `<hook>.realm-chained` and called from a small shell hook. Uninstall removes the blocks and
 //! renames a chained hook back; a file git-realm created is deleted.
+//!
+//! The pre-push block hands the hook over to git-realm with one `exec`, so git's input reaches
+//! git-realm untouched; git-realm then runs the repository's part ([`Theirs`]) itself, with
+//! that input replayed, and only when there is one. Without git-realm on PATH the block falls
+//! through and the rest of the hook runs as the shell goes on.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -19,47 +24,11 @@ use serde::Serialize;
 
 use super::CodeRepo;
 use crate::error::BadInput;
+pub use crate::hook_script::Hook;
+use crate::hook_script::{
+    self as script, BLOCK_BEGIN, BLOCK_END, CHAIN_BEGIN, CHAIN_END, CHAINED_SUFFIX, Rest,
+};
 use crate::realm::config::Membership;
-
-/// The hooks git-realm installs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Hook {
-    PrePush,
-    PostMerge,
-    PostRewrite,
-    /// In a realm repository: refuse pushes that break the trust rules.
-    PreReceive,
-}
-
-impl Hook {
-    pub const ALL: [Hook; 3] = [Hook::PrePush, Hook::PostMerge, Hook::PostRewrite];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Hook::PrePush => "pre-push",
-            Hook::PostMerge => "post-merge",
-            Hook::PostRewrite => "post-rewrite",
-            Hook::PreReceive => "pre-receive",
-        }
-    }
-
-    /// The hook file git-realm writes where there was none.
-    pub fn template(self) -> &'static str {
-        match self {
-            Hook::PrePush => include_str!("../../hooks/pre-push"),
-            Hook::PostMerge => include_str!("../../hooks/post-merge"),
-            Hook::PostRewrite => include_str!("../../hooks/post-rewrite"),
-            Hook::PreReceive => include_str!("../../hooks/pre-receive"),
-        }
-    }
-}
-
-const BLOCK_BEGIN: &str = "# >>> git-realm >>>";
-const BLOCK_END: &str = "# <<< git-realm <<<";
-const CHAIN_BEGIN: &str = "# >>> git-realm chain >>>";
-const CHAIN_END: &str = "# <<< git-realm chain <<<";
-const CHAINED_SUFFIX: &str = ".realm-chained";
 
 /// What installing one hook did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -350,7 +319,7 @@ impl PushUpdate {
 /// Install `hook` into `dir`, keeping what is there.
 pub fn install(dir: &Path, hook: Hook) -> Result<Installed> {
     let path = dir.join(hook.name());
-    let block = block_of(hook.template());
+    let block = hook.block();
     let Some(meta) = metadata(&path)? else {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("failed to create `{}`", dir.display()))?;
@@ -363,9 +332,9 @@ pub fn install(dir: &Path, hook: Hook) -> Result<Installed> {
         None
     };
     if let Some(text) = &text
-        && find_block(text, BLOCK_BEGIN, BLOCK_END).is_some()
+        && script::find_block(text, BLOCK_BEGIN, BLOCK_END).is_some()
     {
-        let updated = replace_block(text, block);
+        let updated = script::replace_block(text, block);
         if updated == *text {
             return Ok(Installed::Unchanged);
         }
@@ -374,9 +343,9 @@ pub fn install(dir: &Path, hook: Hook) -> Result<Installed> {
     }
     if let Some(text) = &text
         && is_executable(&meta)
-        && is_shell_script(text)
+        && script::is_shell_script(text)
     {
-        write_hook(&path, &insert_block(text, block), mode_of(&meta))?;
+        write_hook(&path, &script::insert_block(text, block), mode_of(&meta))?;
         return Ok(Installed::Added);
     }
     let chained = chained_path(dir, hook);
@@ -402,7 +371,7 @@ pub fn install(dir: &Path, hook: Hook) -> Result<Installed> {
             chained.display()
         )
     })?;
-    let content = format!("{}{}", hook.template(), chain_block(hook));
+    let content = format!("{}{}", hook.template(), script::chain_block(hook));
     if let Err(e) = write_hook(&path, &content, 0o755) {
         let _ = std::fs::rename(&chained, &path);
         return Err(e);
@@ -423,19 +392,19 @@ pub fn uninstall(dir: &Path, hook: Hook) -> Result<Removed> {
     }) else {
         return Ok(Removed::Absent);
     };
-    if find_block(&text, BLOCK_BEGIN, BLOCK_END).is_none()
-        && find_block(&text, CHAIN_BEGIN, CHAIN_END).is_none()
+    if script::find_block(&text, BLOCK_BEGIN, BLOCK_END).is_none()
+        && script::find_block(&text, CHAIN_BEGIN, CHAIN_END).is_none()
     {
         return Ok(Removed::Absent);
     }
     let chained = chained_path(dir, hook);
     let has_chained = metadata(&chained)?.is_some();
-    let rest = remove_block(
-        &remove_block(&text, BLOCK_BEGIN, BLOCK_END),
+    let rest = script::remove_block(
+        &script::remove_block(&text, BLOCK_BEGIN, BLOCK_END),
         CHAIN_BEGIN,
         CHAIN_END,
     );
-    if is_empty_script(&rest) {
+    if script::is_empty_script(&rest) {
         if has_chained {
             std::fs::rename(&chained, &path).with_context(|| {
                 format!(
@@ -452,7 +421,7 @@ pub fn uninstall(dir: &Path, hook: Hook) -> Result<Removed> {
     }
     // Someone added to a hook that calls a chained one: keep the call, so theirs still runs.
     let rest = if has_chained {
-        remove_block(&text, BLOCK_BEGIN, BLOCK_END)
+        script::remove_block(&text, BLOCK_BEGIN, BLOCK_END)
     } else {
         rest
     };
@@ -464,19 +433,100 @@ fn chained_path(dir: &Path, hook: Hook) -> PathBuf {
     dir.join(format!("{}{CHAINED_SUFFIX}", hook.name()))
 }
 
-/// The stanza that runs the repository's own hook after git-realm's, with the same
-/// arguments and (for pre-push, replayed by the block before it) the same stdin.
-fn chain_block(hook: Hook) -> String {
-    let name = hook.name();
-    format!(
-        "{CHAIN_BEGIN}\n\
-         # The {name} hook this repository had before git-realm; 'git realm hooks uninstall' puts it back.\n\
-         git_realm_chained=\"$(dirname \"$0\")/{name}{CHAINED_SUFFIX}\"\n\
-         if [ -x \"$git_realm_chained\" ]; then\n\
-         \texec \"$git_realm_chained\" \"$@\"\n\
-         fi\n\
-         {CHAIN_END}\n"
-    )
+/// The hooks directory of the realm repository at `dir`, refused unless it is a realm (its
+/// main branch has `realm.yaml`).
+pub fn realm_hooks_dir(dir: &Path) -> Result<PathBuf> {
+    let git = || super::Git::in_dir(dir);
+    let (_, found) = git()
+        .args(["cat-file", "-e", "refs/heads/main:realm.yaml"])
+        .output()?;
+    if !found.status.success() {
+        return Err(BadInput::new(
+            format!("`{}` is not a realm repository", dir.display()),
+            "run 'git realm hooks install --realm' inside the realm's repository (its main branch has realm.yaml)",
+        )
+        .into());
+    }
+    let hooks = git().args(["rev-parse", "--git-path", "hooks"]).run()?;
+    Ok(dir.join(hooks))
+}
+
+/// The repository's own part of a hook whose git-realm block handed over to git-realm: it
+/// runs once git-realm's check has passed, with git's arguments and input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Theirs {
+    /// `<hook>.realm-chained`, run directly.
+    Chained(PathBuf),
+    /// The hook file itself, run again with git-realm's block stepping aside.
+    Rest(PathBuf),
+}
+
+/// What `hook_file` (the hook git ran, `$0`) runs besides git-realm's block, if anything.
+pub fn theirs(hook_file: &Path, hook: Hook) -> Result<Option<Theirs>> {
+    let Some(text) = read_text(hook_file)? else {
+        return Ok(None);
+    };
+    Ok(match script::rest_of(&text) {
+        Rest::Nothing => None,
+        Rest::Commands => Some(Theirs::Rest(hook_file.to_owned())),
+        Rest::Chained => {
+            let chained = chained_path(hook_file.parent().unwrap_or(Path::new(".")), hook);
+            // As the stanza does: a chained hook that is gone or not executable is skipped.
+            std::fs::metadata(&chained)
+                .is_ok_and(|m| m.is_file() && is_executable(&m))
+                .then_some(Theirs::Chained(chained))
+        }
+    })
+}
+
+impl Theirs {
+    /// Run it with `args`, and `input` on its stdin (this process's stdin when `None`); its
+    /// exit status.
+    pub fn run(&self, args: &[String], input: Option<&[u8]>) -> Result<std::process::ExitStatus> {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+
+        let (path, again) = match self {
+            Theirs::Chained(path) => (path, false),
+            Theirs::Rest(path) => (path, true),
+        };
+        let mut command = if cfg!(unix) {
+            Command::new(path)
+        } else {
+            let mut sh = Command::new("sh");
+            sh.arg(path);
+            sh
+        };
+        command.args(args);
+        if again {
+            command.env(script::HOOK_RAN_VAR, "1");
+        } else {
+            command.env_remove(script::HOOK_RAN_VAR);
+        }
+        command.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::inherit()
+        });
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("failed to run `{}`", path.display()))?;
+        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+            // A hook that does not read its input closes the pipe: that is its business.
+            match stdin.write_all(input) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    let _ = child.wait();
+                    return Err(e).with_context(|| {
+                        format!("failed to pass git's input to `{}`", path.display())
+                    });
+                }
+                _ => {}
+            }
+        }
+        child
+            .wait()
+            .with_context(|| format!("failed to run `{}`", path.display()))
+    }
 }
 
 fn metadata(path: &Path) -> Result<Option<std::fs::Metadata>> {
@@ -533,154 +583,9 @@ fn write_hook(path: &Path, content: &str, mode: u32) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("failed to write `{}`", path.display()))
 }
 
-/// Whether a hook is a script our POSIX shell block can go into.
-fn is_shell_script(text: &str) -> bool {
-    let Some(shebang) = text.lines().next().and_then(|l| l.strip_prefix("#!")) else {
-        return false;
-    };
-    let mut words = shebang.split_whitespace();
-    let Some(program) = words.next() else {
-        return false;
-    };
-    let mut name = program.rsplit('/').next().unwrap_or(program);
-    if name == "env" {
-        name = words.find(|w| !w.starts_with('-')).unwrap_or("");
-    }
-    matches!(
-        name,
-        "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh" | "ash"
-    )
-}
-
-/// The byte range of the lines from `begin` to `end`, both included.
-fn find_block(text: &str, begin: &str, end: &str) -> Option<(usize, usize)> {
-    let mut offset = 0;
-    let mut start = None;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_end();
-        if start.is_none() && trimmed == begin {
-            start = Some(offset);
-        } else if let Some(s) = start
-            && trimmed == end
-        {
-            return Some((s, offset + line.len()));
-        }
-        offset += line.len();
-    }
-    None
-}
-
-/// The template's git-realm block.
-fn block_of(template: &str) -> &str {
-    let (start, end) = find_block(template, BLOCK_BEGIN, BLOCK_END)
-        .expect("hook templates have a git-realm block");
-    &template[start..end]
-}
-
-fn replace_block(text: &str, block: &str) -> String {
-    match find_block(text, BLOCK_BEGIN, BLOCK_END) {
-        Some((start, end)) => format!("{}{block}{}", &text[..start], &text[end..]),
-        None => text.to_owned(),
-    }
-}
-
-fn remove_block(text: &str, begin: &str, end: &str) -> String {
-    match find_block(text, begin, end) {
-        Some((start, stop)) => format!("{}{}", &text[..start], &text[stop..]),
-        None => text.to_owned(),
-    }
-}
-
-/// `block` right after the `#!` line, so it runs before anything in the script can exit.
-fn insert_block(text: &str, block: &str) -> String {
-    let first = text.find('\n').map_or(text.len(), |i| i + 1);
-    let (shebang, rest) = text.split_at(first);
-    let newline = if shebang.ends_with('\n') { "" } else { "\n" };
-    format!("{shebang}{newline}{block}{rest}")
-}
-
-/// Nothing left but a `#!` line and blank lines.
-fn is_empty_script(text: &str) -> bool {
-    text.lines()
-        .enumerate()
-        .all(|(i, l)| l.trim().is_empty() || (i == 0 && l.starts_with("#!")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn templates_are_a_shebang_and_one_block() {
-        for hook in Hook::ALL.into_iter().chain([Hook::PreReceive]) {
-            let template = hook.template();
-            assert!(template.starts_with("#!/bin/sh\n"), "{}", hook.name());
-            assert_eq!(
-                block_of(template).len(),
-                template.len() - "#!/bin/sh\n".len()
-            );
-            assert!(template.contains(&format!("git realm hooks run {} \"$@\"", hook.name())));
-        }
-    }
-
-    #[test]
-    fn shell_scripts_are_recognised() {
-        for yes in [
-            "#!/bin/sh\n",
-            "#!/bin/bash -e\nx",
-            "#!/usr/bin/env bash\n",
-            "#! /bin/dash",
-            "#!/usr/bin/env -S zsh -f\n",
-        ] {
-            assert!(is_shell_script(yes), "{yes}");
-        }
-        for no in [
-            "#!/usr/bin/env python3\n",
-            "#!/usr/bin/perl\n",
-            "echo hi\n",
-            "",
-            "#!\n",
-        ] {
-            assert!(!is_shell_script(no), "{no}");
-        }
-    }
-
-    #[test]
-    fn blocks_go_in_after_the_shebang_and_come_out_whole() {
-        let block = block_of(Hook::PostMerge.template());
-        let theirs = "#!/bin/sh\nset -e\necho theirs\nexit 0\n";
-        let ours = insert_block(theirs, block);
-        assert!(
-            ours.starts_with(&format!("#!/bin/sh\n{block}set -e\n")),
-            "{ours}"
-        );
-        assert_eq!(replace_block(&ours, block), ours);
-        assert_eq!(remove_block(&ours, BLOCK_BEGIN, BLOCK_END), theirs);
-        assert_eq!(
-            insert_block("#!/bin/sh", block),
-            format!("#!/bin/sh\n{block}")
-        );
-        assert!(is_empty_script(&remove_block(
-            Hook::PrePush.template(),
-            BLOCK_BEGIN,
-            BLOCK_END
-        )));
-        assert!(!is_empty_script(&remove_block(
-            &ours,
-            BLOCK_BEGIN,
-            BLOCK_END
-        )));
-    }
-
-    #[test]
-    fn older_blocks_are_replaced() {
-        let block = block_of(Hook::PrePush.template());
-        let old = format!("#!/bin/sh\n{BLOCK_BEGIN}\nold\n{BLOCK_END}\necho after\n");
-        assert_eq!(
-            replace_block(&old, block),
-            format!("#!/bin/sh\n{block}echo after\n")
-        );
-    }
 
     #[test]
     fn push_updates_skip_deletes_and_tags() {

@@ -13,6 +13,7 @@ pub mod check;
 pub mod export;
 pub mod fetch;
 pub mod graph;
+pub mod hooks;
 pub mod import;
 pub mod init;
 pub mod invite;

@@ -58,11 +58,15 @@ fn hook_file(app: &Path, hook: &str) -> String {
 fn drift_blocks_the_push_to_the_tracked_branch_until_sync() {
     let env = TestEnv::new();
     let app = joined_app(&env);
-    for hook in ["pre-push", "post-merge", "post-rewrite"] {
-        assert!(
-            hook_file(&app, hook).contains(&format!("git realm hooks run {hook} \"$@\"")),
-            "{hook}"
-        );
+    for (hook, call) in [
+        (
+            "pre-push",
+            "exec git-realm hooks run --hook-file \"$0\" pre-push \"$@\"",
+        ),
+        ("post-merge", "git realm hooks run post-merge \"$@\""),
+        ("post-rewrite", "git realm hooks run post-rewrite \"$@\""),
+    ] {
+        assert!(hook_file(&app, hook).contains(call), "{hook}");
     }
     let pushed = remote_main(&env, &app);
     let head = drift(&env, &app, "https://api2.example.com");
@@ -429,7 +433,7 @@ fn linked_worktrees_share_the_hooks() {
     );
     let work = env.path("app-work");
     env.realm(&work, &["hooks", "install"]).assert().success();
-    assert!(hook_file(&app, "pre-push").contains("git realm hooks run pre-push"));
+    assert!(hook_file(&app, "pre-push").contains("hooks run --hook-file \"$0\" pre-push"));
 
     drift(&env, &work, "https://api2.example.com");
     let (code, out) = env.sh_run(&work, "git push -q origin work:main");
@@ -714,4 +718,173 @@ fn pre_push_refuses_input_git_never_sends() {
             "{stderr}"
         );
     }
+}
+
+/// The pre-push block as git-realm 0.1 wrote it: git's input copied into a temporary file.
+const OLD_PRE_PUSH_BLOCK: &str = r#"# >>> git-realm >>>
+# Added by 'git realm hooks install'; 'git realm hooks uninstall' removes this block.
+# Checks the pushed commits against the realm's exports (set GIT_REALM_SKIP=1 to bypass).
+# git's list of pushed refs is kept in a file so that the rest of this hook reads it too.
+if command -v git-realm >/dev/null 2>&1; then
+	git_realm_refs=$(mktemp "${TMPDIR:-/tmp}/git-realm-pre-push.XXXXXX") || git_realm_refs=
+	if [ -n "$git_realm_refs" ] && cat >"$git_realm_refs"; then
+		git realm hooks run pre-push "$@" <"$git_realm_refs" || {
+			git_realm_status=$?
+			rm -f "$git_realm_refs"
+			exit "$git_realm_status"
+		}
+		exec <"$git_realm_refs"
+		rm -f "$git_realm_refs"
+	fi
+	unset git_realm_refs
+else
+	echo "git-realm: not found on PATH; the realm check of this push was skipped" >&2
+fi
+# <<< git-realm <<<
+"#;
+
+/// The installed pre-push hook hands over to git-realm in one `exec` line, stdin untouched;
+/// an install made with the older block (a temporary file and `cat`) keeps working and is
+/// upgraded by `hooks install`, the repository's own lines kept after it.
+#[test]
+fn the_pre_push_block_is_one_exec_and_older_installs_are_upgraded() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    let hooks = app.join(".git/hooks");
+    let installed = hook_file(&app, "pre-push");
+    let calls: Vec<&str> = installed
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains("hooks run"))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "\tcommand -v git-realm >/dev/null 2>&1 && exec git-realm hooks run --hook-file \"$0\" pre-push \"$@\""
+        ],
+        "{installed}"
+    );
+    for word in ["mktemp", "cat ", "rm -f"] {
+        assert!(!installed.contains(word), "{word}: {installed}");
+    }
+
+    // A hook of the repository's own with the older block in it: it still works as it is.
+    let log = env.path("theirs.log");
+    let theirs = format!("echo \"$1 $(cat)\" >>'{}'\n", log.display());
+    write_executable(
+        &hooks.join("pre-push"),
+        &format!("#!/bin/sh\n{OLD_PRE_PUSH_BLOCK}{theirs}"),
+    );
+    push_ok(
+        &env,
+        &app,
+        "git commit -q --allow-empty -m one && git push -q origin main",
+    );
+    let head = env.git(&app, &["rev-parse", "HEAD"]);
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .starts_with(&format!("origin refs/heads/main {head} refs/heads/main ")),
+    );
+    std::fs::remove_file(&log).unwrap();
+
+    // install replaces the block, once.
+    let report = json(&env.realm_ok(&app, &["--json", "hooks", "install"]));
+    assert_eq!(report["hooks"][0]["result"], "updated", "{report}");
+    let block = installed.strip_prefix("#!/bin/sh\n").unwrap();
+    assert_eq!(
+        hook_file(&app, "pre-push"),
+        format!("#!/bin/sh\n{block}{theirs}")
+    );
+    let again = json(&env.realm_ok(&app, &["--json", "hooks", "install"]));
+    assert_eq!(again["hooks"][0]["result"], "unchanged", "{again}");
+
+    // The upgraded hook: git-realm checks, then the repository's lines get git's input.
+    push_ok(
+        &env,
+        &app,
+        "git commit -q --allow-empty -m two && git push -q origin main",
+    );
+    let head = env.git(&app, &["rev-parse", "HEAD"]);
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .starts_with(&format!("origin refs/heads/main {head} refs/heads/main ")),
+    );
+    // Drift: refused before the repository's lines run.
+    drift(&env, &app, "https://api2.example.com");
+    let (code, out) = env.sh_run(&app, "git push -q origin main");
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("error: push to 'main' refused"), "{out}");
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
+}
+
+/// A chained pre-push hook (not a shell script) gets git's arguments and input from git-realm
+/// after the check, keeps its exit status, and still runs with its input when the check is
+/// skipped or git-realm is not on PATH.
+#[test]
+fn a_chained_pre_push_hook_gets_git_input_in_every_case() {
+    let env = TestEnv::new();
+    let app = joined_app(&env);
+    env.realm_ok(&app, &["hooks", "uninstall"]);
+    let hooks = app.join(".git/hooks");
+    let log = env.path("perl-pre-push.log");
+    let status = env.path("perl-status");
+    let perl_hook = format!(
+        "#!/usr/bin/perl\nopen(my $f, '>>', '{}');\nprint $f \"$ARGV[0] $_\" while <STDIN>;\nprint \"theirs ran\\n\";\nopen(my $s, '<', '{}') or exit 0;\nexit(<$s> + 0);\n",
+        log.display(),
+        status.display()
+    );
+    write_executable(&hooks.join("pre-push"), &perl_hook);
+    let installed = json(&env.realm_ok(&app, &["--json", "hooks", "install"]));
+    assert_eq!(installed["hooks"][0]["result"], "chained", "{installed}");
+    let pushed = |n: usize| {
+        let head = env.git(&app, &["rev-parse", "HEAD"]);
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        assert_eq!(log.lines().count(), n, "{log}");
+        assert!(
+            log.lines()
+                .last()
+                .unwrap()
+                .starts_with(&format!("origin refs/heads/main {head} refs/heads/main ")),
+            "{log}"
+        );
+    };
+
+    let out = push_ok(
+        &env,
+        &app,
+        "git commit -q --allow-empty -m one && git push -q origin main",
+    );
+    assert!(out.contains("theirs ran"), "{out}");
+    pushed(1);
+
+    // Its exit status is the hook's.
+    std::fs::write(&status, "3").unwrap();
+    let (code, out) = env.sh_run(
+        &app,
+        "git commit -q --allow-empty -m two && git push -q origin main",
+    );
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("failed to push"), "{out}");
+    pushed(2);
+    std::fs::remove_file(&status).unwrap();
+
+    // Skipped: git-realm does not read the input, the chained hook does.
+    drift(&env, &app, "https://api2.example.com");
+    push_ok(&env, &app, "GIT_REALM_SKIP=1 git push -q origin main");
+    pushed(3);
+
+    // Without git-realm on PATH the shell goes on to the chained hook.
+    drift(&env, &app, "https://api3.example.com");
+    let out = env
+        .git_cmd(&app, &["push", "-q", "origin", "main"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("not found on PATH"), "{stderr}");
+    pushed(4);
+
+    env.realm_ok(&app, &["hooks", "uninstall"]);
+    assert_eq!(hook_file(&app, "pre-push"), perl_hook);
 }

@@ -6,16 +6,22 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::cli::{Ctx, Outcome};
+use super::super::{Context, Outcome};
 use crate::git::CodeRepo;
 use crate::git::hooks::Hook;
 use crate::member as membership;
-use crate::output::{self, Report};
+use crate::output::Report;
 use crate::realm::model::ImportStatus;
 use crate::realm::status::{self, ImportState};
 
+/// Which of the two hooks runs: post-merge or post-rewrite.
+#[derive(Debug, Clone)]
+pub struct AfterUpdateOptions {
+    pub hook: Hook,
+}
+
 #[derive(Serialize)]
-struct UpdateReport {
+pub struct UpdateReport {
     hook: Hook,
     realm: String,
     /// `fetched`, `timed-out` or `failed` (then what was fetched before is shown).
@@ -79,10 +85,19 @@ impl Report for UpdateReport {
     }
 }
 
-pub fn run(ctx: &Ctx, hook: Hook) -> Result<Outcome> {
+/// post-merge and post-rewrite: no report where no realm was joined. Never fails: an error
+/// becomes a warning.
+pub fn after_update(
+    ctx: &Context,
+    options: AfterUpdateOptions,
+) -> Result<(Option<UpdateReport>, Outcome)> {
+    super::forgiving(ctx, options.hook, report(ctx, options.hook))
+}
+
+fn report(ctx: &Context, hook: Hook) -> Result<(Option<UpdateReport>, Outcome)> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
     let Some(config) = membership::read_config(&repo)? else {
-        return Ok(Outcome::Clean);
+        return Ok((None, Outcome::Clean));
     };
     let settings = repo.hook_settings()?;
     let membership = &config.realm;
@@ -92,16 +107,14 @@ pub fn run(ctx: &Ctx, hook: Hook) -> Result<Outcome> {
         Ok(Some(false)) => "failed",
         Err(err) => {
             // A realm that fails verification is worth more than the generic warning below.
-            output::warn(format!("warning: {err:#}"));
+            ctx.warn(format!("warning: {err:#}"));
             "failed"
         }
         Ok(None) => "timed-out",
     };
     match fetch {
-        "failed" => {
-            output::note("warning: could not fetch the realm; showing what was fetched before")
-        }
-        "timed-out" => output::note(format!(
+        "failed" => ctx.note("warning: could not fetch the realm; showing what was fetched before"),
+        "timed-out" => ctx.note(format!(
             "warning: the realm did not answer within {} ms; showing what was fetched before",
             settings.fetch_timeout.as_millis()
         )),
@@ -138,10 +151,7 @@ pub fn run(ctx: &Ctx, hook: Hook) -> Result<Outcome> {
         .into_iter()
         .filter(|i| i.status != ImportStatus::Current)
         .collect();
-    if new_versions.is_empty() && imports.is_empty() && ctx.format == output::Format::Human {
-        return Ok(Outcome::Clean);
-    }
-    ctx.emit(&UpdateReport {
+    let report = UpdateReport {
         hook,
         realm: membership.name.clone(),
         fetch,
@@ -149,6 +159,6 @@ pub fn run(ctx: &Ctx, hook: Hook) -> Result<Outcome> {
         realm_commit: tip.to_string(),
         new_versions,
         imports,
-    })?;
-    Ok(Outcome::Clean)
+    };
+    Ok((Some(report), Outcome::Clean))
 }

@@ -3,19 +3,19 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use gix::ObjectId;
 use serde::Serialize;
 
-use crate::cli::{Ctx, Outcome};
+use super::super::{Context, Outcome};
 use crate::error::BadInput;
 use crate::git::CodeRepo;
-use crate::git::hooks::{PrePush, PushUpdate};
+use crate::git::hooks::{Hook, PrePush, PushUpdate};
 use crate::member::detection::{self, At};
 use crate::member::{self as membership, Member};
-use crate::output::{self, Report};
+use crate::output::Report;
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
 use crate::realm::snapshot::Snapshot;
@@ -24,12 +24,52 @@ use crate::realm::status::ImportState;
 /// Which exports of this domain differ at `commit` from what `realm` records: the pre-push
 /// hook's one question. File exports read one blob; detected ones go through the detection
 /// cache under the git dir, so only blobs changed since the last check are read.
-pub fn drift_at(member: &Member, realm: &Snapshot, commit: ObjectId) -> Result<Vec<Drift>> {
+fn drift_at(member: &Member, realm: &Snapshot, commit: ObjectId) -> Result<Vec<Drift>> {
     detection::drift(member, realm, At::Commit(commit))
 }
 
+/// What the pre-push hook is given: git's arguments and the refs being pushed.
+#[derive(Debug)]
+pub struct PrePushOptions {
+    /// The remote's name (git's first argument), for its default branch.
+    pub remote: Option<String>,
+    pub refs: PushedRefs,
+}
+
+/// The ref updates being pushed, as the hook received them.
+#[derive(Debug)]
+pub enum PushedRefs {
+    /// git's `<local ref> <local sha> <remote ref> <remote sha>` lines (empty when stdin is a
+    /// terminal), as read from stdin.
+    Lines(Vec<u8>),
+    /// Reading stdin failed.
+    Unreadable(std::io::Error),
+    /// pre-commit runs the hook with `PRE_COMMIT_*` variables instead of stdin.
+    PreCommit {
+        local_ref: String,
+        to: String,
+        remote_ref: String,
+        from: String,
+    },
+}
+
+impl PushedRefs {
+    /// pre-commit's `PRE_COMMIT_*` variables, when it is the one running the hook.
+    pub fn from_pre_commit() -> Option<PushedRefs> {
+        let to = std::env::var("PRE_COMMIT_TO_REF").ok()?;
+        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        Some(PushedRefs::PreCommit {
+            local_ref: std::env::var("PRE_COMMIT_LOCAL_BRANCH")
+                .unwrap_or_else(|_| "HEAD".to_owned()),
+            to,
+            remote_ref: var("PRE_COMMIT_REMOTE_BRANCH"),
+            from: var("PRE_COMMIT_FROM_REF"),
+        })
+    }
+}
+
 #[derive(Serialize)]
-struct PrePushReport {
+pub struct PrePushReport {
     realm: String,
     /// The fetched realm commit the pushed exports were compared with.
     realm_commit: String,
@@ -123,6 +163,42 @@ impl Report for PrePushReport {
     }
 }
 
+impl PrePushReport {
+    /// The verdict told after the report: why the push is refused and how to go on, or a hint
+    /// when drift goes to another branch.
+    pub fn verdict(&self) -> Vec<String> {
+        let skip =
+            "hint: to push anyway, use 'GIT_REALM_SKIP=1 git push' or 'git push --no-verify'";
+        let only_grants = self.branches.iter().all(|b| b.drift.is_empty());
+        if self.blocked && only_grants {
+            vec![
+                format!(
+                    "error: push to '{}' refused: a binding stops granting a current import",
+                    self.tracked_branch
+                ),
+                "hint: restore the grant in the binding, then push again".to_owned(),
+                skip.to_owned(),
+            ]
+        } else if self.blocked {
+            vec![
+                format!(
+                    "error: push to '{}' refused: the realm must be synced first",
+                    self.tracked_branch
+                ),
+                "hint: run 'git realm sync', then push again".to_owned(),
+                skip.to_owned(),
+            ]
+        } else if self.branches.iter().any(|b| !b.drift.is_empty()) {
+            vec![format!(
+                "hint: run 'git realm sync' before this reaches '{}'",
+                self.tracked_branch
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 fn breaking(drift: &Drift) -> &'static str {
     if drift.breaking {
         "; this change is breaking"
@@ -131,28 +207,39 @@ fn breaking(drift: &Drift) -> &'static str {
     }
 }
 
-pub fn run(ctx: &Ctx, args: &[String]) -> Result<Outcome> {
+/// The pre-push hook: no report when there is nothing to check (`realm.prePush=off`, no realm
+/// joined, no branch pushed); a report that blocks the push to the tracked branch
+/// ([`Outcome::Findings`]) when it changes exports or stops granting imports. An error other
+/// than [`Malformed`] input becomes a warning: the hook then passes.
+pub fn pre_push(
+    ctx: &Context,
+    options: PrePushOptions,
+) -> Result<(Option<PrePushReport>, Outcome)> {
+    super::forgiving(ctx, Hook::PrePush, check(ctx, options))
+}
+
+fn check(ctx: &Context, options: PrePushOptions) -> Result<(Option<PrePushReport>, Outcome)> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
     let settings = repo.hook_settings()?;
     if settings.pre_push == PrePush::Off {
-        return Ok(Outcome::Clean);
+        return Ok((None, Outcome::Clean));
     }
     let Some(config) = membership::read_config(&repo)? else {
-        return Ok(Outcome::Clean);
+        return Ok((None, Outcome::Clean));
     };
-    let updates = pushed_updates(&repo)?;
+    let updates = pushed_updates(&repo, options.refs)?;
     let pushed: Vec<(&str, ObjectId)> = updates
         .iter()
         .filter_map(PushUpdate::pushed_branch)
         .collect();
     if pushed.is_empty() {
-        return Ok(Outcome::Clean);
+        return Ok((None, Outcome::Clean));
     }
     let member = Member { repo, config };
     let (realm_commit, realm) = member.repo.fetched_realm(&member.config.realm)?;
     let tracked = match &settings.tracked_branch {
         Some(branch) => branch.clone(),
-        None => member.repo.default_branch(args.first().map(String::as_str)),
+        None => member.repo.default_branch(options.remote.as_deref()),
     };
     let today = ctx.date();
     let mut computed: HashMap<ObjectId, Vec<Drift>> = HashMap::new();
@@ -189,45 +276,12 @@ pub fn run(ctx: &Ctx, args: &[String]) -> Result<Outcome> {
         mode: settings.pre_push,
         branches,
     };
-    let only_grants = report.branches.iter().all(|b| b.drift.is_empty());
-    if report
-        .branches
-        .iter()
-        .all(|b| b.drift.is_empty() && b.ungranted.is_empty())
-        && ctx.format == output::Format::Human
-    {
-        return Ok(Outcome::Clean);
-    }
-    ctx.emit(&report)?;
-    if report.blocked && only_grants {
-        output::note(format!(
-            "error: push to '{}' refused: a binding stops granting a current import",
-            report.tracked_branch
-        ));
-        output::note("hint: restore the grant in the binding, then push again");
-        output::note(
-            "hint: to push anyway, use 'GIT_REALM_SKIP=1 git push' or 'git push --no-verify'",
-        );
-        Ok(Outcome::Findings)
-    } else if report.blocked {
-        output::note(format!(
-            "error: push to '{}' refused: the realm must be synced first",
-            report.tracked_branch
-        ));
-        output::note("hint: run 'git realm sync', then push again");
-        output::note(
-            "hint: to push anyway, use 'GIT_REALM_SKIP=1 git push' or 'git push --no-verify'",
-        );
-        Ok(Outcome::Findings)
+    let outcome = if report.blocked {
+        Outcome::Findings
     } else {
-        if report.branches.iter().any(|b| !b.drift.is_empty()) {
-            output::note(format!(
-                "hint: run 'git realm sync' before this reaches '{}'",
-                report.tracked_branch
-            ));
-        }
-        Ok(Outcome::Clean)
-    }
+        Outcome::Clean
+    };
+    Ok((Some(report), outcome))
 }
 
 /// Input git never gives the pre-push hook: the push is stopped (exit 2), not waved through.
@@ -242,29 +296,22 @@ impl std::fmt::Display for Malformed {
 
 impl std::error::Error for Malformed {}
 
-/// The ref updates being pushed: git's lines on stdin, or pre-commit's `PRE_COMMIT_*`
-/// variables when it runs the hook.
-fn pushed_updates(repo: &CodeRepo) -> Result<Vec<PushUpdate>> {
-    if let Ok(to) = std::env::var("PRE_COMMIT_TO_REF") {
-        let var = |name: &str| std::env::var(name).unwrap_or_default();
-        let local_ref =
-            std::env::var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|_| "HEAD".to_owned());
-        let fields = [
-            local_ref.as_str(),
-            &to,
-            &var("PRE_COMMIT_REMOTE_BRANCH"),
-            &var("PRE_COMMIT_FROM_REF"),
-        ];
-        return Ok(PushUpdate::new(&fields).into_iter().collect());
+/// The ref updates being pushed, each line of git's checked.
+fn pushed_updates(repo: &CodeRepo, refs: PushedRefs) -> Result<Vec<PushUpdate>> {
+    match refs {
+        PushedRefs::PreCommit {
+            local_ref,
+            to,
+            remote_ref,
+            from,
+        } => Ok(PushUpdate::new(&[&local_ref, &to, &remote_ref, &from])
+            .into_iter()
+            .collect()),
+        PushedRefs::Unreadable(e) => {
+            Err(anyhow::Error::new(e).context("failed to read the pushed refs from stdin"))
+        }
+        PushedRefs::Lines(bytes) => parse_stdin(repo, &bytes).map_err(|e| e.context(Malformed)),
     }
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        return Ok(Vec::new());
-    }
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut stdin.lock(), &mut bytes)
-        .context("failed to read the pushed refs from stdin")?;
-    parse_stdin(repo, &bytes).map_err(|e| e.context(Malformed))
 }
 
 /// git's `<local ref> <local sha> <remote ref> <remote sha>` lines, each checked: anything
