@@ -8,7 +8,6 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 
 use super::{Ctx, Outcome};
-use crate::git::CodeRepo;
 use crate::git::hooks::{self, Hook};
 use crate::ops::hooks::{
     self as op, AfterUpdateOptions, InstallOptions, PrePushOptions, PreReceiveOptions, PushedRefs,
@@ -194,21 +193,4 @@ fn signal_status(status: &std::process::ExitStatus) -> i32 {
 #[cfg(not(unix))]
 fn signal_status(_status: &std::process::ExitStatus) -> i32 {
     1
-}
-
-/// For `join`: set up notes and (unless `skip_hooks`) the hooks, telling the user on stderr;
-/// a problem here is a warning, never a failed join.
-pub fn set_up_after_join(repo: &CodeRepo, skip_hooks: bool) {
-    op::set_up_after_join(&messages_to_stderr(repo), repo, skip_hooks);
-}
-
-/// For `leave`: remove the hooks, telling the user on stderr.
-pub fn remove_after_leave(repo: &CodeRepo) {
-    op::remove_after_leave(&messages_to_stderr(repo), repo);
-}
-
-/// A context for the two calls above, whose callers have none to hand over yet: only its
-/// messages are used, and they go to stderr.
-fn messages_to_stderr(repo: &CodeRepo) -> crate::ops::Context {
-    crate::ops::Context::new(repo.root.clone(), jiff::Timestamp::now())
 }

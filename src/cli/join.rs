@@ -4,7 +4,6 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Ctx, Outcome};
-use crate::git::CodeRepo;
 use crate::ops::{self, JoinOptions};
 
 /// Register this repository as a domain of a realm
@@ -45,12 +44,9 @@ pub fn run(ctx: &Ctx, args: JoinArgs) -> Result<Outcome> {
         maintainers: args.maintainers,
         repo_url: args.repo_url,
         no_detect: args.no_detect,
+        no_hooks: args.no_hooks,
     };
     let (report, outcome) = ops::join(ctx, options)?;
-    // Hooks and notes (SPEC 5, 6): set up here; a problem with them never undoes the join.
-    if let Ok(repo) = CodeRepo::discover(&ctx.cwd) {
-        super::hooks::set_up_after_join(&repo, args.no_hooks);
-    }
     ctx.emit(&report)?;
     Ok(outcome)
 }

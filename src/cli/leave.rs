@@ -4,7 +4,6 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Ctx, Outcome};
-use crate::git::CodeRepo;
 use crate::ops::{self, LeaveOptions};
 
 /// Remove this domain from its realm
@@ -21,10 +20,6 @@ pub struct LeaveArgs {
 
 pub fn run(ctx: &Ctx, args: LeaveArgs) -> Result<Outcome> {
     let (report, outcome) = ops::leave(ctx, LeaveOptions { force: args.force })?;
-    // The hooks go with the membership; removing them is the command's, as installing them is.
-    if let Ok(repo) = CodeRepo::discover(&ctx.cwd) {
-        super::hooks::remove_after_leave(&repo);
-    }
     ctx.emit(&report)?;
     Ok(outcome)
 }

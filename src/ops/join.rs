@@ -32,6 +32,8 @@ pub struct JoinOptions {
     pub repo_url: Option<String>,
     /// Skip detecting exports and candidate imports.
     pub no_detect: bool,
+    /// Skip installing git-realm's hooks (the notes are set up either way).
+    pub no_hooks: bool,
 }
 
 #[derive(Serialize)]
@@ -261,6 +263,8 @@ pub fn join(ctx: &Context, options: JoinOptions) -> Result<(JoinReport, Outcome)
         imports: candidates,
         config: CONFIG_PATH,
     };
+    // Hooks and notes (SPEC 5, 6): a problem with them is a warning, never an undone join.
+    crate::ops::hooks::set_up_after_join(ctx, &repo, options.no_hooks);
     Ok((report, Outcome::Clean))
 }
 

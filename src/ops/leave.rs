@@ -81,5 +81,7 @@ pub fn leave(ctx: &Context, options: LeaveOptions) -> Result<(LeaveReport, Outco
         broken_consumers: consumers,
         commit: published.map(|p| p.commit.to_string()),
     };
+    // The hooks go with the membership, as join installed them.
+    crate::ops::hooks::remove_after_leave(ctx, &member.repo);
     Ok((report, Outcome::Clean))
 }
