@@ -30,7 +30,7 @@ use crate::realm::snapshot::{RealmSource, Snapshot};
 
 /// The code repository git-realm was started in.
 pub struct CodeRepo {
-    pub repo: gix::Repository,
+    repo: gix::Repository,
     /// The working tree's root.
     pub root: PathBuf,
 }
@@ -56,6 +56,16 @@ impl CodeRepo {
         let root = std::fs::canonicalize(&root)
             .with_context(|| format!("failed to resolve `{}`", root.display()))?;
         Ok(CodeRepo { repo, root })
+    }
+
+    /// Whether the object database has `id` (loose or packed).
+    pub fn has_object(&self, id: gix::ObjectId) -> bool {
+        self.repo.has_object(id)
+    }
+
+    /// The repository's hash kind (SHA-1 or SHA-256).
+    pub fn object_hash(&self) -> gix::hash::Kind {
+        self.repo.object_hash()
     }
 
     /// The git dir shared by all worktrees (`git rev-parse --git-common-dir`), where state

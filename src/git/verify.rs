@@ -23,6 +23,67 @@ pub struct Checked {
     pub last_good: Option<ObjectId>,
 }
 
+/// `verify` run in the realm's own repository at `cwd` (bare or not): the realm's name, the
+/// commit checked up to (`rev`, by default main), where the check started, and what it found.
+/// Nothing is cached: a realm keeps no verification marks of its own.
+pub fn check_realm_repo(
+    cwd: &Path,
+    from: Option<&str>,
+    rev: Option<&str>,
+) -> anyhow::Result<(String, ObjectId, Option<ObjectId>, Checked)> {
+    let repo = gix::discover(cwd).map_err(|_| {
+        BadInput::new(
+            format!("not a git repository: `{}`", cwd.display()),
+            "run 'git realm verify' in a repository that joined a realm, or in a realm",
+        )
+    })?;
+    let resolve = |rev: &str| -> anyhow::Result<ObjectId> {
+        Ok(repo
+            .rev_parse_single(rev)
+            .map_err(|_| {
+                BadInput::new(
+                    format!("unknown revision `{rev}`"),
+                    "name a commit or branch of the realm",
+                )
+            })?
+            .object()?
+            .peel_to_commit()?
+            .id)
+    };
+    let tip = resolve(rev.unwrap_or("refs/heads/main")).map_err(|_| {
+        BadInput::new(
+            format!(
+                "`{}` is neither a realm nor a repository that joined one",
+                cwd.display()
+            ),
+            "run 'git realm verify' in a repository that joined a realm, or in a realm",
+        )
+    })?;
+    let not_a_realm = || {
+        BadInput::new(
+            format!(
+                "`{}` is neither a realm nor a repository that joined one",
+                cwd.display()
+            ),
+            "run 'git realm verify' in a repository that joined a realm, or in a realm",
+        )
+    };
+    let realm_file = TreeSource::new(&repo, repo.find_commit(tip)?.tree_id()?.detach());
+    let name = crate::realm::snapshot::RealmSource::read(&realm_file, "realm.yaml")
+        .ok()
+        .flatten()
+        .and_then(|bytes| {
+            crate::realm::yaml::from_slice::<crate::realm::model::RealmFile>("realm.yaml", &bytes)
+                .ok()
+        })
+        .map(|r| r.name)
+        .ok_or_else(not_a_realm)?;
+    let from = from.map(resolve).transpose()?;
+    let dir = repo.git_dir().to_path_buf();
+    let checked = check_history(&repo, &dir, from, tip)?;
+    Ok((name, tip, from, checked))
+}
+
 /// Judge the first-parent commits of `to` after `from` (all of its history when `None`).
 /// `from` must be on that line: a `to` that does not descend from it rewrote main.
 pub fn check_history(

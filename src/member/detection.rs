@@ -223,7 +223,7 @@ fn detect_at_commit(
         Some((cached, cache)) if cached == tree => {
             return Ok(assembled(&cache));
         }
-        Some((cached, mut cache)) if repo.repo.has_object(cached) => {
+        Some((cached, mut cache)) if repo.has_object(cached) => {
             let mut changed = Vec::new();
             for (path, blob) in repo.changed_files(cached, tree)? {
                 cache.files.remove(&path.to_string());

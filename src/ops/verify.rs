@@ -6,7 +6,6 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Context, Outcome};
-use crate::error::BadInput;
 use crate::git::CodeRepo;
 use crate::git::verify::{self, Checked};
 use crate::member as membership;
@@ -109,56 +108,8 @@ fn in_code_repo(ctx: &Context, options: &VerifyOptions) -> Result<VerifyReport> 
 
 /// Run in the realm's own repository (bare or not): its main branch, nothing cached.
 fn in_realm_repo(ctx: &Context, options: &VerifyOptions) -> Result<VerifyReport> {
-    let repo = gix::discover(&ctx.cwd).map_err(|_| {
-        BadInput::new(
-            format!("not a git repository: `{}`", ctx.cwd.display()),
-            "run 'git realm verify' in a repository that joined a realm, or in a realm",
-        )
-    })?;
-    let resolve = |rev: &str| -> Result<gix::ObjectId> {
-        Ok(repo
-            .rev_parse_single(rev)
-            .map_err(|_| {
-                BadInput::new(
-                    format!("unknown revision `{rev}`"),
-                    "name a commit or branch of the realm",
-                )
-            })?
-            .object()?
-            .peel_to_commit()?
-            .id)
-    };
-    let tip = resolve(options.rev.as_deref().unwrap_or("refs/heads/main")).map_err(|_| {
-        BadInput::new(
-            format!(
-                "`{}` is neither a realm nor a repository that joined one",
-                ctx.cwd.display()
-            ),
-            "run 'git realm verify' in a repository that joined a realm, or in a realm",
-        )
-    })?;
-    let not_a_realm = || {
-        BadInput::new(
-            format!(
-                "`{}` is neither a realm nor a repository that joined one",
-                ctx.cwd.display()
-            ),
-            "run 'git realm verify' in a repository that joined a realm, or in a realm",
-        )
-    };
-    let realm_file = crate::git::TreeSource::new(&repo, repo.find_commit(tip)?.tree_id()?.detach());
-    let name = crate::realm::snapshot::RealmSource::read(&realm_file, "realm.yaml")
-        .ok()
-        .flatten()
-        .and_then(|bytes| {
-            crate::realm::yaml::from_slice::<crate::realm::model::RealmFile>("realm.yaml", &bytes)
-                .ok()
-        })
-        .map(|r| r.name)
-        .ok_or_else(not_a_realm)?;
-    let from = options.from.as_deref().map(resolve).transpose()?;
-    let dir = repo.git_dir().to_path_buf();
-    let checked = verify::check_history(&repo, &dir, from, tip)?;
+    let (name, tip, from, checked) =
+        verify::check_realm_repo(&ctx.cwd, options.from.as_deref(), options.rev.as_deref())?;
     Ok(report(name, tip, from, checked))
 }
 

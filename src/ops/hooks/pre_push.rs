@@ -343,7 +343,7 @@ fn parse_stdin(repo: &CodeRepo, bytes: &[u8]) -> Result<Vec<PushUpdate>> {
             )
             .into());
         };
-        let kind = repo.repo.object_hash();
+        let kind = repo.object_hash();
         if let Some(other) = [update.local_commit, Some(remote_id)]
             .into_iter()
             .flatten()
@@ -359,7 +359,7 @@ fn parse_stdin(repo: &CodeRepo, bytes: &[u8]) -> Result<Vec<PushUpdate>> {
             .into());
         }
         if let Some(id) = update.local_commit
-            && !repo.repo.has_object(id)
+            && !repo.has_object(id)
         {
             return Err(BadInput::new(
                 format!(
