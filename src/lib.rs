@@ -2,6 +2,7 @@
 //! repository. The command line (`src/cli/`) and the MCP server (`src/mcp/`) are two front
 //! ends over the same operations in [`ops`].
 
+pub mod context;
 pub mod detect;
 pub mod error;
 pub mod git;

@@ -4,10 +4,10 @@
 use anyhow::Result;
 
 use super::Member;
+use crate::context::Context;
 use crate::error::BadInput;
 use crate::git::CodeRepo;
 use crate::notify::{self, DeliveryConfig, DeliveryReport, Notice, Resolution};
-use crate::ops::Context;
 use crate::realm::config::Membership;
 use crate::realm::snapshot::Snapshot;
 

@@ -378,7 +378,7 @@ fn locate_removed(member: &Member, snapshot: &Snapshot, drifts: &mut [Drift]) {
 
 /// One line on stderr per export that leaves patterns out, and per placeholder bucket no one
 /// mapped, pointing at `check --explain`.
-pub fn note_left_out(ctx: &crate::ops::Context, detected: &[(String, Detected)]) {
+pub fn note_left_out(ctx: &crate::context::Context, detected: &[(String, Detected)]) {
     for (name, d) in detected {
         if !d.left_out.is_empty() {
             let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
@@ -518,7 +518,7 @@ pub const S3_EXPORT: &str = "required-s3-permissions";
 /// that name is given anywhere in `files`; when every pattern then lies in one bucket, the
 /// export names it (`buckets: [it]`) and its keys are written without it, as the RFC does.
 pub fn detect_on_join(
-    ctx: &crate::ops::Context,
+    ctx: &crate::context::Context,
     repo: &CodeRepo,
     head: ObjectId,
     bindings: &[String],

@@ -4,9 +4,9 @@
 
 use anyhow::{Context as _, Result};
 
+use crate::context::Context;
 use crate::error::BadInput;
 use crate::git::{CodeRepo, WorktreeEntry};
-use crate::ops::Context;
 use crate::realm::change::Change;
 use crate::realm::config::{CONFIG_PATH, RepoConfig};
 

@@ -4,9 +4,9 @@
 use gix::ObjectId;
 
 use super::Member;
+use crate::context::Context;
 use crate::git::CodeRepo;
 use crate::git::notes::{self, Shared};
-use crate::ops::Context;
 use crate::realm::sync::Plan;
 use crate::realm::sync::facts_of_subject;
 
