@@ -5,16 +5,22 @@
 # `trace:` lines GIT_REALM_TRACE=1 prints on stderr, with what the retries spent pausing and
 # fetching (median and worst per writer) and the median push.
 #
-#   bench/concurrent-sync.sh [N...]        (PROFILE=debug to time the debug build)
+#   bench/concurrent-sync.sh [N...]
+#
+# PROFILE=debug times the debug build; BIN=<dir> times the git-realm in <dir> instead (another
+# revision's build, to compare on the same machine at the same time).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 profile=${PROFILE:-release}
-if [ "$profile" = release ]; then
+if [ -n "${BIN:-}" ]; then
+  export PATH="$(cd "$BIN" && pwd):$PATH"
+elif [ "$profile" = release ]; then
   cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  export PATH="$root/target/release:$PATH"
 else
   cargo build --quiet --manifest-path "$root/Cargo.toml"
+  export PATH="$root/target/$profile:$PATH"
 fi
-export PATH="$root/target/$profile:$PATH"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/gitconfig"
