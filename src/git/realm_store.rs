@@ -25,7 +25,7 @@ const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(120);
 /// push is what writers take turns at (one lands per push), so it sets the scale; the
 /// fetch and the plan before it run side by side and would only stretch the pauses.
 const BACKOFF_FLOOR: Duration = Duration::from_millis(10);
-const BACKOFF_CAP: Duration = Duration::from_secs(2);
+const BACKOFF_CAP: Duration = Duration::from_secs(8);
 
 fn backoff(attempt: u32, push_took: Duration) -> Duration {
     let ceiling = push_took
