@@ -2,13 +2,25 @@
 # Budget (SPEC 8): N domains syncing at once to one bare realm all land, and `git fsck` is
 # clean. For each N (default: 20, 50 and 100) prints whether every sync landed, how long the
 # concurrent syncs took, and how many attempts a sync needed (median and worst), read from the
-# `trace:` lines GIT_REALM_TRACE=1 prints on stderr.
+# `trace:` lines GIT_REALM_TRACE=1 prints on stderr, with what the retries spent pausing and
+# fetching (median and worst per writer) and the median push.
 #
 #   bench/concurrent-sync.sh [N...]
+#
+# PROFILE=debug times the debug build; BIN=<dir> times the git-realm in <dir> instead (another
+# revision's build, to compare on the same machine at the same time).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-export PATH="$root/target/release:$PATH"
+profile=${PROFILE:-release}
+if [ -n "${BIN:-}" ]; then
+  export PATH="$(cd "$BIN" && pwd):$PATH"
+elif [ "$profile" = release ]; then
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  export PATH="$root/target/release:$PATH"
+else
+  cargo build --quiet --manifest-path "$root/Cargo.toml"
+  export PATH="$root/target/$profile:$PATH"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/gitconfig"
@@ -46,10 +58,15 @@ round() {
   local median worst
   median=$(echo "$attempts" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   worst=$(echo "$attempts" | tail -n 1)
+  # Per writer: ms pausing and ms fetching again after lost races, ms of the push that landed.
+  local spent
+  spent=$(cat "$dir"/sync-*.err | sed -n 's/^trace: publish: landed .*(retries: \([0-9]*\) ms fetching, \([0-9]*\) ms pausing; last push \([0-9]*\) ms)$/\2 \1 \3/p')
+  stat() { echo "$spent" | cut -d' ' -f"$1" | sort -n | awk '{a[NR]=$1} END {printf "median %d ms, worst %d ms", a[int((NR+1)/2)], a[NR]}'; }
   local landed="yes"
   [ $((after - before)) -eq "$n" ] && [ "$failed" -eq 0 ] || landed="NO ($((after - before)) of $n, $failed failed)"
   printf '%4d writers: all landed: %s; %6.2f s; attempts per writer: median %s, worst %s; git fsck clean\n' \
     "$n" "$landed" "$(echo "$end - $start" | bc)" "$median" "$worst"
+  printf '             pausing: %s; fetching again: %s; landing push: %s\n' "$(stat 1)" "$(stat 2)" "$(stat 3)"
   [ "$landed" = yes ]
 }
 

@@ -20,14 +20,15 @@ use crate::realm::snapshot::{Overlay, Snapshot};
 /// How long a write keeps retrying while other domains land first (`realm.retryTimeout`).
 const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(120);
 
-/// The pause before retry `n` is drawn from 0 up to the lost attempt's duration times 2^n, at
-/// most `BACKOFF_CAP` ("full jitter"): writers that lost together do not retry together, and
-/// the pauses grow with the load that slows every attempt down.
+/// The pause before retry `n` is drawn from 0 up to the lost push's duration times 2^n, at
+/// most `BACKOFF_CAP` ("full jitter"): writers that lost together do not retry together. The
+/// push is what writers take turns at (one lands per push), so it sets the scale; the
+/// fetch and the plan before it run side by side and would only stretch the pauses.
 const BACKOFF_FLOOR: Duration = Duration::from_millis(10);
 const BACKOFF_CAP: Duration = Duration::from_secs(8);
 
-fn backoff(attempt: u32, took: Duration) -> Duration {
-    let ceiling = took
+fn backoff(attempt: u32, push_took: Duration) -> Duration {
+    let ceiling = push_took
         .max(BACKOFF_FLOOR)
         .saturating_mul(1 << attempt.min(16))
         .min(BACKOFF_CAP);
@@ -407,8 +408,6 @@ impl CodeRepo {
         mut build: impl FnMut(&Snapshot, ObjectId) -> Result<Option<(Change, String)>>,
     ) -> Result<Option<Published>> {
         let started = Instant::now();
-        // Each attempt from its fetch to its push: what the pause after losing scales with.
-        let mut attempt_started = started;
         let retry_for = self.retry_timeout()?;
         let url = self.realm_url(membership);
         let main_ref = Self::realm_ref(&membership.name, &membership.branch);
@@ -416,9 +415,15 @@ impl CodeRepo {
         let mut tip = self
             .ref_target(&main_ref)?
             .ok_or_else(|| missing_branch(membership))?;
+        trace(format!(
+            "fetched {tip} in {} ms",
+            started.elapsed().as_millis()
+        ));
         // The change and its branch, and the tip `build` decided it on.
         let mut planned: Option<(ObjectId, Change, String)> = None;
         let mut attempt = 0u32;
+        // What the retries spent, for the trace: fetching and verifying, pausing.
+        let (mut fetching, mut pausing) = (Duration::ZERO, Duration::ZERO);
         loop {
             attempt += 1;
             let still_applies = match &planned {
@@ -459,7 +464,10 @@ impl CodeRepo {
                     .iter()
                     .map(|b| format!(":refs/heads/{b}")),
             );
-            match self.push(&url, &updates)? {
+            let pushing = Instant::now();
+            let pushed = self.push(&url, &updates)?;
+            let push_took = pushing.elapsed();
+            match pushed {
                 PushOutcome::Pushed => {
                     self.set_ref(&Self::realm_ref(&membership.name, branch), commit)?;
                     for deleted in &change.delete_branches {
@@ -472,8 +480,12 @@ impl CodeRepo {
                             .run()?;
                     }
                     trace(format!(
-                        "landed {commit} on `{branch}` at attempt {attempt} after {} ms",
-                        started.elapsed().as_millis()
+                        "landed {commit} on `{branch}` at attempt {attempt} after {} ms \
+                         (retries: {} ms fetching, {} ms pausing; last push {} ms)",
+                        started.elapsed().as_millis(),
+                        fetching.as_millis(),
+                        pausing.as_millis(),
+                        push_took.as_millis()
                     ));
                     return Ok(Some(Published {
                         commit,
@@ -485,9 +497,18 @@ impl CodeRepo {
                     if left.is_zero() {
                         break;
                     }
-                    std::thread::sleep(backoff(attempt, attempt_started.elapsed()).min(left));
-                    attempt_started = Instant::now();
+                    let pause = backoff(attempt, push_took).min(left);
+                    std::thread::sleep(pause);
+                    pausing += pause;
+                    let fetch_started = Instant::now();
                     tip = self.fetch_tip(membership, &url)?;
+                    fetching += fetch_started.elapsed();
+                    trace(format!(
+                        "attempt {attempt}: lost (push {} ms), paused {} ms, fetched {tip} in {} ms",
+                        push_took.as_millis(),
+                        pause.as_millis(),
+                        fetch_started.elapsed().as_millis()
+                    ));
                 }
             }
         }

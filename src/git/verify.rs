@@ -99,19 +99,21 @@ pub fn check_history(
     if from == Some(to) {
         return Ok(checked);
     }
-    if let Some(from) = from
-        && !is_ancestor(dir, from, to)?
-    {
-        checked.violations.push(rewritten(to, from));
-        checked.last_good = None;
-        return Ok(checked);
-    }
     let mut list = Git::in_dir(dir).args(["rev-list", "--first-parent", "--reverse"]);
     list = list.arg(to.to_string());
     if let Some(from) = from {
         list = list.arg(format!("^{from}"));
     }
     let listed = list.run().context("failed to list realm history")?;
+    // `from` must be on the line: nothing listed means `to` is older than `from`, and the
+    // first commit listed must have `from` as its first parent.
+    if let Some(from) = from
+        && listed.trim().is_empty()
+    {
+        checked.violations.push(rewritten(to, from));
+        checked.last_good = None;
+        return Ok(checked);
+    }
     let mut first = true;
     for line in listed.lines() {
         let id = ObjectId::from_hex(line.as_bytes()).context("git rev-list printed no id")?;
@@ -467,6 +469,12 @@ impl CodeRepo {
         let main_ref = CodeRepo::realm_ref(name, &membership.branch);
         let old_main = self.ref_target(&main_ref)?;
         let violations = match old_main {
+            // The usual case, and every retry of a write: main was verified up to where it
+            // was, and only what came since is checked (which finds a rewrite too).
+            Some(old) if self.last_verified(name) == Some(old) => {
+                self.verify_realm(name, Some(old), new_main, true)?
+                    .violations
+            }
             Some(old) if !is_ancestor(&self.root, old, new_main)? => vec![rewritten(new_main, old)],
             _ => self.verify_realm(name, None, new_main, true)?.violations,
         };
