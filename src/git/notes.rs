@@ -296,6 +296,8 @@ impl CodeRepo {
                 .args([
                     "-c",
                     "gc.auto=0",
+                    "-c",
+                    "maintenance.auto=false",
                     "fetch",
                     "--quiet",
                     "--no-tags",

@@ -206,6 +206,8 @@ impl CodeRepo {
             .args([
                 "-c",
                 "gc.auto=0",
+                "-c",
+                "maintenance.auto=false",
                 "fetch",
                 "--quiet",
                 "--no-tags",
@@ -543,6 +545,8 @@ impl CodeRepo {
             .args([
                 "-c",
                 "gc.auto=0",
+                "-c",
+                "maintenance.auto=false",
                 "fetch",
                 "--quiet",
                 "--no-tags",
