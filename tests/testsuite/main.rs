@@ -18,6 +18,7 @@ mod json;
 mod network;
 mod notes;
 mod object_format;
+mod realm_cache;
 mod rfc_workflow;
 mod trust;
 mod untrusted_realm;
