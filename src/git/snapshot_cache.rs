@@ -25,6 +25,9 @@ const FORMAT: u32 = 1;
 /// that read two realm commits (a hook comparing before and after) do not evict each other.
 const KEPT_PER_DOMAIN: usize = 2;
 
+/// From how many domains the cache is parsed on several threads.
+const PARSED_AHEAD_FROM: usize = 500;
+
 /// The domains of one realm tree, taken from the cache where their tree was seen before.
 pub(super) struct SnapshotCache {
     path: PathBuf,
@@ -36,6 +39,8 @@ pub(super) struct SnapshotCache {
     lines: Vec<(Range<usize>, Range<usize>)>,
     /// The line of each key.
     by_key: HashMap<String, usize>,
+    /// Lines parsed ahead, by line: in a large realm, on every core.
+    parsed: HashMap<usize, DomainLoad>,
     /// The lines this run used or made, in order, by key.
     used: Vec<(String, Json)>,
     changed: bool,
@@ -69,15 +74,54 @@ impl SnapshotCache {
                 lines.push((start..start + tab, json));
             }
         }
-        SnapshotCache {
+        let mut cache = SnapshotCache {
             path,
             trees,
             text,
             lines,
             by_key,
+            parsed: HashMap::new(),
             used: Vec::new(),
             changed: false,
+        };
+        cache.parse_ahead();
+        cache
+    }
+
+    /// Parse the lines the realm's domains will ask for, split over the cores, when there
+    /// are enough of them to pay for the threads.
+    fn parse_ahead(&mut self) {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
+        if threads == 1 || self.trees.len() < PARSED_AHEAD_FROM {
+            return;
         }
+        let wanted: Vec<usize> = self
+            .trees
+            .iter()
+            .filter_map(|(name, tree)| self.by_key.get(&key(tree, name)).copied())
+            .collect();
+        let (text, lines) = (&self.text, &self.lines);
+        let parse = |part: &[usize]| -> Vec<(usize, DomainLoad)> {
+            part.iter()
+                .filter_map(|&line| {
+                    let load = serde_json::from_str(&text[lines[line].1.clone()]).ok()?;
+                    Some((line, load))
+                })
+                .collect()
+        };
+        let chunk = wanted.len().div_ceil(threads).max(1);
+        self.parsed = std::thread::scope(|scope| {
+            let workers: Vec<_> = wanted
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || parse(part)))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a realm cache thread panicked"))
+                .collect()
+        });
     }
 
     /// Write the cache back when this run parsed something: the lines it used, and of the
@@ -130,7 +174,10 @@ impl DomainCache for SnapshotCache {
     fn get(&mut self, domain: &str) -> Option<DomainLoad> {
         let key = key(self.trees.get(domain)?, domain);
         let line = *self.by_key.get(&key)?;
-        let load = serde_json::from_str(&self.text[self.lines[line].1.clone()]).ok()?;
+        let load = match self.parsed.remove(&line) {
+            Some(load) => load,
+            None => serde_json::from_str(&self.text[self.lines[line].1.clone()]).ok()?,
+        };
         self.used.push((key, Json::Line(line)));
         Some(load)
     }
@@ -211,5 +258,60 @@ impl TreeSource<'_> {
                     .collect()
             })
             .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::realm::snapshot::DomainState;
+
+    fn state(name: &str) -> DomainLoad {
+        let domain = serde_yaml::from_str(&format!("name: {name}\n")).unwrap();
+        DomainLoad::Loaded(Box::new(DomainState {
+            domain,
+            exports: Default::default(),
+            imports: Default::default(),
+        }))
+    }
+
+    /// Kept domains come back as they were kept, parsed ahead on several threads or one by
+    /// one; a domain whose tree changed is not answered, and both trees stay in the file.
+    #[test]
+    fn kept_domains_come_back_as_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache");
+        let tree = |i: usize| ObjectId::from_hex(format!("{i:040x}").as_bytes()).unwrap();
+        for count in [3, PARSED_AHEAD_FROM + 100] {
+            let _ = std::fs::remove_file(&path);
+            let names: Vec<String> = (0..count).map(|i| format!("d{i}")).collect();
+            let trees = |changed: usize| -> HashMap<String, ObjectId> {
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.clone(), tree(if i == changed { i + count } else { i })))
+                    .collect()
+            };
+            let mut cache = SnapshotCache::new(path.clone(), trees(usize::MAX));
+            for name in &names {
+                assert!(cache.get(name).is_none());
+                cache.keep(name, &state(name));
+            }
+            cache.save();
+            let mut cache = SnapshotCache::new(path.clone(), trees(1));
+            for (i, name) in names.iter().enumerate() {
+                match cache.get(name) {
+                    None => {
+                        assert_eq!(i, 1);
+                        cache.keep(name, &DomainLoad::Broken("changed".into()));
+                    }
+                    Some(load) => assert_eq!(load, state(name)),
+                }
+            }
+            cache.save();
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(text.lines().count(), count + 1);
+            assert_eq!(text.lines().filter(|l| l.contains(" d1\t")).count(), 2);
+        }
     }
 }
