@@ -81,11 +81,13 @@ make_realm() {
 # small realm (which detects its export and installs the hooks).
 make_code() {
 	local dir=$1 n=$2
-	[ -d "$dir/.git" ] && return
-	git init -q "$dir"
-	$gen code "$n" | git -C "$dir" fast-import --quiet
-	git -C "$dir" reset -q --hard main
-	git -C "$dir" repack -adq
+	if [ ! -d "$dir/.git" ]; then
+		git init -q "$dir"
+		$gen code "$n" | git -C "$dir" fast-import --quiet
+		git -C "$dir" reset -q --hard main
+		git -C "$dir" repack -adq
+	fi
+	[ -f "$dir/.realm/config.yaml" ] && return
 	(cd "$dir" && git realm join ../realm-small.git --as "$(basename "$dir")" >/dev/null 2>&1)
 	git -C "$dir" add -A && git -C "$dir" commit -qm "join the realm"
 }
