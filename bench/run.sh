@@ -46,7 +46,8 @@ hf() {
 	[ -z "${FIXTURES_ONLY:-}" ] || return 0
 	local table
 	table=$(mktemp)
-	hyperfine -i --style none --export-markdown "$table" "$@" >/dev/null
+	# Its warnings (first runs slower, non-zero exit codes: `check` with drift) say nothing here.
+	hyperfine -i --style none --export-markdown "$table" "$@" >/dev/null 2>&1 || echo "hyperfine failed: $*"
 	cat "$table"
 	rm -f "$table"
 }
