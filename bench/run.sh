@@ -126,7 +126,7 @@ for row in "${rows[@]}"; do
 				# (40 in the RFC-sized repo), written as loose objects as a commit writes them.
 				(cd "$dir" && git realm check >/dev/null)
 				rm -rf "$dir.cache" && cp -r "$dir/.git/realm/detect" "$dir.cache"
-				git -C "$dir" ls-files 'src/*' | head -n 1000 | while read -r f; do echo "# touched" >>"$dir/$f"; done
+				git -C "$dir" ls-files 'src/*' | sed -n '1,1000p' | while read -r f; do echo "# touched" >>"$dir/$f"; done
 				git -C "$dir" commit -qam "a change to many files"
 				printf 'refs/heads/main %s refs/heads/main %s\n' "$(git -C "$dir" rev-parse HEAD)" \
 					"$(git -C "$dir" rev-parse HEAD~1)" >"$dir.refs"
