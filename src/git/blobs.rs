@@ -358,6 +358,9 @@ enum Blob<'a> {
 struct BlobReader<'p> {
     /// The object directory, where a loose object is read directly.
     objects: &'p Path,
+    /// The fan-out directories (`objects/ab/`) there are: a packed repository has none, and
+    /// an open that fails costs about as much as reading a small blob.
+    fanout: [bool; 256],
     inflate: gix::zlib::Inflate,
     compressed: Vec<u8>,
     data: Vec<u8>,
@@ -373,8 +376,22 @@ const LOOSE_HEADER_MAX: usize = 32;
 
 impl<'p> BlobReader<'p> {
     fn new(objects: &'p Path) -> Self {
+        let mut fanout = [false; 256];
+        if let Ok(dir) = std::fs::read_dir(objects) {
+            for entry in dir.flatten() {
+                if let Some(byte) = entry
+                    .file_name()
+                    .to_str()
+                    .filter(|n| n.len() == 2)
+                    .and_then(|n| u8::from_str_radix(n, 16).ok())
+                {
+                    fanout[byte as usize] = true;
+                }
+            }
+        }
         BlobReader {
             objects,
+            fanout,
             inflate: gix::zlib::Inflate::default(),
             compressed: Vec::new(),
             data: Vec::new(),
@@ -413,6 +430,9 @@ impl<'p> BlobReader<'p> {
     /// `None` when it is not there or is anything but a well-formed loose blob: the object
     /// database then finds it (in a pack, an alternate) or says what is wrong.
     fn read_loose(&mut self, id: &ObjectId, max_size: u64) -> Option<Loose> {
+        if !self.fanout[id.as_bytes()[0] as usize] {
+            return None;
+        }
         let hex = id.to_hex().to_string();
         let path = self.objects.join(&hex[..2]).join(&hex[2..]);
         let mut opened = match std::fs::File::open(&path) {
