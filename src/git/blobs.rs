@@ -1,6 +1,7 @@
 //! The files of a commit (or of the working tree) as detection sees them.
 
-use std::path::PathBuf;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use bstr::{BString, ByteSlice};
@@ -117,18 +118,22 @@ impl CodeRepo {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8);
-        let read = |repo: &gix::Repository, file: &TreeFile| -> Result<Read<T>> {
-            Ok(match read_blob(repo, file, max_size)? {
-                Blob::Data(data) => Read::Mapped(f(file, &data)),
-                Blob::TooLarge => Read::Skipped,
-                Blob::Missing => Read::Missing,
-            })
+        let loose = self.repo.objects.store_ref().path().to_path_buf();
+        let read_all = |repo: &gix::Repository, part: &[TreeFile]| -> Result<Vec<Read<T>>> {
+            // One reader per thread: its decompressor and buffers serve every blob it reads.
+            let mut reader = BlobReader::new(&loose);
+            part.iter()
+                .map(|file| {
+                    Ok(match reader.read(repo, file, max_size)? {
+                        Blob::Data(data) => Read::Mapped(f(file, data)),
+                        Blob::TooLarge => Read::Skipped,
+                        Blob::Missing => Read::Missing,
+                    })
+                })
+                .collect()
         };
         let reads: Vec<Read<T>> = if threads == 1 || files.len() < 256 {
-            files
-                .iter()
-                .map(|file| read(&self.repo, file))
-                .collect::<Result<_>>()?
+            read_all(&self.repo, files)?
         } else {
             let shared = self.repo.clone().into_sync();
             let chunk = files.len().div_ceil(threads);
@@ -136,11 +141,8 @@ impl CodeRepo {
                 let workers: Vec<_> = files
                     .chunks(chunk)
                     .map(|part| {
-                        let (shared, read) = (&shared, &read);
-                        scope.spawn(move || -> Result<Vec<Read<T>>> {
-                            let repo = shared.to_thread_local();
-                            part.iter().map(|file| read(&repo, file)).collect()
-                        })
+                        let (shared, read_all) = (&shared, &read_all);
+                        scope.spawn(move || read_all(&shared.to_thread_local(), part))
                     })
                     .collect();
                 let mut out = Vec::with_capacity(files.len());
@@ -345,28 +347,139 @@ enum Read<T> {
     Missing,
 }
 
-enum Blob {
-    Data(Vec<u8>),
+enum Blob<'a> {
+    Data(&'a [u8]),
     TooLarge,
     Missing,
 }
 
-/// A file's blob, unless it is larger than `max_size` or absent.
-fn read_blob(repo: &gix::Repository, file: &TreeFile, max_size: u64) -> Result<Blob> {
-    let header = repo
-        .try_find_header(file.id)
-        .with_context(|| format!("failed to read `{}` (blob {})", file.path, file.id))?;
-    match header {
-        None => return Ok(Blob::Missing),
-        Some(h) if h.size() > max_size => return Ok(Blob::TooLarge),
-        Some(_) => {}
+/// Reads blobs for one thread, reusing its zlib decompressor and buffers: most blobs are
+/// small, and setting up a decompressor and allocating for each costs as much as inflating it.
+struct BlobReader<'p> {
+    /// The object directory, where a loose object is read directly.
+    objects: &'p Path,
+    /// The fan-out directories (`objects/ab/`) there are: a packed repository has none, and
+    /// an open that fails costs about as much as reading a small blob.
+    fanout: [bool; 256],
+    inflate: gix::zlib::Inflate,
+    compressed: Vec<u8>,
+    data: Vec<u8>,
+}
+
+enum Loose {
+    Read,
+    TooLarge,
+}
+
+/// The most a loose object's header (`blob 12345\0`) takes.
+const LOOSE_HEADER_MAX: usize = 32;
+
+impl<'p> BlobReader<'p> {
+    fn new(objects: &'p Path) -> Self {
+        let mut fanout = [false; 256];
+        if let Ok(dir) = std::fs::read_dir(objects) {
+            for entry in dir.flatten() {
+                if let Some(byte) = entry
+                    .file_name()
+                    .to_str()
+                    .filter(|n| n.len() == 2)
+                    .and_then(|n| u8::from_str_radix(n, 16).ok())
+                {
+                    fanout[byte as usize] = true;
+                }
+            }
+        }
+        BlobReader {
+            objects,
+            fanout,
+            inflate: gix::zlib::Inflate::default(),
+            compressed: Vec::new(),
+            data: Vec::new(),
+        }
     }
-    match repo
-        .try_find_object(file.id)
-        .with_context(|| format!("failed to read `{}` (blob {})", file.path, file.id))?
-    {
-        Some(object) => Ok(Blob::Data(object.detach().data)),
-        None => Ok(Blob::Missing),
+
+    /// A file's blob, unless it is larger than `max_size` or absent.
+    fn read(&mut self, repo: &gix::Repository, file: &TreeFile, max_size: u64) -> Result<Blob<'_>> {
+        match self.read_loose(&file.id, max_size) {
+            Some(Loose::Read) => return Ok(Blob::Data(&self.data)),
+            Some(Loose::TooLarge) => return Ok(Blob::TooLarge),
+            None => {}
+        }
+        let header = repo
+            .try_find_header(file.id)
+            .with_context(|| format!("failed to read `{}` (blob {})", file.path, file.id))?;
+        match header {
+            None => return Ok(Blob::Missing),
+            Some(h) if h.size() > max_size => return Ok(Blob::TooLarge),
+            Some(_) => {}
+        }
+        use gix::objs::Find;
+        match repo
+            .objects
+            .try_find(&file.id, &mut self.data)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("failed to read `{}` (blob {})", file.path, file.id))?
+        {
+            Some(object) => Ok(Blob::Data(object.data)),
+            None => Ok(Blob::Missing),
+        }
+    }
+
+    /// Read blob `id` into `self.data` when it is a loose object in the object directory, with
+    /// this reader's decompressor: one file read instead of git's two (header, then object).
+    /// `None` when it is not there or is anything but a well-formed loose blob: the object
+    /// database then finds it (in a pack, an alternate) or says what is wrong.
+    fn read_loose(&mut self, id: &ObjectId, max_size: u64) -> Option<Loose> {
+        if !self.fanout[id.as_bytes()[0] as usize] {
+            return None;
+        }
+        let hex = id.to_hex().to_string();
+        let path = self.objects.join(&hex[..2]).join(&hex[2..]);
+        let mut opened = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(_) => return None,
+        };
+        self.compressed.clear();
+        if opened.read_to_end(&mut self.compressed).is_err() {
+            return None;
+        }
+        self.inflate.reset();
+        let mut header = [0u8; LOOSE_HEADER_MAX];
+        let Ok((status, consumed_in, consumed_out)) =
+            self.inflate.prefix(&self.compressed, &mut header)
+        else {
+            return None;
+        };
+        let Ok((kind, size, header_len)) = gix::objs::decode::loose_header(&header[..consumed_out])
+        else {
+            return None;
+        };
+        if kind != gix::objs::Kind::Blob || consumed_out < header_len {
+            return None;
+        }
+        if size > max_size {
+            return Some(Loose::TooLarge);
+        }
+        let size = size as usize;
+        let body = &header[header_len..consumed_out];
+        if status == gix::zlib::Status::StreamEnd {
+            if body.len() != size {
+                return None;
+            }
+            self.data.clear();
+            self.data.extend_from_slice(body);
+            return Some(Loose::Read);
+        }
+        match self.inflate.rest(
+            &self.compressed[consumed_in..],
+            &header[..consumed_out],
+            header_len,
+            &mut self.data,
+            size,
+        ) {
+            Ok(n) if n == size => Some(Loose::Read),
+            _ => None,
+        }
     }
 }
 
@@ -380,4 +493,82 @@ pub enum WorktreeEntry {
     Symlink(String),
     /// A directory, or something else that is not a regular file.
     NotAFile,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Loose blobs read with a reused decompressor are the bytes git wrote, whatever their
+    /// size; one past the limit is skipped, one that is not there is missing.
+    #[test]
+    fn loose_blobs_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = gix::init(dir.path()).unwrap();
+        let mut contents: Vec<Vec<u8>> = vec![Vec::new(), b"x".to_vec()];
+        let mut seed = 7u32;
+        for len in [31, 32, 33, 100, 4096, 70_000, 300_000] {
+            contents.push(
+                (0..len)
+                    .map(|i| {
+                        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                        if i % 3 == 0 { b'a' } else { (seed >> 16) as u8 }
+                    })
+                    .collect(),
+            );
+        }
+        let mut files: Vec<TreeFile> = contents
+            .iter()
+            .enumerate()
+            .map(|(i, data)| TreeFile {
+                path: format!("f{i}").into(),
+                id: repo.write_blob(data).unwrap().detach(),
+            })
+            .collect();
+        let absent = ObjectId::from_hex(b"0123456789012345678901234567890123456789").unwrap();
+        files.push(TreeFile {
+            path: "absent".into(),
+            id: absent,
+        });
+        let code = CodeRepo {
+            root: dir.path().to_path_buf(),
+            repo,
+        };
+        // Over the thread threshold too, so the parallel readers run.
+        let many: Vec<TreeFile> = files.iter().cycle().take(600).cloned().collect();
+        for files in [&files, &many] {
+            // Not a partial clone: the absent blob is an error naming it.
+            let err = code
+                .map_blobs(files, 100_000, |_, data| data.to_vec())
+                .map(|m| m.values)
+                .expect_err("missing blob")
+                .to_string();
+            assert!(err.contains("`absent`"), "{err}");
+        }
+        files.pop();
+        let read = code
+            .map_blobs(&files, 100_000, |_, data| data.to_vec())
+            .unwrap()
+            .values;
+        for (data, got) in contents.iter().zip(&read) {
+            match got {
+                Some(got) => assert_eq!(got, data),
+                None => assert!(data.len() > 100_000),
+            }
+        }
+        assert_eq!(read.iter().filter(|r| r.is_none()).count(), 1);
+
+        // They were read as loose objects, not handed back to the object database.
+        let objects = code.repo.objects.store_ref().path().to_path_buf();
+        let mut reader = BlobReader::new(&objects);
+        for (file, data) in files.iter().zip(&contents) {
+            let loose = reader.read_loose(&file.id, 100_000);
+            match loose {
+                Some(Loose::Read) => assert_eq!(&reader.data, data),
+                Some(Loose::TooLarge) => assert!(data.len() > 100_000),
+                None => panic!("{} was not read as a loose object", file.path),
+            }
+        }
+        assert!(reader.read_loose(&absent, 100_000).is_none());
+    }
 }

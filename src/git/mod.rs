@@ -11,6 +11,7 @@ pub mod proposals;
 pub mod realm_init;
 mod realm_store;
 pub mod signature;
+mod snapshot_cache;
 pub mod verify;
 
 use std::cell::RefCell;
@@ -130,8 +131,7 @@ impl CodeRepo {
 
     /// Parse the realm as of `commit`.
     pub fn snapshot(&self, commit: ObjectId, origin: &str) -> Result<Snapshot> {
-        let tree = self.commit_tree(commit)?;
-        Snapshot::load(&TreeSource::new(&self.repo, tree), origin)
+        self.load_snapshot(commit, origin, true)
     }
 
     pub fn commit_tree(&self, commit: ObjectId) -> Result<ObjectId> {

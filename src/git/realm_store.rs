@@ -141,7 +141,12 @@ impl CodeRepo {
             .into()
         })?;
         self.adopt_verified(membership)?;
-        self.keep_main_branch(membership, &before)
+        self.keep_main_branch(membership, &before)?;
+        // Parsed now, while the network is the cost: the commands that read what was fetched
+        // (a dry run among them, which writes nothing) then find it in the cache. Whatever is
+        // wrong with the realm, they say it.
+        let _ = self.fetched_realm(membership);
+        Ok(())
     }
 
     /// The refs under `prefix`, as `update-ref --stdin` lines that would restore them.
@@ -472,6 +477,10 @@ impl CodeRepo {
             match pushed {
                 PushOutcome::Pushed => {
                     self.set_ref(&Self::realm_ref(&membership.name, branch), commit)?;
+                    if *branch == membership.branch {
+                        // As after a fetch: what this repository reads next is parsed.
+                        let _ = self.snapshot(commit, &membership.url);
+                    }
                     for deleted in &change.delete_branches {
                         self.git()
                             .args([
@@ -685,8 +694,19 @@ impl CodeRepo {
 
     /// The last fetched tip of the realm's main branch, and the realm parsed there.
     pub fn fetched_realm(&self, membership: &Membership) -> Result<(ObjectId, Snapshot)> {
-        let tip = self
-            .ref_target(&Self::realm_ref(&membership.name, &membership.branch))?
+        let tip = self.fetched_tip(membership)?;
+        Ok((tip, self.snapshot(tip, &membership.url)?))
+    }
+
+    /// [`CodeRepo::fetched_realm`] for a run that promises to write nothing (a dry run): the
+    /// parsed realm is taken from the cache but not added to it.
+    pub fn fetched_realm_read_only(&self, membership: &Membership) -> Result<(ObjectId, Snapshot)> {
+        let tip = self.fetched_tip(membership)?;
+        Ok((tip, self.snapshot_read_only(tip, &membership.url)?))
+    }
+
+    fn fetched_tip(&self, membership: &Membership) -> Result<ObjectId> {
+        self.ref_target(&Self::realm_ref(&membership.name, &membership.branch))?
             .ok_or_else(|| {
                 BadInput::new(
                     format!(
@@ -695,8 +715,8 @@ impl CodeRepo {
                     ),
                     "run 'git realm fetch'",
                 )
-            })?;
-        Ok((tip, self.snapshot(tip, &membership.url)?))
+                .into()
+            })
     }
 }
 

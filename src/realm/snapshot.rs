@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::BadInput;
@@ -19,7 +20,7 @@ pub trait RealmSource {
     fn files(&self, dir: &str) -> Result<Vec<String>>;
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     pub realm: RealmFile,
     pub domains: BTreeMap<String, DomainState>,
@@ -31,11 +32,38 @@ pub struct Snapshot {
     pub broken_owners: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainState {
     pub domain: DomainFile,
     pub exports: ExportsFile,
     pub imports: ImportsFile,
+}
+
+/// What one directory under `domains/` yields: a domain, nothing (no domain.yaml), or why
+/// its files cannot be used. It follows from that directory's files alone, so it can be kept
+/// between runs, keyed by the directory's tree id (see [`DomainCache`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DomainLoad {
+    Loaded(Box<DomainState>),
+    Absent,
+    Broken(String),
+}
+
+/// Domains parsed by an earlier run. `get` answers only for a directory whose files are the
+/// same as when it was kept; `keep` is handed what a parse of the files gave.
+pub trait DomainCache {
+    fn get(&mut self, domain: &str) -> Option<DomainLoad>;
+    fn keep(&mut self, domain: &str, load: &DomainLoad);
+}
+
+/// No cache: every domain is parsed.
+pub struct NoCache;
+
+impl DomainCache for NoCache {
+    fn get(&mut self, _: &str) -> Option<DomainLoad> {
+        None
+    }
+    fn keep(&mut self, _: &str, _: &DomainLoad) {}
 }
 
 pub fn domain_dir(domain: &str) -> String {
@@ -61,6 +89,16 @@ impl Snapshot {
     /// name rule, versions are semver, bindings stay inside their repository. A command
     /// never sees a snapshot that breaks these rules.
     pub fn load(source: &dyn RealmSource, origin: &str) -> Result<Snapshot> {
+        Self::load_cached(source, origin, &mut NoCache)
+    }
+
+    /// [`Snapshot::load`], taking from `cache` the domains an earlier run parsed from the same
+    /// files, and handing it the ones parsed now. The result is the same with any cache.
+    pub fn load_cached(
+        source: &dyn RealmSource,
+        origin: &str,
+        cache: &mut dyn DomainCache,
+    ) -> Result<Snapshot> {
         let realm_bytes = source.read("realm.yaml")?.ok_or_else(|| {
             BadInput::new(
                 format!("`{origin}` is not a realm: it has no realm.yaml"),
@@ -73,14 +111,33 @@ impl Snapshot {
         let mut domains = BTreeMap::new();
         let mut broken = BTreeMap::new();
         for name in source.subdirs("domains")? {
-            // One domain's bad files make that domain broken, not the realm unreadable.
-            match load_domain(source, &name) {
-                Ok(Some(state)) => {
-                    domains.insert(name, state);
+            let load = match cache.get(&name) {
+                Some(load) => load,
+                None => {
+                    // One domain's bad files make that domain broken, not the realm unreadable.
+                    let (load, kept) = match load_domain(source, &name) {
+                        Ok(Some(state)) => (DomainLoad::Loaded(Box::new(state)), true),
+                        Ok(None) => (DomainLoad::Absent, true),
+                        // A failure to read git's objects says nothing about the files: it is
+                        // not kept, so the next run tries again.
+                        Err(e) => (
+                            DomainLoad::Broken(format!("{e:#}")),
+                            e.downcast_ref::<BadInput>().is_some(),
+                        ),
+                    };
+                    if kept {
+                        cache.keep(&name, &load);
+                    }
+                    load
                 }
-                Ok(None) => {}
-                Err(e) => {
-                    broken.insert(name, format!("{e:#}"));
+            };
+            match load {
+                DomainLoad::Loaded(state) => {
+                    domains.insert(name, *state);
+                }
+                DomainLoad::Absent => {}
+                DomainLoad::Broken(why) => {
+                    broken.insert(name, why);
                 }
             }
         }
@@ -446,6 +503,96 @@ mod tests {
             "{:?}",
             snap.broken
         );
+    }
+
+    /// A cache keyed by each domain's files, counting the domains it was handed.
+    struct Memo<'a> {
+        files: &'a Files,
+        kept: BTreeMap<(String, String), DomainLoad>,
+        parsed: usize,
+    }
+
+    impl Memo<'_> {
+        fn files_of(&self, domain: &str) -> String {
+            let dir = format!("domains/{domain}/");
+            let mut out = String::new();
+            for (path, text) in self.files.0.range(dir.clone()..) {
+                if !path.starts_with(&dir) {
+                    break;
+                }
+                out.push_str(&format!("{path}\0{text}\0"));
+            }
+            out
+        }
+    }
+
+    impl DomainCache for Memo<'_> {
+        fn get(&mut self, domain: &str) -> Option<DomainLoad> {
+            let key = (domain.to_owned(), self.files_of(domain));
+            self.kept.get(&key).cloned()
+        }
+        fn keep(&mut self, domain: &str, load: &DomainLoad) {
+            self.parsed += 1;
+            let key = (domain.to_owned(), self.files_of(domain));
+            self.kept.insert(key, load.clone());
+        }
+    }
+
+    /// A snapshot loaded with domains kept from earlier loads is the one a cold load gives,
+    /// and a realm that changed by one domain parses that domain alone.
+    #[test]
+    fn cached_domains_load_as_cold_ones() {
+        let mut files = realm(&[
+            ("realm.yaml", "name: r\ngovernance: {approvers: [a@x]}\n"),
+            (
+                "domains/a/domain.yaml",
+                "name: a\nmaintainers: [a@x]\nextra: {k: [1, 2.5]}\n",
+            ),
+            (
+                "domains/a/exports.yaml",
+                "exports: [{name: e, version: 1.0.0, value: {read: [x/*]}, note: kept}]\n",
+            ),
+            ("domains/b/domain.yaml", "name: b\n"),
+            (
+                "domains/b/imports.yaml",
+                "imports: [{contract: e, from: a, version: ^1}]\n",
+            ),
+            ("domains/c/domain.yaml", "name: c\n"),
+            (
+                "domains/c/exports.yaml",
+                "exports: [{name: E, version: 1.0.0}]\n",
+            ),
+            ("domains/empty/README", "no domain here\n"),
+            (".github/CODEOWNERS", "/domains/c/ c@x\n"),
+        ]);
+        fn load(
+            files: &Files,
+            kept: &mut BTreeMap<(String, String), DomainLoad>,
+        ) -> (Snapshot, usize) {
+            let mut memo = Memo {
+                files,
+                kept: std::mem::take(kept),
+                parsed: 0,
+            };
+            let snapshot = Snapshot::load_cached(files, "r", &mut memo).unwrap();
+            *kept = memo.kept;
+            (snapshot, memo.parsed)
+        }
+        let mut kept = BTreeMap::new();
+        let cold = Snapshot::load(&files, "r").unwrap();
+        assert_eq!(load(&files, &mut kept), (cold.clone(), 4));
+        assert_eq!(load(&files, &mut kept), (cold, 0));
+        assert!(matches!(
+            kept.values().find(|l| matches!(l, DomainLoad::Broken(_))),
+            Some(DomainLoad::Broken(why)) if why.contains("invalid export name `E`")
+        ));
+
+        files.0.insert(
+            "domains/b/imports.yaml".into(),
+            "imports: [{contract: e, from: a, version: ^2}]\n".into(),
+        );
+        let cold = Snapshot::load(&files, "r").unwrap();
+        assert_eq!(load(&files, &mut kept), (cold, 1));
     }
 
     /// Realm files are written by other organisations: whatever they break is refused when

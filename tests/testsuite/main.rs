@@ -19,6 +19,7 @@ mod mcp;
 mod network;
 mod notes;
 mod object_format;
+mod realm_cache;
 mod rfc_workflow;
 mod trust;
 mod untrusted_realm;

@@ -1,0 +1,170 @@
+//! The parsed realm kept under the git dir: the same answers as a cold run, safe to delete,
+//! and a realm that changed by one domain read again for that domain alone.
+
+use std::path::Path;
+
+use crate::support::TestEnv;
+
+fn cache_dir(repo: &Path) -> std::path::PathBuf {
+    repo.join(".git/realm/snapshot")
+}
+
+/// The cached lines, as `<tree id> <domain>` keys.
+fn cached_domains(repo: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(dir) = std::fs::read_dir(cache_dir(repo)) {
+        for file in dir {
+            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            out.extend(
+                text.lines()
+                    .filter_map(|l| l.split_once('\t'))
+                    .map(|(key, _)| key.to_owned()),
+            );
+        }
+    }
+    out.sort();
+    out
+}
+
+fn domains(keys: &[String]) -> Vec<&str> {
+    let mut out: Vec<&str> = keys
+        .iter()
+        .filter_map(|k| k.split_once(' ').map(|(_, name)| name))
+        .collect();
+    out.sort();
+    out
+}
+
+/// What every reading command says, stdout, stderr and exit status.
+fn answers(env: &TestEnv, dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for args in [
+        &["status", "--json"][..],
+        &["status"],
+        &["check", "--json"],
+        &["graph", "--json"],
+        &["graph"],
+        &["graph", "--format", "dot"],
+    ] {
+        let output = env.realm_std(dir, args).output().unwrap();
+        out.push(format!(
+            "$ git realm {}\n{:?}\n{}\n{}",
+            args.join(" "),
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    out
+}
+
+/// The answers from the cache as it is, and again with the cache deleted first.
+fn warm_and_cold(env: &TestEnv, dir: &Path) -> (Vec<String>, Vec<String>) {
+    let warm = answers(env, dir);
+    let _ = std::fs::remove_dir_all(cache_dir(dir));
+    let cold = answers(env, dir);
+    (warm, cold)
+}
+
+#[test]
+fn cached_realm_answers_as_a_cold_one() {
+    let env = TestEnv::new();
+    let realm = env.realm_repo("realm", false, &["--admission", "open"]);
+    let aperture = env.code_repo("aperture", &[("paths.yaml", "read: [a/*]\n")]);
+    env.realm_ok(&aperture, &["join", "../realm"]);
+    env.realm_ok(
+        &aperture,
+        &["export", "--name", "paths", "--file", "paths.yaml"],
+    );
+    let fungal = env.code_repo("fungal", &[("policy.py", "a/*\n")]);
+    env.realm_ok(&fungal, &["join", "../realm"]);
+    env.realm_ok(
+        &fungal,
+        &[
+            "import",
+            "--contract",
+            "paths",
+            "--from",
+            "aperture",
+            "--binding",
+            "policy.py",
+        ],
+    );
+    // Written by hand: a domain with fields git-realm does not know (one JSON cannot say the
+    // same way: not a number), and one that is broken.
+    env.write(
+        &realm,
+        &[
+            (
+                "domains/odd/domain.yaml",
+                "name: odd\nmaintainers: [odd@example.com]\nfloor: .nan\nplan: {7: seven}\n",
+            ),
+            (
+                "domains/odd/exports.yaml",
+                "exports:\n- name: odd-paths\n  version: 1.0.0\n  value: {read: [o/*]}\n  note: kept\n",
+            ),
+            ("domains/bad/domain.yaml", "name: bad\n"),
+            (
+                "domains/bad/exports.yaml",
+                "exports: [{name: Bad, version: 1.0.0}]\n",
+            ),
+        ],
+    );
+    env.commit_all(&realm, "someone edits the realm by hand");
+    env.realm_ok(&aperture, &["fetch"]);
+    env.write(&aperture, &[("paths.yaml", "read: [a/*, b/*]\n")]);
+    env.commit_all(&aperture, "b");
+
+    // A run keeps every domain but the one JSON cannot hold.
+    std::fs::remove_dir_all(cache_dir(&aperture)).unwrap();
+    env.realm_ok(&aperture, &["status"]);
+    let cached = cached_domains(&aperture);
+    assert_eq!(
+        domains(&cached),
+        ["aperture", "bad", "fungal"],
+        "{cached:?}"
+    );
+
+    let (warm, cold) = warm_and_cold(&env, &aperture);
+    assert_eq!(warm, cold);
+    assert!(
+        warm[3].contains("\"odd\"") && warm[1].contains("broken"),
+        "{warm:?}"
+    );
+
+    // One domain changes: its new tree is parsed and kept beside the old one, the others
+    // are taken from the cache, and the answers are still a cold run's.
+    env.write(
+        &realm,
+        &[(
+            "domains/bad/exports.yaml",
+            "exports: [{name: good, version: 1.0.0}]\n",
+        )],
+    );
+    env.commit_all(&realm, "bad is fixed");
+    env.realm_ok(&aperture, &["fetch"]);
+    let warm = answers(&env, &aperture);
+    let kept = cached_domains(&aperture);
+    assert_eq!(
+        domains(&kept),
+        ["aperture", "bad", "bad", "fungal"],
+        "{kept:?}"
+    );
+    assert!(
+        kept.iter()
+            .all(|k| cached.contains(k) || k.ends_with(" bad"))
+    );
+    std::fs::remove_dir_all(cache_dir(&aperture)).unwrap();
+    let cold = answers(&env, &aperture);
+    assert_eq!(warm, cold);
+    assert!(!warm[1].contains("broken"), "{warm:?}");
+    let after = cached_domains(&aperture);
+
+    // A corrupt cache is ignored and rewritten.
+    for file in std::fs::read_dir(cache_dir(&aperture)).unwrap() {
+        std::fs::write(file.unwrap().path(), "not a line\nabc fungal\t{not json\n").unwrap();
+    }
+    assert_eq!(answers(&env, &aperture), cold);
+    let now = cached_domains(&aperture);
+    assert!(after.iter().all(|k| now.contains(k)), "{now:?}");
+}
