@@ -225,7 +225,7 @@ pub fn sync(ctx: &Context, options: SyncOptions) -> Result<(SyncReport, Outcome)
         },
         published,
     ) = if options.dry_run {
-        let (_, tip) = member.repo.fetched_realm(realm)?;
+        let (_, tip) = member.repo.fetched_realm_read_only(realm)?;
         (
             plan(
                 ctx,
