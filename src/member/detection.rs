@@ -538,7 +538,7 @@ pub fn detect_on_join(
     if items.is_empty() {
         // Nothing exported, so no `check --explain` to ask: say here what was left out.
         for l in detected.left_out.iter().take(LEFT_OUT_LISTED) {
-            crate::output::note(format!(
+            ctx.note(format!(
                 "note: left out ({}): {} at {}",
                 l.reason.describe(),
                 l.pattern,
@@ -546,7 +546,7 @@ pub fn detect_on_join(
             ));
         }
         if detected.left_out.len() > LEFT_OUT_LISTED {
-            crate::output::note(format!(
+            ctx.note(format!(
                 "note: and {} more left out",
                 detected.left_out.len() - LEFT_OUT_LISTED
             ));
