@@ -325,3 +325,15 @@ impl RealmSource for TreeSource<'_> {
         self.children(dir, false)
     }
 }
+
+/// The error for a realm without the branch its membership names.
+fn missing_branch(membership: &crate::realm::config::Membership) -> anyhow::Error {
+    BadInput::new(
+        format!(
+            "realm `{}` has no branch `{}`",
+            membership.url, membership.branch
+        ),
+        "check the realm's URL, or set `branch:` in .realm/config.yaml",
+    )
+    .into()
+}

@@ -11,7 +11,7 @@ use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 
 use super::object_format::{FormatMismatch, ObjectFormat};
-use super::{CodeRepo, Git, TreeSource, command};
+use super::{CodeRepo, Git, TreeSource, command, missing_branch};
 use crate::error::BadInput;
 use crate::realm::change::Change;
 use crate::realm::config::Membership;
@@ -740,17 +740,6 @@ fn shorten(text: &str, max: usize) -> String {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_owned(),
     }
-}
-
-pub(super) fn missing_branch(membership: &Membership) -> anyhow::Error {
-    BadInput::new(
-        format!(
-            "realm `{}` has no branch `{}`",
-            membership.url, membership.branch
-        ),
-        "check the realm's URL, or set `branch:` in .realm/config.yaml",
-    )
-    .into()
 }
 
 /// Whether `path` holds a git repository (bare or not).

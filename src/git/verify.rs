@@ -503,7 +503,7 @@ impl CodeRepo {
         let name = &membership.name;
         let Some(new_main) = self.ref_target(&format!("{staging}/heads/{}", membership.branch))?
         else {
-            return Err(super::realm_store::missing_branch(membership));
+            return Err(super::missing_branch(membership));
         };
         self.refuse_unverified(membership, new_main)?;
         let fetched = self
