@@ -146,7 +146,8 @@ pub fn join(ctx: &Context, options: JoinOptions) -> Result<(JoinReport, Outcome)
 
     let domain_file = DomainFile {
         name: domain.clone(),
-        repo_path: None,
+        // A realm on this machine says where the domain lives even without an `origin` (RFC).
+        repo_path: (!git::is_url(&options.realm)).then(|| repo.root.display().to_string()),
         repo_url,
         maintainers,
         joined_at: Some(ctx.timestamp()),

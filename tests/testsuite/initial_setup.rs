@@ -101,7 +101,8 @@ governance:
     assert_eq!(
         domain,
         format!(
-            "name: aperture\nrepo_url: {}\nmaintainers:\n- eric@example.com\njoined_at: 2026-01-24T10:00:00Z",
+            "name: aperture\nrepo_path: {}\nrepo_url: {}\nmaintainers:\n- eric@example.com\njoined_at: 2026-01-24T10:00:00Z",
+            aperture.display(),
             origin.display()
         )
     );

@@ -17,6 +17,7 @@ mod initial_setup;
 mod json;
 mod mcp;
 mod network;
+mod newcomer;
 mod notes;
 mod object_format;
 mod realm_cache;
