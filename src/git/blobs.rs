@@ -235,11 +235,19 @@ impl CodeRepo {
             .map(|e| e.object_id()))
     }
 
-    /// Whether tracked files differ from HEAD (staged or not).
+    /// Whether tracked files differ from HEAD (staged or not), leaving out
+    /// `.realm/config.yaml`: git-realm reads it from the working tree, and `join` stages it.
     pub fn has_uncommitted_changes(&self) -> Result<bool> {
         let (_, output) = self
             .git()
-            .args(["diff-index", "--quiet", "HEAD", "--"])
+            .args([
+                "diff-index",
+                "--quiet",
+                "HEAD",
+                "--",
+                ".",
+                ":(exclude).realm/config.yaml",
+            ])
             .output()?;
         Ok(!output.status.success())
     }

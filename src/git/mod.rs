@@ -102,6 +102,12 @@ impl CodeRepo {
         })
     }
 
+    /// Stage `path` (relative to the root) for the next commit, as `git submodule add` stages
+    /// `.gitmodules`.
+    pub fn stage(&self, path: &str) -> Result<()> {
+        self.git().args(["add", "--", path]).run().map(|_| ())
+    }
+
     /// The user's email, which governance checks against maintainers and approvers.
     pub fn user_email(&self) -> Result<String> {
         user_email(&self.root)

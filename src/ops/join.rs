@@ -266,6 +266,15 @@ pub fn join(ctx: &Context, options: JoinOptions) -> Result<(JoinReport, Outcome)
     };
     // Hooks and notes (SPEC 5, 6): a problem with them is a warning, never an undone join.
     crate::ops::hooks::set_up_after_join(ctx, &repo, options.no_hooks);
+    // Staged, not committed: the membership is shared with the user's next commit.
+    match repo.stage(CONFIG_PATH) {
+        Ok(()) => ctx.note(format!(
+            "✓ Staged {CONFIG_PATH}: commit it to share the membership"
+        )),
+        Err(err) => ctx.warn(format!(
+            "warning: {CONFIG_PATH} was not staged ({err:#}): add and commit it to share the membership"
+        )),
+    }
     Ok((report, Outcome::Clean))
 }
 

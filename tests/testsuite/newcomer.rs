@@ -36,3 +36,53 @@ fn a_domain_of_a_local_realm_records_where_its_repository_lives() {
     let domain = env.realm_file(&remote, "domains/lib/domain.yaml");
     assert!(!domain.contains("repo_path"), "{domain}");
 }
+
+#[test]
+fn join_stages_the_membership_so_the_next_commit_shares_it() {
+    let env = TestEnv::new();
+    env.realm_repo("realm", false, &[]);
+    let app = env.code_repo("app", &[("src/main.py", "print(1)\n")]);
+    env.realm(&app, &["join", "../realm", "--no-hooks"])
+        .assert()
+        .success()
+        .stderr_eq(snapbox::str![[r#"
+✓ Staged .realm/config.yaml: commit it to share the membership
+
+"#]]);
+    assert_eq!(
+        env.git(&app, &["status", "--porcelain"]),
+        "A  .realm/config.yaml"
+    );
+    // git-realm reads the membership from the working tree: staged, it is no unpublished change.
+    let out = env.realm_std(&app, &["sync"]).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("uncommitted"), "{stderr}");
+    // The README's next step, `git commit -am`, takes it along.
+    env.write(&app, &[("src/main.py", "print(2)\n")]);
+    env.git(&app, &["commit", "--quiet", "-am", "change"]);
+    assert_eq!(env.git(&app, &["status", "--porcelain"]), "");
+    assert_eq!(
+        env.git(&app, &["show", "--name-only", "--format=", "HEAD"]),
+        ".realm/config.yaml\nsrc/main.py"
+    );
+}
+
+#[test]
+fn a_membership_git_ignores_is_not_staged_and_join_says_so() {
+    let env = TestEnv::new();
+    env.realm_repo("realm", false, &[]);
+    let app = env.code_repo("app", &[(".gitignore", ".realm/\n")]);
+    let out = env
+        .realm_std(&app, &["join", "../realm", "--no-hooks"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("warning: .realm/config.yaml was not staged (")
+            && stderr.ends_with("): add and commit it to share the membership\n"),
+        "{stderr}"
+    );
+    assert_eq!(env.git(&app, &["status", "--porcelain"]), "");
+}
