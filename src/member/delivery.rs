@@ -35,9 +35,27 @@ pub fn hints(ctx: &Context, report: &DeliveryReport) {
     if let Some(error) = &report.store_error {
         ctx.note(format!("warning: {error}"));
     }
+    for consumer in without_repo_url(report) {
+        ctx.note(format!(
+            "hint: to notify `{consumer}`, its maintainers set `repo_url: URL` in the realm's domains/{consumer}/domain.yaml ('git realm join --repo-url URL' records it when joining)"
+        ));
+    }
     if !report.not_notified.is_empty() {
         ctx.note("hint: fix the cause above, then run 'git realm notify' to send what is pending");
     }
+}
+
+/// The consumers not notified because their domain.yaml names no `repo_url`, each once.
+fn without_repo_url(report: &DeliveryReport) -> Vec<&str> {
+    let mut consumers: Vec<&str> = Vec::new();
+    for n in &report.not_notified {
+        if n.reason.ends_with("has no repo_url in its domain.yaml")
+            && !consumers.contains(&n.consumer.as_str())
+        {
+            consumers.push(&n.consumer);
+        }
+    }
+    consumers
 }
 
 /// Tell consumers what landed: deliver `notices` (new versions) and `resolutions` (imports

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::support::TestEnv;
+use crate::support::world::PATHS_V1;
 
 /// A code repository `name` with one commit and no `origin` remote.
 fn repo_without_origin(env: &TestEnv, name: &str) -> PathBuf {
@@ -85,4 +86,49 @@ fn a_membership_git_ignores_is_not_staged_and_join_says_so() {
         "{stderr}"
     );
     assert_eq!(env.git(&app, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_consumer_without_repo_url_is_told_how_to_get_one() {
+    let env = TestEnv::new();
+    env.realm_repo("realm", false, &["--admission", "open"]);
+    let aperture = env.code_repo("aperture", &[("config/s3.yaml", PATHS_V1)]);
+    env.realm_ok(&aperture, &["join", "../realm", "--no-hooks"]);
+    env.realm_ok(
+        &aperture,
+        &["export", "--name", "paths", "--file", "config/s3.yaml"],
+    );
+    let fungal = repo_without_origin(&env, "fungal");
+    env.realm_ok(&fungal, &["join", "../realm", "--no-hooks"]);
+    env.realm_ok(
+        &fungal,
+        &["import", "--contract", "paths", "--from", "aperture"],
+    );
+    env.realm_ok(&aperture, &["fetch"]);
+
+    env.write(
+        &aperture,
+        &[(
+            "config/s3.yaml",
+            "read:\n- jobs/*\n- training-metrics/*\n- logs/*\nwrite:\n- training-metrics/*\n",
+        )],
+    );
+    env.commit_all(&aperture, "read logs too");
+    let out = env.realm_std(&aperture, &["sync"]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stdout.contains(
+            "✗ Not notified: fungal about aperture/paths 1.1.0: domain `fungal` has no repo_url in its domain.yaml\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stderr.ends_with(
+            "hint: to notify `fungal`, its maintainers set `repo_url: URL` in the realm's \
+             domains/fungal/domain.yaml ('git realm join --repo-url URL' records it when joining)\n\
+             hint: fix the cause above, then run 'git realm notify' to send what is pending\n"
+        ),
+        "{stderr}"
+    );
 }

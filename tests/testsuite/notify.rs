@@ -172,6 +172,7 @@ fn what_cannot_be_sent_stays_pending_with_exit_status_1() {
 ✗ Not notified: lab-portal about aperture/required-s3-permissions 1.4.0: domain `lab-portal` has no repo_url in its domain.yaml
 
 "#]]).stderr_eq(str![[r#"
+hint: to notify `lab-portal`, its maintainers set `repo_url: URL` in the realm's domains/lab-portal/domain.yaml ('git realm join --repo-url URL' records it when joining)
 hint: fix the cause above, then run 'git realm notify' to send what is pending
 
 "#]]);
