@@ -22,22 +22,28 @@ pub enum Format {
 }
 
 pub fn emit<R: Report>(format: Format, report: &R) -> anyhow::Result<()> {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    let written = match format {
-        Format::Json => serde_json::to_writer_pretty(&mut out, report)
+    match write_report(&mut io::stdout().lock(), format, report) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// The report as [`emit`] writes it. Human text ends with a newline whatever the report's
+/// last line, so that a `hint:` on stderr after it starts a line of its own.
+fn write_report<R: Report>(out: &mut dyn Write, format: Format, report: &R) -> io::Result<()> {
+    match format {
+        Format::Json => serde_json::to_writer_pretty(&mut *out, report)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out)),
         Format::Human => {
             let mut text = Vec::new();
-            report
-                .human(&mut text)
-                .and_then(|()| out.write_all(printable(&String::from_utf8_lossy(&text)).as_bytes()))
+            report.human(&mut text)?;
+            let mut text = printable(&String::from_utf8_lossy(&text));
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            out.write_all(text.as_bytes())
         }
-    };
-    match written {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
     }
 }
 
@@ -332,6 +338,26 @@ pub fn broken_domain_line(broken: &BrokenDomain) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn human_output_ends_its_last_line() {
+        #[derive(serde::Serialize)]
+        struct Unended(&'static str);
+        impl super::Report for Unended {
+            fn human(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+                write!(out, "{}", self.0)
+            }
+        }
+        let written = |text| {
+            let mut out = Vec::new();
+            super::write_report(&mut out, super::Format::Human, &Unended(text)).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(written("a\nb"), "a\nb\n");
+        assert_eq!(written("a\n"), "a\n");
+        // Nothing to say stays nothing: no empty line on stdout.
+        assert_eq!(written(""), "");
+    }
+
     use super::*;
 
     fn import(status: ImportStatus) -> ImportState {

@@ -132,3 +132,25 @@ fn a_consumer_without_repo_url_is_told_how_to_get_one() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_hint_after_the_report_starts_a_line_of_its_own() {
+    let env = TestEnv::new();
+    env.realm_repo("realm", false, &["--admission", "open"]);
+    let aperture = env.code_repo("aperture", &[("config/s3.yaml", PATHS_V1)]);
+    env.realm_ok(&aperture, &["join", "../realm"]);
+    env.realm_ok(
+        &aperture,
+        &["export", "--name", "paths", "--file", "config/s3.yaml"],
+    );
+    env.write(&aperture, &[("config/s3.yaml", "read:\n- logs/*\n")]);
+    env.commit_all(&aperture, "read logs instead");
+    // The pre-push hook's report on stdout, then its verdict on stderr, through one pipe as a
+    // terminal shows them.
+    let (code, out) = env.sh_run(&aperture, "git push -q origin main 2>&1");
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("\nerror: push to 'main' refused"), "{out}");
+    for line in out.lines().filter(|l| l.contains("hint:")) {
+        assert!(line.starts_with("hint: "), "{out}");
+    }
+}
