@@ -16,6 +16,7 @@ pub fn pages() -> Vec<(String, Vec<u8>)> {
         let mut text = Vec::new();
         man.render(&mut text)
             .expect("rendering to memory cannot fail");
+        let text = synopsis_with_values(cmd, &String::from_utf8_lossy(&text)).into_bytes();
         out.push((man.get_filename(), text));
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             add(sub, out);
@@ -28,8 +29,62 @@ pub fn pages() -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// `roff` with the SYNOPSIS naming each option's value, as OPTIONS does (`-C <PATH>`, not
+/// clap_mangen's bare `-C `).
+fn synopsis_with_values(cmd: &clap::Command, roff: &str) -> String {
+    let Some((head, rest)) = roff.split_once(".SH SYNOPSIS\n") else {
+        return roff.to_owned();
+    };
+    let (line, tail) = rest.split_once('\n').unwrap_or((rest, ""));
+    let mut line = line.to_owned();
+    let escape = |text: &str| text.replace('-', "\\-");
+    for arg in cmd.get_arguments() {
+        if arg.is_hide_set() || arg.is_positional() || !arg.get_action().takes_values() {
+            continue;
+        }
+        let value = arg
+            .get_value_names()
+            .map(|names| names.join(" "))
+            .unwrap_or_else(|| arg.get_id().as_str().to_uppercase());
+        let value = format!(" \\fI<{}>\\fR", escape(&value));
+        match (arg.get_short(), arg.get_long()) {
+            (_, Some(long)) => {
+                let name = format!("\\fB\\-\\-{}\\fR", escape(long));
+                line = line.replace(&name, &format!("{name}{value}"));
+            }
+            (Some(short), None) => {
+                let name = format!("\\fB\\-{short} \\fR");
+                line = line.replace(&name, &format!("\\fB\\-{short}\\fR{value}"));
+            }
+            (None, None) => {}
+        }
+    }
+    format!("{head}.SH SYNOPSIS\n{line}\n{tail}")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_synopsis_names_option_values() {
+        let pages = super::pages();
+        let (_, check) = pages
+            .iter()
+            .find(|(name, _)| name == "git-realm-check.1")
+            .unwrap();
+        let check = String::from_utf8_lossy(check);
+        let synopsis = check.lines().nth(6).unwrap();
+        assert!(
+            synopsis.starts_with("\\fBgit realm check\\fR"),
+            "{synopsis}"
+        );
+        assert!(
+            synopsis.contains("[\\fB\\-C\\fR \\fI<PATH>\\fR]")
+                && synopsis.contains("[\\fB\\-\\-rev\\fR \\fI<REV>\\fR]")
+                && synopsis.contains("[\\fB\\-\\-json\\fR]"),
+            "{synopsis}"
+        );
+    }
+
     use std::collections::BTreeSet;
     use std::path::Path;
 

@@ -154,3 +154,16 @@ fn a_hint_after_the_report_starts_a_line_of_its_own() {
         assert!(line.starts_with("hint: "), "{out}");
     }
 }
+
+#[test]
+fn the_man_pages_synopsis_names_what_c_takes() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man/git-realm.1"),
+    )
+    .unwrap();
+    let synopsis = page
+        .split_once(".SH SYNOPSIS\n")
+        .and_then(|(_, rest)| rest.lines().next())
+        .unwrap();
+    assert!(synopsis.contains(r"[\fB\-C\fR \fI<PATH>\fR]"), "{synopsis}");
+}
