@@ -263,6 +263,113 @@ impl RepoConfig {
     }
 }
 
+/// `.realm/config.yaml` as a whole: this repository's memberships, one per realm.
+///
+/// A repository in one realm keeps the RFC's single form (`realm:` with `exports:` and
+/// `imports:` beside it); joining a second realm rewrites the file as a list:
+/// `realms: [{realm: {...}, exports: [...], imports: [...]}, ...]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigFile {
+    pub memberships: Vec<RepoConfig>,
+    /// Written as `realms:` even with one membership (it was read that way).
+    listed: bool,
+    /// Top-level keys of the list form other than `realms:`, kept on rewrite.
+    extra: Mapping,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Listed {
+    realms: Vec<RepoConfig>,
+    #[serde(flatten)]
+    extra: Mapping,
+}
+
+impl ConfigFile {
+    pub fn single(config: RepoConfig) -> Self {
+        ConfigFile {
+            memberships: vec![config],
+            listed: false,
+            extra: Mapping::new(),
+        }
+    }
+
+    /// Parse and check the file, in either form; errors name the file.
+    pub fn parse(text: &str) -> Result<Self, BadInput> {
+        let top: Mapping = crate::realm::yaml::from_str(CONFIG_PATH, text)?;
+        if !top.contains_key("realms") {
+            return RepoConfig::parse(text).map(Self::single);
+        }
+        let listed: Listed = crate::realm::yaml::from_str(CONFIG_PATH, text)?;
+        if listed.realms.is_empty() {
+            return Err(BadInput::new(
+                format!("{CONFIG_PATH}: `realms:` lists no realm"),
+                "list at least one membership, or run 'git realm join REALM'",
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for membership in &listed.realms {
+            membership.validate()?;
+            if !seen.insert(membership.realm.name.as_str()) {
+                return Err(BadInput::new(
+                    format!(
+                        "{CONFIG_PATH}: realm `{}` is listed twice",
+                        membership.realm.name
+                    ),
+                    "keep one membership per realm",
+                ));
+            }
+        }
+        Ok(ConfigFile {
+            memberships: listed.realms,
+            listed: true,
+            extra: listed.extra,
+        })
+    }
+
+    pub fn to_yaml(&self) -> String {
+        match self.memberships.as_slice() {
+            [only] if !self.listed => only.to_yaml(),
+            _ => serde_yaml::to_string(&Listed {
+                realms: self.memberships.clone(),
+                extra: self.extra.clone(),
+            })
+            .expect("config serializes"),
+        }
+    }
+
+    /// The realms, in the file's order.
+    pub fn names(&self) -> Vec<&str> {
+        self.memberships
+            .iter()
+            .map(|m| m.realm.name.as_str())
+            .collect()
+    }
+
+    pub fn membership(&self, realm: &str) -> Option<&RepoConfig> {
+        self.memberships.iter().find(|m| m.realm.name == realm)
+    }
+
+    /// Record `config` as the membership of its realm: replacing the one there, or adding it
+    /// (which turns a single membership into a list).
+    pub fn set(&mut self, config: RepoConfig) {
+        match self
+            .memberships
+            .iter_mut()
+            .find(|m| m.realm.name == config.realm.name)
+        {
+            Some(existing) => *existing = config,
+            None => self.memberships.push(config),
+        }
+    }
+
+    /// Drop the membership of `realm`; false when there was none.
+    pub fn remove(&mut self, realm: &str) -> bool {
+        let before = self.memberships.len();
+        self.memberships.retain(|m| m.realm.name != realm);
+        self.memberships.len() != before
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,5 +428,39 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn several_memberships_parse_and_single_stays_single() {
+        let single = "realm:\n  name: letemcook\n  url: ../realm\n  domain: aperture\n";
+        let mut file = ConfigFile::parse(single).unwrap();
+        assert_eq!(file.to_yaml(), single);
+        let mut other = file.memberships[0].clone();
+        other.realm.name = "ml-infra".into();
+        other.realm.domain = "aperture-api".into();
+        file.set(other);
+        let listed = file.to_yaml();
+        assert!(
+            listed.starts_with("realms:\n- realm:\n    name: letemcook\n"),
+            "{listed}"
+        );
+        let again = ConfigFile::parse(&listed).unwrap();
+        assert_eq!(again.names(), ["letemcook", "ml-infra"]);
+        assert_eq!(
+            again.membership("ml-infra").unwrap().realm.domain,
+            "aperture-api"
+        );
+        assert_eq!(again.to_yaml(), listed);
+        let mut one_left = again.clone();
+        assert!(one_left.remove("letemcook"));
+        assert!(!one_left.remove("letemcook"));
+        assert!(one_left.to_yaml().starts_with("realms:\n"));
+
+        let twice = "realms:\n- realm: {name: r, url: x, domain: d}\n- realm: {name: r, url: y, domain: e}\n";
+        let err = ConfigFile::parse(twice).unwrap_err();
+        assert!(err.message.contains("listed twice"), "{}", err.message);
+        assert!(ConfigFile::parse("realms: []").is_err());
+        let bad = ConfigFile::parse("realms:\n- realm: {name: Bad, url: x, domain: d}\n");
+        assert!(bad.unwrap_err().message.contains(CONFIG_PATH));
     }
 }
