@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, ApproveOptions};
 
 /// Accept a pending proposal (approvers only)
@@ -21,10 +21,14 @@ pub struct ApproveArgs {
     /// Do not notify consumers
     #[arg(long)]
     no_notify: bool,
+
+    #[command(flatten)]
+    realm: RealmArg,
 }
 
 pub fn run(ctx: &Ctx, args: ApproveArgs) -> Result<Outcome> {
     let options = ApproveOptions {
+        realm: args.realm.realm,
         proposal: args.proposal,
         no_notify: args.no_notify,
     };

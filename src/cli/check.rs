@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, CheckAt, CheckOptions};
 
 /// Report export drift and stale, broken or ungranted imports, without network or writes
@@ -39,6 +39,9 @@ pub struct CheckArgs {
     /// bucket `buckets:` does not list, or in an unknown bucket), with where they are.
     #[arg(long)]
     explain: bool,
+
+    #[command(flatten)]
+    realm: RealmArg,
 }
 
 pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
@@ -51,6 +54,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<Outcome> {
         }
     };
     let options = CheckOptions {
+        realm: args.realm.realm,
         exports: args.exports,
         imports: args.imports,
         at,

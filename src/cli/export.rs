@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, ExportOptions, ExportValue};
 
 /// Declare or update an export of this domain
@@ -46,6 +46,9 @@ pub struct ExportArgs {
     /// Check the value against the JSON Schema in this YAML or JSON file
     #[arg(long, value_name = "FILE")]
     schema: Option<String>,
+
+    #[command(flatten)]
+    realm: RealmArg,
 }
 
 pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
@@ -55,6 +58,7 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<Outcome> {
         (None, None) => ExportValue::Detect,
     };
     let options = ExportOptions {
+        realm: args.realm.realm,
         name: args.name,
         version: args.version,
         value,

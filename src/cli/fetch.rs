@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, FetchOptions};
 
 /// Update refs/realm/<realm>/ from the realm
@@ -13,10 +13,18 @@ use crate::ops::{self, FetchOptions};
 /// a command stopped before writing, rebuilt from the realm commits of this domain. The fetch
 /// is stopped after realm.timeout seconds (default 60).
 #[derive(Debug, Args)]
-pub struct FetchArgs {}
+pub struct FetchArgs {
+    #[command(flatten)]
+    realm: RealmArg,
+}
 
-pub fn run(ctx: &Ctx, _args: FetchArgs) -> Result<Outcome> {
-    let (report, outcome) = ops::fetch(ctx, FetchOptions {})?;
+pub fn run(ctx: &Ctx, args: FetchArgs) -> Result<Outcome> {
+    let (report, outcome) = ops::fetch(
+        ctx,
+        FetchOptions {
+            realm: args.realm.realm,
+        },
+    )?;
     ctx.emit(&report)?;
     Ok(outcome)
 }

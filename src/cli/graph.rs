@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, GraphOptions};
 
 /// Show the realm's dependency graph
@@ -20,6 +20,9 @@ pub struct GraphArgs {
     /// Show the realm as of this revision (a realm branch, `main~3`, a commit)
     #[arg(long, value_name = "REV")]
     at: Option<String>,
+
+    #[command(flatten)]
+    realm: RealmArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -41,6 +44,7 @@ impl From<GraphFormat> for ops::GraphFormat {
 
 pub fn run(ctx: &Ctx, args: GraphArgs) -> Result<Outcome> {
     let options = GraphOptions {
+        realm: args.realm.realm,
         format: args.format.into(),
         at: args.at,
     };

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, ImportOptions};
 
 /// Declare that this domain depends on another domain's export
@@ -32,10 +32,14 @@ pub struct ImportArgs {
     /// Name the file in this repository that uses the value
     #[arg(long, value_name = "FILE")]
     binding: Option<String>,
+
+    #[command(flatten)]
+    realm: RealmArg,
 }
 
 pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
     let options = ImportOptions {
+        realm: args.realm.realm,
         contract: args.contract,
         from: args.from,
         version: args.version,

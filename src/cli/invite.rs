@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, InviteOptions};
 
 /// Let a domain join an invite-only realm (approvers only)
@@ -14,10 +14,19 @@ use crate::ops::{self, InviteOptions};
 pub struct InviteArgs {
     /// The domain name to invite
     name: String,
+
+    #[command(flatten)]
+    realm: RealmArg,
 }
 
 pub fn run(ctx: &Ctx, args: InviteArgs) -> Result<Outcome> {
-    let (report, outcome) = ops::invite(ctx, InviteOptions { name: args.name })?;
+    let (report, outcome) = ops::invite(
+        ctx,
+        InviteOptions {
+            name: args.name,
+            realm: args.realm.realm,
+        },
+    )?;
     ctx.emit(&report)?;
     Ok(outcome)
 }

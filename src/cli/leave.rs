@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, LeaveOptions};
 
 /// Remove this domain from its realm
@@ -16,10 +16,19 @@ pub struct LeaveArgs {
     /// Leave even though other domains import from this one
     #[arg(long)]
     force: bool,
+
+    #[command(flatten)]
+    realm: RealmArg,
 }
 
 pub fn run(ctx: &Ctx, args: LeaveArgs) -> Result<Outcome> {
-    let (report, outcome) = ops::leave(ctx, LeaveOptions { force: args.force })?;
+    let (report, outcome) = ops::leave(
+        ctx,
+        LeaveOptions {
+            force: args.force,
+            realm: args.realm.realm,
+        },
+    )?;
     ctx.emit(&report)?;
     Ok(outcome)
 }

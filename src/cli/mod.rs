@@ -24,7 +24,7 @@ mod verify;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::output::{self, Format, Report};
 
@@ -76,6 +76,17 @@ pub enum Command {
 }
 
 pub use crate::ops::Outcome;
+
+/// `--realm NAME`, for the commands that act on a membership.
+#[derive(Debug, Args)]
+pub struct RealmArg {
+    /// Act on realm NAME only, of the realms this repository belongs to
+    ///
+    /// Without it, reading commands act on each realm, and export, import and leave on the
+    /// only one (they ask for --realm when there are several).
+    #[arg(long, value_name = "NAME")]
+    pub realm: Option<String>,
+}
 
 /// What every command is handed: the operations' context, and how to print the report.
 pub struct Ctx {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, StatusOptions};
 
 /// Show the realm as it concerns this domain
@@ -14,10 +14,18 @@ use crate::ops::{self, StatusOptions};
 /// working tree (ungranted: what is missing); consumers with a verifier show whether their
 /// last resolution was verified. Reads the last fetched realm; no network.
 #[derive(Debug, Args)]
-pub struct StatusArgs {}
+pub struct StatusArgs {
+    #[command(flatten)]
+    realm: RealmArg,
+}
 
-pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<Outcome> {
-    let (report, outcome) = ops::status(ctx, StatusOptions {})?;
+pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<Outcome> {
+    let (report, outcome) = ops::status(
+        ctx,
+        StatusOptions {
+            realm: args.realm.realm,
+        },
+    )?;
     ctx.emit(&report)?;
     Ok(outcome)
 }

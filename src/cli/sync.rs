@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, SyncOptions};
 
 /// Publish changed exports and resolve stale imports, as one realm commit
@@ -39,10 +39,14 @@ pub struct SyncArgs {
     /// binding file at HEAD does not grant the new value stops the sync: nothing is written.
     #[arg(long)]
     force: bool,
+
+    #[command(flatten)]
+    realm: RealmArg,
 }
 
 pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<Outcome> {
     let options = SyncOptions {
+        realm: args.realm.realm,
         dry_run: args.dry_run,
         no_notify: args.no_notify,
         message: args.message,

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, VerifyOptions};
 
 /// Check the realm's history against its trust rules
@@ -25,10 +25,14 @@ pub struct VerifyArgs {
 
     /// Check the history up to REV (default: the realm's main branch)
     rev: Option<String>,
+
+    #[command(flatten)]
+    realm: RealmArg,
 }
 
 pub fn run(ctx: &Ctx, args: VerifyArgs) -> Result<Outcome> {
     let options = VerifyOptions {
+        realm: args.realm.realm,
         from: args.from,
         rev: args.rev,
     };

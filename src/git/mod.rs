@@ -30,6 +30,7 @@ use crate::error::BadInput;
 use crate::realm::snapshot::{RealmSource, Snapshot};
 
 /// The code repository git-realm was started in.
+#[derive(Clone)]
 pub struct CodeRepo {
     repo: gix::Repository,
     /// The working tree's root.

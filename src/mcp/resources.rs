@@ -20,7 +20,15 @@ pub struct Entry {
 /// Every resource of this domain, in the realm last fetched into the repository at `cwd`.
 pub fn entries(cwd: &Path) -> Result<Vec<Entry>> {
     let ctx = ops::Context::keeping_messages(cwd.to_path_buf(), ops::now()?);
-    let member = member::load(&ctx)?;
+    let mut entries = Vec::new();
+    for member in member::load_all(&ctx, None)? {
+        entries.extend(of_member(&member)?);
+    }
+    Ok(entries)
+}
+
+/// The resources of one membership.
+fn of_member(member: &member::Member) -> Result<Vec<Entry>> {
     let realm = &member.config.realm;
     let (tip, snapshot) = member.repo.fetched_realm(realm)?;
     let (name, domain) = (&realm.name, &realm.domain);

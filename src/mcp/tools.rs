@@ -88,18 +88,27 @@ fn operation<R: Report>(
     }
 }
 
-/// `realm_status` takes nothing.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StatusInput {}
+pub struct StatusInput {
+    /// Act on this realm only, of the realms the repository belongs to (default: each one, or
+    /// the only one)
+    #[serde(default)]
+    pub realm: Option<String>,
+}
 
-pub fn status(cwd: &Path, _input: StatusInput) -> Answered {
-    operation(cwd, |ctx| ops::status(ctx, ops::StatusOptions {}))
+pub fn status(cwd: &Path, input: StatusInput) -> Answered {
+    let options = ops::StatusOptions { realm: input.realm };
+    operation(cwd, |ctx| ops::status(ctx, options))
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInput {
+    /// Act on this realm only, of the realms the repository belongs to (default: each one, or
+    /// the only one)
+    #[serde(default)]
+    pub realm: Option<String>,
     /// Check only this domain's exports
     #[serde(default)]
     pub exports: bool,
@@ -130,6 +139,7 @@ pub fn check(cwd: &Path, input: CheckInput) -> Answered {
         (None, false) => ops::CheckAt::Head,
     };
     let options = ops::CheckOptions {
+        realm: input.realm,
         exports: input.exports,
         imports: input.imports,
         at,
@@ -151,6 +161,10 @@ pub enum GraphFormat {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GraphInput {
+    /// Act on this realm only, of the realms the repository belongs to (default: each one, or
+    /// the only one)
+    #[serde(default)]
+    pub realm: Option<String>,
     /// Draw the summary as plain text, a Mermaid flowchart or Graphviz dot
     #[serde(default)]
     pub format: GraphFormat,
@@ -161,6 +175,7 @@ pub struct GraphInput {
 
 pub fn graph(cwd: &Path, input: GraphInput) -> Answered {
     let options = ops::GraphOptions {
+        realm: input.realm,
         format: match input.format {
             GraphFormat::Text => ops::GraphFormat::Text,
             GraphFormat::Mermaid => ops::GraphFormat::Mermaid,
@@ -171,13 +186,18 @@ pub fn graph(cwd: &Path, input: GraphInput) -> Answered {
     operation(cwd, |ctx| ops::graph(ctx, options))
 }
 
-/// `realm_fetch` takes nothing.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FetchInput {}
+pub struct FetchInput {
+    /// Act on this realm only, of the realms the repository belongs to (default: each one, or
+    /// the only one)
+    #[serde(default)]
+    pub realm: Option<String>,
+}
 
-pub fn fetch(cwd: &Path, _input: FetchInput) -> Answered {
-    operation(cwd, |ctx| ops::fetch(ctx, ops::FetchOptions {}))
+pub fn fetch(cwd: &Path, input: FetchInput) -> Answered {
+    let options = ops::FetchOptions { realm: input.realm };
+    operation(cwd, |ctx| ops::fetch(ctx, options))
 }
 
 fn yes() -> bool {
@@ -187,6 +207,10 @@ fn yes() -> bool {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyncInput {
+    /// Act on this realm only, of the realms the repository belongs to (default: each one, or
+    /// the only one)
+    #[serde(default)]
+    pub realm: Option<String>,
     /// Only show what would change, without fetching, writing or notifying (the default);
     /// pass `false` to publish
     #[serde(default = "yes")]
@@ -204,6 +228,7 @@ pub struct SyncInput {
 
 pub fn sync(cwd: &Path, input: SyncInput) -> Answered {
     let options = ops::SyncOptions {
+        realm: input.realm,
         dry_run: input.dry_run,
         no_notify: input.no_notify,
         message: input.message,
@@ -215,6 +240,10 @@ pub fn sync(cwd: &Path, input: SyncInput) -> Answered {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportInput {
+    /// Act on this realm only, of the realms the repository belongs to (default: each one, or
+    /// the only one)
+    #[serde(default)]
+    pub realm: Option<String>,
     /// Name the export (lowercase letters, digits and '-')
     pub name: String,
     /// Publish as this version instead of the computed one
@@ -253,6 +282,7 @@ pub fn export(cwd: &Path, input: ExportInput) -> Answered {
         }
     };
     let options = ops::ExportOptions {
+        realm: input.realm,
         name: input.name,
         version: input.version,
         value,
@@ -266,6 +296,10 @@ pub fn export(cwd: &Path, input: ExportInput) -> Answered {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportInput {
+    /// Act on this realm only, of the realms the repository belongs to (default: each one, or
+    /// the only one)
+    #[serde(default)]
+    pub realm: Option<String>,
     /// The export (contract) to import
     pub contract: String,
     /// The domain that exports it
@@ -283,6 +317,7 @@ pub struct ImportInput {
 
 pub fn import(cwd: &Path, input: ImportInput) -> Answered {
     let options = ops::ImportOptions {
+        realm: input.realm,
         contract: input.contract,
         from: input.from,
         version: input.version,
@@ -295,6 +330,10 @@ pub fn import(cwd: &Path, input: ImportInput) -> Answered {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyInput {
+    /// Act on this realm only, of the realms the repository belongs to (default: each one, or
+    /// the only one)
+    #[serde(default)]
+    pub realm: Option<String>,
     /// Check only the commits after this revision (trusting it and its history)
     #[serde(default)]
     pub from: Option<String>,
@@ -305,6 +344,7 @@ pub struct VerifyInput {
 
 pub fn verify(cwd: &Path, input: VerifyInput) -> Answered {
     let options = ops::VerifyOptions {
+        realm: input.realm,
         from: input.from,
         rev: input.rev,
     };

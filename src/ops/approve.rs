@@ -16,6 +16,8 @@ use crate::realm::proposal::{self, Proposal};
 /// What `approve` is asked.
 #[derive(Debug, Clone, Default)]
 pub struct ApproveOptions {
+    /// The realm to act on; may be left out when the repository belongs to one.
+    pub realm: Option<String>,
     /// The proposal to accept: `aperture/join`, or its branch `proposals/aperture/join`.
     pub proposal: String,
     /// Do not notify consumers.
@@ -54,7 +56,7 @@ impl Report for ApproveReport {
 }
 
 pub fn approve(ctx: &Context, options: ApproveOptions) -> Result<(ApproveReport, Outcome)> {
-    let member = membership::load(ctx)?;
+    let member = membership::load(ctx, options.realm.as_deref())?;
     let realm = &member.config.realm;
     let repo = &member.repo;
     let email = repo.user_email()?;

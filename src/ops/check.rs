@@ -5,8 +5,9 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::per_realm::{PerRealm, each_realm};
 use super::{Context, Outcome};
-use crate::member as membership;
+use crate::member::Member;
 use crate::member::bindings;
 use crate::member::detection::{self, At, CacheUse, Detected};
 use crate::output::{self, Report, Voice};
@@ -17,6 +18,8 @@ use crate::realm::status::{self, ImportState};
 /// What `check` is asked.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
+    /// The realm to act on; all the repository belongs to when `None`.
+    pub realm: Option<String>,
     /// Check only this domain's exports (with `imports` also set, or neither: both).
     pub exports: bool,
     /// Check only this domain's imports (with `exports` also set, or neither: both).
@@ -109,8 +112,19 @@ impl Report for CheckReport {
     }
 }
 
-pub fn check(ctx: &Context, options: CheckOptions) -> Result<(CheckReport, Outcome)> {
-    let member = membership::load(ctx)?;
+pub fn check(ctx: &Context, options: CheckOptions) -> Result<(PerRealm<CheckReport>, Outcome)> {
+    let realm = options.realm.clone();
+    each_realm(ctx, realm.as_deref(), |member| {
+        check_in(ctx, &options, member)
+    })
+}
+
+/// `check` as a member of one realm.
+fn check_in(
+    ctx: &Context,
+    options: &CheckOptions,
+    member: Member,
+) -> Result<(CheckReport, Outcome)> {
     let realm = &member.config.realm;
     let (tip, snapshot) = member.repo.fetched_realm(realm)?;
     let (want_exports, want_imports) = match (options.exports, options.imports) {

@@ -32,6 +32,8 @@ pub enum ExportValue {
 /// What `export` is asked.
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
+    /// The realm to act on; may be left out when the repository belongs to one.
+    pub realm: Option<String>,
     /// The export's name.
     pub name: String,
     /// Publish as this version instead of the computed one.
@@ -102,7 +104,7 @@ impl Report for ExportReport {
 }
 
 pub fn export(ctx: &Context, options: ExportOptions) -> Result<(ExportReport, Outcome)> {
-    let mut member = membership::load(ctx)?;
+    let mut member = membership::load(ctx, options.realm.as_deref())?;
     let name = &options.name;
     names::check("export", name)?;
     let explicit = options

@@ -5,14 +5,18 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::per_realm::{PerRealm, each_realm};
 use super::{Context, Outcome};
 use crate::git::CodeRepo;
-use crate::member as membership;
+use crate::member::Member;
 use crate::output::Report;
 
 /// What `fetch` is asked: nothing yet; a struct so options can come without changing callers.
 #[derive(Debug, Clone, Default)]
-pub struct FetchOptions {}
+pub struct FetchOptions {
+    /// The realm to act on; all the repository belongs to when `None`.
+    pub realm: Option<String>,
+}
 
 #[derive(Serialize)]
 pub struct FetchReport {
@@ -33,8 +37,19 @@ impl Report for FetchReport {
     }
 }
 
-pub fn fetch(ctx: &Context, _options: FetchOptions) -> Result<(FetchReport, Outcome)> {
-    let member = membership::load(ctx)?;
+pub fn fetch(ctx: &Context, options: FetchOptions) -> Result<(PerRealm<FetchReport>, Outcome)> {
+    let realm = options.realm.clone();
+    each_realm(ctx, realm.as_deref(), |member| {
+        fetch_in(ctx, &options, member)
+    })
+}
+
+/// `fetch` as a member of one realm.
+fn fetch_in(
+    ctx: &Context,
+    _options: &FetchOptions,
+    member: Member,
+) -> Result<(FetchReport, Outcome)> {
     let realm = &member.config.realm;
     member.repo.fetch_realm(realm)?;
     // Fetching only mirrors the realm; whether its files parse is for the readers to say.

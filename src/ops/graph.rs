@@ -6,10 +6,11 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::per_realm::{PerRealm, each_realm};
 use super::{Context, Outcome};
 use crate::error::BadInput;
 use crate::git::CodeRepo;
-use crate::member as membership;
+use crate::member::Member;
 use crate::output::Report;
 use crate::realm::model::ImportStatus;
 use crate::realm::snapshot::Snapshot;
@@ -18,6 +19,8 @@ use crate::realm::status;
 /// What `graph` is asked.
 #[derive(Debug, Clone, Default)]
 pub struct GraphOptions {
+    /// The realm to act on; all the repository belongs to when `None`.
+    pub realm: Option<String>,
     /// How the human form is drawn (the JSON form is the same for all).
     pub format: GraphFormat,
     /// Show the realm as of this revision (a realm branch, `main~3`, a commit) instead of the
@@ -193,8 +196,19 @@ fn dot_id(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-pub fn graph(ctx: &Context, options: GraphOptions) -> Result<(GraphReport, Outcome)> {
-    let member = membership::load(ctx)?;
+pub fn graph(ctx: &Context, options: GraphOptions) -> Result<(PerRealm<GraphReport>, Outcome)> {
+    let realm = options.realm.clone();
+    each_realm(ctx, realm.as_deref(), |member| {
+        graph_in(ctx, &options, member)
+    })
+}
+
+/// `graph` as a member of one realm.
+fn graph_in(
+    ctx: &Context,
+    options: &GraphOptions,
+    member: Member,
+) -> Result<(GraphReport, Outcome)> {
     let realm = &member.config.realm;
     let (tip, snapshot) = match &options.at {
         None => member.repo.fetched_realm(realm)?,

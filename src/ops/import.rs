@@ -18,6 +18,8 @@ use crate::realm::{names, version};
 /// What `import` is asked.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
+    /// The realm to act on; may be left out when the repository belongs to one.
+    pub realm: Option<String>,
     /// The export (contract) to import.
     pub contract: String,
     /// The domain that exports it.
@@ -68,7 +70,7 @@ impl Report for ImportReport {
 }
 
 pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Outcome)> {
-    let member = membership::load(ctx)?;
+    let member = membership::load(ctx, options.realm.as_deref())?;
     let realm = &member.config.realm;
     let domain = realm.domain.clone();
     names::check("contract", &options.contract)?;

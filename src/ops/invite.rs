@@ -13,6 +13,8 @@ use crate::realm::{invite, names};
 /// What `invite` is asked.
 #[derive(Debug, Clone)]
 pub struct InviteOptions {
+    /// The realm to act on; may be left out when the repository belongs to one.
+    pub realm: Option<String>,
     /// The domain name to invite.
     pub name: String,
 }
@@ -44,7 +46,7 @@ impl Report for InviteReport {
 }
 
 pub fn invite(ctx: &Context, options: InviteOptions) -> Result<(InviteReport, Outcome)> {
-    let member = membership::load(ctx)?;
+    let member = membership::load(ctx, options.realm.as_deref())?;
     names::check("domain", &options.name)?;
     let realm = &member.config.realm;
     let email = member.repo.user_email()?;

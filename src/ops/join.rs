@@ -94,16 +94,8 @@ impl Report for JoinReport {
 /// The hooks are the caller's to set up.
 pub fn join(ctx: &Context, options: JoinOptions) -> Result<(JoinReport, Outcome)> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
-    if let Some(config) = read_config(&repo)? {
-        return Err(BadInput::new(
-            format!(
-                "this repository already joined realm `{}` as `{}`",
-                config.realm.name, config.realm.domain
-            ),
-            "run 'git realm leave' first to join under another name",
-        )
-        .into());
-    }
+    // A repository may belong to several realms, once to each.
+    let joined = read_config(&repo)?;
     let domain = match &options.name {
         Some(name) => name.clone(),
         None => repo
@@ -141,6 +133,22 @@ pub fn join(ctx: &Context, options: JoinOptions) -> Result<(JoinReport, Outcome)
         branch: "main".to_owned(),
         extra: Default::default(),
     };
+    if let Some(config) = joined
+        .as_ref()
+        .and_then(|file| file.membership(&membership.name))
+    {
+        return Err(BadInput::new(
+            format!(
+                "this repository already joined realm `{}` as `{}`",
+                config.realm.name, config.realm.domain
+            ),
+            format!(
+                "run 'git realm leave --realm {}' first to join under another name",
+                config.realm.name
+            ),
+        )
+        .into());
+    }
     realm_join::check_free(&snapshot, &domain)?;
     let target = realm_join::admission_target(&snapshot, &domain, &email, &membership.branch)?;
 
@@ -160,6 +168,20 @@ pub fn join(ctx: &Context, options: JoinOptions) -> Result<(JoinReport, Outcome)
     };
     // Detection reads the committed code once; each attempt matches it against its tip.
     let head = repo.head_commit();
+    // An export belongs to one realm: what another membership of this repository already
+    // exports is not detected again for this one.
+    let exported_elsewhere = joined.as_ref().is_some_and(|file| {
+        file.memberships
+            .iter()
+            .any(|m| m.source(detection::S3_EXPORT).is_some())
+    });
+    if exported_elsewhere && !options.no_detect {
+        ctx.note(format!(
+            "note: `{}` is exported in another realm this repository belongs to: not detected again for `{}`",
+            detection::S3_EXPORT,
+            membership.name
+        ));
+    }
     let (detected, files) = match head {
         Some(head) if !options.no_detect => {
             let files = detection::text_files(&repo, head)?;
@@ -173,10 +195,12 @@ pub fn join(ctx: &Context, options: JoinOptions) -> Result<(JoinReport, Outcome)
                     "note: `{binding}` binds an import, so this domain's detection leaves it out (`exclude:` in .realm/config.yaml); remove it there to count its paths as this domain's"
                 ));
             }
-            (
-                detection::detect_on_join(ctx, &repo, head, &bindings, &files)?,
-                files,
-            )
+            let detected = if exported_elsewhere {
+                None
+            } else {
+                detection::detect_on_join(ctx, &repo, head, &bindings, &files)?
+            };
+            (detected, files)
         }
         _ => (None, Vec::new()),
     };

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::{Context, Outcome};
@@ -15,6 +15,8 @@ use crate::realm::leave::plan_leave;
 /// What `leave` is asked.
 #[derive(Debug, Clone, Default)]
 pub struct LeaveOptions {
+    /// The realm to act on; may be left out when the repository belongs to one.
+    pub realm: Option<String>,
     /// Leave even though other domains import from this one.
     pub force: bool,
 }
@@ -50,7 +52,7 @@ impl Report for LeaveReport {
 /// Leave the realm: its commit, then this repository's config, fetched realm refs and index
 /// entry. The hooks are the caller's to remove.
 pub fn leave(ctx: &Context, options: LeaveOptions) -> Result<(LeaveReport, Outcome)> {
-    let member = membership::load(ctx)?;
+    let member = membership::load(ctx, options.realm.as_deref())?;
     index::check_writable()?;
     let realm = &member.config.realm;
     let domain = realm.domain.clone();
@@ -68,12 +70,7 @@ pub fn leave(ctx: &Context, options: LeaveOptions) -> Result<(LeaveReport, Outco
     member
         .repo
         .delete_refs(&format!("refs/realm/{}", realm.name))?;
-    let config_path = member.repo.root.join(CONFIG_PATH);
-    std::fs::remove_file(&config_path)
-        .with_context(|| format!("failed to remove `{}`", config_path.display()))?;
-    if let Some(dir) = config_path.parent() {
-        let _ = std::fs::remove_dir(dir);
-    }
+    let still_member = membership::remove_membership(&member.repo, &realm.name)?;
     index::update(|index| index.remove_repo(&realm.name, &member.repo.root.display().to_string()))?;
     let report = LeaveReport {
         realm: realm.name.clone(),
@@ -81,7 +78,9 @@ pub fn leave(ctx: &Context, options: LeaveOptions) -> Result<(LeaveReport, Outco
         broken_consumers: consumers,
         commit: published.map(|p| p.commit.to_string()),
     };
-    // The hooks go with the membership, as join installed them.
-    crate::ops::hooks::remove_after_leave(ctx, &member.repo);
+    // The hooks go with the last membership, as join installed them.
+    if !still_member {
+        crate::ops::hooks::remove_after_leave(ctx, &member.repo);
+    }
     Ok((report, Outcome::Clean))
 }

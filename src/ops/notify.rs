@@ -23,14 +23,12 @@ pub fn notify(ctx: &Context, _options: NotifyOptions) -> Result<(NotifyReport, O
     let repo = CodeRepo::discover(&ctx.cwd)?;
     let git_dir = repo.common_dir().to_path_buf();
     let delivery = crate::member::delivery::checked_config(&repo)?;
-    let snapshot = if notify::pending_path(&git_dir).exists() {
-        realm_now(ctx, &repo)
+    let realms = if notify::pending_path(&git_dir).exists() {
+        realms_now(ctx, &repo)
     } else {
-        None
+        Vec::new()
     };
-    let report = notify::resend(&delivery, &git_dir, |message| {
-        review(snapshot.as_ref(), message)
-    })?;
+    let report = notify::resend(&delivery, &git_dir, |message| review(&realms, message))?;
     if report.delivered.is_empty() && report.dropped.is_empty() && report.not_notified.is_empty() {
         ctx.note("Nothing to send: no notification is pending");
     }
@@ -43,35 +41,36 @@ pub fn notify(ctx: &Context, _options: NotifyOptions) -> Result<(NotifyReport, O
     Ok((report, outcome))
 }
 
-/// The realm as it is now (fetched, or as last fetched when fetching fails), if this repository
-/// has joined one; `(realm name, snapshot)`.
-fn realm_now(ctx: &Context, repo: &CodeRepo) -> Option<(String, Snapshot)> {
-    let config = membership::read_config(repo).ok().flatten()?;
-    let realm = &config.realm;
-    if let Err(e) = repo.fetch_realm(realm) {
-        ctx.warn(format!(
-            "warning: could not fetch realm `{}`, using what was fetched last: {e:#}",
-            realm.name
-        ));
-    }
-    match repo.fetched_realm(realm) {
-        Ok((_, snapshot)) => Some((realm.name.clone(), snapshot)),
-        Err(e) => {
+/// Each realm as it is now (fetched, or as last fetched when fetching fails), if this
+/// repository has joined any; `(realm name, snapshot)`.
+fn realms_now(ctx: &Context, repo: &CodeRepo) -> Vec<(String, Snapshot)> {
+    let Some(file) = membership::read_config(repo).ok().flatten() else {
+        return Vec::new();
+    };
+    let mut realms = Vec::new();
+    for config in &file.memberships {
+        let realm = &config.realm;
+        if let Err(e) = repo.fetch_realm(realm) {
             ctx.warn(format!(
-                "warning: sending without checking against the realm: {e:#}"
+                "warning: could not fetch realm `{}`, using what was fetched last: {e:#}",
+                realm.name
             ));
-            None
+        }
+        match repo.fetched_realm(realm) {
+            Ok((_, snapshot)) => realms.push((realm.name.clone(), snapshot)),
+            Err(e) => ctx.warn(format!(
+                "warning: sending without checking against realm `{}`: {e:#}",
+                realm.name
+            )),
         }
     }
+    realms
 }
 
 /// Check a pending message against the realm: refresh its `repo_url`, or say why to drop it.
-fn review(realm: Option<&(String, Snapshot)>, message: &mut Message) -> Option<String> {
-    let (name, snapshot) = realm?;
+fn review(realms: &[(String, Snapshot)], message: &mut Message) -> Option<String> {
     let (realm_name, provider, export, consumer) = message.names();
-    if realm_name != name {
-        return None;
-    }
+    let (name, snapshot) = realms.iter().find(|(name, _)| name == realm_name)?;
     let Some(state) = snapshot.domain(consumer) else {
         return Some(format!(
             "domain `{consumer}` is no longer in realm `{name}`"

@@ -5,9 +5,10 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::per_realm::{PerRealm, each_realm};
 use super::{Context, Outcome};
 use crate::member::detection::{self, At, CacheUse};
-use crate::member::{self as membership, bindings};
+use crate::member::{Member, bindings};
 use crate::output::{self, Report, Voice};
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
@@ -15,7 +16,10 @@ use crate::realm::status::{self, Announcement, Consumer, ImportState};
 
 /// What `status` is asked: nothing yet; a struct so options can come without changing callers.
 #[derive(Debug, Clone, Default)]
-pub struct StatusOptions {}
+pub struct StatusOptions {
+    /// The realm to act on; all the repository belongs to when `None`.
+    pub realm: Option<String>,
+}
 
 #[derive(Serialize)]
 pub struct StatusReport {
@@ -111,8 +115,19 @@ impl Report for StatusReport {
     }
 }
 
-pub fn status(ctx: &Context, _options: StatusOptions) -> Result<(StatusReport, Outcome)> {
-    let member = membership::load(ctx)?;
+pub fn status(ctx: &Context, options: StatusOptions) -> Result<(PerRealm<StatusReport>, Outcome)> {
+    let realm = options.realm.clone();
+    each_realm(ctx, realm.as_deref(), |member| {
+        status_in(ctx, &options, member)
+    })
+}
+
+/// `status` as a member of one realm.
+fn status_in(
+    ctx: &Context,
+    _options: &StatusOptions,
+    member: Member,
+) -> Result<(StatusReport, Outcome)> {
     let realm = &member.config.realm;
     let (tip, snapshot) = member.repo.fetched_realm(realm)?;
     let today = ctx.date();

@@ -7,10 +7,11 @@ use gix::ObjectId;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::per_realm::{PerRealm, each_realm};
 use super::{Context, Outcome};
 use crate::error::BadInput;
 use crate::member::detection::{self, At, CacheUse};
-use crate::member::{self as membership, Member, delivery};
+use crate::member::{Member, delivery};
 use crate::notify;
 use crate::output::{self, Report};
 use crate::realm::snapshot::Snapshot;
@@ -19,6 +20,8 @@ use crate::realm::sync::{self as realm_sync, Plan, SyncInput};
 /// What `sync` is asked.
 #[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
+    /// The realm to act on; all the repository belongs to when `None`.
+    pub realm: Option<String>,
     /// Show what would change, without fetching, writing or notifying.
     pub dry_run: bool,
     /// Do not notify consumers.
@@ -185,8 +188,15 @@ impl Report for SyncReport {
     }
 }
 
-pub fn sync(ctx: &Context, options: SyncOptions) -> Result<(SyncReport, Outcome)> {
-    let member = membership::load(ctx)?;
+pub fn sync(ctx: &Context, options: SyncOptions) -> Result<(PerRealm<SyncReport>, Outcome)> {
+    let realm = options.realm.clone();
+    each_realm(ctx, realm.as_deref(), |member| {
+        sync_in(ctx, &options, member)
+    })
+}
+
+/// `sync` as a member of one realm.
+fn sync_in(ctx: &Context, options: &SyncOptions, member: Member) -> Result<(SyncReport, Outcome)> {
     let realm = &member.config.realm;
     let head = member.repo.head_commit().ok_or_else(|| {
         BadInput::new(
@@ -234,7 +244,7 @@ pub fn sync(ctx: &Context, options: SyncOptions) -> Result<(SyncReport, Outcome)
                 head,
                 &values_for(&tip),
                 &email,
-                &options,
+                options,
             )?,
             None,
         )
@@ -242,7 +252,7 @@ pub fn sync(ctx: &Context, options: SyncOptions) -> Result<(SyncReport, Outcome)
         ctx.note(format!("Syncing with realm '{}'...", realm.name));
         let mut last = Planned::default();
         let published = member.repo.publish(realm, |tip, _| {
-            last = plan(ctx, &member, tip, head, &values_for(tip), &email, &options)?;
+            last = plan(ctx, &member, tip, head, &values_for(tip), &email, options)?;
             let branch = last
                 .plan
                 .proposal

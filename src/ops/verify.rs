@@ -15,6 +15,8 @@ use crate::realm::trust::Violation;
 /// What `verify` is asked.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
+    /// The realm to act on; may be left out when the repository belongs to one.
+    pub realm: Option<String>,
     /// Check only the commits after this revision, trusting it and its history.
     pub from: Option<String>,
     /// Check the history up to this revision (default: the realm's main branch).
@@ -87,7 +89,7 @@ pub fn verify(ctx: &Context, options: VerifyOptions) -> Result<(VerifyReport, Ou
 }
 
 fn in_code_repo(ctx: &Context, options: &VerifyOptions) -> Result<VerifyReport> {
-    let member = membership::load(ctx)?;
+    let member = membership::load(ctx, options.realm.as_deref())?;
     let realm = &member.config.realm;
     let repo = &member.repo;
     let tip = match &options.rev {

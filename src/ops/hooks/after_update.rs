@@ -6,6 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::super::per_realm::PerRealm;
 use super::super::{Context, Outcome};
 use crate::git::CodeRepo;
 use crate::git::hooks::Hook;
@@ -90,17 +91,28 @@ impl Report for UpdateReport {
 pub fn after_update(
     ctx: &Context,
     options: AfterUpdateOptions,
-) -> Result<(Option<UpdateReport>, Outcome)> {
-    super::forgiving(ctx, options.hook, report(ctx, options.hook))
+) -> Result<(Option<PerRealm<UpdateReport>>, Outcome)> {
+    super::forgiving(ctx, options.hook, reports(ctx, options.hook))
 }
 
-fn report(ctx: &Context, hook: Hook) -> Result<(Option<UpdateReport>, Outcome)> {
+/// One report per realm the repository belongs to.
+fn reports(ctx: &Context, hook: Hook) -> Result<(Option<PerRealm<UpdateReport>>, Outcome)> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
-    let Some(config) = membership::read_config(&repo)? else {
+    let Some(file) = membership::read_config(&repo)? else {
         return Ok((None, Outcome::Clean));
     };
+    let mut reports = Vec::new();
+    for member in membership::select(repo, file, None)? {
+        let name = member.config.realm.name.clone();
+        reports.push((name, report(ctx, hook, member)?));
+    }
+    Ok((PerRealm::collect(reports), Outcome::Clean))
+}
+
+fn report(ctx: &Context, hook: Hook, member: membership::Member) -> Result<UpdateReport> {
+    let repo = &member.repo;
     let settings = repo.hook_settings()?;
-    let membership = &config.realm;
+    let membership = &member.config.realm;
     let before = repo.ref_target(&CodeRepo::realm_ref(&membership.name, &membership.branch))?;
     let fetch = match repo.fetch_realm_within(membership, settings.fetch_timeout) {
         Ok(Some(true)) => "fetched",
@@ -122,12 +134,7 @@ fn report(ctx: &Context, hook: Hook) -> Result<(Option<UpdateReport>, Outcome)> 
     }
     let (tip, realm) = repo.fetched_realm(membership)?;
     // Notes a command stopped before writing are rebuilt from what the realm records.
-    let member = membership::Member {
-        repo,
-        config: config.clone(),
-    };
     crate::member::notes::reconcile_or_warn(ctx, &member);
-    let repo = &member.repo;
     let mut new_versions = Vec::new();
     if let Some(before) = before.filter(|b| *b != tip) {
         let previous = repo.snapshot(before, &membership.url)?;
@@ -160,5 +167,5 @@ fn report(ctx: &Context, hook: Hook) -> Result<(Option<UpdateReport>, Outcome)> 
         new_versions,
         imports,
     };
-    Ok((Some(report), Outcome::Clean))
+    Ok(report)
 }

@@ -9,6 +9,7 @@ use anyhow::Result;
 use gix::ObjectId;
 use serde::Serialize;
 
+use super::super::per_realm::PerRealm;
 use super::super::{Context, Outcome};
 use crate::error::BadInput;
 use crate::git::CodeRepo;
@@ -214,17 +215,20 @@ fn breaking(drift: &Drift) -> &'static str {
 pub fn pre_push(
     ctx: &Context,
     options: PrePushOptions,
-) -> Result<(Option<PrePushReport>, Outcome)> {
+) -> Result<(Option<PerRealm<PrePushReport>>, Outcome)> {
     super::forgiving(ctx, Hook::PrePush, check(ctx, options))
 }
 
-fn check(ctx: &Context, options: PrePushOptions) -> Result<(Option<PrePushReport>, Outcome)> {
+fn check(
+    ctx: &Context,
+    options: PrePushOptions,
+) -> Result<(Option<PerRealm<PrePushReport>>, Outcome)> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
     let settings = repo.hook_settings()?;
     if settings.pre_push == PrePush::Off {
         return Ok((None, Outcome::Clean));
     }
-    let Some(config) = membership::read_config(&repo)? else {
+    let Some(file) = membership::read_config(&repo)? else {
         return Ok((None, Outcome::Clean));
     };
     let updates = pushed_updates(&repo, options.refs)?;
@@ -235,31 +239,51 @@ fn check(ctx: &Context, options: PrePushOptions) -> Result<(Option<PrePushReport
     if pushed.is_empty() {
         return Ok((None, Outcome::Clean));
     }
-    let member = Member { repo, config };
-    let (realm_commit, realm) = member.repo.fetched_realm(&member.config.realm)?;
     let tracked = match &settings.tracked_branch {
         Some(branch) => branch.clone(),
-        None => member.repo.default_branch(options.remote.as_deref()),
+        None => repo.default_branch(options.remote.as_deref()),
     };
+    let mut reports = Vec::new();
+    for member in membership::select(repo, file, None)? {
+        let report = check_realm(ctx, &member, &pushed, &tracked, settings.pre_push)?;
+        reports.push((member.config.realm.name.clone(), report));
+    }
+    let outcome = if reports.iter().any(|(_, r)| r.blocked) {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    };
+    Ok((PerRealm::collect(reports), outcome))
+}
+
+/// The pushed commits against one realm's exports and imports.
+fn check_realm(
+    ctx: &Context,
+    member: &Member,
+    pushed: &[(&str, ObjectId)],
+    tracked: &str,
+    mode: PrePush,
+) -> Result<PrePushReport> {
+    let (realm_commit, realm) = member.repo.fetched_realm(&member.config.realm)?;
     let today = ctx.date();
     let mut computed: HashMap<ObjectId, Vec<Drift>> = HashMap::new();
     let mut granted: HashMap<ObjectId, Vec<ImportState>> = HashMap::new();
     let mut branches = Vec::new();
-    for (branch, commit) in pushed {
+    for &(branch, commit) in pushed {
         // Several branches often point at one commit: compute it once.
         let drift = match computed.entry(commit) {
             Entry::Occupied(known) => known.get().clone(),
-            Entry::Vacant(slot) => slot.insert(drift_at(&member, &realm, commit)?).clone(),
+            Entry::Vacant(slot) => slot.insert(drift_at(member, &realm, commit)?).clone(),
         };
         let ungranted = match granted.entry(commit) {
             Entry::Occupied(known) => known.get().clone(),
             Entry::Vacant(slot) => slot
-                .insert(ungranted_at(&member, &realm, commit, &today)?)
+                .insert(ungranted_at(member, &realm, commit, &today)?)
                 .clone(),
         };
         let blocked = (!drift.is_empty() || !ungranted.is_empty())
             && branch == tracked
-            && settings.pre_push == PrePush::Block;
+            && mode == PrePush::Block;
         branches.push(PushedBranch {
             branch: branch.to_owned(),
             commit: commit.to_string(),
@@ -268,20 +292,14 @@ fn check(ctx: &Context, options: PrePushOptions) -> Result<(Option<PrePushReport
             blocked,
         });
     }
-    let report = PrePushReport {
+    Ok(PrePushReport {
         realm: member.config.realm.name.clone(),
         realm_commit: realm_commit.to_string(),
         blocked: branches.iter().any(|b| b.blocked),
-        tracked_branch: tracked,
-        mode: settings.pre_push,
+        tracked_branch: tracked.to_owned(),
+        mode,
         branches,
-    };
-    let outcome = if report.blocked {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    };
-    Ok((Some(report), outcome))
+    })
 }
 
 /// Input git never gives the pre-push hook: the push is stopped (exit 2), not waved through.
