@@ -94,7 +94,7 @@ pub struct HostSettings {
 }
 
 /// `realm.<host>.<key>` settings as `git config --get-regexp` lists them (`key value` lines),
-/// by lowercase host.
+/// by lowercase host; `realm.forge.<host>` is another spelling of `realm.<host>.forge`.
 pub fn host_settings(listing: &str) -> HashMap<String, HostSettings> {
     let mut hosts: HashMap<String, HostSettings> = HashMap::new();
     for line in listing.lines() {
@@ -102,9 +102,18 @@ pub fn host_settings(listing: &str) -> HashMap<String, HostSettings> {
         let Some(rest) = key.strip_prefix("realm.") else {
             continue;
         };
-        let Some((host, name)) = rest.rsplit_once('.') else {
+        let Some((mut host, mut name)) = rest.rsplit_once('.') else {
             continue;
         };
+        // SPEC's spelling, `realm.forge.<host> <forge>`: the key ends in the host, not in
+        // one of the names below.
+        if !matches!(
+            name.to_ascii_lowercase().as_str(),
+            "forge" | "apiurl" | "tokenenv"
+        ) && let Some(spec_host) = rest.strip_prefix("forge.")
+        {
+            (host, name) = (spec_host, "forge");
+        }
         let value = value.trim();
         if host.is_empty() || value.is_empty() {
             continue;
@@ -496,6 +505,16 @@ mod tests {
         assert_eq!(r.forge, Forge::Forgejo);
         assert_eq!(r.api_base, "https://forge.corp.example:8443/api/v1");
         assert_eq!(r.token_var, "CORP_TOKEN");
+        // SPEC's spelling of the same setting.
+        let c = config(
+            "realm.forge.git.corp.example gitlab\n",
+            &[("GITLAB_TOKEN", "glpat")],
+        );
+        let r = routed(&c, "https://git.corp.example/a/b", None).unwrap();
+        assert_eq!(
+            (r.forge, r.api_base.as_str()),
+            (Forge::GitLab, "https://git.corp.example/api/v4")
+        );
         let c = config("realm.x.example.forge svn\n", &[]);
         assert_eq!(
             routed(&c, "https://x.example/a/b", None).unwrap_err(),
