@@ -9,6 +9,7 @@ use super::{Context, Outcome};
 use crate::member as membership;
 use crate::member::bindings;
 use crate::member::detection::{self, At, CacheUse, Detected};
+use crate::member::freshness::{self, Freshness};
 use crate::output::{self, Report, Voice};
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
@@ -46,6 +47,9 @@ pub struct CheckReport {
     /// The commit exports were computed at, or `worktree`.
     at: String,
     realm_commit: String,
+    /// When the realm state read was fetched: `fetched_at`, `fetched`.
+    #[serde(flatten)]
+    freshness: Freshness,
     drift: Vec<Drift>,
     /// Imports that are stale or broken, and breaking changes announced to them.
     imports: Vec<ImportState>,
@@ -105,12 +109,14 @@ impl Report for CheckReport {
         } else if !self.drift.is_empty() {
             writeln!(out, "run 'git realm sync' to publish")?;
         }
+        writeln!(out, "{}", output::fetched_line(&self.freshness))?;
         Ok(())
     }
 }
 
 pub fn check(ctx: &Context, options: CheckOptions) -> Result<(CheckReport, Outcome)> {
     let member = membership::load(ctx)?;
+    let freshness = freshness::freshen(ctx, &member)?;
     let realm = &member.config.realm;
     let (tip, snapshot) = member.repo.fetched_realm(realm)?;
     let (want_exports, want_imports) = match (options.exports, options.imports) {
@@ -164,6 +170,7 @@ pub fn check(ctx: &Context, options: CheckOptions) -> Result<(CheckReport, Outco
             At::Worktree => "worktree".to_owned(),
         },
         realm_commit: tip.to_string(),
+        freshness,
         drift,
         imports,
         broken_domains: status::broken_domains(&snapshot),
