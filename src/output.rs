@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::member::freshness::Freshness;
 use crate::notify::{Action, DeliveryReport, Kind};
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
@@ -297,30 +298,21 @@ pub fn drift_lines(
     indented(out, "  ", &drift.explained)
 }
 
-/// A consumer in an export's list: `- fungal (imports ^1, current)`.
+/// A consumer of an export, what it requires and how its import stands, with what its
+/// verifier found at its last resolution where it has one:
+/// `- fungal (imports ^1, current; binding verified at its last resolution)`.
 pub fn consumer_line(consumer: &Consumer) -> String {
+    let verified = match consumer.verified {
+        None => "",
+        Some(true) => "; binding verified at its last resolution",
+        Some(false) => "; resolved without its binding granting the value",
+    };
     format!(
-        "- {} (imports {}, {})",
+        "- {} (imports {}, {}{verified})",
         consumer.domain,
         consumer.requirement,
         consumer.status.as_str()
     )
-}
-
-/// A consumer with a verifier, and what its last resolution found:
-/// `- fungal (current, binding verified at its last resolution)`; `None` without a verifier.
-pub fn verified_consumer_line(consumer: &Consumer) -> Option<String> {
-    let verified = consumer.verified?;
-    Some(format!(
-        "- {} ({}, {})",
-        consumer.domain,
-        consumer.status.as_str(),
-        if verified {
-            "binding verified at its last resolution"
-        } else {
-            "resolved without its binding granting the value"
-        }
-    ))
 }
 
 /// A consumer told about new versions, with what it imports: `fungal (imports e ^1)`.
@@ -329,6 +321,37 @@ pub fn consumer_import_line(consumer: &Consumer) -> String {
         "{} (imports {} {})",
         consumer.domain, consumer.contract, consumer.requirement
     )
+}
+
+/// `Realm state fetched 3 hours ago (2026-12-03 13:02 UTC)`: how old the realm state a
+/// report reads is.
+pub fn fetched_line(freshness: &Freshness) -> String {
+    match freshness.fetched_at {
+        Some(_) => format!("Realm state fetched {}", fetched_when(freshness)),
+        None => {
+            "Realm state fetched at a time not recorded ('git realm fetch' updates it)".to_owned()
+        }
+    }
+}
+
+/// `3 hours ago (2026-12-03 13:02 UTC)`, or `at a time not recorded`.
+pub fn fetched_when(freshness: &Freshness) -> String {
+    let at = freshness
+        .fetched_at
+        .as_deref()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let Some(at) = at else {
+        return "at a time not recorded".to_owned();
+    };
+    let age = freshness.age.unwrap_or(0).max(0);
+    let ago = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    let ago = match age {
+        0..60 => "just now".to_owned(),
+        60..3600 => ago(age / 60, "minute"),
+        3600..172_800 => ago(age / 3600, "hour"),
+        _ => ago(age / 86_400, "day"),
+    };
+    format!("{ago} ({} UTC)", at.strftime("%Y-%m-%d %H:%M"))
 }
 
 /// The line every report gives a domain whose realm files cannot be used, kept to one line.
@@ -516,17 +539,47 @@ mod tests {
         };
         assert_eq!(consumer_line(&consumer), "- fungal (imports ^1, stale)");
         assert_eq!(consumer_import_line(&consumer), "fungal (imports perms ^1)");
-        assert_eq!(verified_consumer_line(&consumer), None);
         consumer.verified = Some(true);
         assert_eq!(
-            verified_consumer_line(&consumer).as_deref(),
-            Some("- fungal (stale, binding verified at its last resolution)")
+            consumer_line(&consumer),
+            "- fungal (imports ^1, stale; binding verified at its last resolution)"
         );
         consumer.verified = Some(false);
         assert_eq!(
-            verified_consumer_line(&consumer).as_deref(),
-            Some("- fungal (stale, resolved without its binding granting the value)")
+            consumer_line(&consumer),
+            "- fungal (imports ^1, stale; resolved without its binding granting the value)"
         );
+    }
+
+    #[test]
+    fn fetch_ages() {
+        use crate::member::freshness::{Fetched, Freshness};
+        let at = |age: i64| Freshness {
+            fetched_at: Some("2026-12-03T13:02:00Z".to_owned()),
+            fetched: Fetched::Cached,
+            age: Some(age),
+        };
+        for (age, line) in [
+            (0, "just now"),
+            (-5, "just now"),
+            (59, "just now"),
+            (60, "1 minute ago"),
+            (3599, "59 minutes ago"),
+            (3600, "1 hour ago"),
+            (3 * 3600 + 5, "3 hours ago"),
+            (47 * 3600, "47 hours ago"),
+            (2 * 86_400, "2 days ago"),
+        ] {
+            assert_eq!(
+                fetched_line(&at(age)),
+                format!("Realm state fetched {line} (2026-12-03 13:02 UTC)")
+            );
+        }
+        let unknown = Freshness {
+            fetched_at: None,
+            ..at(0)
+        };
+        assert!(fetched_line(&unknown).contains("not recorded"));
     }
 
     #[test]

@@ -6,15 +6,21 @@ use clap::Args;
 use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, CheckAt, CheckOptions};
 
-/// Report export drift and stale, broken or ungranted imports, without network or writes
+/// Report export drift and stale, broken or ungranted imports, changing nothing
 ///
 /// Compares the exports computed from the code at REV (default HEAD; the working tree with
 /// --worktree) with the values the realm last fetched records, and lists this domain's
 /// imports that are stale or broken; breaking changes announced to them are shown with the
 /// date they take effect. An import with a verifier (`verify: s3-iam` in .realm/config.yaml)
 /// whose binding file at REV does not grant the value is ungranted, with what is missing.
-/// Exit status 1 when it finds drift or a stale, broken or ungranted import, 0 when clean. The only file it may write is its detection cache under .git/realm/detect
-/// (safe to delete), as git status refreshes the index.
+/// Exit status 1 when it finds drift or a stale, broken or ungranted import, 0 when clean. Besides the realm state it may fetch (below), the only file it may
+/// write is its detection cache under .git/realm/detect (safe to delete), as git status
+/// refreshes the index.
+///
+/// Says when the realm state it reads was fetched. As `status` does, it fetches the realm
+/// first when it is a path on this machine or its state is older than
+/// `git config realm.fetchInterval` (default 1h; `never` leaves fetching to `git realm
+/// fetch`), within the hooks' time limit, falling back to the state fetched before.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Check only this domain's exports

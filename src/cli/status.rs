@@ -12,7 +12,13 @@ use crate::ops::{self, StatusOptions};
 /// each export, this domain's imports with stale ones' changes and the binding to edit, and
 /// pending proposals. Imports with a verifier are checked against their binding files in the
 /// working tree (ungranted: what is missing); consumers with a verifier show whether their
-/// last resolution was verified. Reads the last fetched realm; no network.
+/// last resolution was verified.
+///
+/// Reads the realm as last fetched, and says when that was. A realm that is a path on this
+/// machine, or whose state is older than `git config realm.fetchInterval` (default 1h; `30m`,
+/// `2d`, `0` for always, `never`), is fetched first within the hooks' time limit
+/// (`realm.fetchTimeout` ms); when it does not answer, the state fetched before is used, with
+/// a note.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]

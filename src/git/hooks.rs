@@ -227,10 +227,11 @@ impl CodeRepo {
         if status.is_some_and(|s| s.success()) {
             self.adopt_verified(membership)?;
         }
-        if status.is_some_and(|s| s.success())
-            && self.keep_main_branch(membership, &before).is_err()
-        {
-            return Ok(Some(false));
+        if status.is_some_and(|s| s.success()) {
+            if self.keep_main_branch(membership, &before).is_err() {
+                return Ok(Some(false));
+            }
+            self.record_fetch(membership);
         }
         Ok(status.map(|s| s.success()))
     }
@@ -257,7 +258,7 @@ impl CodeRepo {
 }
 
 /// How long post-merge and post-rewrite wait for the realm (`realm.fetchTimeout`, ms).
-const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(3);
+pub const DEFAULT_FETCH_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// `realm.prePush`: what the pre-push hook does about drift on the tracked branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -4,6 +4,7 @@
 mod blobs;
 pub mod command;
 pub mod detect_cache;
+pub mod fetch_time;
 pub mod hooks;
 pub mod notes;
 pub mod object_format;

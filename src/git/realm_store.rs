@@ -113,11 +113,18 @@ impl CodeRepo {
     /// Update `refs/realm/<realm>/heads/*` from the realm. A realm without its main branch
     /// leaves them as they were: what was fetched last stays readable.
     pub fn fetch_realm(&self, membership: &Membership) -> Result<()> {
+        let limit = self.network_timeout()?;
+        self.fetch_realm_limited(membership, limit)
+    }
+
+    /// [`CodeRepo::fetch_realm`] given up (and what it fetched dropped) after `limit`, as
+    /// readers do that fetch a realm older than `realm.fetchInterval` before reading it.
+    pub fn fetch_realm_limited(&self, membership: &Membership, limit: Duration) -> Result<()> {
         let url = self.realm_url(membership);
         let prefix = format!("refs/realm/{}", membership.name);
         let before = self.refs_under(&prefix)?;
         let staging = super::verify::staging_prefix(&membership.name);
-        self.fetch_into(&url, &staging).map_err(|e| {
+        self.fetch_into_within(&url, &staging, limit).map_err(|e| {
             if let Some(mismatch) = e.downcast_ref::<FormatMismatch>() {
                 return mismatch.refusal(&membership.url).into();
             }
@@ -142,6 +149,7 @@ impl CodeRepo {
         })?;
         self.adopt_verified(membership)?;
         self.keep_main_branch(membership, &before)?;
+        self.record_fetch(membership);
         // Parsed now, while the network is the cost: the commands that read what was fetched
         // (a dry run among them, which writes nothing) then find it in the cache. Whatever is
         // wrong with the realm, they say it.
@@ -228,6 +236,11 @@ impl CodeRepo {
     /// Fetch every branch of `url` to `<prefix>/heads/*`, pruning what the realm deleted.
     pub fn fetch_into(&self, url: &str, prefix: &str) -> Result<()> {
         let limit = self.network_timeout()?;
+        self.fetch_into_within(url, prefix, limit)
+    }
+
+    /// [`CodeRepo::fetch_into`], stopped after `limit`.
+    fn fetch_into_within(&self, url: &str, prefix: &str, limit: Duration) -> Result<()> {
         let (_, output) = self.realm_fetch(url, prefix).within(limit).output()?;
         if !output.status.success() {
             if let Some(mismatch) =

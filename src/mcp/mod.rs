@@ -75,8 +75,9 @@ impl RealmServer {
 
     /// The realm as it concerns this domain: export drift in the working tree, who consumes
     /// each export, this domain's imports (stale ones with their changes and the binding file
-    /// to edit), breaking changes announced, pending proposals. Reads the last fetched realm;
-    /// no network, no writes. The JSON is what `git realm status --json` prints.
+    /// to edit), breaking changes announced, pending proposals. Reads the last fetched realm,
+    /// fetched first when due (`realm.fetchInterval`) and `fetched_at` says when; no other
+    /// writes. The JSON is what `git realm status --json` prints.
     #[tool(annotations(title = "Realm status", read_only_hint = true, open_world_hint = false))]
     async fn realm_status(
         &self,
@@ -88,7 +89,8 @@ impl RealmServer {
     /// Report export drift (what the code at HEAD, or another revision or the working tree,
     /// changes against what the realm records: additions are minor, removals breaking) and
     /// stale, broken or ungranted imports. Outcome `findings` where the command exits 1. Reads
-    /// the last fetched realm; no network. The JSON is what `git realm check --json` prints.
+    /// the last fetched realm, fetched first when due (`realm.fetchInterval`) and `fetched_at`
+    /// says when. The JSON is what `git realm check --json` prints.
     #[tool(annotations(title = "Check drift", read_only_hint = true, open_world_hint = false))]
     async fn realm_check(
         &self,

@@ -13,6 +13,7 @@ use crate::realm::config::{CONFIG_PATH, ConfigFile, RepoConfig};
 pub mod bindings;
 pub mod delivery;
 pub mod detection;
+pub mod freshness;
 pub mod notes;
 
 pub struct Member {

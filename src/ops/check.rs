@@ -10,6 +10,7 @@ use super::{Context, Outcome};
 use crate::member::Member;
 use crate::member::bindings;
 use crate::member::detection::{self, At, CacheUse, Detected};
+use crate::member::freshness::{self, Freshness};
 use crate::output::{self, Report, Voice};
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
@@ -49,6 +50,9 @@ pub struct CheckReport {
     /// The commit exports were computed at, or `worktree`.
     at: String,
     realm_commit: String,
+    /// When the realm state read was fetched: `fetched_at`, `fetched`.
+    #[serde(flatten)]
+    freshness: Freshness,
     drift: Vec<Drift>,
     /// Imports that are stale or broken, and breaking changes announced to them.
     imports: Vec<ImportState>,
@@ -108,6 +112,7 @@ impl Report for CheckReport {
         } else if !self.drift.is_empty() {
             writeln!(out, "run 'git realm sync' to publish")?;
         }
+        writeln!(out, "{}", output::fetched_line(&self.freshness))?;
         Ok(())
     }
 }
@@ -125,6 +130,7 @@ fn check_in(
     options: &CheckOptions,
     member: Member,
 ) -> Result<(CheckReport, Outcome)> {
+    let freshness = freshness::freshen(ctx, &member)?;
     let realm = &member.config.realm;
     let (tip, snapshot) = member.repo.fetched_realm(realm)?;
     let (want_exports, want_imports) = match (options.exports, options.imports) {
@@ -178,6 +184,7 @@ fn check_in(
             At::Worktree => "worktree".to_owned(),
         },
         realm_commit: tip.to_string(),
+        freshness,
         drift,
         imports,
         broken_domains: status::broken_domains(&snapshot),

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::per_realm::{PerRealm, each_realm};
 use super::{Context, Outcome};
 use crate::member::detection::{self, At, CacheUse};
+use crate::member::freshness::{self, Freshness};
 use crate::member::{Member, bindings};
 use crate::output::{self, Report, Voice};
 use crate::realm::drift::Drift;
@@ -26,6 +27,9 @@ pub struct StatusReport {
     realm: String,
     domain: String,
     realm_commit: String,
+    /// When the realm state read was fetched: `fetched_at`, `fetched`.
+    #[serde(flatten)]
+    freshness: Freshness,
     /// False while the join awaits approval.
     admitted: bool,
     proposals: Vec<String>,
@@ -48,6 +52,7 @@ pub struct ExportStatus {
 impl Report for StatusReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{} (domain in {} realm)", self.domain, self.realm)?;
+        writeln!(out, "{}", output::fetched_line(&self.freshness))?;
         for broken in &self.broken_domains {
             writeln!(out, "\n{}", output::broken_domain_line(broken))?;
         }
@@ -70,17 +75,15 @@ impl Report for StatusReport {
             }
             writeln!(out, "  Run 'git realm sync' to update the realm")?;
         }
+        // A drifted export lists its consumers above, with the drift they will see.
         for export in &self.exports {
-            let verified: Vec<String> = export
-                .consumers
-                .iter()
-                .filter_map(output::verified_consumer_line)
-                .collect();
-            if verified.is_empty() {
+            if export.drift.is_some() || export.consumers.is_empty() {
                 continue;
             }
             writeln!(out, "\nConsumers of '{}':", export.name)?;
-            output::indented(out, "  ", &verified)?;
+            for c in &export.consumers {
+                writeln!(out, "  {}", output::consumer_line(c))?;
+            }
         }
         for export in &self.exports {
             if let Some(a) = &export.announced {
@@ -128,6 +131,7 @@ fn status_in(
     _options: &StatusOptions,
     member: Member,
 ) -> Result<(StatusReport, Outcome)> {
+    let freshness = freshness::freshen(ctx, &member)?;
     let realm = &member.config.realm;
     let (tip, snapshot) = member.repo.fetched_realm(realm)?;
     let today = ctx.date();
@@ -162,6 +166,7 @@ fn status_in(
         realm: realm.name.clone(),
         domain: domain.clone(),
         realm_commit: tip.to_string(),
+        freshness,
         admitted: snapshot.domain(domain).is_some() || snapshot.broken.contains_key(domain),
         broken_domains: status::broken_domains(&snapshot),
         proposals,

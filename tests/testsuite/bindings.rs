@@ -198,7 +198,7 @@ fn before_and_after(binding: &str, before: &str, after: &str) {
     assert_eq!(
         out,
         format!(
-            "ungranted: import 'required-s3-permissions' from aperture: {binding} does not grant it\n  {gap}\n"
+            "ungranted: import 'required-s3-permissions' from aperture: {binding} does not grant it\n  {gap}\nRealm state fetched just now (2026-01-24 10:00 UTC)\n"
         )
     );
     let checked = s
@@ -251,6 +251,7 @@ hint: grant what is listed in the binding and commit it, then run 'git realm syn
         .code(1)
         .stdout_eq(str![[r#"
 stale: import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 "#]]);
     s.env.commit_all(&s.fungal, "grant experiment metrics");
@@ -271,7 +272,7 @@ stale: import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
     s.env.realm_ok(&s.aperture, &["fetch"]);
     let status = s.env.realm_ok(&s.aperture, &["status"]);
     assert!(
-        status.contains("Consumers of 'required-s3-permissions':\n  - fungal (current, binding verified at its last resolution)"),
+        status.contains("Consumers of 'required-s3-permissions':\n  - fungal (imports ^1, current; binding verified at its last resolution)"),
         "{status}"
     );
 }
@@ -349,7 +350,9 @@ Ungranted import 'required-s3-permissions' from aperture: cdk/training_tools_acc
     s.env.realm_ok(&s.aperture, &["fetch"]);
     let status = s.env.realm_ok(&s.aperture, &["status"]);
     assert!(
-        status.contains("  - fungal (current, resolved without its binding granting the value)"),
+        status.contains(
+            "  - fungal (imports ^1, current; resolved without its binding granting the value)"
+        ),
         "{status}"
     );
 }

@@ -76,6 +76,7 @@ export 'required-s3-permissions':
     app/store.py:10
   left out (too broad): raw-data/* at deploy/policy.json:2
 ✓ 'app' is in step with realm 'letemcook'
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 "#]]);
     let report = json(&env.realm_ok(&repo, &["check", "--explain", "--json"]));
@@ -117,6 +118,7 @@ note: export 'required-s3-permissions' leaves out 1 pattern (too broad: 1); 'git
 drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook'
   Added results-bucket/archive/* (read, write) at app/store.py:19
 run 'git realm sync' to publish
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 "#]]);
 
@@ -190,6 +192,7 @@ fn exports_published_without_buckets_migrate_without_a_breaking_change() {
 drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook'
   Added models/latest.bin (read) at app/jobs.py:1
 run 'git realm sync' to publish
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 "#]]);
 }
@@ -302,7 +305,7 @@ fn a_removed_pattern_is_named_where_it_was_in_the_published_commit() {
     assert_eq!(
         String::from_utf8_lossy(&check.stdout),
         format!(
-            "drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook' (breaking)\n  {removed}\nrun 'git realm sync' to publish\n"
+            "drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook' (breaking)\n  {removed}\nrun 'git realm sync' to publish\nRealm state fetched just now (2026-01-24 10:00 UTC)\n"
         )
     );
     let report = env.realm_std(&repo, &["check", "--json"]).output().unwrap();

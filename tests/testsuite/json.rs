@@ -29,6 +29,8 @@ fn json_reports() {
   "domain": "aperture",
   "at": "[HASH]",
   "realm_commit": "[HASH]",
+  "fetched_at": "2026-01-24T10:00:00Z",
+  "fetched": "auto",
   "drift": [
     {
       "export": "paths",
@@ -66,6 +68,8 @@ fn json_reports() {
   "realm": "letemcook",
   "domain": "aperture",
   "realm_commit": "[HASH]",
+  "fetched_at": "2026-01-24T10:00:00Z",
+  "fetched": "auto",
   "admitted": true,
   "proposals": [],
   "exports": [
@@ -183,6 +187,8 @@ fn json_reports() {
   "realm": "letemcook",
   "domain": "fungal",
   "realm_commit": "[HASH]",
+  "fetched_at": "2026-01-24T10:00:00Z",
+  "fetched": "auto",
   "admitted": true,
   "proposals": [],
   "exports": [],

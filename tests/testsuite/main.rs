@@ -12,6 +12,7 @@ mod completions;
 mod concurrency;
 mod detect_cache;
 mod detection;
+mod fetched_state;
 mod hooks;
 mod initial_setup;
 mod json;

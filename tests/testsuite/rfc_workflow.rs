@@ -231,6 +231,7 @@ fn rfc_workflow(env: &TestEnv) {
         .success()
         .stdout_eq(str![[r#"
 aperture (domain in letemcook realm)
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 Export 'required-s3-permissions' has local changes:
   Added training-metrics/experiments/* (read, write) at models/training/metrics_exporter.py:24
@@ -323,6 +324,7 @@ Notifying consumers:
         .success()
         .stdout_eq(str![[r#"
 fungal-image-analysis (domain in letemcook realm)
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
   Binding: cdk/training_tools_access_stack.py

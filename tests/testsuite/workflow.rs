@@ -52,6 +52,7 @@ fn provider_change_flows_to_the_consumer() {
         .success()
         .stdout_eq(str![[r#"
 aperture (domain in letemcook realm)
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 Export 'required-s3-permissions' has local changes:
   Added training-metrics/experiments/* (read, write)
@@ -72,6 +73,7 @@ Export 'required-s3-permissions' has local changes:
 drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook'
   Added training-metrics/experiments/* (read, write)
 run 'git realm sync' to publish
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 "#]]);
     env.realm(&aperture, &["check", "--imports"])
@@ -110,14 +112,19 @@ Notifying consumers:
 
 "#]]);
 
-    // The consumer sees the new version after fetching.
+    // The consumer's status fetches the realm (a path on this machine) first: it sees the new
+    // version without a `fetch`.
     env.realm(&fungal, &["status"])
         .assert()
         .success()
         .stdout_eq(str![[r#"
 fungal (domain in letemcook realm)
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
-✓ In step with the realm
+Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
+  Binding: cdk/stack.py
+  Changes:
+    Added training-metrics/experiments/* (read, write)
 
 "#]]);
     env.realm_ok(&fungal, &["fetch"]);
@@ -126,6 +133,7 @@ fungal (domain in letemcook realm)
         .success()
         .stdout_eq(str![[r#"
 fungal (domain in letemcook realm)
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
   Binding: cdk/stack.py
@@ -138,6 +146,7 @@ Stale import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
         .code(1)
         .stdout_eq(str![[r#"
 stale: import 'required-s3-permissions' from aperture: 1.0.0 → 1.1.0 available
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 "#]]);
 
@@ -220,6 +229,7 @@ fn removal_is_breaking_and_held_as_a_proposal_until_approved() {
 drift: export 'required-s3-permissions' differs from 1.0.0 in realm 'letemcook' (breaking)
   Removed training-metrics/* (read, write): no longer in the code
 run 'git realm sync' to publish
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 "#]]);
     let dry = json(&env.realm_ok(&aperture, &["sync", "--dry-run", "--json"]));
@@ -268,6 +278,7 @@ Consumers:
         .stdout_eq(str![[r#"
 breaking: 'required-s3-permissions' from aperture 2.0.0 takes effect on 2026-02-07
 ✓ 'fungal' is in step with realm 'letemcook'
+Realm state fetched just now (2026-01-24 10:00 UTC)
 
 "#]]);
     let status = env.realm_ok(&fungal, &["status"]);
@@ -280,7 +291,7 @@ breaking: 'required-s3-permissions' from aperture 2.0.0 takes effect on 2026-02-
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "broken: import 'required-s3-permissions' from aperture: 2.0.0 does not satisfy `^1`\n"
+        "broken: import 'required-s3-permissions' from aperture: 2.0.0 does not satisfy `^1`\nRealm state fetched just now (2026-02-08 00:00 UTC)\n"
     );
     let mut sync = env.realm_std(&fungal, &["sync"]);
     sync.env("GIT_REALM_NOW", "2026-02-08T00:00:00Z");
