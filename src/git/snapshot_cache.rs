@@ -156,6 +156,36 @@ impl SnapshotCache {
             push_field(&mut out, body);
         }
         let _ = crate::index::write_atomically(&self.path, &out);
+        remove_stale(&self.path);
+    }
+}
+
+/// Remove the files beside `path` that are not caches of this format (left by an earlier
+/// version of git-realm): nothing reads them again.
+fn remove_stale(path: &std::path::Path) {
+    use std::io::Read;
+    let Some(Ok(dir)) = path.parent().map(std::fs::read_dir) else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let file = entry.path();
+        let name = entry.file_name();
+        // Only files named as caches are (16 hex digits): a temporary file being written
+        // by another run is left alone.
+        let named = name.len() == 16
+            && name
+                .to_str()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_hexdigit()));
+        if !named || file == path {
+            continue;
+        }
+        let mut head = [0; MAGIC.len()];
+        let ours = std::fs::File::open(&file)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .is_ok_and(|()| head == *MAGIC);
+        if !ours {
+            let _ = std::fs::remove_file(&file);
+        }
     }
 }
 

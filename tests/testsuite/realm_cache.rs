@@ -126,9 +126,14 @@ fn cached_realm_answers_as_a_cold_one() {
     env.write(&aperture, &[("paths.yaml", "read: [a/*, b/*]\n")]);
     env.commit_all(&aperture, "b");
 
-    // A run keeps every domain, the broken one with why it is broken.
+    // A run keeps every domain, the broken one with why it is broken, and removes what an
+    // earlier version left there.
     std::fs::remove_dir_all(cache_dir(&aperture)).unwrap();
+    let stale = cache_dir(&aperture).join("00000000000000ff");
+    std::fs::create_dir_all(cache_dir(&aperture)).unwrap();
+    std::fs::write(&stale, "abc fungal\t{}\n").unwrap();
     env.realm_ok(&aperture, &["status"]);
+    assert!(!stale.exists());
     let cached = cached_domains(&aperture);
     assert_eq!(
         domains(&cached),
