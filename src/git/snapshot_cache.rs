@@ -143,9 +143,14 @@ impl SnapshotCache {
             .filter(|i| !used_records.contains(i))
             .map(|i| (self.key_of(i), &self.data[self.records[i].1.clone()]));
         let mut per_domain: HashMap<&str, usize> = HashMap::new();
+        let mut written: HashSet<&str> = HashSet::with_capacity(self.used.len());
         let mut out = Vec::with_capacity(self.data.len().max(MAGIC.len()));
         out.extend_from_slice(MAGIC);
         for (key, body) in used.chain(old) {
+            // A record that did not decode was parsed again: only the new one is kept.
+            if !written.insert(key) {
+                continue;
+            }
             let name = key.split_once(' ').map_or(key, |(_, name)| name);
             let count = per_domain.entry(name).or_default();
             if *count >= KEPT_PER_DOMAIN {

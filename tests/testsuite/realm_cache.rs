@@ -189,6 +189,9 @@ fn cached_realm_answers_as_a_cold_one() {
     assert_eq!(answers(&env, &aperture), cold);
     let now = cached_domains(&aperture);
     assert!(after.iter().all(|k| now.contains(k)), "{now:?}");
+    let mut once = now.clone();
+    once.dedup();
+    assert_eq!(once, now);
     // So is a file that is not a cache at all.
     for file in std::fs::read_dir(cache_dir(&aperture)).unwrap() {
         std::fs::write(file.unwrap().path(), "not a line\nabc fungal\t{not json\n").unwrap();
