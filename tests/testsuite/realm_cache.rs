@@ -9,17 +9,28 @@ fn cache_dir(repo: &Path) -> std::path::PathBuf {
     repo.join(".git/realm/snapshot")
 }
 
-/// The cached lines, as `<tree id> <domain>` keys.
+/// The cached records, as `<tree id> <domain>` keys. A cache file is a magic line, then
+/// records of a key and an encoded domain, each after its length (4 bytes, little-endian).
 fn cached_domains(repo: &Path) -> Vec<String> {
     let mut out = Vec::new();
     if let Ok(dir) = std::fs::read_dir(cache_dir(repo)) {
         for file in dir {
-            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
-            out.extend(
-                text.lines()
-                    .filter_map(|l| l.split_once('\t'))
-                    .map(|(key, _)| key.to_owned()),
-            );
+            let data = std::fs::read(file.unwrap().path()).unwrap();
+            let Some(mut rest) = data.strip_prefix(b"realm\0\x02\n".as_slice()) else {
+                continue;
+            };
+            fn field<'a>(rest: &mut &'a [u8]) -> &'a [u8] {
+                let (len, tail) = rest.split_at(4);
+                let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
+                let (field, tail) = tail.split_at(len);
+                *rest = tail;
+                field
+            }
+            while !rest.is_empty() {
+                let key = String::from_utf8(field(&mut rest).to_vec()).unwrap();
+                field(&mut rest);
+                out.push(key);
+            }
         }
     }
     out.sort();
@@ -90,8 +101,8 @@ fn cached_realm_answers_as_a_cold_one() {
             "policy.py",
         ],
     );
-    // Written by hand: a domain with fields git-realm does not know (one JSON cannot say the
-    // same way: not a number), and one that is broken.
+    // Written by hand: a domain with fields git-realm does not know (not a number, a key that
+    // is not text), and one that is broken.
     env.write(
         &realm,
         &[
@@ -115,13 +126,18 @@ fn cached_realm_answers_as_a_cold_one() {
     env.write(&aperture, &[("paths.yaml", "read: [a/*, b/*]\n")]);
     env.commit_all(&aperture, "b");
 
-    // A run keeps every domain but the one JSON cannot hold.
+    // A run keeps every domain, the broken one with why it is broken, and removes what an
+    // earlier version left there.
     std::fs::remove_dir_all(cache_dir(&aperture)).unwrap();
+    let stale = cache_dir(&aperture).join("00000000000000ff");
+    std::fs::create_dir_all(cache_dir(&aperture)).unwrap();
+    std::fs::write(&stale, "abc fungal\t{}\n").unwrap();
     env.realm_ok(&aperture, &["status"]);
+    assert!(!stale.exists());
     let cached = cached_domains(&aperture);
     assert_eq!(
         domains(&cached),
-        ["aperture", "bad", "fungal"],
+        ["aperture", "bad", "fungal", "odd"],
         "{cached:?}"
     );
 
@@ -147,7 +163,7 @@ fn cached_realm_answers_as_a_cold_one() {
     let kept = cached_domains(&aperture);
     assert_eq!(
         domains(&kept),
-        ["aperture", "bad", "bad", "fungal"],
+        ["aperture", "bad", "bad", "fungal", "odd"],
         "{kept:?}"
     );
     assert!(
@@ -161,6 +177,22 @@ fn cached_realm_answers_as_a_cold_one() {
     let after = cached_domains(&aperture);
 
     // A corrupt cache is ignored and rewritten.
+    for file in std::fs::read_dir(cache_dir(&aperture)).unwrap() {
+        let path = file.unwrap().path();
+        let mut data = std::fs::read(&path).unwrap();
+        // The first record's domain does not decode, and the last record is cut short.
+        let key_len = u32::from_le_bytes(data[8..12].try_into().unwrap()) as usize;
+        data[12 + key_len + 4] ^= 0xff;
+        data.truncate(data.len() - 3);
+        std::fs::write(&path, data).unwrap();
+    }
+    assert_eq!(answers(&env, &aperture), cold);
+    let now = cached_domains(&aperture);
+    assert!(after.iter().all(|k| now.contains(k)), "{now:?}");
+    let mut once = now.clone();
+    once.dedup();
+    assert_eq!(once, now);
+    // So is a file that is not a cache at all.
     for file in std::fs::read_dir(cache_dir(&aperture)).unwrap() {
         std::fs::write(file.unwrap().path(), "not a line\nabc fungal\t{not json\n").unwrap();
     }
