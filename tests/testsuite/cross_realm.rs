@@ -233,7 +233,17 @@ flowchart LR
 
 "#]]
     );
+    assert_mermaid_valid(&mermaid);
     // Asked of one realm, the other realm's provider still has its own subgraph.
+    let one = env.realm_ok(
+        &fungal,
+        &["graph", "--realm", "letemcook", "--format", "mermaid"],
+    );
+    assert!(
+        one.contains("  subgraph r1[\"ml-infra\"]\n    d2[\"aperture-api\"]\n"),
+        "{one}"
+    );
+    assert_mermaid_valid(&one);
     let one = env.realm_ok(
         &fungal,
         &["graph", "--realm", "letemcook", "--format", "dot"],
@@ -429,4 +439,31 @@ fn assert_dot_renders(dot: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+}
+
+/// With the validator `.ci/mermaid-check.sh` names in GIT_REALM_MERMAID_VALIDATOR: Mermaid's
+/// own parser reads `text` as a flowchart.
+fn assert_mermaid_valid(text: &str) {
+    use std::io::Write;
+    let Some(validator) = std::env::var_os("GIT_REALM_MERMAID_VALIDATOR") else {
+        return;
+    };
+    let mut child = std::process::Command::new(&validator)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run the Mermaid validator {validator:?}: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "Mermaid rejected:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
