@@ -86,12 +86,10 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
     let realm = &member.config.realm;
     let domain = realm.domain.clone();
     names::check("contract", &options.contract)?;
+    // `REALM/DOMAIN`; anything else is a domain name (and refused as one when it is not).
     let (from_realm, from) = match options.from.split_once('/') {
-        Some((r, d)) => {
-            names::check("realm", r)?;
-            (Some(r.to_owned()), d.to_owned())
-        }
-        None => (None, options.from.clone()),
+        Some((r, d)) if names::is_valid(r) => (Some(r.to_owned()), d.to_owned()),
+        _ => (None, options.from.clone()),
     };
     names::check("domain", &from)?;
     let from_realm = from_realm.filter(|r| *r != realm.name);
