@@ -45,14 +45,12 @@ pub fn verify(
     {
         return Ok(None);
     }
-    verify_in(
-        member,
-        snapshot,
-        &elsewhere(member, snapshot)?,
-        import,
-        at,
-        today,
-    )
+    let elsewhere = if import.is_across(&snapshot.realm.name) {
+        elsewhere(member, snapshot)?
+    } else {
+        Elsewhere::default()
+    };
+    verify_in(member, snapshot, &elsewhere, import, at, today)
 }
 
 /// [`verify`] of an import recorded in `snapshot`, its provider perhaps `elsewhere`.
@@ -128,7 +126,13 @@ pub fn imports_of(
     let Some(state) = snapshot.domain(domain) else {
         return Ok(Vec::new());
     };
-    let elsewhere = elsewhere(member, snapshot)?;
+    // Other realms are read only for imports across realms (the pre-push hook's budget).
+    let here = &snapshot.realm.name;
+    let elsewhere = if state.imports.imports.iter().any(|i| i.is_across(here)) {
+        elsewhere(member, snapshot)?
+    } else {
+        Elsewhere::default()
+    };
     let mut out = Vec::new();
     for import in &state.imports.imports {
         let mut computed = status::import_state_in(snapshot, &elsewhere, import, today);

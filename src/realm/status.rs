@@ -453,6 +453,49 @@ mod tests {
     }
 
     #[test]
+    fn an_import_across_realms_finds_its_provider_in_its_own_realm() {
+        // `b` in realm `r` imports `e` from `a` of realm `other`; `r` has a domain `a` too.
+        let here = snapshot(
+            "exports:\n- {name: e, version: 9.0.0, value: [z]}\n",
+            "imports: [{contract: e, from: a, realm: other, version: ^1, resolved_version: 1.0.0}]",
+        );
+        let files = Files(
+            [
+                ("realm.yaml", "name: other\ngovernance: {}\n"),
+                ("domains/a/domain.yaml", "name: a\n"),
+                ("domains/a/exports.yaml", EXPORTS),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        );
+        let other = Snapshot::load(&files, "other").unwrap();
+        let lost = &imports_of(&here, "b", "2026-01-25")[0];
+        assert_eq!(lost.status, ImportStatus::Broken);
+        assert!(
+            lost.reason.as_deref().unwrap().contains("realm `other`"),
+            "{lost:?}"
+        );
+        let mut elsewhere = Elsewhere::default();
+        elsewhere.realms.insert("other".into(), other.clone());
+        let state = &imports_of_in(&here, &elsewhere, "b", "2026-01-25")[0];
+        assert_eq!(state.status, ImportStatus::Stale);
+        assert_eq!(state.realm.as_deref(), Some("other"));
+        assert_eq!(state.changes, ["Added y"]);
+        // `r`'s own `a` has no consumer; `other`'s `a` has `b`, of realm `r`.
+        assert!(consumers_of(&here, "a", None, "2026-01-25").is_empty());
+        let mut from_here = Elsewhere::default();
+        from_here.realms.insert("r".into(), here.clone());
+        let consumers = consumers_in(&other, &from_here, "a", Some("e"), "2026-01-25");
+        assert_eq!(consumers.len(), 1);
+        assert_eq!(
+            (consumers[0].domain.as_str(), consumers[0].realm.as_deref()),
+            ("b", Some("r"))
+        );
+        assert_eq!(consumers[0].status, ImportStatus::Stale);
+    }
+
+    #[test]
     fn breaking_changes_wait_for_their_grace_period() {
         let exports = "exports:
 - name: e
