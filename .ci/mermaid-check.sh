@@ -32,6 +32,7 @@ if printf 'flowchart LR\n  a["A] --> b\n' | node "$validator" >/dev/null 2>&1; t
 fi
 
 export GIT_REALM_MERMAID_VALIDATOR="$validator"
-# The graph tests: workflow::graphs_are_valid_dot_and_mermaid and
-# workflow::graphs_of_stale_broken_and_awkward_imports_are_valid.
-cargo test --locked --test testsuite -- workflow::graphs_
+# The graph tests: workflow::graphs_are_valid_dot_and_mermaid,
+# workflow::graphs_of_stale_broken_and_awkward_imports_are_valid, and the graphs of several
+# realms in cross_realm.
+cargo test --locked --test testsuite -- workflow::graphs_ cross_realm::

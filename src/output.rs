@@ -166,7 +166,11 @@ pub fn import_label(contract: &str, from: &str) -> String {
 /// The line saying what is wrong with an import (stale, broken, ungranted); `None` while it is
 /// current.
 pub fn import_finding(import: &ImportState, voice: Voice) -> Option<String> {
-    let label = import_label(&import.contract, &import.from);
+    let from = match &import.realm {
+        Some(realm) => format!("{realm}/{}", import.from),
+        None => import.from.clone(),
+    };
+    let label = import_label(&import.contract, &from);
     let latest = import.latest_version.as_deref().unwrap_or("?");
     let (tag, heading, what) = match import.status {
         ImportStatus::Current => return None,
@@ -317,9 +321,13 @@ pub fn consumer_line(consumer: &Consumer) -> String {
 
 /// A consumer told about new versions, with what it imports: `fungal (imports e ^1)`.
 pub fn consumer_import_line(consumer: &Consumer) -> String {
+    let domain = match &consumer.realm {
+        Some(realm) => format!("{realm}/{}", consumer.domain),
+        None => consumer.domain.clone(),
+    };
     format!(
-        "{} (imports {} {})",
-        consumer.domain, consumer.contract, consumer.requirement
+        "{domain} (imports {} {})",
+        consumer.contract, consumer.requirement
     )
 }
 
@@ -387,6 +395,7 @@ mod tests {
         ImportState {
             contract: "e".to_owned(),
             from: "a".to_owned(),
+            realm: None,
             requirement: "^1".to_owned(),
             binding: Some("infra/policy.json".to_owned()),
             status,
@@ -530,6 +539,7 @@ mod tests {
     fn consumer_lines() {
         let mut consumer = Consumer {
             domain: "fungal".to_owned(),
+            realm: None,
             contract: "perms".to_owned(),
             requirement: "^1".to_owned(),
             status: ImportStatus::Stale,

@@ -17,9 +17,17 @@ pub struct ImportArgs {
     #[arg(long)]
     contract: String,
 
-    /// The domain that exports it
-    #[arg(long, value_name = "DOMAIN")]
+    /// The domain that exports it; REALM/DOMAIN for a domain of another realm
+    ///
+    /// REALM is another realm this repository belongs to, or, with --from-url, a realm it
+    /// reads without joining. The import is recorded in this domain's realm (--realm).
+    #[arg(long, value_name = "[REALM/]DOMAIN")]
     from: String,
+
+    /// Where the realm in --from REALM/DOMAIN lives, when this repository is not a member of
+    /// it: fetched read-only, and recorded in the import so later commands fetch it too
+    #[arg(long, value_name = "URL")]
+    from_url: Option<String>,
 
     /// Accept versions matching this semver requirement (default: ^<current major>)
     #[arg(long, value_name = "REQ")]
@@ -42,6 +50,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
         realm: args.realm.realm,
         contract: args.contract,
         from: args.from,
+        from_url: args.from_url,
         version: args.version,
         binding: args.binding,
         no_notify: args.no_notify,

@@ -320,6 +320,7 @@ pub fn import(cwd: &Path, input: ImportInput) -> Answered {
         realm: input.realm,
         contract: input.contract,
         from: input.from,
+        from_url: None,
         version: input.version,
         binding: input.binding,
         no_notify: input.no_notify,

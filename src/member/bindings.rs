@@ -6,11 +6,13 @@ use anyhow::Result;
 use super::Member;
 use super::detection::At;
 use crate::error::BadInput;
+use crate::git::CodeRepo;
+use crate::realm::config::Membership;
 use crate::realm::config::VerifierKind;
 use crate::realm::grants::{self, Coverage};
 use crate::realm::model::Import;
 use crate::realm::snapshot::Snapshot;
-use crate::realm::status::{self, ImportState};
+use crate::realm::status::{self, Elsewhere, ImportState};
 
 /// What a verifier found of one import's binding.
 pub struct Verdict {
@@ -36,10 +38,34 @@ pub fn verify(
     at: At,
     today: &str,
 ) -> Result<Option<Verdict>> {
+    if member
+        .config
+        .import_check(&import.from, &import.contract)
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let elsewhere = if import.is_across(&snapshot.realm.name) {
+        elsewhere(member, snapshot)?
+    } else {
+        Elsewhere::default()
+    };
+    verify_in(member, snapshot, &elsewhere, import, at, today)
+}
+
+/// [`verify`] of an import recorded in `snapshot`, its provider perhaps `elsewhere`.
+pub fn verify_in(
+    member: &Member,
+    snapshot: &Snapshot,
+    elsewhere: &Elsewhere,
+    import: &Import,
+    at: At,
+    today: &str,
+) -> Result<Option<Verdict>> {
     let Some(check) = member.config.import_check(&import.from, &import.contract) else {
         return Ok(None);
     };
-    let Some(value) = status::granted_value(snapshot, import, today) else {
+    let Some(value) = status::granted_value_in(snapshot, elsewhere, import, today) else {
         return Ok(None);
     };
     match check.verify {
@@ -100,10 +126,17 @@ pub fn imports_of(
     let Some(state) = snapshot.domain(domain) else {
         return Ok(Vec::new());
     };
+    // Other realms are read only for imports across realms (the pre-push hook's budget).
+    let here = &snapshot.realm.name;
+    let elsewhere = if state.imports.imports.iter().any(|i| i.is_across(here)) {
+        elsewhere(member, snapshot)?
+    } else {
+        Elsewhere::default()
+    };
     let mut out = Vec::new();
     for import in &state.imports.imports {
-        let mut computed = status::import_state(snapshot, import, today);
-        if let Some(verdict) = verify(member, snapshot, import, at, today)? {
+        let mut computed = status::import_state_in(snapshot, &elsewhere, import, today);
+        if let Some(verdict) = verify_in(member, snapshot, &elsewhere, import, at, today)? {
             status::apply_grants(
                 &mut computed,
                 verdict.missing(),
@@ -113,4 +146,91 @@ pub fn imports_of(
         out.push(computed);
     }
     Ok(out)
+}
+
+/// The realms other than `member`'s that its imports and consumers may be in, as last
+/// fetched: the repository's other memberships, and the realms this domain imports from
+/// read-only (`realm_url:` in its imports in `snapshot`). A realm that cannot be read is
+/// listed with why, for the imports that name it to say.
+pub fn elsewhere(member: &Member, snapshot: &Snapshot) -> Result<Elsewhere> {
+    elsewhere_of(&member.repo, &member.config.realm, snapshot)
+}
+
+/// [`elsewhere`] for `repo` as a member of `here`.
+pub fn elsewhere_of(repo: &CodeRepo, here: &Membership, snapshot: &Snapshot) -> Result<Elsewhere> {
+    let mut out = Elsewhere::default();
+    if let Some(file) = super::read_config(repo)? {
+        for other in file
+            .memberships
+            .iter()
+            .filter(|m| m.realm.name != here.name)
+        {
+            read_into(repo, &other.realm, &mut out);
+        }
+    }
+    for realm in read_only_realms(repo, here, snapshot) {
+        if !out.realms.contains_key(&realm.name) {
+            read_into(repo, &realm, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+/// Fetch the realms this domain imports from read-only (`realm_url:`), quietly keeping the
+/// state fetched before when one cannot be reached.
+pub fn fetch_read_only(ctx: &crate::context::Context, member: &Member, snapshot: &Snapshot) {
+    for realm in read_only_realms(&member.repo, &member.config.realm, snapshot) {
+        if let Err(err) = member.repo.fetch_realm(&realm) {
+            ctx.warn(format!(
+                "warning: could not fetch realm `{}` (imported read-only): {err:#}",
+                realm.name
+            ));
+        }
+    }
+}
+
+/// The realms this domain's imports in `snapshot` name with a `realm_url:`, which the
+/// repository is not a member of.
+fn read_only_realms(repo: &CodeRepo, here: &Membership, snapshot: &Snapshot) -> Vec<Membership> {
+    let members: Vec<String> = super::read_config(repo)
+        .ok()
+        .flatten()
+        .map(|f| f.names().into_iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let mut out: Vec<Membership> = Vec::new();
+    let Some(state) = snapshot.domain(&here.domain) else {
+        return out;
+    };
+    for import in &state.imports.imports {
+        if let (Some(name), Some(url)) = (&import.realm, &import.realm_url)
+            && name != &here.name
+            && !members.contains(name)
+            && !out.iter().any(|m| &m.name == name)
+        {
+            out.push(read_only(name, url));
+        }
+    }
+    out
+}
+
+/// A realm this repository reads without being a member of it.
+pub fn read_only(name: &str, url: &str) -> Membership {
+    Membership {
+        name: name.to_owned(),
+        url: url.to_owned(),
+        domain: String::new(),
+        branch: "main".to_owned(),
+        extra: Default::default(),
+    }
+}
+
+fn read_into(repo: &CodeRepo, realm: &Membership, out: &mut Elsewhere) {
+    match repo.fetched_realm(realm) {
+        Ok((_, snapshot)) => {
+            out.realms.insert(realm.name.clone(), snapshot);
+        }
+        Err(err) => {
+            out.missing.insert(realm.name.clone(), format!("{err:#}"));
+        }
+    }
 }

@@ -23,14 +23,19 @@ pub fn lines_for(member: &Member, plan: &Plan, realm_commit: ObjectId) -> Vec<St
             realm_commit,
         )
     });
-    let imports = plan
-        .resolved
-        .iter()
-        .map(|r| notes::import_line(&realm.name, &r.from, &r.contract, &r.version, realm_commit));
+    let imports = plan.resolved.iter().map(|r| {
+        notes::import_line(
+            &realm.name,
+            &r.provider(),
+            &r.contract,
+            &r.version,
+            realm_commit,
+        )
+    });
     let gaps = plan.resolved.iter().flat_map(|r| {
-        r.ungranted
-            .iter()
-            .map(|gap| notes::ungranted_line(&realm.name, &r.from, &r.contract, &r.version, gap))
+        r.ungranted.iter().map(|gap| {
+            notes::ungranted_line(&realm.name, &r.provider(), &r.contract, &r.version, gap)
+        })
     });
     exports.chain(imports).chain(gaps).collect()
 }

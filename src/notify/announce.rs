@@ -10,22 +10,38 @@ use super::{Notice, Resolution};
 /// `export`, now at its new version, is told: every change since the version that consumer
 /// resolved, so one notice stands for all the versions it has not seen.
 pub fn notices(before: &Snapshot, provider: &str, export: &Export) -> Vec<Notice> {
+    notices_in(before, crate::realm::status::nowhere(), provider, export)
+}
+
+/// [`notices`], and for the consumers in the realms `elsewhere` that import `provider`'s
+/// `export` across realms from `before`'s realm (told in the provider's realm's words).
+pub fn notices_in(
+    before: &Snapshot,
+    elsewhere: &crate::realm::status::Elsewhere,
+    provider: &str,
+    export: &Export,
+) -> Vec<Notice> {
     let published = semver::Version::parse(&export.version).ok();
     let previous_published = before
         .export(provider, &export.name)
         .map(|e| e.version.clone());
+    let here = before.realm.name.as_str();
+    let realms =
+        std::iter::once(before).chain(elsewhere.realms.values().filter(|s| s.realm.name != here));
     let mut out = Vec::new();
-    for (consumer, state) in before
-        .domains
-        .iter()
-        .filter(|(name, _)| name.as_str() != provider)
-    {
-        for import in state
-            .imports
-            .imports
+    for (consumer, state) in realms.flat_map(|realm| {
+        realm
+            .domains
             .iter()
-            .filter(|i| i.from == provider && i.contract == export.name)
-        {
+            .filter(move |(name, _)| realm.realm.name != here || name.as_str() != provider)
+            .map(move |(name, state)| ((realm.realm.name.as_str(), name), state))
+    }) {
+        let (consumer_realm, consumer) = consumer;
+        for import in state.imports.imports.iter().filter(|i| {
+            i.from == provider
+                && i.contract == export.name
+                && i.provider_realm(consumer_realm) == here
+        }) {
             let previous = import.resolved_version.clone();
             let since = previous
                 .as_deref()

@@ -11,6 +11,7 @@ use super::{Context, Outcome};
 use crate::error::BadInput;
 use crate::git::CodeRepo;
 use crate::member::Member;
+use crate::member::bindings;
 use crate::output::Report;
 use crate::realm::model::ImportStatus;
 use crate::realm::snapshot::Snapshot;
@@ -59,6 +60,9 @@ pub struct Edge {
     from: String,
     /// The providing domain.
     to: String,
+    /// The providing domain's realm, for an import across realms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to_realm: Option<String>,
     contract: String,
     requirement: String,
     status: ImportStatus,
@@ -82,6 +86,186 @@ impl GraphReport {
             .iter()
             .map(|b| b.domain.as_str())
             .collect()
+    }
+}
+
+/// The graph of the realm `graph` acted on, or of all the realms the repository belongs to
+/// drawn as one, a subgraph per realm (JSON: `{"realms": [...]}`, one report per realm).
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Graph {
+    One(GraphReport),
+    Several { realms: Vec<GraphReport> },
+}
+
+impl Graph {
+    fn parts(&self) -> Vec<&GraphReport> {
+        match self {
+            Graph::One(report) => vec![report],
+            Graph::Several { realms } => realms.iter().collect(),
+        }
+    }
+}
+
+impl Report for Graph {
+    fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let parts = self.parts();
+        let across = parts
+            .iter()
+            .any(|p| p.edges.iter().any(|e| e.to_realm.is_some()));
+        match (parts.as_slice(), across) {
+            ([one], false) => one.human(out),
+            _ => match parts[0].format {
+                GraphFormat::Text => {
+                    for (i, part) in parts.iter().enumerate() {
+                        if i > 0 {
+                            writeln!(out)?;
+                        }
+                        part.human(out)?;
+                    }
+                    Ok(())
+                }
+                format => draw_realms(&parts, format, out),
+            },
+        }
+    }
+}
+
+/// A domain as the combined drawing knows it: its realm and name.
+type Node<'a> = (&'a str, &'a str);
+
+/// Several realms (or one with imports from another) in one drawing: a subgraph per realm,
+/// edges across the boundary between them.
+fn draw_realms(
+    parts: &[&GraphReport],
+    format: GraphFormat,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    // Each realm's domains, in the reports' order; providers in a realm no report covers
+    // (imported read-only, or --realm chose one) get a subgraph of their own.
+    let mut groups: Vec<(&str, Vec<&str>)> = parts
+        .iter()
+        .map(|p| {
+            (
+                p.realm.as_str(),
+                p.domains.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    for part in parts {
+        for edge in &part.edges {
+            let Some(realm) = edge.to_realm.as_deref() else {
+                continue;
+            };
+            let at = match groups.iter().position(|(r, _)| *r == realm) {
+                Some(at) => at,
+                None => {
+                    groups.push((realm, Vec::new()));
+                    groups.len() - 1
+                }
+            };
+            if !groups[at].1.contains(&edge.to.as_str()) {
+                groups[at].1.push(&edge.to);
+            }
+        }
+    }
+    let broken: HashSet<Node> = parts
+        .iter()
+        .flat_map(|p| {
+            p.broken_domains
+                .iter()
+                .map(|b| (p.realm.as_str(), b.domain.as_str()))
+        })
+        .collect();
+    let edges: Vec<(Node, Node, &Edge)> = parts
+        .iter()
+        .flat_map(|p| {
+            p.edges.iter().map(|e| {
+                let to_realm = e.to_realm.as_deref().unwrap_or(&p.realm);
+                (
+                    (p.realm.as_str(), e.from.as_str()),
+                    (to_realm, e.to.as_str()),
+                    e,
+                )
+            })
+        })
+        .collect();
+    match format {
+        GraphFormat::Mermaid => {
+            writeln!(out, "flowchart LR")?;
+            let mut ids: HashMap<Node, usize> = HashMap::new();
+            for (r, (realm, domains)) in groups.iter().enumerate() {
+                writeln!(out, "  subgraph r{r}[\"{}\"]", mermaid_text(realm))?;
+                for domain in domains {
+                    let i = ids.len();
+                    ids.insert((realm, domain), i);
+                    let label = if broken.contains(&(*realm, *domain)) {
+                        format!("{domain} (broken)")
+                    } else {
+                        (*domain).to_owned()
+                    };
+                    writeln!(out, "    d{i}[\"{}\"]", mermaid_text(&label))?;
+                }
+                writeln!(out, "  end")?;
+            }
+            let id = |node: &Node| ids.get(node).copied().unwrap_or(usize::MAX);
+            for (from, to, edge) in &edges {
+                writeln!(
+                    out,
+                    "  d{} -->|\"{}\"| d{}",
+                    id(from),
+                    mermaid_text(&edge.label()),
+                    id(to)
+                )?;
+            }
+            Ok(())
+        }
+        _ => {
+            let node_id = |(realm, domain): &Node| dot_id(&format!("{realm}/{domain}"));
+            let name: Vec<&str> = parts.iter().map(|p| p.realm.as_str()).collect();
+            writeln!(out, "digraph {} {{", dot_id(&name.join(" + ")))?;
+            writeln!(out, "  rankdir=LR;")?;
+            writeln!(out, "  node [shape=box];")?;
+            for (realm, domains) in &groups {
+                writeln!(out, "  subgraph {} {{", dot_id(&format!("cluster_{realm}")))?;
+                writeln!(out, "    label={};", dot_id(realm))?;
+                for domain in domains {
+                    let node = (*realm, *domain);
+                    let style = if broken.contains(&node) {
+                        ", color=red, style=dashed"
+                    } else {
+                        ""
+                    };
+                    writeln!(
+                        out,
+                        "    {} [label={}{style}];",
+                        node_id(&node),
+                        dot_id(domain)
+                    )?;
+                }
+                writeln!(out, "  }}")?;
+            }
+            for (from, to, edge) in &edges {
+                writeln!(
+                    out,
+                    "  {} -> {} [label={}{}];",
+                    node_id(from),
+                    node_id(to),
+                    dot_id(&edge.label()),
+                    dot_style(edge.status)
+                )?;
+            }
+            writeln!(out, "}}")
+        }
+    }
+}
+
+fn dot_style(status: ImportStatus) -> &'static str {
+    match status {
+        ImportStatus::Current => "",
+        ImportStatus::Stale => ", color=orange",
+        ImportStatus::Broken => ", color=red, style=dashed",
+        ImportStatus::Ungranted => ", color=purple, style=dashed",
     }
 }
 
@@ -109,7 +293,11 @@ impl Report for GraphReport {
                         writeln!(out, "  {domain}")?;
                     }
                     for edge in edges {
-                        writeln!(out, "  {} -> {}: {}", edge.from, edge.to, edge.label())?;
+                        let to = match &edge.to_realm {
+                            Some(realm) => format!("{realm}/{}", edge.to),
+                            None => edge.to.clone(),
+                        };
+                        writeln!(out, "  {} -> {to}: {}", edge.from, edge.label())?;
                     }
                 }
                 Ok(())
@@ -196,11 +384,18 @@ fn dot_id(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-pub fn graph(ctx: &Context, options: GraphOptions) -> Result<(PerRealm<GraphReport>, Outcome)> {
+pub fn graph(ctx: &Context, options: GraphOptions) -> Result<(Graph, Outcome)> {
     let realm = options.realm.clone();
-    each_realm(ctx, realm.as_deref(), |member| {
+    let (reports, outcome) = each_realm(ctx, realm.as_deref(), |member| {
         graph_in(ctx, &options, member)
-    })
+    })?;
+    let graph = match reports {
+        PerRealm::One(report) => Graph::One(report),
+        PerRealm::Several { realms } => Graph::Several {
+            realms: realms.into_iter().map(|named| named.report).collect(),
+        },
+    };
+    Ok((graph, outcome))
 }
 
 /// `graph` as a member of one realm.
@@ -236,7 +431,8 @@ fn graph_in(
             (commit, member.repo.snapshot(commit, &realm.url)?)
         }
     };
-    let (domains, edges) = domains_and_edges(&snapshot, &ctx.date());
+    let elsewhere = bindings::elsewhere(&member, &snapshot)?;
+    let (domains, edges) = domains_and_edges_in(&snapshot, &elsewhere, &ctx.date());
     let report = GraphReport {
         realm: snapshot.realm.name.clone(),
         realm_commit: tip.to_string(),
@@ -250,7 +446,18 @@ fn graph_in(
 
 /// Every domain of the realm (broken ones and those only imported from included), sorted, and
 /// one edge per import, as of `today`.
+#[cfg(test)]
 fn domains_and_edges(snapshot: &Snapshot, today: &str) -> (Vec<String>, Vec<Edge>) {
+    domains_and_edges_in(snapshot, status::nowhere(), today)
+}
+
+/// [`domains_and_edges`], imports across realms drawn to their providers `elsewhere` (which
+/// are not domains of this realm).
+fn domains_and_edges_in(
+    snapshot: &Snapshot,
+    elsewhere: &status::Elsewhere,
+    today: &str,
+) -> (Vec<String>, Vec<Edge>) {
     let mut domains: Vec<String> = snapshot
         .domains
         .keys()
@@ -261,15 +468,17 @@ fn domains_and_edges(snapshot: &Snapshot, today: &str) -> (Vec<String>, Vec<Edge
     let mut edges = Vec::new();
     for (name, state) in &snapshot.domains {
         for import in &state.imports.imports {
-            if listed.insert(import.from.clone()) {
+            let across = import.is_across(&snapshot.realm.name);
+            if !across && listed.insert(import.from.clone()) {
                 domains.push(import.from.clone());
             }
             edges.push(Edge {
                 from: name.clone(),
                 to: import.from.clone(),
+                to_realm: across.then(|| import.provider_realm(&snapshot.realm.name).to_owned()),
                 contract: import.contract.clone(),
                 requirement: import.version.clone(),
-                status: status::import_state(snapshot, import, today).status,
+                status: status::import_state_in(snapshot, elsewhere, import, today).status,
             });
         }
     }
@@ -315,6 +524,7 @@ mod drawing {
                 edges.push(Edge {
                     from: name.clone(),
                     to: import.from.clone(),
+                    to_realm: None,
                     contract: import.contract.clone(),
                     requirement: import.version.clone(),
                     status: status::import_state(snapshot, import, today).status,

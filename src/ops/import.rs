@@ -22,8 +22,13 @@ pub struct ImportOptions {
     pub realm: Option<String>,
     /// The export (contract) to import.
     pub contract: String,
-    /// The domain that exports it.
+    /// The domain that exports it: `DOMAIN` in this realm, or `REALM/DOMAIN` in another realm
+    /// this repository belongs to (or the realm at `from_url`).
     pub from: String,
+    /// Where the provider's realm lives, when this repository is not a member of it: it is
+    /// fetched read-only, and the URL is recorded in the import (`realm_url:`) so later
+    /// commands fetch it too.
+    pub from_url: Option<String>,
     /// The semver requirement to accept; `None`: `^<current major>`.
     pub version: Option<String>,
     /// The file in this repository that uses the value (relative to the context's directory).
@@ -38,6 +43,9 @@ pub struct ImportReport {
     domain: String,
     contract: String,
     from: String,
+    /// The provider's realm, for an import across realms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from_realm: Option<String>,
     version: String,
     binding: Option<String>,
     status: ImportStatus,
@@ -50,10 +58,14 @@ pub struct ImportReport {
 
 impl Report for ImportReport {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let from = match &self.from_realm {
+            Some(realm) => format!("{realm}/{}", self.from),
+            None => self.from.clone(),
+        };
         writeln!(
             out,
-            "✓ Import {} from {} ({}, now at {})",
-            self.contract, self.from, self.version, self.resolved_version
+            "✓ Import {} from {from} ({}, now at {})",
+            self.contract, self.version, self.resolved_version
         )?;
         if let Some(binding) = &self.binding {
             writeln!(out, "  Binding: {binding}")?;
@@ -74,8 +86,60 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
     let realm = &member.config.realm;
     let domain = realm.domain.clone();
     names::check("contract", &options.contract)?;
-    names::check("domain", &options.from)?;
-    if options.from == domain {
+    // `REALM/DOMAIN`; anything else is a domain name (and refused as one when it is not).
+    let (from_realm, from) = match options.from.split_once('/') {
+        Some((r, d)) if names::is_valid(r) => (Some(r.to_owned()), d.to_owned()),
+        _ => (None, options.from.clone()),
+    };
+    names::check("domain", &from)?;
+    let from_realm = from_realm.filter(|r| *r != realm.name);
+    // The provider's realm, as this repository reads it: a membership, or read-only.
+    let provider_realm = match (&from_realm, &options.from_url) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(BadInput::new(
+                "--from-url names the realm of the provider: give --from as REALM/DOMAIN",
+                format!(
+                    "e.g. --from REALM/{from} --from-url {}",
+                    options.from_url.as_deref().unwrap_or_default()
+                ),
+            )
+            .into());
+        }
+        (Some(name), url) => Some(provider_realm(&member, name, url.as_deref())?),
+    };
+    if from_realm.is_some() && options.from_url.is_some() {
+        ctx.note(format!(
+            "Fetching realm '{}' (read-only)...",
+            from_realm.as_deref().unwrap_or_default()
+        ));
+    }
+    let provider_tip = match &provider_realm {
+        Some(membership) => {
+            if options.from_url.is_some() {
+                member.repo.fetch_realm(membership)?;
+            }
+            Some(member.repo.fetched_realm(membership)?.1)
+        }
+        None => None,
+    };
+    if let Some(tip) = &provider_tip
+        && let Some(name) = &from_realm
+        && &tip.realm.name != name
+    {
+        return Err(BadInput::new(
+            format!(
+                "the realm fetched as `{name}` calls itself `{}` in its realm.yaml",
+                tip.realm.name
+            ),
+            format!(
+                "name it as it names itself: --from {}/{from}",
+                tip.realm.name
+            ),
+        )
+        .into());
+    }
+    if from_realm.is_none() && from == domain {
         return Err(BadInput::new(
             format!("`{domain}` cannot import from itself"),
             "name the domain that exports the contract with --from",
@@ -118,7 +182,9 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
     let request = ImportRequest {
         domain: &domain,
         contract: &options.contract,
-        from: &options.from,
+        from: &from,
+        realm: from_realm.as_deref(),
+        realm_url: options.from_url.as_deref(),
         version: options.version.as_deref(),
         binding: binding.as_deref(),
         binding_blob: binding_blob.as_deref(),
@@ -127,11 +193,17 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
     let mut planned: Option<ImportPlan> = None;
     let mut resolution = None;
     let published = member.repo.publish(realm, |tip, _| {
-        let plan = plan::plan_import(tip, &request)?;
+        let plan = plan::plan_import_across(tip, provider_tip.as_ref().unwrap_or(tip), &request)?;
         // Moving an import to a newer version resolves it, as sync does: the provider's issue
         // in this repository can close.
         resolution = plan.resolved.as_deref().map(|version| {
-            delivery::resolution(realm, tip, &options.from, &options.contract, version)
+            let mut resolution =
+                delivery::resolution(realm, tip, &from, &options.contract, version);
+            if let Some(provider) = &from_realm {
+                // The provider's issue speaks of the provider's realm.
+                resolution.realm = provider.clone();
+            }
+            resolution
         });
         let mut change = plan.change.clone();
         member.sign(&mut change);
@@ -153,6 +225,7 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
         domain,
         contract: import.contract,
         from: import.from,
+        from_realm: import.realm,
         version: import.version,
         binding: import.binding,
         status: import.status,
@@ -161,4 +234,39 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
         notifications,
     };
     Ok((report, Outcome::Clean))
+}
+
+/// The realm `name` an import comes from: one this repository belongs to, or (with `url`) one
+/// it reads without joining.
+fn provider_realm(
+    member: &membership::Member,
+    name: &str,
+    url: Option<&str>,
+) -> Result<crate::realm::config::Membership> {
+    let file = membership::read_config(&member.repo)?;
+    let joined = file.as_ref().and_then(|f| f.membership(name));
+    match (joined, url) {
+        (Some(joined), None) => Ok(joined.realm.clone()),
+        (Some(_), Some(_)) => Err(BadInput::new(
+            format!("this repository is a member of realm `{name}`: --from-url is not needed"),
+            format!(
+                "drop --from-url; the import reads realm `{name}` as this repository fetches it"
+            ),
+        )
+        .into()),
+        (None, Some(url)) => Ok(crate::member::bindings::read_only(name, url)),
+        (None, None) => {
+            let names = file
+                .as_ref()
+                .map(|f| f.names().join(", "))
+                .unwrap_or_default();
+            Err(BadInput::new(
+                format!("this repository is not a member of realm `{name}`"),
+                format!(
+                    "its realms: {names}; to import from a realm it does not belong to, add --from-url URL (the realm's git URL)"
+                ),
+            )
+            .into())
+        }
+    }
 }

@@ -25,7 +25,7 @@ pub use approve::{ApproveOptions, ApproveReport, approve};
 pub use check::{CheckAt, CheckOptions, CheckReport, check};
 pub use export::{ExportOptions, ExportReport, ExportValue, export};
 pub use fetch::{FetchOptions, FetchReport, fetch};
-pub use graph::{GraphFormat, GraphOptions, GraphReport, graph};
+pub use graph::{Graph, GraphFormat, GraphOptions, GraphReport, graph};
 pub use import::{ImportOptions, ImportReport, import};
 pub use init::{InitOptions, InitReport, init};
 pub use invite::{InviteOptions, InviteReport, invite};

@@ -71,18 +71,23 @@ fn realms_now(ctx: &Context, repo: &CodeRepo) -> Vec<(String, Snapshot)> {
 fn review(realms: &[(String, Snapshot)], message: &mut Message) -> Option<String> {
     let (realm_name, provider, export, consumer) = message.names();
     let (name, snapshot) = realms.iter().find(|(name, _)| name == realm_name)?;
-    let Some(state) = snapshot.domain(consumer) else {
+    // The consumer's import of the provider's export in `s`: inside the provider's realm, or
+    // across realms from another realm this repository belongs to.
+    let provider_realm = snapshot.realm.name.as_str();
+    let imports_in = |s| consumer_import(s, consumer, provider, provider_realm, export);
+    let found = imports_in(snapshot).or_else(|| {
+        realms
+            .iter()
+            .filter(|(n, _)| n != realm_name)
+            .find_map(|(_, s)| imports_in(s))
+    });
+    let Some(state) = found.map(|(state, _)| state).or(snapshot.domain(consumer)) else {
         return Some(format!(
             "domain `{consumer}` is no longer in realm `{name}`"
         ));
     };
     if let Message::Notice(notice) = &*message {
-        let import = state
-            .imports
-            .imports
-            .iter()
-            .find(|i| i.from == provider && i.contract == export);
-        let Some(import) = import else {
+        let Some((_, import)) = found else {
             return Some(format!(
                 "`{consumer}` no longer imports {provider}/{export}"
             ));
@@ -101,4 +106,24 @@ fn review(realms: &[(String, Snapshot)], message: &mut Message) -> Option<String
     message.set_consumer_repo_url(state.domain.repo_url.clone());
     message.set_consumer_forge(state.domain.forge().map(str::to_owned));
     None
+}
+
+/// `consumer`'s import of `provider`'s `export` (of realm `provider_realm`) recorded in `s`.
+fn consumer_import<'s>(
+    s: &'s Snapshot,
+    consumer: &str,
+    provider: &str,
+    provider_realm: &str,
+    export: &str,
+) -> Option<(
+    &'s crate::realm::snapshot::DomainState,
+    &'s crate::realm::model::Import,
+)> {
+    let state = s.domain(consumer)?;
+    let import = state.imports.imports.iter().find(|i| {
+        i.from == provider
+            && i.contract == export
+            && i.provider_realm(&s.realm.name) == provider_realm
+    })?;
+    Some((state, import))
 }

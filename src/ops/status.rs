@@ -148,6 +148,7 @@ fn status_in(
             names.push(d.export.clone());
         }
     }
+    let elsewhere = bindings::elsewhere(&member, &snapshot)?;
     let exports = names
         .into_iter()
         .map(|name| {
@@ -156,7 +157,7 @@ fn status_in(
                 version: export.map(|e| e.version.clone()),
                 drift: drift.iter().find(|d| d.export == name).cloned(),
                 announced: export.and_then(|e| status::announcement(e, &today)),
-                consumers: status::consumers_of(&snapshot, domain, Some(&name), &today),
+                consumers: status::consumers_in(&snapshot, &elsewhere, domain, Some(&name), &today),
                 name,
             }
         })

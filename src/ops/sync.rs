@@ -223,6 +223,11 @@ fn sync_in(ctx: &Context, options: &SyncOptions, member: Member) -> Result<(Sync
             .collect()
     };
     let email = member.repo.user_email()?;
+    if !options.dry_run
+        && let Ok((_, fetched)) = member.repo.fetched_realm(realm)
+    {
+        crate::member::bindings::fetch_read_only(ctx, &member, &fetched);
+    }
     if !options.dry_run && member.repo.has_uncommitted_changes()? {
         ctx.note("note: uncommitted changes are not published; sync reads exports from HEAD");
     }
@@ -309,7 +314,9 @@ fn plan(
     let realm = &member.config.realm;
     let domain = &realm.domain;
     let today = ctx.date();
+    let elsewhere = crate::member::bindings::elsewhere(member, tip)?;
     let input = SyncInput {
+        elsewhere: &elsewhere,
         domain,
         values,
         email,
@@ -328,10 +335,15 @@ fn plan(
                 .map(|id| id.to_string()))
         },
         |import| {
-            Ok(
-                crate::member::bindings::verify(member, tip, import, At::Commit(head), &today)?
-                    .map(|v| v.missing()),
-            )
+            Ok(crate::member::bindings::verify_in(
+                member,
+                tip,
+                &elsewhere,
+                import,
+                At::Commit(head),
+                &today,
+            )?
+            .map(|v| v.missing()))
         },
     )?;
     if let Some(change) = &mut plan.change {
@@ -340,13 +352,20 @@ fn plan(
     let mut notices = Vec::new();
     for publication in &plan.published {
         if let Some(export) = plan.exports.iter().find(|e| e.name == publication.export) {
-            notices.extend(notify::announce::notices(tip, domain, export));
+            notices.extend(notify::announce::notices_in(
+                tip, &elsewhere, domain, export,
+            ));
         }
     }
     let resolutions = plan
         .resolved
         .iter()
-        .map(|r| delivery::resolution(realm, tip, &r.from, &r.contract, &r.version))
+        .map(|r| {
+            let mut resolution = delivery::resolution(realm, tip, &r.from, &r.contract, &r.version);
+            // Across realms, the provider's issue speaks of the provider's realm.
+            resolution.realm = r.realm.clone().unwrap_or(resolution.realm);
+            resolution
+        })
         .collect();
     Ok(Planned {
         plan,

@@ -126,6 +126,8 @@ pub fn imports(tip: &Snapshot, candidates: &[Candidate], today: &str, now: &str)
             Some(Import {
                 contract: c.contract.clone(),
                 from: c.from.clone(),
+                realm: None,
+                realm_url: None,
                 version: format!("^{major}"),
                 binding: Some(c.binding.clone()),
                 status: ImportStatus::Current,

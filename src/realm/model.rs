@@ -217,6 +217,14 @@ pub struct ImportsFile {
 pub struct Import {
     pub contract: String,
     pub from: String,
+    /// The realm `from` is a domain of, when it is not the realm this file is in (an import
+    /// across realms); absent for an import inside the realm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    /// Where that realm lives, when the importing repository is not a member of it: the
+    /// realm is fetched read-only from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm_url: Option<String>,
     pub version: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<String>,
@@ -238,6 +246,18 @@ pub struct Import {
     pub ungranted: Vec<String>,
     #[serde(flatten)]
     pub extra: Mapping,
+}
+
+impl Import {
+    /// The realm the provider `from` is in, `here` being the realm this import is recorded in.
+    pub fn provider_realm<'a>(&'a self, here: &'a str) -> &'a str {
+        self.realm.as_deref().unwrap_or(here)
+    }
+
+    /// Whether this import's provider is in another realm than `here`.
+    pub fn is_across(&self, here: &str) -> bool {
+        self.provider_realm(here) != here
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]

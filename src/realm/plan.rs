@@ -92,6 +92,10 @@ pub struct ImportRequest<'a> {
     pub domain: &'a str,
     pub contract: &'a str,
     pub from: &'a str,
+    /// The provider's realm, when it is another realm than the importing domain's.
+    pub realm: Option<&'a str>,
+    /// Where that realm is fetched from, when this repository is not a member of it.
+    pub realm_url: Option<&'a str>,
     /// The semver requirement as given; `None`: `^<current major>`.
     pub version: Option<&'a str>,
     /// The repository-relative path of the file that uses the value.
@@ -119,19 +123,30 @@ pub struct ImportPlan {
 /// Record `request` against `tip`: the provider and its export must exist, and the export's
 /// version must satisfy the requirement.
 pub fn plan_import(tip: &Snapshot, request: &ImportRequest) -> Result<ImportPlan, BadInput> {
+    plan_import_across(tip, tip, request)
+}
+
+/// [`plan_import`] of an import recorded in `tip` whose provider is a domain of `provider_tip`
+/// (another realm's state when `request.realm` names it; `tip` itself otherwise).
+pub fn plan_import_across(
+    tip: &Snapshot,
+    provider_tip: &Snapshot,
+    request: &ImportRequest,
+) -> Result<ImportPlan, BadInput> {
     let domain = request.domain;
     let state = member_state(tip, domain)?;
-    let Some(provider) = tip.domain(request.from) else {
-        let known: Vec<&str> = tip
+    let across = request.realm.filter(|r| *r != tip.realm.name);
+    let Some(provider) = provider_tip.domain(request.from) else {
+        let known: Vec<&str> = provider_tip
             .domains
             .keys()
             .map(String::as_str)
-            .filter(|d| *d != domain)
+            .filter(|d| across.is_some() || *d != domain)
             .collect();
         return Err(BadInput::new(
             format!(
                 "unknown domain `{}` in realm `{}`",
-                request.from, tip.realm.name
+                request.from, provider_tip.realm.name
             ),
             format!("domains in the realm: {}", listed(&known)),
         ));
@@ -178,6 +193,8 @@ pub fn plan_import(tip: &Snapshot, request: &ImportRequest) -> Result<ImportPlan
     let import = Import {
         contract: request.contract.to_owned(),
         from: request.from.to_owned(),
+        realm: across.map(str::to_owned),
+        realm_url: across.and(request.realm_url).map(str::to_owned),
         version: req_text.clone(),
         binding: request.binding.map(str::to_owned),
         status: ImportStatus::Current,
@@ -189,11 +206,11 @@ pub fn plan_import(tip: &Snapshot, request: &ImportRequest) -> Result<ImportPlan
         extra: Default::default(),
     };
     let mut resolved = None;
-    match imports
-        .imports
-        .iter_mut()
-        .find(|i| i.contract == import.contract && i.from == import.from)
-    {
+    match imports.imports.iter_mut().find(|i| {
+        i.contract == import.contract
+            && i.from == import.from
+            && i.provider_realm(&tip.realm.name) == import.provider_realm(&tip.realm.name)
+    }) {
         Some(existing) => {
             if existing.resolved_version != import.resolved_version {
                 resolved = Some(latest.to_string());
@@ -206,9 +223,13 @@ pub fn plan_import(tip: &Snapshot, request: &ImportRequest) -> Result<ImportPlan
         }
         None => imports.imports.push(import.clone()),
     }
+    let provider_name = match across {
+        Some(realm) => format!("{realm}/{}", request.from),
+        None => request.from.to_owned(),
+    };
     let mut change = Change::new(format!(
-        "{domain}: import {}/{} {req_text}",
-        request.from, request.contract
+        "{domain}: import {provider_name}/{} {req_text}",
+        request.contract
     ));
     change.put_yaml(snapshot::imports_file(domain), &imports);
     Ok(ImportPlan {
@@ -336,6 +357,8 @@ mod tests {
             domain,
             contract,
             from,
+            realm: None,
+            realm_url: None,
             version: None,
             binding: Some("policy.json"),
             binding_blob: Some("b2"),

@@ -1,5 +1,7 @@
 //! Import status (current, stale, broken) and consumers, computed from a realm snapshot.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -13,6 +15,9 @@ use crate::realm::{schema, version};
 pub struct ImportState {
     pub contract: String,
     pub from: String,
+    /// The provider's realm, for an import across realms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
     pub requirement: String,
     pub binding: Option<String>,
     pub status: ImportStatus,
@@ -70,7 +75,54 @@ pub fn broken_domains(snapshot: &Snapshot) -> Vec<BrokenDomain> {
         .collect()
 }
 
+/// The fetched state of the realms other than the one at hand, by realm name: where an import
+/// across realms (`realm: NAME` beside `from:`) finds its provider, and a provider its
+/// consumers in other realms. Empty for a repository in one realm.
+#[derive(Debug, Clone, Default)]
+pub struct Elsewhere {
+    pub realms: BTreeMap<String, Snapshot>,
+    /// Realms an import names that could not be read here, and why.
+    pub missing: BTreeMap<String, String>,
+}
+
+impl Elsewhere {
+    /// The snapshot `import`'s provider is in, `here` being the realm the import is recorded
+    /// in; why not, when that realm is not known here.
+    pub fn provider_snapshot<'s>(
+        &'s self,
+        here: &'s Snapshot,
+        import: &Import,
+    ) -> Result<&'s Snapshot, String> {
+        let name = import.provider_realm(&here.realm.name);
+        if name == here.realm.name {
+            return Ok(here);
+        }
+        self.realms.get(name).ok_or_else(|| match self.missing.get(name) {
+            Some(why) => format!("realm `{name}` cannot be read here: {why}"),
+            None => format!(
+                "realm `{name}` is not known here (join it, or import with --from-url so it can be fetched)"
+            ),
+        })
+    }
+}
+
+/// Nothing elsewhere: a repository in one realm.
+pub fn nowhere() -> &'static Elsewhere {
+    static EMPTY: std::sync::OnceLock<Elsewhere> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Elsewhere::default)
+}
+
 pub fn imports_of(snapshot: &Snapshot, domain: &str, today: &str) -> Vec<ImportState> {
+    imports_of_in(snapshot, nowhere(), domain, today)
+}
+
+/// [`imports_of`], imports across realms finding their providers `elsewhere`.
+pub fn imports_of_in(
+    snapshot: &Snapshot,
+    elsewhere: &Elsewhere,
+    domain: &str,
+    today: &str,
+) -> Vec<ImportState> {
     let Some(state) = snapshot.domain(domain) else {
         return Vec::new();
     };
@@ -78,14 +130,44 @@ pub fn imports_of(snapshot: &Snapshot, domain: &str, today: &str) -> Vec<ImportS
         .imports
         .imports
         .iter()
-        .map(|import| import_state(snapshot, import, today))
+        .map(|import| import_state_in(snapshot, elsewhere, import, today))
         .collect()
 }
 
 pub fn import_state(snapshot: &Snapshot, import: &Import, today: &str) -> ImportState {
+    import_state_in(snapshot, nowhere(), import, today)
+}
+
+/// [`import_state`] of an import recorded in `here`, its provider looked up in `elsewhere`
+/// when it is in another realm.
+pub fn import_state_in(
+    here: &Snapshot,
+    elsewhere: &Elsewhere,
+    import: &Import,
+    today: &str,
+) -> ImportState {
+    state_against(
+        &here.realm.name,
+        elsewhere.provider_snapshot(here, import),
+        import,
+        today,
+    )
+}
+
+/// The state of an import recorded in realm `here`, against the snapshot of its provider's
+/// realm (or why there is none).
+fn state_against(
+    here: &str,
+    provider_snapshot: Result<&Snapshot, String>,
+    import: &Import,
+    today: &str,
+) -> ImportState {
     let mut out = ImportState {
         contract: import.contract.clone(),
         from: import.from.clone(),
+        realm: import
+            .is_across(here)
+            .then(|| import.provider_realm(here).to_owned()),
         requirement: import.version.clone(),
         binding: import.binding.clone(),
         status: ImportStatus::Broken,
@@ -96,6 +178,13 @@ pub fn import_state(snapshot: &Snapshot, import: &Import, today: &str) -> Import
         announced: None,
         ungranted: Vec::new(),
         over_grants: Vec::new(),
+    };
+    let snapshot = match provider_snapshot {
+        Ok(snapshot) => snapshot,
+        Err(why) => {
+            out.reason = Some(why);
+            return out;
+        }
     };
     let Some(provider) = snapshot.domain(&import.from) else {
         out.reason = Some(match snapshot.broken.get(&import.from) {
@@ -166,6 +255,17 @@ pub fn granted_value<'s>(
     import: &Import,
     today: &str,
 ) -> Option<&'s Value> {
+    granted_value_in(snapshot, nowhere(), import, today)
+}
+
+/// [`granted_value`] of an import recorded in `here`, its provider perhaps `elsewhere`.
+pub fn granted_value_in<'s>(
+    here: &'s Snapshot,
+    elsewhere: &'s Elsewhere,
+    import: &Import,
+    today: &str,
+) -> Option<&'s Value> {
+    let snapshot = elsewhere.provider_snapshot(here, import).ok()?;
     let export = snapshot.export(&import.from, &import.contract)?;
     (effective_version(export, today) == export.version).then_some(&export.value)
 }
@@ -215,6 +315,9 @@ fn changes_between(export: &Export, resolved: Option<&str>, latest: &str) -> Vec
 #[derive(Debug, Clone, Serialize)]
 pub struct Consumer {
     pub domain: String,
+    /// The consumer's realm, when it imports from another realm than the provider's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
     pub contract: String,
     pub requirement: String,
     pub status: ImportStatus,
@@ -233,26 +336,58 @@ pub fn consumers_of(
     export: Option<&str>,
     today: &str,
 ) -> Vec<Consumer> {
+    consumers_in(snapshot, nowhere(), provider, export, today)
+}
+
+/// [`consumers_of`] in `snapshot` and, importing across realms from `snapshot`'s realm, in
+/// the realms `elsewhere`.
+pub fn consumers_in(
+    snapshot: &Snapshot,
+    elsewhere: &Elsewhere,
+    provider: &str,
+    export: Option<&str>,
+    today: &str,
+) -> Vec<Consumer> {
+    let here = snapshot.realm.name.as_str();
     let mut out = Vec::new();
-    for (name, state) in &snapshot.domains {
-        if name == provider {
-            continue;
-        }
-        for import in &state.imports.imports {
-            if import.from == provider && export.is_none_or(|e| e == import.contract) {
-                out.push(Consumer {
-                    domain: name.clone(),
-                    contract: import.contract.clone(),
-                    requirement: import.version.clone(),
-                    status: import_state(snapshot, import, today).status,
-                    binding: import.binding.clone(),
-                    repo_url: state.domain.repo_url.clone(),
-                    verified: import.verified,
-                });
+    let realms = std::iter::once((here, snapshot)).chain(
+        elsewhere
+            .realms
+            .iter()
+            .filter(|(name, _)| name.as_str() != here)
+            .map(|(name, s)| (name.as_str(), s)),
+    );
+    for (realm, consumers) in realms {
+        for (name, state) in &consumers.domains {
+            if realm == here && name == provider {
+                continue;
+            }
+            for import in &state.imports.imports {
+                if import.from == provider
+                    && import.provider_realm(&consumers.realm.name) == here
+                    && export.is_none_or(|e| e == import.contract)
+                {
+                    out.push(Consumer {
+                        domain: name.clone(),
+                        realm: (realm != here).then(|| realm.to_owned()),
+                        contract: import.contract.clone(),
+                        requirement: import.version.clone(),
+                        // Its provider is in `snapshot`, whichever realm records the import.
+                        status: state_against(realm_of(consumers), Ok(snapshot), import, today)
+                            .status,
+                        binding: import.binding.clone(),
+                        repo_url: state.domain.repo_url.clone(),
+                        verified: import.verified,
+                    });
+                }
             }
         }
     }
     out
+}
+
+fn realm_of(snapshot: &Snapshot) -> &str {
+    &snapshot.realm.name
 }
 
 #[cfg(test)]
@@ -315,6 +450,49 @@ mod tests {
             ImportStatus::Broken
         );
         assert_eq!(consumers_of(&s, "a", None, "2026-01-25")[0].domain, "b");
+    }
+
+    #[test]
+    fn an_import_across_realms_finds_its_provider_in_its_own_realm() {
+        // `b` in realm `r` imports `e` from `a` of realm `other`; `r` has a domain `a` too.
+        let here = snapshot(
+            "exports:\n- {name: e, version: 9.0.0, value: [z]}\n",
+            "imports: [{contract: e, from: a, realm: other, version: ^1, resolved_version: 1.0.0}]",
+        );
+        let files = Files(
+            [
+                ("realm.yaml", "name: other\ngovernance: {}\n"),
+                ("domains/a/domain.yaml", "name: a\n"),
+                ("domains/a/exports.yaml", EXPORTS),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        );
+        let other = Snapshot::load(&files, "other").unwrap();
+        let lost = &imports_of(&here, "b", "2026-01-25")[0];
+        assert_eq!(lost.status, ImportStatus::Broken);
+        assert!(
+            lost.reason.as_deref().unwrap().contains("realm `other`"),
+            "{lost:?}"
+        );
+        let mut elsewhere = Elsewhere::default();
+        elsewhere.realms.insert("other".into(), other.clone());
+        let state = &imports_of_in(&here, &elsewhere, "b", "2026-01-25")[0];
+        assert_eq!(state.status, ImportStatus::Stale);
+        assert_eq!(state.realm.as_deref(), Some("other"));
+        assert_eq!(state.changes, ["Added y"]);
+        // `r`'s own `a` has no consumer; `other`'s `a` has `b`, of realm `r`.
+        assert!(consumers_of(&here, "a", None, "2026-01-25").is_empty());
+        let mut from_here = Elsewhere::default();
+        from_here.realms.insert("r".into(), here.clone());
+        let consumers = consumers_in(&other, &from_here, "a", Some("e"), "2026-01-25");
+        assert_eq!(consumers.len(), 1);
+        assert_eq!(
+            (consumers[0].domain.as_str(), consumers[0].realm.as_deref()),
+            ("b", Some("r"))
+        );
+        assert_eq!(consumers[0].status, ImportStatus::Stale);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::realm::change::Change;
 use crate::realm::model::{Export, Import, ImportStatus};
 use crate::realm::publish::{ExportUpdate, Publication};
 use crate::realm::snapshot::{self, Snapshot};
-use crate::realm::status::{self, Consumer, ImportState};
+use crate::realm::status::{self, Consumer, Elsewhere, ImportState};
 use crate::realm::{drift, plan};
 
 /// What a sync starts from, besides the realm.
@@ -27,6 +27,9 @@ pub struct SyncInput<'a> {
     pub message: Option<&'a str>,
     /// Resolve imports whose bindings do not grant the value, recording what is missing.
     pub force: bool,
+    /// The other realms' state: where imports across realms find their providers, and this
+    /// domain's exports their consumers in other realms.
+    pub elsewhere: &'a Elsewhere,
 }
 
 /// A stale import marked resolved.
@@ -34,6 +37,9 @@ pub struct SyncInput<'a> {
 pub struct Resolution {
     pub contract: String,
     pub from: String,
+    /// The provider's realm, for an import across realms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
     pub previous_version: Option<String>,
     pub version: String,
     pub binding: Option<String>,
@@ -46,6 +52,17 @@ pub struct Resolution {
     /// What the binding did not grant (only with `--force`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ungranted: Vec<String>,
+}
+
+impl Resolution {
+    /// The provider as notes and commit subjects name it: `from`, or `realm/from` across
+    /// realms.
+    pub fn provider(&self) -> String {
+        match &self.realm {
+            Some(realm) => format!("{realm}/{}", self.from),
+            None => self.from.clone(),
+        }
+    }
 }
 
 /// What a sync does to the realm, decided against one realm tip.
@@ -111,8 +128,9 @@ pub fn plan(
         change.edits.extend(exports.edits);
     }
     for publication in &exported.published {
-        plan.consumers.extend(status::consumers_of(
+        plan.consumers.extend(status::consumers_in(
             tip,
+            input.elsewhere,
             domain,
             Some(&publication.export),
             today,
@@ -126,7 +144,7 @@ pub fn plan(
     let mut imports = state.imports.clone();
     let mut imports_changed = false;
     for import in &mut imports.imports {
-        let mut computed = status::import_state(tip, import, today);
+        let mut computed = status::import_state_in(tip, input.elsewhere, import, today);
         let stale = computed.status == ImportStatus::Stale;
         let missing = if matches!(computed.status, ImportStatus::Current | ImportStatus::Stale) {
             verify(import)?
@@ -150,6 +168,7 @@ pub fn plan(
                 plan.resolved.push(Resolution {
                     contract: import.contract.clone(),
                     from: import.from.clone(),
+                    realm: computed.realm.clone(),
                     previous_version: import.resolved_version.clone(),
                     version: version.clone(),
                     binding: import.binding.clone(),
@@ -220,7 +239,7 @@ fn subject(plan: &Plan) -> String {
         let list: Vec<String> = plan
             .resolved
             .iter()
-            .map(|r| format!("{}/{} {}", r.from, r.contract, r.version))
+            .map(|r| format!("{}/{} {}", r.provider(), r.contract, r.version))
             .collect();
         parts.push(format!("resolve {}", list.join(", ")));
     }
@@ -256,7 +275,8 @@ pub fn facts_of_subject(domain: &str, subject: &str) -> (Vec<Published>, Vec<Res
             if version.contains(' ') || semver::Version::parse(version).is_err() {
                 continue;
             }
-            match (kind, name.split_once('/')) {
+            // `from/contract`, or `realm/from/contract` across realms (the contract is last).
+            match (kind, name.rsplit_once('/')) {
                 ("export", None) => exports.push((name.to_owned(), version.to_owned())),
                 ("resolve", Some((from, contract))) => {
                     resolved.push((from.to_owned(), contract.to_owned(), version.to_owned()))
@@ -307,6 +327,7 @@ mod tests {
             now: "2026-01-24T10:00:00Z",
             message: Some("why"),
             force: false,
+            elsewhere: status::nowhere(),
         }
     }
 

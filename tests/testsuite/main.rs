@@ -10,6 +10,7 @@ mod bad_input;
 mod bindings;
 mod completions;
 mod concurrency;
+mod cross_realm;
 mod detect_cache;
 mod detection;
 mod fetched_state;

@@ -154,10 +154,12 @@ fn report(ctx: &Context, hook: Hook, member: membership::Member) -> Result<Updat
             }
         }
     }
-    let imports: Vec<ImportState> = status::imports_of(&realm, &membership.domain, &ctx.date())
-        .into_iter()
-        .filter(|i| i.status != ImportStatus::Current)
-        .collect();
+    let elsewhere = crate::member::bindings::elsewhere_of(repo, membership, &realm)?;
+    let imports: Vec<ImportState> =
+        status::imports_of_in(&realm, &elsewhere, &membership.domain, &ctx.date())
+            .into_iter()
+            .filter(|i| i.status != ImportStatus::Current)
+            .collect();
     let report = UpdateReport {
         hook,
         realm: membership.name.clone(),
