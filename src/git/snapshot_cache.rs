@@ -26,7 +26,7 @@ use crate::realm::snapshot::{DomainCache, DomainLoad, Snapshot};
 const FORMAT: u32 = 2;
 
 /// How every cache file starts; a file that does not is ignored (and rewritten).
-const MAGIC: &[u8; 8] = b"realm\0\x02\n";
+const MAGIC: &[u8; 8] = b"realm\0\x03\n";
 
 /// How many trees of one domain are kept: the current one and the one before, so commands
 /// that read two realm commits (a hook comparing before and after) do not evict each other.

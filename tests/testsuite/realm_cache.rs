@@ -16,7 +16,7 @@ fn cached_domains(repo: &Path) -> Vec<String> {
     if let Ok(dir) = std::fs::read_dir(cache_dir(repo)) {
         for file in dir {
             let data = std::fs::read(file.unwrap().path()).unwrap();
-            let Some(mut rest) = data.strip_prefix(b"realm\0\x02\n".as_slice()) else {
+            let Some(mut rest) = data.strip_prefix(b"realm\0\x03\n".as_slice()) else {
                 continue;
             };
             fn field<'a>(rest: &mut &'a [u8]) -> &'a [u8] {

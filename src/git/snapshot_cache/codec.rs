@@ -165,6 +165,8 @@ impl Writer<'_> {
             let Import {
                 contract,
                 from,
+                realm,
+                realm_url,
                 version,
                 binding,
                 status,
@@ -177,6 +179,8 @@ impl Writer<'_> {
             } = import;
             self.str(contract)?;
             self.str(from)?;
+            self.opt_str(realm)?;
+            self.opt_str(realm_url)?;
             self.str(version)?;
             self.opt_str(binding)?;
             self.byte(match status {
@@ -407,6 +411,8 @@ impl<'a> Reader<'a> {
         Some(Import {
             contract: self.str()?,
             from: self.str()?,
+            realm: self.opt_str()?,
+            realm_url: self.opt_str()?,
             version: self.str()?,
             binding: self.opt_str()?,
             status: match self.byte()? {
