@@ -258,6 +258,27 @@ fn one_repository_in_two_realms() {
         ],
     );
     let head = env.commit_all(aperture, "new paths and a new api");
+    // Drift in both: each realm named, the verdict told once.
+    let (code, out) = env.sh_run(aperture, "git push -q origin main");
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("── realm letemcook ──")
+            && out.contains("changes exports of realm 'letemcook'")
+            && out.contains("── realm ml-infra ──")
+            && out.contains("changes exports of realm 'ml-infra'"),
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("refused: the realm must be synced first")
+            .count(),
+        1,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("hint: run 'git realm sync'").count(),
+        1,
+        "{out}"
+    );
     let (let_before, ml_before) = (tip(&env, &w.letemcook), tip(&env, &w.ml_infra));
     let sync = json(&env.realm_ok(aperture, &["sync", "--no-notify", "--json"]));
     let realms = sync["realms"].as_array().expect("realms");
@@ -364,4 +385,74 @@ fn one_repository_in_two_realms() {
         "{out}"
     );
     let _ = &w.fungal;
+}
+
+/// Detected exports in two realms: the pre-push hook detects each pushed commit once for both,
+/// and finds what each realm's own detection finds.
+#[test]
+fn the_pre_push_hook_detects_once_for_every_realm() {
+    let env = TestEnv::new();
+    env.realm_repo("realm", false, &["--admission", "open"]);
+    let ml_infra = realm_named(&env, "ml-realm", "ml-infra");
+    let aperture = env.path("aperture");
+    env.copy_tree(
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/aperture"
+        )),
+        &aperture,
+    );
+    env.init(&aperture, false);
+    env.add_origin(&aperture, "aperture");
+    env.commit_all(&aperture, "aperture");
+    env.realm_ok(&aperture, &["join", "../realm"]);
+    env.realm_ok(&aperture, &["join", "../ml-realm", "--as", "aperture-api"]);
+    env.realm_ok(
+        &aperture,
+        &[
+            "export",
+            "--name",
+            "training-paths",
+            "--detect",
+            "--realm",
+            "ml-infra",
+        ],
+    );
+    assert!(
+        env.realm_file(&ml_infra, "domains/aperture-api/exports.yaml")
+            .contains("training-paths"),
+        "published to ml-infra"
+    );
+    env.commit_all(&aperture, "join the realms");
+    // Detected in one pass, each export as its realm records it: no drift.
+    let out = sh_ok(&env, &aperture, "git push -q origin main");
+    assert!(!out.contains("realm"), "{out}");
+
+    let exporter = aperture.join("models/training/metrics_exporter.py");
+    let original = std::fs::read_to_string(&exporter).unwrap();
+    let line = "    client().upload_file(path, S3_BUCKET, f\"training-metrics/experiments/{experiment}/{os.path.basename(path)}\")\n";
+    std::fs::write(&exporter, format!("{original}{line}")).unwrap();
+    env.commit_all(&aperture, "experiments");
+    for _ in 0..2 {
+        // The second time from the caches the first left.
+        let (code, out) = env.sh_run(&aperture, "git push -q origin main");
+        assert_ne!(code, 0, "{out}");
+        assert!(
+            out.contains("changes exports of realm 'letemcook':\n  required-s3-permissions"),
+            "{out}"
+        );
+        assert!(
+            out.contains("changes exports of realm 'ml-infra':\n  training-paths"),
+            "{out}"
+        );
+        assert_eq!(out.matches("experiments/*").count(), 2, "{out}");
+    }
+    // What check finds, export by export, is what the hook found.
+    let check = env
+        .realm_std(&aperture, &["check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let check = json(&String::from_utf8_lossy(&check.stdout));
+    assert_eq!(check["realms"].as_array().map(Vec::len), Some(2), "{check}");
 }

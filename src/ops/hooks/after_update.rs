@@ -131,10 +131,11 @@ fn reports(ctx: &Context, hook: Hook) -> Result<(Option<PerRealm<UpdateReport>>,
                 .collect()
         })
     };
+    let several = fetched.len() > 1;
     let mut reports = Vec::new();
     for (member, fetched) in fetched {
         let name = member.config.realm.name.clone();
-        reports.push((name, report(ctx, hook, member, fetched, limit)?));
+        reports.push((name, report(ctx, hook, member, fetched, limit, several)?));
     }
     Ok((PerRealm::collect(reports), Outcome::Clean))
 }
@@ -164,6 +165,7 @@ fn report(
     member: Member,
     fetched: Fetched,
     limit: Duration,
+    several: bool,
 ) -> Result<UpdateReport> {
     let repo = &member.repo;
     let membership = &member.config.realm;
@@ -178,10 +180,18 @@ fn report(
         }
         Ok(None) => "timed-out",
     };
+    // With several realms, each warning names its own.
+    let the_realm = if several {
+        format!("realm '{}'", membership.name)
+    } else {
+        "the realm".to_owned()
+    };
     match fetch {
-        "failed" => ctx.note("warning: could not fetch the realm; showing what was fetched before"),
+        "failed" => ctx.note(format!(
+            "warning: could not fetch {the_realm}; showing what was fetched before"
+        )),
         "timed-out" => ctx.note(format!(
-            "warning: the realm did not answer within {} ms; showing what was fetched before",
+            "warning: {the_realm} did not answer within {} ms; showing what was fetched before",
             limit.as_millis()
         )),
         _ => {}

@@ -260,6 +260,20 @@ impl PrePushReport {
     }
 }
 
+impl PerRealm<PrePushReport> {
+    /// The verdict after the reports of every realm: each line once, however many realms
+    /// tell it.
+    pub fn verdict(&self) -> Vec<String> {
+        let mut lines: Vec<String> = Vec::new();
+        for line in self.reports().into_iter().flat_map(PrePushReport::verdict) {
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+        lines
+    }
+}
+
 fn breaking(drift: &Drift) -> &'static str {
     if drift.breaking {
         "; this change is breaking"
