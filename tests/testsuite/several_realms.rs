@@ -357,7 +357,12 @@ fn one_repository_in_two_realms() {
 
     // Leaving one realm keeps the other working, and the hooks.
     env.realm_ok(aperture, &["leave", "--realm", "ml-infra"]);
+    // The file keeps the list form it was given, now of one membership.
     let left = config(aperture);
+    assert!(
+        left.starts_with("realms:\n- realm:\n    name: letemcook\n"),
+        "{left}"
+    );
     assert!(!left.contains("ml-infra"), "{left}");
     assert!(left.contains("name: letemcook"), "{left}");
     let hook = std::fs::read_to_string(aperture.join(".git/hooks/pre-push")).unwrap_or_default();

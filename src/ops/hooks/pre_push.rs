@@ -68,22 +68,31 @@ impl<'a> Detections<'a> {
     /// pre-push hook's one question.
     fn drift_at(&mut self, m: usize, realm: &Snapshot, commit: ObjectId) -> Result<Vec<Drift>> {
         let member = &self.members[m];
-        let detected = match self.at.entry(commit) {
-            Entry::Occupied(known) => known.into_mut(),
-            Entry::Vacant(slot) => slot.insert(detection::detect_sources(
-                &member.repo,
-                &self.sources,
-                commit,
-                CacheUse::Refresh,
-            )?),
+        let mine: Vec<(String, Detected)> = if self.members.len() == 1 {
+            // One realm: its detection is asked for once per commit, and moved, not copied.
+            let sources: Vec<&ExportSource> = member.config.exports.iter().collect();
+            let detected =
+                detection::detect_sources(&member.repo, &sources, commit, CacheUse::Refresh)?;
+            let names = member.config.exports.iter().map(|s| s.name.clone());
+            names.zip(detected).collect()
+        } else {
+            let detected = match self.at.entry(commit) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(slot) => slot.insert(detection::detect_sources(
+                    &member.repo,
+                    &self.sources,
+                    commit,
+                    CacheUse::Refresh,
+                )?),
+            };
+            member
+                .config
+                .exports
+                .iter()
+                .zip(&self.places[m])
+                .map(|(source, &place)| (source.name.clone(), detected[place].clone()))
+                .collect()
         };
-        let mine = member
-            .config
-            .exports
-            .iter()
-            .zip(&self.places[m])
-            .map(|(source, &place)| (source.name.clone(), detected[place].clone()))
-            .collect();
         let detected = detection::as_recorded(member, realm, mine);
         Ok(detection::drift_of(member, realm, &detected))
     }
