@@ -237,7 +237,15 @@ fn sync_in(ctx: &Context, options: &SyncOptions, member: Member) -> Result<(Sync
     ) = if options.dry_run {
         let (_, tip) = member.repo.fetched_realm_read_only(realm)?;
         (
-            plan(ctx, &member, &tip, head, &values_for(&tip), &email, options)?,
+            plan(
+                ctx,
+                &member,
+                &tip,
+                head,
+                &values_for(&tip),
+                &email,
+                options,
+            )?,
             None,
         )
     } else {
