@@ -128,7 +128,7 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<Outcome> {
                 let (report, outcome) = op::pre_push(ctx, options)?;
                 if let Some(report) = report {
                     ctx.emit(&report)?;
-                    for line in report.reports().into_iter().flat_map(|r| r.verdict()) {
+                    for line in report.verdict() {
                         ctx.note(line);
                     }
                 }

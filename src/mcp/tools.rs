@@ -352,8 +352,29 @@ pub fn verify(cwd: &Path, input: VerifyInput) -> Answered {
     operation(cwd, |ctx| ops::verify(ctx, options))
 }
 
-/// What a writing tool changed, in one line, read from its report's JSON.
+/// What a writing tool changed, in one line, read from its report's JSON; a report of several
+/// realms (`{"realms": [...]}`) gives one line per realm, each naming it.
 pub fn changed(tool: &str, report: &Value) -> Option<String> {
+    if let Some(realms) = report.get("realms").and_then(Value::as_array) {
+        let lines: Vec<String> = realms
+            .iter()
+            .filter_map(|one| {
+                let line = changed_in_one(tool, one)?;
+                Some(match one.get("realm").and_then(Value::as_str) {
+                    Some(realm) => {
+                        line.replacen("Changed:", &format!("Changed in realm '{realm}':"), 1)
+                    }
+                    None => line,
+                })
+            })
+            .collect();
+        return (!lines.is_empty()).then(|| lines.join("\n"));
+    }
+    changed_in_one(tool, report)
+}
+
+/// What a writing tool changed in one realm.
+fn changed_in_one(tool: &str, report: &Value) -> Option<String> {
     let text = |key: &str| report.get(key).and_then(Value::as_str);
     let short = |commit: &str| commit.chars().take(12).collect::<String>();
     let line = match tool {
@@ -415,5 +436,35 @@ mod tests {
             Some("Changed: nothing (dry run; pass dry_run: false to publish)")
         );
         assert_eq!(super::changed("realm_status", &json!({})), None);
+    }
+
+    #[test]
+    fn several_realms_say_what_changed_in_each() {
+        let report = json!({"realms": [
+            {"realm": "letemcook", "dry_run": false, "realm_commit": "0123456789abcdef0123"},
+            {"realm": "ml-infra", "dry_run": false, "realm_commit": null},
+        ]});
+        assert_eq!(
+            super::changed("realm_sync", &report).as_deref(),
+            Some(
+                "Changed in realm 'letemcook': realm commit 0123456789ab pushed\n\
+                 Changed in realm 'ml-infra': nothing (the realm already records all this)"
+            )
+        );
+        let fetched = json!({"realms": [
+            {"realm": "a", "branch": "main", "commit": "aaaaaaaaaaaaaaaa"},
+            {"realm": "b", "branch": "main", "commit": "bbbbbbbbbbbbbbbb"},
+        ]});
+        assert_eq!(
+            super::changed("realm_fetch", &fetched).as_deref(),
+            Some(
+                "Changed in realm 'a': refs/realm/a/heads/main now at aaaaaaaaaaaa\n\
+                 Changed in realm 'b': refs/realm/b/heads/main now at bbbbbbbbbbbb"
+            )
+        );
+        assert_eq!(
+            super::changed("realm_status", &json!({"realms": [{}]})),
+            None
+        );
     }
 }

@@ -268,6 +268,124 @@ fn detect_at_commit(
     Ok(assembled(&cache))
 }
 
+/// The values of `sources` at `commit`, in their order, each as [`detect_export`] computes it:
+/// what the pre-push hook detects once for the exports of every realm. Detected exports whose
+/// caches describe the same tree share one walk of the files changed since and one read of
+/// each blob, scanned by every detector that wants it.
+pub fn detect_sources(
+    repo: &CodeRepo,
+    sources: &[&ExportSource],
+    commit: ObjectId,
+    cache_use: CacheUse,
+) -> Result<Vec<Detected>> {
+    if sources.iter().filter(|s| s.file.is_none()).count() <= 1 {
+        return sources
+            .iter()
+            .map(|source| detect_export(repo, source, Some(At::Commit(commit)), cache_use))
+            .collect();
+    }
+    struct Pending {
+        at: usize,
+        detector: Detector,
+        fingerprint: String,
+        cache: DetectCache,
+    }
+    let tree = repo.commit_tree(commit)?;
+    let mut out: Vec<Option<Detected>> = vec![None; sources.len()];
+    // Pending detections, grouped by the tree their cache describes (`None`: no usable cache).
+    let mut groups: Vec<(Option<ObjectId>, Vec<Pending>)> = Vec::new();
+    for (at, source) in sources.iter().enumerate() {
+        if source.file.is_some() {
+            out[at] = Some(detect_export(
+                repo,
+                source,
+                Some(At::Commit(commit)),
+                cache_use,
+            )?);
+            continue;
+        }
+        let detector = Detector::new(source)?;
+        let fingerprint = detect_cache::fingerprint(*source);
+        let (base, cache) = match repo.load_detect_cache(&fingerprint) {
+            Some((cached, cache)) if cached == tree => {
+                out[at] = Some(Detected::of_findings(
+                    &detector.keys(),
+                    cache.files.iter().map(|(p, f)| (p.as_str(), f)),
+                ));
+                continue;
+            }
+            Some((cached, cache)) if repo.has_object(cached) => (Some(cached), cache),
+            _ => (None, DetectCache::default()),
+        };
+        let pending = Pending {
+            at,
+            detector,
+            fingerprint,
+            cache,
+        };
+        match groups.iter_mut().find(|(b, _)| *b == base) {
+            Some((_, group)) => group.push(pending),
+            None => groups.push((base, vec![pending])),
+        }
+    }
+    for (base, mut group) in groups {
+        let files = match base {
+            Some(cached) => {
+                let mut changed = Vec::new();
+                for (path, blob) in repo.changed_files(cached, tree)? {
+                    let key = path.to_string();
+                    for pending in &mut group {
+                        pending.cache.files.remove(&key);
+                    }
+                    if let Some(id) = blob.filter(|_| group.iter().any(|p| p.detector.wants(&path)))
+                    {
+                        changed.push(crate::git::TreeFile { path, id });
+                    }
+                }
+                changed
+            }
+            None => {
+                let mut files = repo.files_at(commit)?;
+                files.retain(|file| group.iter().any(|p| p.detector.wants(&file.path)));
+                files
+            }
+        };
+        let found = repo.map_blobs(&files, MAX_FILE_BYTES, |file, data| {
+            group
+                .iter()
+                .map(|p| {
+                    p.detector
+                        .wants(&file.path)
+                        .then(|| p.detector.scan(&file.path, data))
+                        .filter(detect::found_any)
+                })
+                .collect::<Vec<_>>()
+        })?;
+        warn_missing(&found.missing);
+        for (file, found) in files.iter().zip(found.values) {
+            for (pending, found) in group.iter_mut().zip(found.into_iter().flatten()) {
+                if let Some(found) = found {
+                    pending.cache.files.insert(file.path.to_string(), found);
+                }
+            }
+        }
+        for mut pending in group {
+            pending.cache.tree = tree.to_string();
+            if cache_use == CacheUse::Refresh {
+                repo.save_detect_cache(&pending.fingerprint, &pending.cache);
+            }
+            out[pending.at] = Some(Detected::of_findings(
+                &pending.detector.keys(),
+                pending.cache.files.iter().map(|(p, f)| (p.as_str(), f)),
+            ));
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|d| d.expect("every source detected"))
+        .collect())
+}
+
 /// The realm write (of `writes`, oldest first) that published `version` of `export`: the one
 /// whose subject names it (a sync), else the oldest of the latest run of writes whose exports
 /// file holds it (a join publishes without naming them; later writes may only carry it on).

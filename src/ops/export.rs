@@ -107,6 +107,7 @@ pub fn export(ctx: &Context, options: ExportOptions) -> Result<(ExportReport, Ou
     let mut member = membership::load(ctx, options.realm.as_deref())?;
     let name = &options.name;
     names::check("export", name)?;
+    belongs_here(&member, name)?;
     let explicit = options
         .version
         .as_deref()
@@ -238,6 +239,40 @@ pub fn export(ctx: &Context, options: ExportOptions) -> Result<(ExportReport, Ou
         commit: published.map(|p| p.commit.to_string()),
     };
     Ok((report, Outcome::Clean))
+}
+
+/// An export belongs to one realm: `name` is refused when another membership of this
+/// repository computes it (`.realm/config.yaml`) or its realm records it for this repository's
+/// domain there (as far as it was fetched).
+fn belongs_here(member: &Member, name: &str) -> Result<()> {
+    let Some(file) = membership::read_config(&member.repo)? else {
+        return Ok(());
+    };
+    let here = &member.config.realm.name;
+    for other in file.memberships.iter().filter(|m| &m.realm.name != here) {
+        let realm = &other.realm;
+        let published = || {
+            member
+                .repo
+                .fetched_realm(realm)
+                .ok()
+                .is_some_and(|(_, snapshot)| snapshot.export(&realm.domain, name).is_some())
+        };
+        if other.source(name).is_some() || published() {
+            return Err(BadInput::new(
+                format!(
+                    "export `{name}` belongs to realm `{}` (domain `{}`): an export belongs to one realm",
+                    realm.name, realm.domain
+                ),
+                format!(
+                    "to update it, run 'git realm export --name {name} --realm {}'; to export to realm `{here}`, choose another name",
+                    realm.name
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Read a YAML or JSON file of this repository: its repository-relative path and its value.

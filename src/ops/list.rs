@@ -1,4 +1,5 @@
-//! `list`: the realms in the user's index.
+//! `list`: the realms in the user's index, each with this user's repositories in it and their
+//! domain names (a repository in several realms is listed under each, by the name it has there).
 
 use std::io::Write;
 
@@ -6,12 +7,16 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Context, Outcome};
+use crate::error::BadInput;
 use crate::index::{self, IndexedRealm};
 use crate::output::Report;
 
-/// What `list` is asked: nothing; a struct so options can come without changing callers.
+/// What `list` is asked.
 #[derive(Debug, Clone, Default)]
-pub struct ListOptions {}
+pub struct ListOptions {
+    /// List realm NAME alone.
+    pub realm: Option<String>,
+}
 
 #[derive(Serialize)]
 pub struct ListReport {
@@ -30,12 +35,23 @@ impl Report for ListReport {
     }
 }
 
-pub fn list(_ctx: &Context, _options: ListOptions) -> Result<(ListReport, Outcome)> {
+pub fn list(_ctx: &Context, options: ListOptions) -> Result<(ListReport, Outcome)> {
     let index = index::load()?;
-    Ok((
-        ListReport {
-            realms: index.realms,
-        },
-        Outcome::Clean,
-    ))
+    let mut realms = index.realms;
+    if let Some(name) = &options.realm {
+        if !realms.iter().any(|r| &r.name == name) {
+            let known: Vec<&str> = realms.iter().map(|r| r.name.as_str()).collect();
+            return Err(BadInput::new(
+                format!("no repository of yours has joined realm `{name}`"),
+                if known.is_empty() {
+                    "run 'git realm join REALM' in a repository first".to_owned()
+                } else {
+                    format!("the realms in your index: {}", known.join(", "))
+                },
+            )
+            .into());
+        }
+        realms.retain(|r| &r.name == name);
+    }
+    Ok((ListReport { realms }, Outcome::Clean))
 }

@@ -54,13 +54,21 @@ impl<R: Report> Report for PerRealm<R> {
     fn human(&self, out: &mut dyn Write) -> std::io::Result<()> {
         match self {
             PerRealm::One(report) => report.human(out),
+            // A realm whose report says nothing (a hook's clean check) gets no section.
             PerRealm::Several { realms } => {
-                for (i, named) in realms.iter().enumerate() {
-                    if i > 0 {
+                let mut first = true;
+                for named in realms {
+                    let mut text = Vec::new();
+                    named.report.human(&mut text)?;
+                    if text.is_empty() {
+                        continue;
+                    }
+                    if !first {
                         writeln!(out)?;
                     }
+                    first = false;
                     writeln!(out, "── realm {} ──", named.realm)?;
-                    named.report.human(out)?;
+                    out.write_all(&text)?;
                 }
                 Ok(())
             }

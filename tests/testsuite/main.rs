@@ -24,6 +24,7 @@ mod notes;
 mod object_format;
 mod realm_cache;
 mod rfc_workflow;
+mod several_realms;
 mod trust;
 mod untrusted_realm;
 mod workflow;

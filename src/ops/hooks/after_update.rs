@@ -2,15 +2,17 @@
 //! which of this domain's imports are stale or broken. Never fails, never hangs.
 
 use std::io::Write;
+use std::time::Duration;
 
 use anyhow::Result;
+use gix::ObjectId;
 use serde::Serialize;
 
 use super::super::per_realm::PerRealm;
 use super::super::{Context, Outcome};
 use crate::git::CodeRepo;
 use crate::git::hooks::Hook;
-use crate::member as membership;
+use crate::member::{self as membership, Member};
 use crate::output::Report;
 use crate::realm::model::ImportStatus;
 use crate::realm::status::{self, ImportState};
@@ -101,20 +103,74 @@ fn reports(ctx: &Context, hook: Hook) -> Result<(Option<PerRealm<UpdateReport>>,
     let Some(file) = membership::read_config(&repo)? else {
         return Ok((None, Outcome::Clean));
     };
+    let limit = repo.hook_settings()?.fetch_timeout;
+    let members = membership::select(repo, file, None)?;
+    let fetched: Vec<(Member, Fetched)> = if members.len() == 1 {
+        members
+            .into_iter()
+            .map(|member| {
+                let fetched = fetch(&member, limit);
+                (member, fetched)
+            })
+            .collect()
+    } else {
+        // Each realm is fetched on its own thread: several realms cost one time limit.
+        std::thread::scope(|scope| {
+            let running: Vec<_> = members
+                .into_iter()
+                .map(|member| {
+                    scope.spawn(move || {
+                        let fetched = fetch(&member, limit);
+                        (member, fetched)
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|thread| thread.join().expect("a realm's fetch does not panic"))
+                .collect()
+        })
+    };
+    let several = fetched.len() > 1;
     let mut reports = Vec::new();
-    for member in membership::select(repo, file, None)? {
+    for (member, fetched) in fetched {
         let name = member.config.realm.name.clone();
-        reports.push((name, report(ctx, hook, member)?));
+        reports.push((name, report(ctx, hook, member, fetched, limit, several)?));
     }
     Ok((PerRealm::collect(reports), Outcome::Clean))
 }
 
-fn report(ctx: &Context, hook: Hook, member: membership::Member) -> Result<UpdateReport> {
-    let repo = &member.repo;
-    let settings = repo.hook_settings()?;
+/// A realm's tip before the fetch, and how the fetch went.
+struct Fetched {
+    before: Result<Option<ObjectId>>,
+    fetch: Result<Option<bool>>,
+}
+
+/// Fetch the realm of `member` within `limit`, noting its tip before.
+fn fetch(member: &Member, limit: Duration) -> Fetched {
     let membership = &member.config.realm;
-    let before = repo.ref_target(&CodeRepo::realm_ref(&membership.name, &membership.branch))?;
-    let fetch = match repo.fetch_realm_within(membership, settings.fetch_timeout) {
+    let before = member
+        .repo
+        .ref_target(&CodeRepo::realm_ref(&membership.name, &membership.branch));
+    let fetch = match before {
+        Ok(_) => member.repo.fetch_realm_within(membership, limit),
+        Err(_) => Ok(None),
+    };
+    Fetched { before, fetch }
+}
+
+fn report(
+    ctx: &Context,
+    hook: Hook,
+    member: Member,
+    fetched: Fetched,
+    limit: Duration,
+    several: bool,
+) -> Result<UpdateReport> {
+    let repo = &member.repo;
+    let membership = &member.config.realm;
+    let before = fetched.before?;
+    let fetch = match fetched.fetch {
         Ok(Some(true)) => "fetched",
         Ok(Some(false)) => "failed",
         Err(err) => {
@@ -124,11 +180,19 @@ fn report(ctx: &Context, hook: Hook, member: membership::Member) -> Result<Updat
         }
         Ok(None) => "timed-out",
     };
+    // With several realms, each warning names its own.
+    let the_realm = if several {
+        format!("realm '{}'", membership.name)
+    } else {
+        "the realm".to_owned()
+    };
     match fetch {
-        "failed" => ctx.note("warning: could not fetch the realm; showing what was fetched before"),
+        "failed" => ctx.note(format!(
+            "warning: could not fetch {the_realm}; showing what was fetched before"
+        )),
         "timed-out" => ctx.note(format!(
-            "warning: the realm did not answer within {} ms; showing what was fetched before",
-            settings.fetch_timeout.as_millis()
+            "warning: {the_realm} did not answer within {} ms; showing what was fetched before",
+            limit.as_millis()
         )),
         _ => {}
     }

@@ -14,19 +14,88 @@ use super::super::{Context, Outcome};
 use crate::error::BadInput;
 use crate::git::CodeRepo;
 use crate::git::hooks::{Hook, PrePush, PushUpdate};
-use crate::member::detection::{self, At};
+use crate::member::detection::{self, At, CacheUse, Detected};
 use crate::member::{self as membership, Member};
 use crate::output::Report;
+use crate::realm::config::ExportSource;
 use crate::realm::drift::Drift;
 use crate::realm::model::ImportStatus;
 use crate::realm::snapshot::Snapshot;
 use crate::realm::status::ImportState;
 
-/// Which exports of this domain differ at `commit` from what `realm` records: the pre-push
-/// hook's one question. File exports read one blob; detected ones go through the detection
-/// cache under the git dir, so only blobs changed since the last check are read.
-fn drift_at(member: &Member, realm: &Snapshot, commit: ObjectId) -> Result<Vec<Drift>> {
-    detection::drift(member, realm, At::Commit(commit))
+/// What every realm's exports come to at each pushed commit: detection runs once per commit
+/// for the exports of all realms together (each export belongs to one realm; a source two
+/// memberships share is detected once). File exports read one blob; detected ones go through
+/// the detection cache under the git dir, so only blobs changed since the last check are read.
+struct Detections<'a> {
+    members: &'a [Member],
+    /// The distinct sources of all memberships' exports.
+    sources: Vec<&'a ExportSource>,
+    /// Per membership, per export, its source's place in `sources`.
+    places: Vec<Vec<usize>>,
+    at: HashMap<ObjectId, Vec<Detected>>,
+}
+
+impl<'a> Detections<'a> {
+    fn new(members: &'a [Member]) -> Self {
+        let mut sources: Vec<&ExportSource> = Vec::new();
+        let places = members
+            .iter()
+            .map(|member| {
+                member
+                    .config
+                    .exports
+                    .iter()
+                    .map(|source| match sources.iter().position(|s| *s == source) {
+                        Some(place) => place,
+                        None => {
+                            sources.push(source);
+                            sources.len() - 1
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Detections {
+            members,
+            sources,
+            places,
+            at: HashMap::new(),
+        }
+    }
+
+    /// Which exports of membership `m` differ at `commit` from what `realm` records: the
+    /// pre-push hook's one question.
+    fn drift_at(&mut self, m: usize, realm: &Snapshot, commit: ObjectId) -> Result<Vec<Drift>> {
+        let member = &self.members[m];
+        let mine: Vec<(String, Detected)> = if self.members.len() == 1 {
+            // One realm: its detection is asked for once per commit, and moved, not copied.
+            let sources: Vec<&ExportSource> = member.config.exports.iter().collect();
+            let detected =
+                detection::detect_sources(&member.repo, &sources, commit, CacheUse::Refresh)?;
+            let names = member.config.exports.iter().map(|s| s.name.clone());
+            names.zip(detected).collect()
+        } else {
+            let detected = match self.at.entry(commit) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(slot) => slot.insert(detection::detect_sources(
+                    &member.repo,
+                    &self.sources,
+                    commit,
+                    CacheUse::Refresh,
+                )?),
+            };
+            member
+                .config
+                .exports
+                .iter()
+                .zip(&self.places[m])
+                .map(|(source, &place)| (source.name.clone(), detected[place].clone()))
+                .collect()
+        };
+        let detected = detection::as_recorded(member, realm, mine);
+        Ok(detection::drift_of(member, realm, &detected))
+    }
 }
 
 /// What the pre-push hook is given: git's arguments and the refs being pushed.
@@ -200,6 +269,20 @@ impl PrePushReport {
     }
 }
 
+impl PerRealm<PrePushReport> {
+    /// The verdict after the reports of every realm: each line once, however many realms
+    /// tell it.
+    pub fn verdict(&self) -> Vec<String> {
+        let mut lines: Vec<String> = Vec::new();
+        for line in self.reports().into_iter().flat_map(PrePushReport::verdict) {
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+        lines
+    }
+}
+
 fn breaking(drift: &Drift) -> &'static str {
     if drift.breaking {
         "; this change is breaking"
@@ -243,9 +326,18 @@ fn check(
         Some(branch) => branch.clone(),
         None => repo.default_branch(options.remote.as_deref()),
     };
+    let members = membership::select(repo, file, None)?;
+    let mut detections = Detections::new(&members);
     let mut reports = Vec::new();
-    for member in membership::select(repo, file, None)? {
-        let report = check_realm(ctx, &member, &pushed, &tracked, settings.pre_push)?;
+    for (m, member) in members.iter().enumerate() {
+        let report = check_realm(
+            ctx,
+            &mut detections,
+            m,
+            &pushed,
+            &tracked,
+            settings.pre_push,
+        )?;
         reports.push((member.config.realm.name.clone(), report));
     }
     let outcome = if reports.iter().any(|(_, r)| r.blocked) {
@@ -259,11 +351,13 @@ fn check(
 /// The pushed commits against one realm's exports and imports.
 fn check_realm(
     ctx: &Context,
-    member: &Member,
+    detections: &mut Detections,
+    m: usize,
     pushed: &[(&str, ObjectId)],
     tracked: &str,
     mode: PrePush,
 ) -> Result<PrePushReport> {
+    let member = &detections.members[m];
     let (realm_commit, realm) = member.repo.fetched_realm(&member.config.realm)?;
     let today = ctx.date();
     let mut computed: HashMap<ObjectId, Vec<Drift>> = HashMap::new();
@@ -273,7 +367,7 @@ fn check_realm(
         // Several branches often point at one commit: compute it once.
         let drift = match computed.entry(commit) {
             Entry::Occupied(known) => known.get().clone(),
-            Entry::Vacant(slot) => slot.insert(drift_at(member, &realm, commit)?).clone(),
+            Entry::Vacant(slot) => slot.insert(detections.drift_at(m, &realm, commit)?).clone(),
         };
         let ungranted = match granted.entry(commit) {
             Entry::Occupied(known) => known.get().clone(),
