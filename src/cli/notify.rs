@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, RealmArg};
 use crate::ops::{self, NotifyOptions};
 
 /// Re-send the notifications a sync could not deliver
@@ -26,10 +26,16 @@ use crate::ops::{self, NotifyOptions};
 /// Exit status: 0 when nothing is left to send; 1 when some notifications are still pending (the
 /// report says why); 2 when notify could not run at all.
 #[derive(Debug, Args)]
-pub struct NotifyArgs {}
+pub struct NotifyArgs {
+    #[command(flatten)]
+    realm: RealmArg,
+}
 
-pub fn run(ctx: &Ctx, _args: NotifyArgs) -> Result<Outcome> {
-    let (report, outcome) = ops::notify(ctx, NotifyOptions {})?;
+pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<Outcome> {
+    let options = NotifyOptions {
+        realm: args.realm.realm,
+    };
+    let (report, outcome) = ops::notify(ctx, options)?;
     ctx.emit(&report)?;
     Ok(outcome)
 }

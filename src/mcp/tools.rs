@@ -302,8 +302,12 @@ pub struct ImportInput {
     pub realm: Option<String>,
     /// The export (contract) to import
     pub contract: String,
-    /// The domain that exports it
+    /// The domain that exports it; `REALM/DOMAIN` for a domain of another realm
     pub from: String,
+    /// With `from` as `REALM/DOMAIN`: where that realm lives, when this repository is not a
+    /// member of it (it is fetched read-only, and the URL recorded in the import)
+    #[serde(default)]
+    pub from_url: Option<String>,
     /// Accept versions matching this semver requirement (default: ^<current major>)
     #[serde(default)]
     pub version: Option<String>,
@@ -320,7 +324,7 @@ pub fn import(cwd: &Path, input: ImportInput) -> Answered {
         realm: input.realm,
         contract: input.contract,
         from: input.from,
-        from_url: None,
+        from_url: input.from_url,
         version: input.version,
         binding: input.binding,
         no_notify: input.no_notify,

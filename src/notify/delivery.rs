@@ -64,12 +64,28 @@ pub fn deliver(
 pub fn resend(
     config: &DeliveryConfig,
     git_dir: &Path,
+    review: impl FnMut(&mut Message) -> Option<String>,
+) -> anyhow::Result<DeliveryReport> {
+    resend_of(config, git_dir, None, review)
+}
+
+/// [`resend`], of the messages about `realm` alone when given: the others stay pending as
+/// they are.
+pub fn resend_of(
+    config: &DeliveryConfig,
+    git_dir: &Path,
+    realm: Option<&str>,
     mut review: impl FnMut(&mut Message) -> Option<String>,
 ) -> anyhow::Result<DeliveryReport> {
     let mut store = pending::Store::open(git_dir)?;
     let mut report = DeliveryReport::default();
     let mut queue = Vec::new();
+    let mut left_alone = Vec::new();
     for mut entry in std::mem::take(&mut store.messages) {
+        if realm.is_some_and(|realm| entry.message.names().0 != realm) {
+            left_alone.push(entry);
+            continue;
+        }
         match review(&mut entry.message) {
             None => queue.push(entry.message),
             Some(reason) => {
@@ -86,7 +102,8 @@ pub fn resend(
         }
     }
     let queue = fold_into(&mut Vec::new(), queue);
-    store.messages = send_all(config, queue, &mut report);
+    store.messages = left_alone;
+    store.messages.extend(send_all(config, queue, &mut report));
     report.pending = store.messages.len();
     store.save()?;
     Ok(report)

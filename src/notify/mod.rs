@@ -76,7 +76,7 @@ mod fake;
 mod tests;
 
 pub use config::{DeliveryConfig, RetryPolicy, Token};
-pub use delivery::{deliver, plan, resend};
+pub use delivery::{deliver, plan, resend, resend_of};
 pub use message::{Kind, Message, Notice, Resolution};
 pub use pending::path as pending_path;
 pub use report::{Action, Delivered, DeliveryReport, Dropped, NotNotified, Planned};

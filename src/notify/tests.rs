@@ -880,3 +880,39 @@ fn credentials_in_the_api_url_are_not_shown() {
     let reason = &report.not_notified[0].reason;
     assert!(!reason.contains("hunter2"), "{reason}");
 }
+
+#[test]
+fn resending_one_realm_leaves_the_others_pending() {
+    let fake = FakeGitHub::start(TOKEN);
+    let dir = git_dir();
+    let tokenless = DeliveryConfig {
+        token: None,
+        ..config(&fake)
+    };
+    let elsewhere = Notice {
+        realm: "ml-infra".into(),
+        export: "api-routes".into(),
+        ..notice("2.0.0", "1.0.0", &["Added /x"])
+    };
+    let waiting = deliver(
+        &tokenless,
+        dir.path(),
+        vec![notice("1.4.0", "1.3.0", &["Added a/*"]), elsewhere],
+        vec![],
+    );
+    assert_eq!(waiting.pending, 2);
+
+    let one = resend_of(&config(&fake), dir.path(), Some("letemcook"), keep).expect("resend");
+    assert_eq!(actions(&one), [(1, Action::Opened)]);
+    assert_eq!(one.pending, 1);
+    let stored = pending_file(dir.path()).expect("the other realm's notice waits");
+    assert!(
+        stored.contains("ml-infra") && !stored.contains("\"letemcook\""),
+        "{stored}"
+    );
+    assert_eq!(fake.issues().len(), 1);
+
+    let rest = resend(&config(&fake), dir.path(), keep).expect("resend");
+    assert_eq!(rest.pending, 0);
+    assert_eq!(fake.issues().len(), 2);
+}

@@ -8,9 +8,12 @@ use crate::member as membership;
 use crate::notify::{self, DeliveryReport, Message};
 use crate::realm::snapshot::Snapshot;
 
-/// What `notify` is asked: nothing yet; a struct so options can come without changing callers.
+/// What `notify` is asked.
 #[derive(Debug, Clone, Default)]
-pub struct NotifyOptions {}
+pub struct NotifyOptions {
+    /// Send only the notifications about this realm (the others stay pending); all when `None`.
+    pub realm: Option<String>,
+}
 
 /// What `notify` reports is what the delivery did: sent, dropped, still pending.
 pub type NotifyReport = DeliveryReport;
@@ -19,8 +22,12 @@ pub type NotifyReport = DeliveryReport;
 /// result, but the job it exists for is not done, like `check` finding a stale import. Scripts
 /// can retry on 1. Status 2 (an error, no report) is kept for when notify could not run: not a
 /// repository, an unreadable pending file, its lock held by another git-realm.
-pub fn notify(ctx: &Context, _options: NotifyOptions) -> Result<(NotifyReport, Outcome)> {
+pub fn notify(ctx: &Context, options: NotifyOptions) -> Result<(NotifyReport, Outcome)> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
+    if let Some(realm) = &options.realm {
+        // Only a realm this repository belongs to can be asked for.
+        membership::load(ctx, Some(realm))?;
+    }
     let git_dir = repo.common_dir().to_path_buf();
     let delivery = crate::member::delivery::checked_config(&repo)?;
     let realms = if notify::pending_path(&git_dir).exists() {
@@ -28,7 +35,10 @@ pub fn notify(ctx: &Context, _options: NotifyOptions) -> Result<(NotifyReport, O
     } else {
         Vec::new()
     };
-    let report = notify::resend(&delivery, &git_dir, |message| review(&realms, message))?;
+    let only = options.realm.as_deref();
+    let report = notify::resend_of(&delivery, &git_dir, only, |message| {
+        review(&realms, message)
+    })?;
     if report.delivered.is_empty() && report.dropped.is_empty() && report.not_notified.is_empty() {
         ctx.note("Nothing to send: no notification is pending");
     }
