@@ -132,7 +132,8 @@ pub fn may_mention_s3(data: &[u8]) -> bool {
 /// bytes past ASCII, comments or closing quotes before its `:` or `=`), or a call of
 /// [`POSITIONAL_CALLS`], `arn_for_objects` or [`CDK_GRANTS`] by its name right against its `(`
 /// ([`call_hits`]). A file with none of them yields nothing, so it is not tokenized: in large
-/// C and generated sources, tokenizing was most of a cold run.
+/// C and generated sources, tokenizing was most of a cold run. (A label's word is not bounded
+/// on its left: every branch then starts with a literal, and the search skips ahead to them.)
 static HIT_MATERIAL: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     let calls: Vec<&str> = POSITIONAL_CALLS
         .iter()
@@ -141,7 +142,7 @@ static HIT_MATERIAL: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
         .chain(CDK_GRANTS.iter().copied())
         .collect();
     regex::bytes::Regex::new(&format!(
-        r#"(?-u)s3[an]?://|:s3:::|(?:^|[^A-Za-z0-9_])(?:Key|Prefix|destination_key_prefix|destinationKeyPrefix)["'`]*[\s\x80-\xff]*[:=/#]|(?:{})\("#,
+        r#"(?-u)s3[an]?://|:s3:::|(?:Key|Prefix|destination_key_prefix|destinationKeyPrefix)["'`]*[\s\x80-\xff]*[:=/#]|(?:{})\("#,
         calls.join("|")
     ))
     .expect("static regex compiles")
