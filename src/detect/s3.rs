@@ -102,9 +102,51 @@ static TRIGGER: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
 /// Whether `data` holds one of [`TRIGGER_WORDS`] in any ASCII case: most files of a repository
 /// say nothing of S3 and are skipped before they are decoded or tokenized.
 pub fn may_mention_s3(data: &[u8]) -> bool {
-    let folded: Vec<u8> = data.iter().map(u8::to_ascii_lowercase).collect();
-    TRIGGER.is_match(&folded)
+    // Folded a piece at a time into a buffer on the stack: nothing allocated per file, and each
+    // piece searched while it is in cache. Pieces overlap by a word less one byte, so a word
+    // across their boundary is seen whole.
+    const PIECE: usize = 8 * 1024;
+    const OVERLAP: usize = 15;
+    debug_assert!(TRIGGER_WORDS.iter().all(|w| w.len() <= OVERLAP + 1));
+    let mut folded = [0u8; PIECE + OVERLAP];
+    let mut start: usize = 0;
+    loop {
+        let from = start.saturating_sub(OVERLAP);
+        let end = (start + PIECE).min(data.len());
+        let piece = &mut folded[..end - from];
+        for (out, byte) in piece.iter_mut().zip(&data[from..end]) {
+            *out = byte.to_ascii_lowercase();
+        }
+        if TRIGGER.is_match(piece) {
+            return true;
+        }
+        if end == data.len() {
+            return false;
+        }
+        start = end;
+    }
 }
+
+/// What every hit needs written in the file, case and all: a URI or ARN ([`uri_hits`]'s
+/// `URI_START`), a `Key` or `Prefix` label (a word, or a string's body, with only blanks,
+/// bytes past ASCII, comments or closing quotes before its `:` or `=`), or a call of
+/// [`POSITIONAL_CALLS`], `arn_for_objects` or [`CDK_GRANTS`] by its name right against its `(`
+/// ([`call_hits`]). A file with none of them yields nothing, so it is not tokenized: in large
+/// C and generated sources, tokenizing was most of a cold run. (A label's word is not bounded
+/// on its left: every branch then starts with a literal, and the search skips ahead to them.)
+static HIT_MATERIAL: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    let calls: Vec<&str> = POSITIONAL_CALLS
+        .iter()
+        .map(|(name, _, _)| *name)
+        .chain(["arn_for_objects", "arnForObjects"])
+        .chain(CDK_GRANTS.iter().copied())
+        .collect();
+    regex::bytes::Regex::new(&format!(
+        r#"(?-u)s3[an]?://|:s3:::|(?:Key|Prefix|destination_key_prefix|destinationKeyPrefix)["'`]*[\s\x80-\xff]*[:=/#]|(?:{})\("#,
+        calls.join("|")
+    ))
+    .expect("static regex compiles")
+});
 
 static BUCKET_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$").expect("static regex compiles")
@@ -285,8 +327,10 @@ impl S3Preset {
     }
 
     pub fn scan(&self, path: &[u8], text: &str, findings: &mut Findings) {
-        // Most files of a large repository say nothing of S3: skip them before tokenizing.
-        if !may_mention_s3(text.as_bytes()) {
+        // Most files of a large repository say nothing of S3: `Detector::scan` skips them with
+        // `may_mention_s3` before they are decoded, so they never get here. Of the rest, those
+        // that show nothing a hit is made of are not tokenized.
+        if !HIT_MATERIAL.is_match(text.as_bytes()) {
             return;
         }
         let code = Code::new(text, Syntax::for_path(path));

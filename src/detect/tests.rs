@@ -465,4 +465,20 @@ fn the_s3_prefilter_finds_its_words_in_any_ascii_case_and_nothing_else() {
     ] {
         assert!(!s3::may_mention_s3(text.as_bytes()), "{text}");
     }
+    // Long text is searched a piece at a time: a word is found wherever it falls, across the
+    // pieces' boundaries too.
+    for len in [
+        8 * 1024 - 9,
+        8 * 1024 - 4,
+        8 * 1024 - 1,
+        8 * 1024,
+        16 * 1024 - 3,
+        50_000,
+    ] {
+        for word in ["DownLoad", "s3"] {
+            let text = format!("{}{word}{}", "x".repeat(len), "y".repeat(len % 7));
+            assert!(s3::may_mention_s3(text.as_bytes()), "{word} after {len}");
+        }
+        assert!(!s3::may_mention_s3("x".repeat(len).as_bytes()));
+    }
 }

@@ -1,0 +1,401 @@
+//! Many blobs read from this repository's packs at once, each pack entry inflated once.
+//!
+//! Reading blobs one by one through the object database resolves each delta chain from its
+//! base again (its cache keeps few objects, and never a chain's bases), so a packed tree of
+//! similar files inflates each entry several times over. Here the blobs wanted and every base
+//! their chains need are gathered first (from entry headers, without inflating), then each
+//! chain's tree is walked from its base, applying each delta to its base's bytes while they
+//! are at hand: one inflate per entry, on every core.
+//!
+//! Anything this does not handle (an object in no pack of the repository, a base outside its
+//! pack, an entry it cannot decode) is left to the caller, which reads it as before and reports
+//! what is wrong.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use gix::ObjectId;
+use gix::odb::pack;
+use pack::data::entry::Header;
+
+/// The packs of an object directory, their indexes mapped.
+pub(super) struct Packs {
+    bundles: Vec<pack::Bundle>,
+}
+
+/// An entry the walk reads: a blob wanted, or a base of one.
+struct Node {
+    /// Pack offset of the entry.
+    offset: u64,
+    /// Where the entry's compressed data starts, and its inflated size (of the object, or of
+    /// the delta instructions).
+    data_offset: u64,
+    size: u64,
+    /// Whether it is a full blob (roots only: a delta's kind is its root's).
+    blob: bool,
+    children: Vec<usize>,
+    /// The files (indexes into the caller's list) whose blob this entry is.
+    files: Vec<usize>,
+}
+
+/// The walk over one pack: its nodes, and the roots (full objects) to start from.
+struct Plan {
+    bundle: usize,
+    nodes: Vec<Node>,
+    roots: Vec<usize>,
+}
+
+/// What reading one wanted file's blob came to.
+pub(super) enum Packed<T> {
+    Mapped(T),
+    /// Larger than the limit: not read.
+    TooLarge,
+}
+
+impl Packs {
+    /// The packs under `objects/pack`; one that does not open is left out (its objects go to
+    /// the object database, which says what is wrong with it).
+    pub(super) fn open(objects: &Path, hash: gix::hash::Kind) -> Packs {
+        let mut indexes: Vec<_> = std::fs::read_dir(objects.join("pack"))
+            .map(|dir| {
+                dir.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        indexes.sort();
+        Packs {
+            bundles: indexes
+                .iter()
+                .filter_map(|idx| pack::Bundle::at(idx, hash).ok())
+                .collect(),
+        }
+    }
+
+    /// Read the blobs `ids` (one per file) that these packs hold, on up to `threads` threads,
+    /// and map each with `f`. Returns, per file, `None` where the packs could not serve it
+    /// (the caller reads it otherwise).
+    pub(super) fn map<T: Send>(
+        &self,
+        ids: &[&ObjectId],
+        max_size: u64,
+        threads: usize,
+        f: &(impl Fn(usize, &[u8]) -> T + Sync),
+    ) -> Vec<Option<Packed<T>>> {
+        let mut out: Vec<Option<Packed<T>>> = (0..ids.len()).map(|_| None).collect();
+        if self.bundles.is_empty() {
+            return out;
+        }
+        let plans = self.plan(ids);
+        let work: Vec<(usize, usize)> = plans
+            .iter()
+            .enumerate()
+            .flat_map(|(p, plan)| plan.roots.iter().map(move |&r| (p, r)))
+            .collect();
+        let next = AtomicUsize::new(0);
+        let run = || {
+            let mut walker = Walker::default();
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&(p, root)) = work.get(i) else { break };
+                let plan = &plans[p];
+                walker.walk(
+                    &self.bundles[plan.bundle].pack,
+                    plan,
+                    root,
+                    max_size,
+                    f,
+                    &mut done,
+                );
+            }
+            done
+        };
+        let threads = threads.min(work.len()).max(1);
+        let results: Vec<Vec<(usize, Packed<T>)>> = if threads == 1 {
+            vec![run()]
+        } else {
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..threads).map(|_| scope.spawn(run)).collect();
+                workers
+                    .into_iter()
+                    .map(|w| w.join().expect("a detection thread panicked"))
+                    .collect()
+            })
+        };
+        for (file, packed) in results.into_iter().flatten() {
+            out[file] = Some(packed);
+        }
+        out
+    }
+
+    /// Per pack, the entries the wanted blobs need, linked base to delta. A blob whose chain
+    /// leaves its pack or does not parse is left out of every plan.
+    fn plan(&self, ids: &[&ObjectId]) -> Vec<Plan> {
+        let mut plans: Vec<Plan> = Vec::new();
+        let mut by_offset: Vec<std::collections::HashMap<u64, usize>> = Vec::new();
+        let mut chain: Vec<(u64, pack::data::Entry)> = Vec::new();
+        'files: for (file, id) in ids.iter().enumerate() {
+            let Some((b, index)) = self
+                .bundles
+                .iter()
+                .enumerate()
+                .find_map(|(b, bundle)| Some((b, bundle.index.lookup(id)?)))
+            else {
+                continue;
+            };
+            let bundle = &self.bundles[b];
+            let p = match plans.iter().position(|plan| plan.bundle == b) {
+                Some(p) => p,
+                None => {
+                    plans.push(Plan {
+                        bundle: b,
+                        nodes: Vec::new(),
+                        roots: Vec::new(),
+                    });
+                    by_offset.push(Default::default());
+                    plans.len() - 1
+                }
+            };
+            let (plan, known) = (&mut plans[p], &mut by_offset[p]);
+            // From the blob down its chain, to a full object or an entry already planned.
+            chain.clear();
+            let mut offset = bundle.index.pack_offset_at_index(index);
+            let mut joins = None;
+            loop {
+                if let Some(&node) = known.get(&offset) {
+                    joins = Some(node);
+                    break;
+                }
+                let Ok(entry) = bundle.pack.entry(offset) else {
+                    continue 'files;
+                };
+                let base = match &entry.header {
+                    Header::OfsDelta { base_distance } => {
+                        entry.checked_base_pack_offset(*base_distance)
+                    }
+                    Header::RefDelta { base_id } => bundle
+                        .index
+                        .lookup(base_id)
+                        .map(|i| bundle.index.pack_offset_at_index(i)),
+                    Header::Blob => {
+                        chain.push((offset, entry));
+                        break;
+                    }
+                    // Not a blob: the object database tells the caller what it is.
+                    _ => continue 'files,
+                };
+                chain.push((offset, entry));
+                // A base elsewhere, or a chain longer than git writes (a loop): not ours.
+                match base {
+                    Some(base) if chain.len() <= 10_000 => offset = base,
+                    _ => continue 'files,
+                }
+            }
+            // Link the chain, base first.
+            let mut parent = joins;
+            for (offset, entry) in chain.drain(..).rev() {
+                let node = plan.nodes.len();
+                let delta = entry.header.is_delta();
+                plan.nodes.push(Node {
+                    offset,
+                    data_offset: entry.data_offset,
+                    size: entry.decompressed_size,
+                    blob: !delta,
+                    children: Vec::new(),
+                    files: Vec::new(),
+                });
+                known.insert(offset, node);
+                match parent {
+                    Some(parent) => plan.nodes[parent].children.push(node),
+                    None => plan.roots.push(node),
+                }
+                parent = Some(node);
+            }
+            let node = parent.expect("a chain or a node it joins");
+            plan.nodes[node].files.push(file);
+        }
+        for plan in &mut plans {
+            // In pack order: neighbouring entries share pages.
+            let nodes = &plan.nodes;
+            plan.roots.sort_by_key(|&r| nodes[r].offset);
+        }
+        plans
+    }
+}
+
+/// One thread's inflater and buffers.
+#[derive(Default)]
+struct Walker {
+    inflate: gix::zlib::Inflate,
+    delta: Vec<u8>,
+    /// Spent object buffers, for the next objects to reuse.
+    spare: Vec<Vec<u8>>,
+}
+
+impl Walker {
+    /// Decode the tree of entries from `root`, handing each wanted blob to `f`. An entry that
+    /// does not decode leaves its blob, and those built on it, to the caller.
+    fn walk<T>(
+        &mut self,
+        pack: &pack::data::File,
+        plan: &Plan,
+        root: usize,
+        max_size: u64,
+        f: &impl Fn(usize, &[u8]) -> T,
+        done: &mut Vec<(usize, Packed<T>)>,
+    ) {
+        let nodes = &plan.nodes;
+        let node = &nodes[root];
+        if !node.blob {
+            return;
+        }
+        // A wanted blob too large to read, with nothing built on it: not inflated.
+        if node.children.is_empty() && node.size > max_size {
+            done.extend(node.files.iter().map(|&file| (file, Packed::TooLarge)));
+            return;
+        }
+        let mut data = self.spare.pop().unwrap_or_default();
+        if self.inflate_into(pack, node, &mut data).is_none() {
+            return;
+        }
+        // Depth first, each level holding its object's bytes and the next child to build.
+        let mut stack: Vec<(usize, Vec<u8>, usize)> = Vec::new();
+        self.emit(node, &data, max_size, f, done);
+        stack.push((root, data, 0));
+        while let Some((at, data, next)) = stack.last_mut() {
+            let Some(&child) = nodes[*at].children.get(*next) else {
+                let (_, data, _) = stack.pop().expect("a level");
+                self.spare.push(data);
+                continue;
+            };
+            *next += 1;
+            let mut built = self.spare.pop().unwrap_or_default();
+            if self
+                .apply_into(pack, &nodes[child], data, &mut built)
+                .is_none()
+            {
+                self.spare.push(built);
+                continue;
+            }
+            self.emit(&nodes[child], &built, max_size, f, done);
+            stack.push((child, built, 0));
+        }
+    }
+
+    fn emit<T>(
+        &self,
+        node: &Node,
+        data: &[u8],
+        max_size: u64,
+        f: &impl Fn(usize, &[u8]) -> T,
+        done: &mut Vec<(usize, Packed<T>)>,
+    ) {
+        for &file in &node.files {
+            done.push((
+                file,
+                if data.len() as u64 > max_size {
+                    Packed::TooLarge
+                } else {
+                    Packed::Mapped(f(file, data))
+                },
+            ));
+        }
+    }
+
+    fn inflate_into(
+        &mut self,
+        pack: &pack::data::File,
+        node: &Node,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        let size = usize::try_from(node.size).ok()?;
+        out.clear();
+        out.resize(size, 0);
+        let entry = pack.entry(node.offset).ok()?;
+        if entry.data_offset != node.data_offset {
+            return None;
+        }
+        pack.decompress_entry(&entry, &mut self.inflate, out).ok()?;
+        Some(())
+    }
+
+    /// Build `node`'s object from its base's bytes and its delta.
+    fn apply_into(
+        &mut self,
+        pack: &pack::data::File,
+        node: &Node,
+        base: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        let mut delta = std::mem::take(&mut self.delta);
+        let applied = self
+            .inflate_into(pack, node, &mut delta)
+            .and_then(|()| apply_delta(base, &delta, out));
+        self.delta = delta;
+        applied
+    }
+}
+
+/// Apply git's delta instructions `delta` to `base`: `None` when they do not fit it.
+fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    fn size(d: &[u8], at: &mut usize) -> Option<u64> {
+        let mut size = 0u64;
+        let mut shift = 0;
+        loop {
+            let byte = *d.get(*at)?;
+            *at += 1;
+            if shift >= 64 {
+                return None;
+            }
+            size |= u64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                return Some(size);
+            }
+        }
+    }
+    let mut at = 0;
+    if size(delta, &mut at)? != base.len() as u64 {
+        return None;
+    }
+    let result = usize::try_from(size(delta, &mut at)?).ok()?;
+    out.clear();
+    out.reserve(result);
+    while let Some(&cmd) = delta.get(at) {
+        at += 1;
+        if cmd & 0x80 != 0 {
+            let mut field = |bits: u8, shift: u32, value: &mut u32| -> Option<()> {
+                if cmd & bits != 0 {
+                    *value |= u32::from(*delta.get(at)?) << shift;
+                    at += 1;
+                }
+                Some(())
+            };
+            let (mut offset, mut len) = (0u32, 0u32);
+            field(0x01, 0, &mut offset)?;
+            field(0x02, 8, &mut offset)?;
+            field(0x04, 16, &mut offset)?;
+            field(0x08, 24, &mut offset)?;
+            field(0x10, 0, &mut len)?;
+            field(0x20, 8, &mut len)?;
+            field(0x40, 16, &mut len)?;
+            if len == 0 {
+                len = 0x10000;
+            }
+            let (offset, len) = (offset as usize, len as usize);
+            out.extend_from_slice(base.get(offset..offset.checked_add(len)?)?);
+        } else if cmd != 0 {
+            let len = cmd as usize;
+            out.extend_from_slice(delta.get(at..at + len)?);
+            at += len;
+        } else {
+            return None;
+        }
+        if out.len() > result {
+            return None;
+        }
+    }
+    (out.len() == result).then_some(())
+}
