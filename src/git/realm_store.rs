@@ -483,28 +483,49 @@ impl CodeRepo {
             started,
             retry_for,
         };
-        let published = self.publish_from(&race, tip, &mut build);
-        // What the retries fetched into the staging area goes, however the write ended.
-        let staged = Self::staged_main(membership);
-        let cleaned = match self.ref_target(&staged) {
-            Ok(Some(_)) => self
-                .git()
-                .args(["update-ref", "-d", &staged])
-                .run()
-                .map(drop),
-            Ok(None) => Ok(()),
-            Err(e) => Err(e),
-        };
+        let mut verified = tip;
+        let published = self.publish_from(&race, &mut verified, &mut build);
+        // However the write ended: the realm's main as verified last (unless this write
+        // landed on it), and what the retries fetched into the staging area goes.
+        let landed_on_main = matches!(&published, Ok(Some(p)) if p.branch == membership.branch);
+        let cleaned = self.after_retries(
+            membership,
+            (verified != tip && !landed_on_main).then_some(verified),
+        );
         let published = published?;
         cleaned?;
         Ok(published)
     }
 
-    /// The loop of [`CodeRepo::publish`], from the fetched `tip`.
+    /// Move the realm's main ref to `verified` (when given) and delete the staged main a
+    /// retry fetched, in one update.
+    fn after_retries(&self, membership: &Membership, verified: Option<ObjectId>) -> Result<()> {
+        let mut script = String::new();
+        if let Some(verified) = verified {
+            script.push_str(&format!(
+                "update {} {verified}\n",
+                Self::realm_ref(&membership.name, &membership.branch)
+            ));
+        }
+        let staged = Self::staged_main(membership);
+        if self.ref_target(&staged)?.is_some() {
+            script.push_str(&format!("delete {staged}\n"));
+        }
+        if !script.is_empty() {
+            self.git()
+                .args(["update-ref", "--stdin"])
+                .stdin(script)
+                .run()?;
+        }
+        Ok(())
+    }
+
+    /// The loop of [`CodeRepo::publish`], from the fetched and verified `tip`, which follows
+    /// the realm's main as the retries fetch and verify it.
     fn publish_from(
         &self,
         race: &Race<'_>,
-        mut tip: ObjectId,
+        tip: &mut ObjectId,
         build: &mut impl FnMut(&Snapshot, ObjectId) -> Result<Option<(Change, String)>>,
     ) -> Result<Option<Published>> {
         let membership = race.membership;
@@ -518,11 +539,11 @@ impl CodeRepo {
         loop {
             attempt += 1;
             let carried = match &planned {
-                Some(p) if p.base == tip => Some((p.tree, p.commit)),
+                Some(p) if p.base == *tip => Some((p.tree, p.commit)),
                 Some(p) => {
                     let carrying = Instant::now();
-                    let carried = match self.carry_over(p, tip)? {
-                        Some(tree) => Some((tree, self.recommit(p, tree, tip)?)),
+                    let carried = match self.carry_over(p, *tip)? {
+                        Some(tree) => Some((tree, self.recommit(p, tree, *tip)?)),
                         None => None,
                     };
                     if carried.is_some() {
@@ -537,13 +558,13 @@ impl CodeRepo {
             };
             let planned = match (carried, planned.take()) {
                 (Some((tree, commit)), Some(p)) => planned.insert(Planned {
-                    base: tip,
+                    base: *tip,
                     tree,
                     commit,
                     ..p
                 }),
                 _ => {
-                    let snapshot = self.snapshot(tip, &membership.url)?;
+                    let snapshot = self.snapshot(*tip, &membership.url)?;
                     super::signature::require_signing(&self.root, &snapshot)?;
                     if let Some(why) = snapshot.broken.get(&membership.domain) {
                         return Err(BadInput::new(
@@ -558,21 +579,21 @@ impl CodeRepo {
                         )
                         .into());
                     }
-                    let Some((change, branch)) = build(&snapshot, tip)? else {
+                    let Some((change, branch)) = build(&snapshot, *tip)? else {
                         return Ok(None);
                     };
-                    self.readable_after(tip, &change, &membership.url)?;
+                    self.readable_after(*tip, &change, &membership.url)?;
                     trace(format!("attempt {attempt}: decided on {tip}"));
-                    let Some(tree) = self.change_tree(Some(tip), &change)? else {
+                    let Some(tree) = self.change_tree(Some(*tip), &change)? else {
                         return Ok(None);
                     };
                     let signed = match sign {
                         Some(signed) => signed,
                         None => *sign.insert(super::signature::signing_key(&self.root)?.is_some()),
                     };
-                    let commit = self.commit_with_git(tree, Some(tip), &change, signed)?;
+                    let commit = self.commit_with_git(tree, Some(*tip), &change, signed)?;
                     planned.insert(Planned {
-                        base: tip,
+                        base: *tip,
                         change,
                         branch,
                         tree,
@@ -636,7 +657,7 @@ impl CodeRepo {
                     std::thread::sleep(pause);
                     pausing += pause;
                     let fetch_started = Instant::now();
-                    tip = self.fetch_tip(membership, race.url)?;
+                    *tip = self.fetch_tip(membership, race.url, *tip)?;
                     fetching += fetch_started.elapsed();
                     trace(format!(
                         "attempt {attempt}: lost (push {} ms), paused {} ms, fetched {tip} in {} ms",
@@ -672,11 +693,16 @@ impl CodeRepo {
         )
     }
 
-    /// After losing a race: fetch the realm's main branch alone, verify it and return its
-    /// tip. Only realm commits are offered in the negotiation (the code repository's history
-    /// has nothing the realm needs), and the staged ref is left for the next retry to move.
-    fn fetch_tip(&self, membership: &Membership, url: &str) -> Result<ObjectId> {
-        let main_ref = Self::realm_ref(&membership.name, &membership.branch);
+    /// After losing a race: fetch the realm's main branch alone, verify it as continuing
+    /// `verified` (the main verified last) and return its tip. Only realm commits are offered
+    /// in the negotiation (the code repository's history has nothing the realm needs); the
+    /// refs are left for the write to update when it ends (see [`CodeRepo::after_retries`]).
+    fn fetch_tip(
+        &self,
+        membership: &Membership,
+        url: &str,
+        verified: ObjectId,
+    ) -> Result<ObjectId> {
         // Fetched aside and verified before it moves the realm's main.
         let staged = Self::staged_main(membership);
         let limit = self.network_timeout()?;
@@ -694,7 +720,7 @@ impl CodeRepo {
                 "--no-recurse-submodules",
                 "--no-show-forced-updates",
             ])
-            .arg(format!("--negotiation-tip={main_ref}"))
+            .arg(format!("--negotiation-tip={verified}"))
             .arg("--")
             .arg(url)
             .arg(format!("+refs/heads/{}:{staged}", membership.branch))
@@ -717,8 +743,7 @@ impl CodeRepo {
         let Some(tip) = self.ref_target(&staged)? else {
             return Err(missing_branch(membership));
         };
-        self.refuse_unverified(membership, tip)?;
-        self.set_ref(&main_ref, tip)?;
+        self.refuse_unverified_after(membership, Some(verified), tip)?;
         Ok(tip)
     }
 
