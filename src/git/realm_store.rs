@@ -459,7 +459,7 @@ impl CodeRepo {
     /// domain writes its own directory), the commit is carried over to the new tip in
     /// process, its domain directories set into the new tip's tree, without calling `build`
     /// again. Retries pause with exponential backoff and full jitter, for up to
-    /// `realm.retryTimeout` seconds (default 120) in all.
+    /// `realm.retryTimeout` seconds (default 120) in all from the first attempt.
     pub fn publish(
         &self,
         membership: &Membership,
@@ -529,6 +529,9 @@ impl CodeRepo {
         build: &mut impl FnMut(&Snapshot, ObjectId) -> Result<Option<(Change, String)>>,
     ) -> Result<Option<Published>> {
         let membership = race.membership;
+        // `realm.retryTimeout` bounds the retries: the first fetch has `realm.timeout` of its
+        // own, and a crowd of writers starting at once can make it slow.
+        let retrying = Instant::now();
         // What was decided, and the commit that carries it on the tip it was last put on.
         let mut planned: Option<Planned> = None;
         // Whether commits are signed (`user.signingkey`), looked up once.
@@ -649,7 +652,7 @@ impl CodeRepo {
                     }));
                 }
                 PushOutcome::Rejected => {
-                    let left = race.retry_for.saturating_sub(race.started.elapsed());
+                    let left = race.retry_for.saturating_sub(retrying.elapsed());
                     if left.is_zero() {
                         break;
                     }
