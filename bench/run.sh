@@ -176,27 +176,8 @@ for row in "${rows[@]}"; do
 		done
 		;;
 	sync)
-		n=50 dir=$work/sync-$$
-		mkdir -p "$dir"
-		git realm init --name bench --admission open --bare "$dir/realm.git" >/dev/null
-		for i in $(seq 1 $n); do
-			d="$dir/domain-$i"
-			git init -q "$d"
-			printf 'read: [jobs/%s/*]\n' "$i" >"$d/paths.yaml"
-			git -C "$d" add -A && git -C "$d" commit -qm init
-			(cd "$d" && git realm join ../realm.git --no-hooks >/dev/null && git realm export --name paths --file paths.yaml >/dev/null)
-			printf 'read: [jobs/%s/*, jobs/%s/more/*]\n' "$i" "$i" >"$d/paths.yaml"
-			git -C "$d" commit -qam more
-		done
-		before=$(git -C "$dir/realm.git" rev-list --count main)
-		start=$(date +%s.%N)
-		for i in $(seq 1 $n); do (cd "$dir/domain-$i" && git realm sync --no-notify >/dev/null 2>&1) & done
-		wait
-		end=$(date +%s.%N)
-		after=$(git -C "$dir/realm.git" rev-list --count main)
-		say "$n simultaneous syncs"
-		printf '%d of %d landed in %.2f s\n' $((after - before)) $n "$(echo "$end - $start" | bc)"
-		rm -rf "$dir"
+		say "50 simultaneous syncs (bench/concurrent-sync.sh: attempts, pauses and CPU time)"
+		[ -n "${FIXTURES_ONLY:-}" ] || BIN=$bindir "$root/bench/concurrent-sync.sh" 50
 		;;
 	*)
 		echo "unknown row $row (hook, detect, small, realm, sync)" >&2

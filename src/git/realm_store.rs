@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use bstr::ByteSlice;
 use gix::ObjectId;
-use gix::objs::tree::EntryKind;
+use gix::bstr::BString;
+use gix::objs::tree::{EntryKind, EntryMode};
 
 use super::object_format::{FormatMismatch, ObjectFormat};
 use super::{CodeRepo, Git, TreeSource, command, missing_branch};
@@ -35,11 +36,40 @@ fn backoff(attempt: u32, push_took: Duration) -> Duration {
     Duration::from_millis(fastrand::u64(0..=ceiling.as_millis() as u64))
 }
 
-/// `domains/<name>` for a path inside a domain's directory.
-fn domain_dir(path: &str) -> Option<&str> {
+/// `<name>` for a path inside (or naming) a domain's directory `domains/<name>`.
+fn domain_name(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("domains/")?;
-    let name = rest.split('/').next().filter(|n| !n.is_empty())?;
-    Some(&path[.."domains/".len() + name.len()])
+    rest.split('/').next().filter(|n| !n.is_empty())
+}
+
+/// One write racing other domains' to the realm.
+struct Race<'a> {
+    membership: &'a Membership,
+    url: &'a str,
+    started: Instant,
+    /// `realm.retryTimeout`.
+    retry_for: Duration,
+}
+
+/// A decided change, and the commit that carries it on the tip it was last put on.
+struct Planned {
+    /// The realm commit the change was last put on.
+    base: ObjectId,
+    change: Change,
+    branch: String,
+    /// The realm tree the change leaves on `base`, and the commit of it.
+    tree: ObjectId,
+    commit: ObjectId,
+    /// Whether commits are signed (`user.signingkey`).
+    signed: bool,
+}
+
+/// One entry of a realm tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TreeEntry {
+    name: BString,
+    mode: EntryMode,
+    id: ObjectId,
 }
 
 /// With `GIT_REALM_TRACE` set, how a write went, on stderr (for benchmarks and debugging).
@@ -275,12 +305,9 @@ impl CodeRepo {
         Ok(())
     }
 
-    /// Write `change` on top of `parent` as one commit; `None` when it would change nothing.
-    pub fn write_commit(
-        &self,
-        parent: Option<ObjectId>,
-        change: &Change,
-    ) -> Result<Option<ObjectId>> {
+    /// The tree `change` leaves on `parent`'s (the empty tree without one); `None` when it
+    /// would change nothing.
+    fn change_tree(&self, parent: Option<ObjectId>, change: &Change) -> Result<Option<ObjectId>> {
         let base_tree = match parent {
             Some(commit) => self.commit_tree(commit)?,
             None => ObjectId::empty_tree(self.repo.object_hash()),
@@ -314,8 +341,20 @@ impl CodeRepo {
         if tree == base_tree && parent.is_some() {
             return Ok(None);
         }
+        Ok(Some(tree))
+    }
+
+    /// `git commit-tree` (git's identity rules, its signing when `sign`): `tree` on `parent`
+    /// and the commits `change` merges, with `change`'s message.
+    fn commit_with_git(
+        &self,
+        tree: ObjectId,
+        parent: Option<ObjectId>,
+        change: &Change,
+        sign: bool,
+    ) -> Result<ObjectId> {
         let mut git = self.git().arg("commit-tree").arg(tree.to_string());
-        if super::signature::signing_key(&self.root)?.is_some() {
+        if sign {
             git = git.arg("-S");
         }
         if let Some(parent) = parent {
@@ -325,9 +364,20 @@ impl CodeRepo {
             git = git.arg("-p").arg(merged);
         }
         let id = git.arg("-F").arg("-").stdin(change.message()).run()?;
-        Ok(Some(
-            ObjectId::from_hex(id.as_bytes()).context("git commit-tree printed no commit id")?,
-        ))
+        ObjectId::from_hex(id.as_bytes()).context("git commit-tree printed no commit id")
+    }
+
+    /// Write `change` on top of `parent` as one commit; `None` when it would change nothing.
+    pub fn write_commit(
+        &self,
+        parent: Option<ObjectId>,
+        change: &Change,
+    ) -> Result<Option<ObjectId>> {
+        let Some(tree) = self.change_tree(parent, change)? else {
+            return Ok(None);
+        };
+        let sign = super::signature::signing_key(&self.root)?.is_some();
+        self.commit_with_git(tree, parent, change, sign).map(Some)
     }
 
     /// Push `updates` (`<commit>:<ref>` pairs, or `:<ref>` to delete) in one atomic push.
@@ -419,9 +469,10 @@ impl CodeRepo {
     ///
     /// A lost race is cheap to retry: only the main branch is fetched again, and when the
     /// commits that won touched none of the domains the change writes (the usual case: every
-    /// domain writes its own directory), the same change is committed on the new tip without
-    /// calling `build` again. Retries pause with exponential backoff and full jitter, for up
-    /// to `realm.retryTimeout` seconds (default 120) in all.
+    /// domain writes its own directory), the commit is carried over to the new tip in
+    /// process, its domain directories set into the new tip's tree, without calling `build`
+    /// again. Retries pause with exponential backoff and full jitter, for up to
+    /// `realm.retryTimeout` seconds (default 120) in all from the first attempt.
     pub fn publish(
         &self,
         membership: &Membership,
@@ -432,81 +483,178 @@ impl CodeRepo {
         let url = self.realm_url(membership);
         let main_ref = Self::realm_ref(&membership.name, &membership.branch);
         self.fetch_realm(membership)?;
-        let mut tip = self
+        let tip = self
             .ref_target(&main_ref)?
             .ok_or_else(|| missing_branch(membership))?;
         trace(format!(
             "fetched {tip} in {} ms",
             started.elapsed().as_millis()
         ));
-        // The change and its branch, and the tip `build` decided it on.
-        let mut planned: Option<(ObjectId, Change, String)> = None;
+        let race = Race {
+            membership,
+            url: &url,
+            started,
+            retry_for,
+        };
+        let mut verified = tip;
+        let published = self.publish_from(&race, &mut verified, &mut build);
+        // However the write ended: the realm's main as verified last (unless this write
+        // landed on it), and what the retries fetched into the staging area goes.
+        let landed_on_main = matches!(&published, Ok(Some(p)) if p.branch == membership.branch);
+        let cleaned = self.after_retries(
+            membership,
+            (verified != tip && !landed_on_main).then_some(verified),
+        );
+        let published = published?;
+        cleaned?;
+        Ok(published)
+    }
+
+    /// Move the realm's main ref to `verified` (when given) and delete the staged main a
+    /// retry fetched, in one update.
+    fn after_retries(&self, membership: &Membership, verified: Option<ObjectId>) -> Result<()> {
+        let mut script = String::new();
+        if let Some(verified) = verified {
+            script.push_str(&format!(
+                "update {} {verified}\n",
+                Self::realm_ref(&membership.name, &membership.branch)
+            ));
+        }
+        let staged = Self::staged_main(membership);
+        if self.ref_target(&staged)?.is_some() {
+            script.push_str(&format!("delete {staged}\n"));
+        }
+        if !script.is_empty() {
+            self.git()
+                .args(["update-ref", "--stdin"])
+                .stdin(script)
+                .run()?;
+        }
+        Ok(())
+    }
+
+    /// The loop of [`CodeRepo::publish`], from the fetched and verified `tip`, which follows
+    /// the realm's main as the retries fetch and verify it.
+    fn publish_from(
+        &self,
+        race: &Race<'_>,
+        tip: &mut ObjectId,
+        build: &mut impl FnMut(&Snapshot, ObjectId) -> Result<Option<(Change, String)>>,
+    ) -> Result<Option<Published>> {
+        let membership = race.membership;
+        // `realm.retryTimeout` bounds the retries: the first fetch has `realm.timeout` of its
+        // own, and a crowd of writers starting at once can make it slow.
+        let retrying = Instant::now();
+        // What was decided, and the commit that carries it on the tip it was last put on.
+        let mut planned: Option<Planned> = None;
+        // Whether commits are signed (`user.signingkey`), looked up once.
+        let mut sign: Option<bool> = None;
         let mut attempt = 0u32;
         // What the retries spent, for the trace: fetching and verifying, pausing.
         let (mut fetching, mut pausing) = (Duration::ZERO, Duration::ZERO);
         loop {
             attempt += 1;
-            let still_applies = match &planned {
-                Some((base, change, _)) => self.change_still_applies(*base, tip, change)?,
-                None => false,
-            };
-            if !still_applies {
-                let snapshot = self.snapshot(tip, &membership.url)?;
-                super::signature::require_signing(&self.root, &snapshot)?;
-                if let Some(why) = snapshot.broken.get(&membership.domain) {
-                    return Err(BadInput::new(
-                        format!(
-                            "domain `{}` is broken in realm `{}`: {why}",
-                            membership.domain, membership.name
-                        ),
-                        format!(
-                            "fix the files under domains/{}/ in the realm (a plain clone of it), then run this again",
-                            membership.domain
-                        ),
-                    )
-                    .into());
+            let carried = match &planned {
+                Some(p) if p.base == *tip => Some((p.tree, p.commit)),
+                Some(p) => {
+                    let carrying = Instant::now();
+                    let carried = match self.carry_over(p, *tip)? {
+                        Some(tree) => Some((tree, self.recommit(p, tree, *tip)?)),
+                        None => None,
+                    };
+                    if carried.is_some() {
+                        trace(format!(
+                            "attempt {attempt}: carried over onto {tip} in {} ms",
+                            carrying.elapsed().as_millis()
+                        ));
+                    }
+                    carried
                 }
-                let Some((change, branch)) = build(&snapshot, tip)? else {
-                    return Ok(None);
-                };
-                self.readable_after(tip, &change, &membership.url)?;
-                trace(format!("attempt {attempt}: decided on {tip}"));
-                planned = Some((tip, change, branch));
-            }
-            let (_, change, branch) = planned.as_ref().expect("planned above");
-            let Some(commit) = self.write_commit(Some(tip), change)? else {
-                return Ok(None);
+                None => None,
             };
+            let planned = match (carried, planned.take()) {
+                (Some((tree, commit)), Some(p)) => planned.insert(Planned {
+                    base: *tip,
+                    tree,
+                    commit,
+                    ..p
+                }),
+                _ => {
+                    let snapshot = self.snapshot(*tip, &membership.url)?;
+                    super::signature::require_signing(&self.root, &snapshot)?;
+                    if let Some(why) = snapshot.broken.get(&membership.domain) {
+                        return Err(BadInput::new(
+                            format!(
+                                "domain `{}` is broken in realm `{}`: {why}",
+                                membership.domain, membership.name
+                            ),
+                            format!(
+                                "fix the files under domains/{}/ in the realm (a plain clone of it), then run this again",
+                                membership.domain
+                            ),
+                        )
+                        .into());
+                    }
+                    let Some((change, branch)) = build(&snapshot, *tip)? else {
+                        return Ok(None);
+                    };
+                    self.readable_after(*tip, &change, &membership.url)?;
+                    trace(format!("attempt {attempt}: decided on {tip}"));
+                    let Some(tree) = self.change_tree(Some(*tip), &change)? else {
+                        return Ok(None);
+                    };
+                    let signed = match sign {
+                        Some(signed) => signed,
+                        None => *sign.insert(super::signature::signing_key(&self.root)?.is_some()),
+                    };
+                    let commit = self.commit_with_git(tree, Some(*tip), &change, signed)?;
+                    planned.insert(Planned {
+                        base: *tip,
+                        change,
+                        branch,
+                        tree,
+                        commit,
+                        signed,
+                    })
+                }
+            };
+            let (commit, branch) = (planned.commit, &planned.branch);
             let mut updates = vec![format!("{commit}:refs/heads/{branch}")];
             updates.extend(
-                change
+                planned
+                    .change
                     .delete_branches
                     .iter()
                     .map(|b| format!(":refs/heads/{b}")),
             );
             let pushing = Instant::now();
-            let pushed = self.push(&url, &updates)?;
+            let pushed = self.push(race.url, &updates)?;
             let push_took = pushing.elapsed();
             match pushed {
                 PushOutcome::Pushed => {
-                    self.set_ref(&Self::realm_ref(&membership.name, branch), commit)?;
+                    // The realm refs as the push left them, in one update.
+                    let mut script = format!(
+                        "update {} {commit}\n",
+                        Self::realm_ref(&membership.name, branch)
+                    );
+                    for deleted in &planned.change.delete_branches {
+                        script.push_str(&format!(
+                            "delete {}\n",
+                            Self::realm_ref(&membership.name, deleted)
+                        ));
+                    }
+                    self.git()
+                        .args(["update-ref", "--stdin"])
+                        .stdin(script)
+                        .run()?;
                     if *branch == membership.branch {
                         // As after a fetch: what this repository reads next is parsed.
                         let _ = self.snapshot(commit, &membership.url);
                     }
-                    for deleted in &change.delete_branches {
-                        self.git()
-                            .args([
-                                "update-ref",
-                                "-d",
-                                &Self::realm_ref(&membership.name, deleted),
-                            ])
-                            .run()?;
-                    }
                     trace(format!(
                         "landed {commit} on `{branch}` at attempt {attempt} after {} ms \
                          (retries: {} ms fetching, {} ms pausing; last push {} ms)",
-                        started.elapsed().as_millis(),
+                        race.started.elapsed().as_millis(),
                         fetching.as_millis(),
                         pausing.as_millis(),
                         push_took.as_millis()
@@ -517,7 +665,7 @@ impl CodeRepo {
                     }));
                 }
                 PushOutcome::Rejected => {
-                    let left = retry_for.saturating_sub(started.elapsed());
+                    let left = race.retry_for.saturating_sub(retrying.elapsed());
                     if left.is_zero() {
                         break;
                     }
@@ -525,7 +673,7 @@ impl CodeRepo {
                     std::thread::sleep(pause);
                     pausing += pause;
                     let fetch_started = Instant::now();
-                    tip = self.fetch_tip(membership, &url)?;
+                    *tip = self.fetch_tip(membership, race.url, *tip)?;
                     fetching += fetch_started.elapsed();
                     trace(format!(
                         "attempt {attempt}: lost (push {} ms), paused {} ms, fetched {tip} in {} ms",
@@ -541,26 +689,38 @@ impl CodeRepo {
             format!(
                 "the realm kept moving: no commit landed on `{}` in {} s ({attempt} attempts)",
                 membership.branch,
-                retry_for.as_secs()
+                race.retry_for.as_secs()
             ),
             format!(
                 "nothing was written; run the command again, or keep trying longer: \
                  'git config realm.retryTimeout {}'",
-                retry_for.as_secs() * 2
+                race.retry_for.as_secs() * 2
             ),
         )
         .into())
     }
 
-    /// After losing a race: fetch the realm's main branch alone and return its tip.
-    fn fetch_tip(&self, membership: &Membership, url: &str) -> Result<ObjectId> {
-        let main_ref = Self::realm_ref(&membership.name, &membership.branch);
-        // Fetched aside and verified before it moves the realm's main.
-        let staged = format!(
+    /// Where a retry fetches the realm's main branch before it is verified.
+    fn staged_main(membership: &Membership) -> String {
+        format!(
             "{}/heads/{}",
             super::verify::staging_prefix(&membership.name),
             membership.branch
-        );
+        )
+    }
+
+    /// After losing a race: fetch the realm's main branch alone, verify it as continuing
+    /// `verified` (the main verified last) and return its tip. Only realm commits are offered
+    /// in the negotiation (the code repository's history has nothing the realm needs); the
+    /// refs are left for the write to update when it ends (see [`CodeRepo::after_retries`]).
+    fn fetch_tip(
+        &self,
+        membership: &Membership,
+        url: &str,
+        verified: ObjectId,
+    ) -> Result<ObjectId> {
+        // Fetched aside and verified before it moves the realm's main.
+        let staged = Self::staged_main(membership);
         let limit = self.network_timeout()?;
         let fetched = self
             .git()
@@ -574,8 +734,10 @@ impl CodeRepo {
                 "--no-tags",
                 "--no-write-fetch-head",
                 "--no-recurse-submodules",
-                "--",
+                "--no-show-forced-updates",
             ])
+            .arg(format!("--negotiation-tip={verified}"))
+            .arg("--")
             .arg(url)
             .arg(format!("+refs/heads/{}:{staged}", membership.branch))
             .within(limit)
@@ -594,42 +756,136 @@ impl CodeRepo {
                 .into()
             });
         }
-        let verified = match self.ref_target(&staged)? {
-            Some(tip) => self
-                .refuse_unverified(membership, tip)
-                .and_then(|()| self.set_ref(&main_ref, tip))
-                .map(|()| tip),
-            None => Err(missing_branch(membership)),
+        let Some(tip) = self.ref_target(&staged)? else {
+            return Err(missing_branch(membership));
         };
-        self.git().args(["update-ref", "-d", &staged]).run()?;
-        verified
+        self.refuse_unverified_after(membership, Some(verified), tip)?;
+        Ok(tip)
     }
 
-    /// Whether `change`, decided on realm commit `base`, still says the same on `tip`: when
-    /// it writes only domain directories, and what landed in between touched only other
-    /// domains' directories. Anything else (realm.yaml, CODEOWNERS, the same domain, an
-    /// approval's merge) is decided again.
-    fn change_still_applies(&self, base: ObjectId, tip: ObjectId, change: &Change) -> Result<bool> {
-        if base == tip {
-            return Ok(true);
-        }
+    /// The tree `planned` leaves on `tip`, without deciding again: when its change writes only
+    /// domain directories, and `tip` differs from the commit it was put on only in other
+    /// domains' directories, `tip`'s tree with those directories as `planned` wrote them.
+    /// Anything else (realm.yaml, CODEOWNERS, the same domain, an approval's merge) is
+    /// decided again: `None`.
+    fn carry_over(&self, planned: &Planned, tip: ObjectId) -> Result<Option<ObjectId>> {
+        let change = &planned.change;
         if !change.merged.is_empty() || !change.delete_branches.is_empty() {
-            return Ok(false);
+            return Ok(None);
         }
-        let written: Option<Vec<&str>> = change.edits.keys().map(|p| domain_dir(p)).collect();
-        let Some(written) = written else {
-            return Ok(false);
+        let written: Option<Vec<&str>> = change.edits.keys().map(|p| domain_name(p)).collect();
+        let Some(mut written) = written else {
+            return Ok(None);
         };
-        let changed = self
-            .git()
-            .args(["diff-tree", "-r", "--name-only", "--no-renames", "-z"])
-            .arg(base.to_string())
-            .arg(tip.to_string())
-            .run()?;
-        Ok(changed
-            .split('\0')
-            .filter(|p| !p.is_empty())
-            .all(|p| domain_dir(p).is_some_and(|d| !written.contains(&d))))
+        written.sort_unstable();
+        written.dedup();
+        let base = self.tree_entries(self.commit_tree(planned.base)?)?;
+        let theirs_tree = self.commit_tree(tip)?;
+        let theirs = self.tree_entries(theirs_tree)?;
+        let outside = |entries: &[TreeEntry]| -> Vec<TreeEntry> {
+            entries
+                .iter()
+                .filter(|e| e.name != "domains")
+                .cloned()
+                .collect()
+        };
+        if outside(&base) != outside(&theirs) {
+            return Ok(None);
+        }
+        let (Some(base_domains), Some(their_domains), Some(our_domains)) = (
+            self.subtree_entries(&base, "domains")?,
+            self.subtree_entries(&theirs, "domains")?,
+            self.subtree_entries(&self.tree_entries(planned.tree)?, "domains")?,
+        ) else {
+            return Ok(None);
+        };
+        let find = |entries: &[TreeEntry], name: &str| -> Option<(EntryMode, ObjectId)> {
+            entries
+                .iter()
+                .find(|e| e.name == name)
+                .map(|e| (e.mode, e.id))
+        };
+        if written
+            .iter()
+            .any(|d| find(&base_domains, d) != find(&their_domains, d))
+        {
+            return Ok(None);
+        }
+        let mut editor = self
+            .repo
+            .edit_tree(theirs_tree)
+            .context("failed to edit the realm tree")?;
+        for domain in &written {
+            let path = format!("domains/{domain}");
+            match find(&our_domains, domain) {
+                Some((mode, id)) => editor
+                    .upsert(path.as_str(), mode.kind(), id)
+                    .with_context(|| format!("failed to place `{path}` in the realm tree"))?,
+                None => editor
+                    .remove(path.as_str())
+                    .with_context(|| format!("failed to remove `{path}`"))?,
+            };
+        }
+        let tree = editor
+            .write()
+            .context("failed to write the realm tree")?
+            .detach();
+        Ok(Some(tree))
+    }
+
+    /// The entries of tree `id`.
+    fn tree_entries(&self, id: ObjectId) -> Result<Vec<TreeEntry>> {
+        let tree = self
+            .repo
+            .find_tree(id)
+            .with_context(|| format!("failed to read realm tree {id}"))?;
+        let decoded = tree
+            .decode()
+            .with_context(|| format!("failed to read realm tree {id}"))?;
+        Ok(decoded
+            .entries
+            .iter()
+            .map(|e| TreeEntry {
+                name: e.filename.to_owned(),
+                mode: e.mode,
+                id: e.oid.to_owned(),
+            })
+            .collect())
+    }
+
+    /// The entries of the directory `name` among `entries`: empty when there is none,
+    /// `None` when it is not a directory.
+    fn subtree_entries(&self, entries: &[TreeEntry], name: &str) -> Result<Option<Vec<TreeEntry>>> {
+        match entries.iter().find(|e| e.name == name) {
+            None => Ok(Some(Vec::new())),
+            Some(e) if e.mode.is_tree() => self.tree_entries(e.id).map(Some),
+            Some(_) => Ok(None),
+        }
+    }
+
+    /// `planned`'s commit with `tree` on `parent`: the same author, committer and message,
+    /// written in process; signed commits are made by git again (a signature covers the tree).
+    fn recommit(&self, planned: &Planned, tree: ObjectId, parent: ObjectId) -> Result<ObjectId> {
+        if planned.signed {
+            return self.commit_with_git(tree, Some(parent), &planned.change, true);
+        }
+        let template = self
+            .repo
+            .find_commit(planned.commit)
+            .with_context(|| format!("failed to read commit {}", planned.commit))?;
+        let mut commit = template
+            .decode()
+            .and_then(|c| c.into_owned())
+            .with_context(|| format!("failed to read commit {}", planned.commit))?;
+        commit.tree = tree;
+        commit.parents = std::iter::once(parent)
+            .chain(commit.parents.iter().skip(1).copied())
+            .collect();
+        Ok(self
+            .repo
+            .write_object(&commit)
+            .context("failed to write a realm commit")?
+            .detach())
     }
 
     /// `realm.timeout`: how long one network call (fetch, push) may take.
@@ -812,13 +1068,13 @@ mod tests {
 
     #[test]
     fn writes_to_domain_directories_and_pauses() {
-        use super::{BACKOFF_CAP, backoff, domain_dir};
+        use super::{BACKOFF_CAP, backoff, domain_name};
         use std::time::Duration;
-        assert_eq!(domain_dir("domains/a/exports.yaml"), Some("domains/a"));
-        assert_eq!(domain_dir("domains/a"), Some("domains/a"));
-        assert_eq!(domain_dir("domains/"), None);
-        assert_eq!(domain_dir("realm.yaml"), None);
-        assert_eq!(domain_dir(".github/CODEOWNERS"), None);
+        assert_eq!(domain_name("domains/a/exports.yaml"), Some("a"));
+        assert_eq!(domain_name("domains/a"), Some("a"));
+        assert_eq!(domain_name("domains/"), None);
+        assert_eq!(domain_name("realm.yaml"), None);
+        assert_eq!(domain_name(".github/CODEOWNERS"), None);
         for attempt in 1..40 {
             let took = Duration::from_millis(50);
             let pause = backoff(attempt, took);

@@ -99,12 +99,17 @@ pub fn check_history(
     if from == Some(to) {
         return Ok(checked);
     }
-    let mut list = Git::in_dir(dir).args(["rev-list", "--first-parent", "--reverse"]);
-    list = list.arg(to.to_string());
-    if let Some(from) = from {
-        list = list.arg(format!("^{from}"));
-    }
-    let listed = list.run().context("failed to list realm history")?;
+    let listed = match from.and_then(|from| first_parents_since(repo, from, to)) {
+        Some(line) => line,
+        None => {
+            let mut list = Git::in_dir(dir).args(["rev-list", "--first-parent", "--reverse"]);
+            list = list.arg(to.to_string());
+            if let Some(from) = from {
+                list = list.arg(format!("^{from}"));
+            }
+            list.run().context("failed to list realm history")?
+        }
+    };
     // `from` must be on the line: nothing listed means `to` is older than `from`, and the
     // first commit listed must have `from` as its first parent.
     if let Some(from) = from
@@ -165,6 +170,30 @@ pub fn check_history(
         checked.violations.extend(found);
     }
     Ok(checked)
+}
+
+/// The commits after `from` on `to`'s first-parent line, oldest first, one hex id a line (what
+/// `git rev-list --first-parent --reverse <to> ^<from>` prints), read in process: the usual
+/// case, a few commits on top of the last verified one. `None` when `from` is not within the
+/// first few hundred first parents of `to` (git then says what there is).
+fn first_parents_since(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Option<String> {
+    const WALK_AT_MOST: usize = 500;
+    let mut line = Vec::new();
+    let mut at = to;
+    while at != from {
+        if line.len() == WALK_AT_MOST {
+            return None;
+        }
+        line.push(at);
+        at = repo.find_commit(at).ok()?.parent_ids().next()?.detach();
+    }
+    Some(
+        line.iter()
+            .rev()
+            .map(ObjectId::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// `to` does not continue main from `from` along its first parents.
@@ -465,9 +494,20 @@ impl CodeRepo {
     /// Refuse `new_main` as the realm's main unless it continues the main fetched before
     /// and every commit since verifies.
     pub fn refuse_unverified(&self, membership: &Membership, new_main: ObjectId) -> Result<()> {
-        let name = &membership.name;
-        let main_ref = CodeRepo::realm_ref(name, &membership.branch);
+        let main_ref = CodeRepo::realm_ref(&membership.name, &membership.branch);
         let old_main = self.ref_target(&main_ref)?;
+        self.refuse_unverified_after(membership, old_main, new_main)
+    }
+
+    /// [`CodeRepo::refuse_unverified`] with the main fetched before given (a write's retries
+    /// keep it in memory and move the realm's main ref when they end).
+    pub fn refuse_unverified_after(
+        &self,
+        membership: &Membership,
+        old_main: Option<ObjectId>,
+        new_main: ObjectId,
+    ) -> Result<()> {
+        let name = &membership.name;
         let violations = match old_main {
             // The usual case, and every retry of a write: main was verified up to where it
             // was, and only what came since is checked (which finds a rewrite too).
