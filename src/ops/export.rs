@@ -169,13 +169,15 @@ pub fn export(ctx: &Context, options: ExportOptions) -> Result<(ExportReport, Ou
     let mut notices = Vec::new();
     let published = member.repo.publish(realm, |tip, _| {
         let plan = plan::plan_export(tip, domain, std::slice::from_ref(&update), &email, &today)?;
-        // Consumers are told about the version as the tip it lands on records them.
+        // Consumers are told about the version as the tip it lands on records them, and as
+        // the other realms this repository belongs to record those importing across realms.
+        let elsewhere = crate::member::bindings::elsewhere(&member, tip)?;
         notices = plan
             .exports
             .exports
             .iter()
             .filter(|e| plan.published.iter().any(|p| p.export == e.name))
-            .flat_map(|export| notify::announce::notices(tip, domain, export))
+            .flat_map(|export| notify::announce::notices_in(tip, &elsewhere, domain, export))
             .collect();
         let branch = plan
             .proposal

@@ -10,7 +10,7 @@ use crate::index;
 use crate::member as membership;
 use crate::output::Report;
 use crate::realm::config::CONFIG_PATH;
-use crate::realm::leave::plan_leave;
+use crate::realm::leave::{check_consumers_across, consumers_across, plan_leave};
 
 /// What `leave` is asked.
 #[derive(Debug, Clone, Default)]
@@ -61,7 +61,11 @@ pub fn leave(ctx: &Context, options: LeaveOptions) -> Result<(LeaveReport, Outco
         let Some(leave) = plan_leave(tip, &domain, options.force)? else {
             return Ok(None);
         };
+        let elsewhere = crate::member::bindings::elsewhere(&member, tip)?;
+        let across = consumers_across(&elsewhere, &realm.name, &domain);
+        check_consumers_across(&across, &domain, options.force)?;
         consumers = leave.broken_consumers;
+        consumers.extend(across);
         let mut change = leave.change;
         member.sign(&mut change);
         Ok(Some((change, realm.branch.clone())))

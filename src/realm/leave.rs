@@ -3,6 +3,7 @@
 use crate::error::Refusal;
 use crate::realm::change::Change;
 use crate::realm::snapshot::{self, Snapshot};
+use crate::realm::status::Elsewhere;
 
 /// What leaving decides on a tip: the commit (trailers are the caller's) and the domains whose
 /// imports it breaks.
@@ -48,6 +49,39 @@ pub fn plan_leave(tip: &Snapshot, domain: &str, force: bool) -> Result<Option<Le
         change,
         broken_consumers: consumers,
     }))
+}
+
+/// The domains of other realms (as `realm/domain`) that import from `domain` of `realm`: their
+/// imports break too when it leaves, though no commit here can say so.
+pub fn consumers_across(elsewhere: &Elsewhere, realm: &str, domain: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, other) in &elsewhere.realms {
+        for (consumer, state) in &other.domains {
+            if state
+                .imports
+                .imports
+                .iter()
+                .any(|i| i.from == domain && i.realm.as_deref() == Some(realm))
+            {
+                out.push(format!("{name}/{consumer}"));
+            }
+        }
+    }
+    out
+}
+
+/// Refuse `domain` leaving while domains of other realms import from it, unless `force`.
+pub fn check_consumers_across(across: &[String], domain: &str, force: bool) -> Result<(), Refusal> {
+    if across.is_empty() || force {
+        return Ok(());
+    }
+    Err(Refusal::new(
+        format!(
+            "domains of other realms import from `{domain}`: {}",
+            across.join(", ")
+        ),
+        "ask them to drop those imports, or leave anyway with 'git realm leave --force'",
+    ))
 }
 
 #[cfg(test)]

@@ -273,6 +273,71 @@ flowchart LR
 }
 
 #[test]
+fn an_export_published_directly_tells_consumers_in_other_realms() {
+    let Realms {
+        env,
+        aperture,
+        fungal,
+        ..
+    } = two_realms();
+    import_across(&env, &fungal);
+    env.realm_ok(&aperture, &["fetch"]);
+    env.write(&aperture, &[("api/routes.yaml", API_V2)]);
+    env.commit_all(&aperture, "metrics route");
+    let exported = json(&env.realm_ok(
+        &aperture,
+        &[
+            "export",
+            "--realm",
+            "ml-infra",
+            "--name",
+            "api-routes",
+            "--file",
+            "api/routes.yaml",
+            "--json",
+        ],
+    ));
+    assert_eq!(exported["result"], "published", "{exported:#}");
+    // No token in the tests: the consumer in letemcook is the one not notified, and waits.
+    let waiting = &exported["notifications"]["not_notified"];
+    assert_eq!(waiting[0]["consumer"], "fungal", "{exported:#}");
+    assert_eq!(waiting[0]["export"], "api-routes", "{exported:#}");
+    assert_eq!(exported["notifications"]["pending"], 1, "{exported:#}");
+}
+
+#[test]
+fn leaving_is_refused_while_a_domain_of_another_realm_imports_from_it() {
+    let Realms {
+        env,
+        ml_infra,
+        aperture,
+        fungal,
+        ..
+    } = two_realms();
+    import_across(&env, &fungal);
+    env.realm_ok(&aperture, &["fetch"]);
+    let before = env.state_of(&[&ml_infra, &aperture]);
+    env.realm(&aperture, &["leave", "--realm", "ml-infra"])
+        .assert()
+        .code(1)
+        .stderr_eq(str![[r#"
+error: domains of other realms import from `aperture-api`: letemcook/fungal
+hint: ask them to drop those imports, or leave anyway with 'git realm leave --force'
+
+"#]]);
+    assert_eq!(env.state_of(&[&ml_infra, &aperture]), before);
+
+    let left = json(&env.realm_ok(
+        &aperture,
+        &["leave", "--realm", "ml-infra", "--force", "--json"],
+    ));
+    assert_eq!(left["broken_consumers"][0], "letemcook/fungal", "{left:#}");
+    let config = std::fs::read_to_string(aperture.join(".realm/config.yaml")).unwrap();
+    assert!(!config.contains("ml-infra"), "{config}");
+    assert!(config.contains("letemcook"), "{config}");
+}
+
+#[test]
 fn an_import_across_realms_names_a_realm_domain_and_contract_that_exist() {
     let Realms {
         env,
