@@ -176,6 +176,44 @@ pub fn elsewhere_of(repo: &CodeRepo, here: &Membership, snapshot: &Snapshot) -> 
     Ok(out)
 }
 
+/// Bring the realms this domain imports from across realms (in `snapshot`, its own realm's
+/// state) up to date, as `status` and `check` do their own realm: fetched when due
+/// ([`super::freshness`]), what was fetched before when they do not answer.
+pub fn freshen_imported_realms(
+    ctx: &crate::context::Context,
+    member: &Member,
+    snapshot: &Snapshot,
+) -> Result<()> {
+    let here = &member.config.realm;
+    let Some(state) = snapshot.domain(&here.domain) else {
+        return Ok(());
+    };
+    let named: Vec<&str> = state
+        .imports
+        .imports
+        .iter()
+        .filter_map(|i| i.realm.as_deref())
+        .filter(|name| *name != here.name)
+        .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let mut realms: Vec<Membership> = super::read_config(&member.repo)?
+        .map(|file| {
+            file.memberships
+                .into_iter()
+                .map(|m| m.realm)
+                .filter(|m| named.contains(&m.name.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
+    realms.extend(read_only_realms(&member.repo, here, snapshot));
+    for realm in &realms {
+        super::freshness::freshen_membership(ctx, &member.repo, realm)?;
+    }
+    Ok(())
+}
+
 /// Fetch the realms this domain imports from read-only (`realm_url:`), quietly keeping the
 /// state fetched before when one cannot be reached.
 pub fn fetch_read_only(ctx: &crate::context::Context, member: &Member, snapshot: &Snapshot) {

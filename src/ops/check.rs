@@ -133,6 +133,7 @@ fn check_in(
     let freshness = freshness::freshen(ctx, &member)?;
     let realm = &member.config.realm;
     let (tip, snapshot) = member.repo.fetched_realm(realm)?;
+    bindings::freshen_imported_realms(ctx, &member, &snapshot)?;
     let (want_exports, want_imports) = match (options.exports, options.imports) {
         (false, false) => (true, true),
         flags => flags,

@@ -134,6 +134,7 @@ fn status_in(
     let freshness = freshness::freshen(ctx, &member)?;
     let realm = &member.config.realm;
     let (tip, snapshot) = member.repo.fetched_realm(realm)?;
+    bindings::freshen_imported_realms(ctx, &member, &snapshot)?;
     let today = ctx.date();
     let domain = &realm.domain;
     let detected = detection::explained(&member, &snapshot, At::Worktree, CacheUse::Refresh)?;
