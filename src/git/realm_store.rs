@@ -15,7 +15,7 @@ use super::{CodeRepo, Git, TreeSource, command, missing_branch};
 use crate::error::BadInput;
 use crate::realm::change::Change;
 use crate::realm::config::Membership;
-use crate::realm::snapshot::{Overlay, Snapshot};
+use crate::realm::snapshot::{Overlay, Scope, Snapshot};
 
 /// How long a write keeps retrying while other domains land first (`realm.retryTimeout`).
 const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(120);
@@ -709,6 +709,20 @@ impl CodeRepo {
     pub fn fetched_realm(&self, membership: &Membership) -> Result<(ObjectId, Snapshot)> {
         let tip = self.fetched_tip(membership)?;
         Ok((tip, self.snapshot(tip, &membership.url)?))
+    }
+
+    /// [`CodeRepo::fetched_realm`] with only what `scope` needs whole (see [`Scope`]): the
+    /// other domains as skeletons, where the cache holds them.
+    pub fn fetched_realm_for(
+        &self,
+        membership: &Membership,
+        scope: Scope,
+    ) -> Result<(ObjectId, Snapshot)> {
+        let tip = self.fetched_tip(membership)?;
+        Ok((
+            tip,
+            self.load_snapshot_scoped(tip, &membership.url, true, scope)?,
+        ))
     }
 
     /// [`CodeRepo::fetched_realm`] for a run that promises to write nothing (a dry run): the
