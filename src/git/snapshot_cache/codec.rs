@@ -623,6 +623,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::realm::snapshot::skeleton;
 
     fn yaml<T: serde::de::DeserializeOwned>(text: &str) -> T {
         serde_yaml::from_str(text).unwrap()
@@ -644,6 +645,8 @@ mod tests {
                  \x20 value: {read: [x/*], n: -4, f: 2.5, big: 18446744073709551615, no: null, t: false}\n\
                  \x20 changelog: [{version: 1.2.0, date: 2026-01-24, changes: [one, two], who: me}]\n\
                  \x20 effective_from: 2026-02-01\n  note: kept\n- name: f\n  version: 1.0.0\n\
+                 \x20 description: gone\n  value: [{x: [1, -2, 2.5, null, true]}]\n\
+                 \x20 changelog: [{version: 1.0.0, date: 2026-01-01, changes: [c], extra: {k: [v]}}]\n\
                  top: level\n",
             ),
             imports: yaml(
@@ -660,6 +663,16 @@ mod tests {
             let mut bytes = vec![9];
             encode(&load, &mut bytes).unwrap();
             assert_eq!(decode(&bytes[1..]), Some(load.clone()));
+            // A skeleton is the whole domain reduced, stepped over what it drops.
+            let skeleton = match load.clone() {
+                DomainLoad::Loaded(mut state) => {
+                    state.exports.exports.iter_mut().for_each(skeleton);
+                    DomainLoad::Skeleton(state)
+                }
+                other => other,
+            };
+            assert_eq!(decode_as(&bytes[1..], false), Some(skeleton));
+            assert_eq!(decode_as(&bytes[1..bytes.len() - 1], false), None);
             assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
             bytes.push(0);
             assert_eq!(decode(&bytes[1..]), None);
@@ -667,6 +680,7 @@ mod tests {
         let mut tagged = state;
         tagged.domain.extra = yaml("odd: !thing 1\n");
         let mut bytes = vec![9];
+        assert!(encode(&DomainLoad::Skeleton(Box::new(tagged.clone())), &mut bytes).is_none());
         assert!(encode(&DomainLoad::Loaded(Box::new(tagged)), &mut bytes).is_none());
         assert_eq!(bytes, [9]);
         assert_eq!(decode(b"\x00\xff\xff\xff\xff"), None);
