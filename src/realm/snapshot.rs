@@ -633,6 +633,73 @@ mod tests {
         }
     }
 
+    /// What a scope loads whole: the domain and the ones it imports from, and no other; a
+    /// skeleton's export is refused whole, and a domain parsed now is whole whatever the scope.
+    #[test]
+    fn scopes_load_what_they_need_whole() {
+        let files = realm(&[
+            ("realm.yaml", "name: r\ngovernance: {}\n"),
+            ("domains/a/domain.yaml", "name: a\n"),
+            (
+                "domains/a/exports.yaml",
+                "exports: [{name: e, version: 1.0.0, description: d, value: [x]}]\n",
+            ),
+            ("domains/b/domain.yaml", "name: b\n"),
+            (
+                "domains/b/imports.yaml",
+                "imports: [{contract: e, from: a, version: ^1}]\n",
+            ),
+            ("domains/c/domain.yaml", "name: c\n"),
+            (
+                "domains/c/exports.yaml",
+                "exports: [{name: e, version: 1.0.0, value: [y]}]\n",
+            ),
+        ]);
+        /// [`Memo`] answering skeletons when asked for them.
+        struct Reducing<'a>(Memo<'a>);
+        impl DomainCache for Reducing<'_> {
+            fn get(&mut self, domain: &str, whole: bool) -> Option<DomainLoad> {
+                match self.0.get(domain, whole)? {
+                    DomainLoad::Loaded(mut state) if !whole => {
+                        state.exports.exports.iter_mut().for_each(skeleton);
+                        Some(DomainLoad::Skeleton(state))
+                    }
+                    load => Some(load),
+                }
+            }
+            fn keep(&mut self, domain: &str, load: &DomainLoad) {
+                self.0.keep(domain, load);
+            }
+        }
+        let mut cache = Reducing(Memo {
+            files: &files,
+            kept: BTreeMap::new(),
+            parsed: 0,
+        });
+        let whole = Snapshot::load(&files, "r").unwrap();
+        let cold = Snapshot::load_scoped(&files, "r", &mut cache, Scope::Edges).unwrap();
+        assert_eq!(cold, whole);
+        let mut skeletons = |scope| {
+            let snapshot = Snapshot::load_scoped(&files, "r", &mut cache, scope).unwrap();
+            assert_eq!(snapshot.domains.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+            snapshot.skeletons
+        };
+        assert_eq!(skeletons(Scope::Whole), BTreeSet::new());
+        assert_eq!(skeletons(Scope::Around("b")), BTreeSet::from(["c".into()]));
+        assert_eq!(
+            skeletons(Scope::Around("c")),
+            BTreeSet::from(["a".into(), "b".into()])
+        );
+        assert_eq!(
+            skeletons(Scope::Edges),
+            BTreeSet::from(["a".into(), "b".into(), "c".into()])
+        );
+        let around = Snapshot::load_scoped(&files, "r", &mut cache, Scope::Around("b")).unwrap();
+        assert_eq!(around.export("a", "e"), whole.export("a", "e"));
+        let refused = std::panic::catch_unwind(|| around.export("c", "e").cloned());
+        assert!(refused.is_err());
+    }
+
     /// A snapshot loaded with domains kept from earlier loads is the one a cold load gives,
     /// and a realm that changed by one domain parses that domain alone.
     #[test]
