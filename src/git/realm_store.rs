@@ -153,7 +153,7 @@ impl CodeRepo {
         // Parsed now, while the network is the cost: the commands that read what was fetched
         // (a dry run among them, which writes nothing) then find it in the cache. Whatever is
         // wrong with the realm, they say it.
-        let _ = self.fetched_realm(membership);
+        let _ = self.warm_fetched_realm(membership);
         Ok(())
     }
 
@@ -709,6 +709,13 @@ impl CodeRepo {
     pub fn fetched_realm(&self, membership: &Membership) -> Result<(ObjectId, Snapshot)> {
         let tip = self.fetched_tip(membership)?;
         Ok((tip, self.snapshot(tip, &membership.url)?))
+    }
+
+    /// Parse the domains of the fetched realm the cache does not hold yet, reading none it
+    /// does.
+    fn warm_fetched_realm(&self, membership: &Membership) -> Result<()> {
+        let tip = self.fetched_tip(membership)?;
+        self.warm_snapshot_cache(tip, &membership.url)
     }
 
     /// [`CodeRepo::fetched_realm`] with only what `scope` needs whole (see [`Scope`]): the

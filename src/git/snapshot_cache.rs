@@ -203,6 +203,18 @@ impl DomainCache for SnapshotCache {
         Some(load)
     }
 
+    fn holds(&mut self, domain: &str) -> bool {
+        let Some(tree) = self.trees.get(domain) else {
+            return false;
+        };
+        let key = key(tree, domain);
+        let Some(&record) = self.by_key.get(&key) else {
+            return false;
+        };
+        self.used.push((key, Body::Record(record)));
+        true
+    }
+
     fn keep(&mut self, domain: &str, load: &DomainLoad) {
         let Some(tree) = self.trees.get(domain) else {
             return;
@@ -249,6 +261,17 @@ impl CodeRepo {
             cache.save();
         }
         Ok(snapshot)
+    }
+
+    /// Parse into the cache the domains of the realm as of `commit` that it does not hold
+    /// (see [`crate::realm::snapshot::warm`]).
+    pub(super) fn warm_snapshot_cache(&self, commit: ObjectId, origin: &str) -> Result<()> {
+        let tree = self.commit_tree(commit)?;
+        let source = TreeSource::new(&self.repo, tree);
+        let mut cache = self.snapshot_cache(&source, origin);
+        crate::realm::snapshot::warm(&source, &mut cache)?;
+        cache.save();
+        Ok(())
     }
 
     /// [`CodeRepo::snapshot`] for a run that promises to write nothing.

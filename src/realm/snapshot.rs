@@ -90,6 +90,24 @@ pub enum DomainLoad {
 pub trait DomainCache {
     fn get(&mut self, domain: &str, whole: bool) -> Option<DomainLoad>;
     fn keep(&mut self, domain: &str, load: &DomainLoad);
+    /// Whether `get` would answer for `domain`, keeping its record as if it had: what
+    /// [`warm`] asks, so that it decodes nothing.
+    fn holds(&mut self, domain: &str) -> bool {
+        self.get(domain, false).is_some()
+    }
+}
+
+/// Parse into `cache` the domains of `source` it does not hold yet, decoding none that it
+/// does: what a fetch does so that the next command finds the realm parsed. Nothing is
+/// returned, so nothing can read the domains it skipped; whatever is wrong with the realm,
+/// the command that loads it says.
+pub fn warm(source: &dyn RealmSource, cache: &mut dyn DomainCache) -> Result<()> {
+    for name in source.subdirs("domains")? {
+        if !cache.holds(&name) {
+            load_one(source, cache, &name, true);
+        }
+    }
+    Ok(())
 }
 
 /// No cache: every domain is parsed.
