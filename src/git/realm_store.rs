@@ -16,7 +16,7 @@ use super::{CodeRepo, Git, TreeSource, command, missing_branch};
 use crate::error::BadInput;
 use crate::realm::change::Change;
 use crate::realm::config::Membership;
-use crate::realm::snapshot::{Overlay, Snapshot};
+use crate::realm::snapshot::{Overlay, Scope, Snapshot};
 
 /// How long a write keeps retrying while other domains land first (`realm.retryTimeout`).
 const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(120);
@@ -183,7 +183,7 @@ impl CodeRepo {
         // Parsed now, while the network is the cost: the commands that read what was fetched
         // (a dry run among them, which writes nothing) then find it in the cache. Whatever is
         // wrong with the realm, they say it.
-        let _ = self.fetched_realm(membership);
+        let _ = self.warm_fetched_realm(membership);
         Ok(())
     }
 
@@ -965,6 +965,27 @@ impl CodeRepo {
     pub fn fetched_realm(&self, membership: &Membership) -> Result<(ObjectId, Snapshot)> {
         let tip = self.fetched_tip(membership)?;
         Ok((tip, self.snapshot(tip, &membership.url)?))
+    }
+
+    /// Parse the domains of the fetched realm the cache does not hold yet, reading none it
+    /// does.
+    fn warm_fetched_realm(&self, membership: &Membership) -> Result<()> {
+        let tip = self.fetched_tip(membership)?;
+        self.warm_snapshot_cache(tip, &membership.url)
+    }
+
+    /// [`CodeRepo::fetched_realm`] with only what `scope` needs whole (see [`Scope`]): the
+    /// other domains as skeletons, where the cache holds them.
+    pub fn fetched_realm_for(
+        &self,
+        membership: &Membership,
+        scope: Scope,
+    ) -> Result<(ObjectId, Snapshot)> {
+        let tip = self.fetched_tip(membership)?;
+        Ok((
+            tip,
+            self.load_snapshot_scoped(tip, &membership.url, true, scope)?,
+        ))
     }
 
     /// [`CodeRepo::fetched_realm`] for a run that promises to write nothing (a dry run): the

@@ -20,7 +20,7 @@ use anyhow::Result;
 use gix::ObjectId;
 
 use super::{CodeRepo, TreeSource};
-use crate::realm::snapshot::{DomainCache, DomainLoad, Snapshot};
+use crate::realm::snapshot::{DomainCache, DomainLoad, Scope, Snapshot};
 
 /// Changes when what a record means does; with the version, names the cache file.
 const FORMAT: u32 = 2;
@@ -195,12 +195,24 @@ fn remove_stale(path: &std::path::Path) {
 }
 
 impl DomainCache for SnapshotCache {
-    fn get(&mut self, domain: &str) -> Option<DomainLoad> {
+    fn get(&mut self, domain: &str, whole: bool) -> Option<DomainLoad> {
         let key = key(self.trees.get(domain)?, domain);
         let record = *self.by_key.get(&key)?;
-        let load = codec::decode(&self.data[self.records[record].1.clone()])?;
+        let load = codec::decode_as(&self.data[self.records[record].1.clone()], whole)?;
         self.used.push((key, Body::Record(record)));
         Some(load)
+    }
+
+    fn holds(&mut self, domain: &str) -> bool {
+        let Some(tree) = self.trees.get(domain) else {
+            return false;
+        };
+        let key = key(tree, domain);
+        let Some(&record) = self.by_key.get(&key) else {
+            return false;
+        };
+        self.used.push((key, Body::Record(record)));
+        true
     }
 
     fn keep(&mut self, domain: &str, load: &DomainLoad) {
@@ -229,14 +241,37 @@ impl CodeRepo {
         origin: &str,
         keep: bool,
     ) -> Result<Snapshot> {
+        self.load_snapshot_scoped(commit, origin, keep, Scope::Whole)
+    }
+
+    /// [`CodeRepo::load_snapshot`] with the domains `scope` does not need whole taken from
+    /// the cache as skeletons.
+    pub(super) fn load_snapshot_scoped(
+        &self,
+        commit: ObjectId,
+        origin: &str,
+        keep: bool,
+        scope: Scope,
+    ) -> Result<Snapshot> {
         let tree = self.commit_tree(commit)?;
         let source = TreeSource::new(&self.repo, tree);
         let mut cache = self.snapshot_cache(&source, origin);
-        let snapshot = Snapshot::load_cached(&source, origin, &mut cache)?;
+        let snapshot = Snapshot::load_scoped(&source, origin, &mut cache, scope)?;
         if keep {
             cache.save();
         }
         Ok(snapshot)
+    }
+
+    /// Parse into the cache the domains of the realm as of `commit` that it does not hold
+    /// (see [`crate::realm::snapshot::warm`]).
+    pub(super) fn warm_snapshot_cache(&self, commit: ObjectId, origin: &str) -> Result<()> {
+        let tree = self.commit_tree(commit)?;
+        let source = TreeSource::new(&self.repo, tree);
+        let mut cache = self.snapshot_cache(&source, origin);
+        crate::realm::snapshot::warm(&source, &mut cache)?;
+        cache.save();
+        Ok(())
     }
 
     /// [`CodeRepo::snapshot`] for a run that promises to write nothing.
@@ -309,13 +344,13 @@ mod tests {
             };
             let mut cache = SnapshotCache::new(path.clone(), trees(usize::MAX));
             for name in &names {
-                assert!(cache.get(name).is_none());
+                assert!(cache.get(name, true).is_none());
                 cache.keep(name, &state(name));
             }
             cache.save();
             let mut cache = SnapshotCache::new(path.clone(), trees(1));
             for (i, name) in names.iter().enumerate() {
-                match cache.get(name) {
+                match cache.get(name, true) {
                     None => {
                         assert_eq!(i, 1);
                         cache.keep(name, &DomainLoad::Broken("changed".into()));

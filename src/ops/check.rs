@@ -132,7 +132,9 @@ fn check_in(
 ) -> Result<(CheckReport, Outcome)> {
     let freshness = freshness::freshen(ctx, &member)?;
     let realm = &member.config.realm;
-    let (tip, snapshot) = member.repo.fetched_realm(realm)?;
+    let (tip, snapshot) = member
+        .repo
+        .fetched_realm_for(realm, crate::realm::snapshot::Scope::Around(&realm.domain))?;
     bindings::freshen_imported_realms(ctx, &member, &snapshot)?;
     let (want_exports, want_imports) = match (options.exports, options.imports) {
         (false, false) => (true, true),

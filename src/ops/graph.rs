@@ -406,7 +406,9 @@ fn graph_in(
 ) -> Result<(GraphReport, Outcome)> {
     let realm = &member.config.realm;
     let (tip, snapshot) = match &options.at {
-        None => member.repo.fetched_realm(realm)?,
+        None => member
+            .repo
+            .fetched_realm_for(realm, crate::realm::snapshot::Scope::Edges)?,
         Some(rev) => {
             let realm_rev = format!("{}{rev}", CodeRepo::realm_ref(&realm.name, ""));
             // A realm commit by its id; any other name is a realm branch, not one of this

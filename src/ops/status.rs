@@ -133,7 +133,9 @@ fn status_in(
 ) -> Result<(StatusReport, Outcome)> {
     let freshness = freshness::freshen(ctx, &member)?;
     let realm = &member.config.realm;
-    let (tip, snapshot) = member.repo.fetched_realm(realm)?;
+    let (tip, snapshot) = member
+        .repo
+        .fetched_realm_for(realm, crate::realm::snapshot::Scope::Around(&realm.domain))?;
     bindings::freshen_imported_realms(ctx, &member, &snapshot)?;
     let today = ctx.date();
     let domain = &realm.domain;

@@ -70,6 +70,7 @@ pub fn first_files(realm: &RealmFile) -> [(&'static str, String); 4] {
         contracts: Default::default(),
         broken: Default::default(),
         broken_owners: Default::default(),
+        skeletons: Default::default(),
     };
     [
         ("realm.yaml", yaml::to_string(realm)),

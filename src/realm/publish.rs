@@ -197,6 +197,7 @@ mod tests {
             contracts: Default::default(),
             broken: Default::default(),
             broken_owners: Default::default(),
+            skeletons: Default::default(),
         };
         let exports = ExportsFile {
             exports: vec![Export {

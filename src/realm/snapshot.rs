@@ -30,6 +30,38 @@ pub struct Snapshot {
     pub broken: BTreeMap<String, String>,
     /// The CODEOWNERS lines of the broken domains, kept as they are when it is rewritten.
     pub broken_owners: BTreeMap<String, String>,
+    /// The domains in `domains` loaded as skeletons (see [`Scope`]): their exports hold only
+    /// what the status of an import of them depends on. [`Snapshot::export`] refuses them.
+    pub skeletons: BTreeSet<String>,
+}
+
+/// How much of each domain a command reads. Every domain's file and imports are always
+/// whole; a skeleton's exports keep what the status of an import of them depends on (see
+/// [`skeleton`]): name, version and `effective_from`, the changelog only while a breaking
+/// change is announced, the value only with a schema to validate it. A skeleton comes from
+/// the cache only: a domain parsed now is whole, so a cold run and a cached one can be
+/// compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// Every domain whole.
+    Whole,
+    /// `domain` and the domains its imports name whole; the others as skeletons: what
+    /// `status` and `check` of `domain` read (its exports, what it imports, its consumers).
+    Around(&'a str),
+    /// Every domain as a skeleton: what the realm's graph of imports reads.
+    Edges,
+}
+
+/// `export` reduced to what the status of an import of it depends on (see [`Scope`]); what a
+/// skeleton decoded from the cache holds.
+pub fn skeleton(export: &mut Export) {
+    export.description = None;
+    if export.schema.is_none() {
+        export.value = Value::Null;
+    }
+    if export.effective_from.is_none() {
+        export.changelog = Vec::new();
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,22 +77,44 @@ pub struct DomainState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DomainLoad {
     Loaded(Box<DomainState>),
+    /// A domain whose exports are reduced by [`skeleton`]: never kept, only taken from a cache
+    /// asked for one.
+    Skeleton(Box<DomainState>),
     Absent,
     Broken(String),
 }
 
 /// Domains parsed by an earlier run. `get` answers only for a directory whose files are the
-/// same as when it was kept; `keep` is handed what a parse of the files gave.
+/// same as when it was kept, with a [`DomainLoad::Skeleton`] rather than a whole domain when
+/// not `whole` (or the whole one); `keep` is handed what a parse of the files gave.
 pub trait DomainCache {
-    fn get(&mut self, domain: &str) -> Option<DomainLoad>;
+    fn get(&mut self, domain: &str, whole: bool) -> Option<DomainLoad>;
     fn keep(&mut self, domain: &str, load: &DomainLoad);
+    /// Whether `get` would answer for `domain`, keeping its record as if it had: what
+    /// [`warm`] asks, so that it decodes nothing.
+    fn holds(&mut self, domain: &str) -> bool {
+        self.get(domain, false).is_some()
+    }
+}
+
+/// Parse into `cache` the domains of `source` it does not hold yet, decoding none that it
+/// does: what a fetch does so that the next command finds the realm parsed. Nothing is
+/// returned, so nothing can read the domains it skipped; whatever is wrong with the realm,
+/// the command that loads it says.
+pub fn warm(source: &dyn RealmSource, cache: &mut dyn DomainCache) -> Result<()> {
+    for name in source.subdirs("domains")? {
+        if !cache.holds(&name) {
+            load_one(source, cache, &name, true);
+        }
+    }
+    Ok(())
 }
 
 /// No cache: every domain is parsed.
 pub struct NoCache;
 
 impl DomainCache for NoCache {
-    fn get(&mut self, _: &str) -> Option<DomainLoad> {
+    fn get(&mut self, _: &str, _: bool) -> Option<DomainLoad> {
         None
     }
     fn keep(&mut self, _: &str, _: &DomainLoad) {}
@@ -99,6 +153,17 @@ impl Snapshot {
         origin: &str,
         cache: &mut dyn DomainCache,
     ) -> Result<Snapshot> {
+        Self::load_scoped(source, origin, cache, Scope::Whole)
+    }
+
+    /// [`Snapshot::load_cached`], the domains `scope` does not need whole taken from `cache`
+    /// as skeletons. What the commands of `scope` read is the same as from a whole load.
+    pub fn load_scoped(
+        source: &dyn RealmSource,
+        origin: &str,
+        cache: &mut dyn DomainCache,
+        scope: Scope,
+    ) -> Result<Snapshot> {
         let realm_bytes = source.read("realm.yaml")?.ok_or_else(|| {
             BadInput::new(
                 format!("`{origin}` is not a realm: it has no realm.yaml"),
@@ -110,29 +175,39 @@ impl Snapshot {
 
         let mut domains = BTreeMap::new();
         let mut broken = BTreeMap::new();
-        for name in source.subdirs("domains")? {
-            let load = match cache.get(&name) {
+        let mut skeletons = BTreeSet::new();
+        let subdirs = source.subdirs("domains")?;
+        // The domain a command is about is loaded first: its imports name the others it needs.
+        let mut center = None;
+        let whole: Option<BTreeSet<String>> = match scope {
+            Scope::Whole => None,
+            Scope::Edges => Some(BTreeSet::new()),
+            Scope::Around(domain) => {
+                let mut needed = BTreeSet::from([domain.to_owned()]);
+                if subdirs.iter().any(|d| d == domain) {
+                    let load = load_one(source, cache, domain, true);
+                    if let DomainLoad::Loaded(state) = &load {
+                        needed.extend(state.imports.imports.iter().map(|i| i.from.clone()));
+                    }
+                    center = Some(load);
+                }
+                Some(needed)
+            }
+        };
+        for name in subdirs {
+            let load = match center.take_if(|_| scope == Scope::Around(&name)) {
                 Some(load) => load,
                 None => {
-                    // One domain's bad files make that domain broken, not the realm unreadable.
-                    let (load, kept) = match load_domain(source, &name) {
-                        Ok(Some(state)) => (DomainLoad::Loaded(Box::new(state)), true),
-                        Ok(None) => (DomainLoad::Absent, true),
-                        // A failure to read git's objects says nothing about the files: it is
-                        // not kept, so the next run tries again.
-                        Err(e) => (
-                            DomainLoad::Broken(format!("{e:#}")),
-                            e.downcast_ref::<BadInput>().is_some(),
-                        ),
-                    };
-                    if kept {
-                        cache.keep(&name, &load);
-                    }
-                    load
+                    let is_whole = whole.as_ref().is_none_or(|w| w.contains(&name));
+                    load_one(source, cache, &name, is_whole)
                 }
             };
             match load {
                 DomainLoad::Loaded(state) => {
+                    domains.insert(name, *state);
+                }
+                DomainLoad::Skeleton(state) => {
+                    skeletons.insert(name.clone());
                     domains.insert(name, *state);
                 }
                 DomainLoad::Absent => {}
@@ -174,6 +249,7 @@ impl Snapshot {
             contracts,
             broken,
             broken_owners,
+            skeletons,
         })
     }
 
@@ -181,7 +257,16 @@ impl Snapshot {
         self.domains.get(name)
     }
 
+    /// The export `domain/export`, whole.
+    ///
+    /// # Panics
+    /// When `domain` was loaded as a skeleton: a command that reads a value, a changelog or a
+    /// description of a domain must load it whole (see [`Scope`]).
     pub fn export(&self, domain: &str, export: &str) -> Option<&Export> {
+        assert!(
+            !self.skeletons.contains(domain),
+            "bug: the export `{domain}/{export}` is read whole, but `{domain}` was loaded as a skeleton"
+        );
         self.domains
             .get(domain)?
             .exports
@@ -236,6 +321,34 @@ impl Snapshot {
         }
         out
     }
+}
+
+/// What the directory of domain `name` yields: from `cache` (a skeleton unless `whole`), or
+/// parsed (whole), and then handed to `cache`.
+fn load_one(
+    source: &dyn RealmSource,
+    cache: &mut dyn DomainCache,
+    name: &str,
+    whole: bool,
+) -> DomainLoad {
+    if let Some(load) = cache.get(name, whole) {
+        return load;
+    }
+    // One domain's bad files make that domain broken, not the realm unreadable.
+    let (load, kept) = match load_domain(source, name) {
+        Ok(Some(state)) => (DomainLoad::Loaded(Box::new(state)), true),
+        Ok(None) => (DomainLoad::Absent, true),
+        // A failure to read git's objects says nothing about the files: it is not kept, so
+        // the next run tries again.
+        Err(e) => (
+            DomainLoad::Broken(format!("{e:#}")),
+            e.downcast_ref::<BadInput>().is_some(),
+        ),
+    };
+    if kept {
+        cache.keep(name, &load);
+    }
+    load
 }
 
 /// The domain `name`'s files, checked; `None` for a directory without domain.yaml.
@@ -527,7 +640,7 @@ mod tests {
     }
 
     impl DomainCache for Memo<'_> {
-        fn get(&mut self, domain: &str) -> Option<DomainLoad> {
+        fn get(&mut self, domain: &str, _: bool) -> Option<DomainLoad> {
             let key = (domain.to_owned(), self.files_of(domain));
             self.kept.get(&key).cloned()
         }
@@ -536,6 +649,73 @@ mod tests {
             let key = (domain.to_owned(), self.files_of(domain));
             self.kept.insert(key, load.clone());
         }
+    }
+
+    /// What a scope loads whole: the domain and the ones it imports from, and no other; a
+    /// skeleton's export is refused whole, and a domain parsed now is whole whatever the scope.
+    #[test]
+    fn scopes_load_what_they_need_whole() {
+        let files = realm(&[
+            ("realm.yaml", "name: r\ngovernance: {}\n"),
+            ("domains/a/domain.yaml", "name: a\n"),
+            (
+                "domains/a/exports.yaml",
+                "exports: [{name: e, version: 1.0.0, description: d, value: [x]}]\n",
+            ),
+            ("domains/b/domain.yaml", "name: b\n"),
+            (
+                "domains/b/imports.yaml",
+                "imports: [{contract: e, from: a, version: ^1}]\n",
+            ),
+            ("domains/c/domain.yaml", "name: c\n"),
+            (
+                "domains/c/exports.yaml",
+                "exports: [{name: e, version: 1.0.0, value: [y]}]\n",
+            ),
+        ]);
+        /// [`Memo`] answering skeletons when asked for them.
+        struct Reducing<'a>(Memo<'a>);
+        impl DomainCache for Reducing<'_> {
+            fn get(&mut self, domain: &str, whole: bool) -> Option<DomainLoad> {
+                match self.0.get(domain, whole)? {
+                    DomainLoad::Loaded(mut state) if !whole => {
+                        state.exports.exports.iter_mut().for_each(skeleton);
+                        Some(DomainLoad::Skeleton(state))
+                    }
+                    load => Some(load),
+                }
+            }
+            fn keep(&mut self, domain: &str, load: &DomainLoad) {
+                self.0.keep(domain, load);
+            }
+        }
+        let mut cache = Reducing(Memo {
+            files: &files,
+            kept: BTreeMap::new(),
+            parsed: 0,
+        });
+        let whole = Snapshot::load(&files, "r").unwrap();
+        let cold = Snapshot::load_scoped(&files, "r", &mut cache, Scope::Edges).unwrap();
+        assert_eq!(cold, whole);
+        let mut skeletons = |scope| {
+            let snapshot = Snapshot::load_scoped(&files, "r", &mut cache, scope).unwrap();
+            assert_eq!(snapshot.domains.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+            snapshot.skeletons
+        };
+        assert_eq!(skeletons(Scope::Whole), BTreeSet::new());
+        assert_eq!(skeletons(Scope::Around("b")), BTreeSet::from(["c".into()]));
+        assert_eq!(
+            skeletons(Scope::Around("c")),
+            BTreeSet::from(["a".into(), "b".into()])
+        );
+        assert_eq!(
+            skeletons(Scope::Edges),
+            BTreeSet::from(["a".into(), "b".into(), "c".into()])
+        );
+        let around = Snapshot::load_scoped(&files, "r", &mut cache, Scope::Around("b")).unwrap();
+        assert_eq!(around.export("a", "e"), whole.export("a", "e"));
+        let refused = std::panic::catch_unwind(|| around.export("c", "e").cloned());
+        assert!(refused.is_err());
     }
 
     /// A snapshot loaded with domains kept from earlier loads is the one a cold load gives,

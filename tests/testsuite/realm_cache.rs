@@ -48,6 +48,12 @@ fn domains(keys: &[String]) -> Vec<&str> {
 
 /// What every reading command says, stdout, stderr and exit status.
 fn answers(env: &TestEnv, dir: &Path) -> Vec<String> {
+    answers_as(env, dir, false)
+}
+
+/// [`answers`], each command run with no cache when `cold` (a run keeps what it parsed, and
+/// the next one would read it).
+fn answers_as(env: &TestEnv, dir: &Path, cold: bool) -> Vec<String> {
     let mut out = Vec::new();
     for args in [
         &["status", "--json"][..],
@@ -56,7 +62,13 @@ fn answers(env: &TestEnv, dir: &Path) -> Vec<String> {
         &["graph", "--json"],
         &["graph"],
         &["graph", "--format", "dot"],
+        &["graph", "--format", "mermaid"],
+        &["check"],
+        &["check", "--explain"],
     ] {
+        if cold {
+            let _ = std::fs::remove_dir_all(cache_dir(dir));
+        }
         let output = env.realm_std(dir, args).output().unwrap();
         out.push(format!(
             "$ git realm {}\n{:?}\n{}\n{}",
@@ -69,11 +81,10 @@ fn answers(env: &TestEnv, dir: &Path) -> Vec<String> {
     out
 }
 
-/// The answers from the cache as it is, and again with the cache deleted first.
+/// The answers from the cache as it is, and again with the cache deleted before each.
 fn warm_and_cold(env: &TestEnv, dir: &Path) -> (Vec<String>, Vec<String>) {
     let warm = answers(env, dir);
-    let _ = std::fs::remove_dir_all(cache_dir(dir));
-    let cold = answers(env, dir);
+    let cold = answers_as(env, dir, true);
     (warm, cold)
 }
 
@@ -170,8 +181,7 @@ fn cached_realm_answers_as_a_cold_one() {
         kept.iter()
             .all(|k| cached.contains(k) || k.ends_with(" bad"))
     );
-    std::fs::remove_dir_all(cache_dir(&aperture)).unwrap();
-    let cold = answers(&env, &aperture);
+    let cold = answers_as(&env, &aperture, true);
     assert_eq!(warm, cold);
     assert!(!warm[1].contains("broken"), "{warm:?}");
     let after = cached_domains(&aperture);
@@ -199,4 +209,117 @@ fn cached_realm_answers_as_a_cold_one() {
     assert_eq!(answers(&env, &aperture), cold);
     let now = cached_domains(&aperture);
     assert!(after.iter().all(|k| now.contains(k)), "{now:?}");
+}
+
+/// Commands read the domains they need whole and the others as skeletons from the cache (no
+/// values, descriptions, or changelogs without an announced change): a member that imports,
+/// is imported, and shares the realm with unrelated domains whose exports have all of these
+/// says the same, in every mode, as a cold run that parsed everything.
+#[test]
+fn partly_read_realm_answers_as_a_whole_one() {
+    let env = TestEnv::new();
+    let realm = env.realm_repo("realm", false, &["--admission", "open"]);
+    let aperture = env.code_repo("aperture", &[("paths.yaml", "read: [a/*]\n")]);
+    env.realm_ok(&aperture, &["join", "../realm"]);
+    env.realm_ok(
+        &aperture,
+        &["export", "--name", "paths", "--file", "paths.yaml"],
+    );
+    let fungal = env.code_repo(
+        "fungal",
+        &[("policy.py", "a/*\n"), ("rules.yaml", "write: [f/*]\n")],
+    );
+    env.realm_ok(&fungal, &["join", "../realm"]);
+    env.realm_ok(
+        &fungal,
+        &["export", "--name", "rules", "--file", "rules.yaml"],
+    );
+    env.realm_ok(
+        &fungal,
+        &[
+            "import",
+            "--contract",
+            "paths",
+            "--from",
+            "aperture",
+            "--binding",
+            "policy.py",
+        ],
+    );
+    let gill = env.code_repo("gill", &[("uses.py", "f/*\n")]);
+    env.realm_ok(&gill, &["join", "../realm"]);
+    env.realm_ok(
+        &gill,
+        &[
+            "import",
+            "--contract",
+            "rules",
+            "--from",
+            "fungal",
+            "--binding",
+            "uses.py",
+        ],
+    );
+    // Unrelated domains written by hand: exports with descriptions, schemas, values,
+    // changelogs, a breaking change announced for later, one whose value breaks its schema,
+    // and imports between them that are current, stale, announced, broken and unsatisfied.
+    let exports = "exports:\n\
+        - name: zones\n  version: 2.0.0\n  description: the zones\n\
+        \x20 value: {read: [z/*], n: 3}\n  effective_from: '2999-01-01'\n\
+        \x20 changelog:\n  - {version: 2.0.0, date: 2026-01-20, changes: [breaking]}\n\
+        \x20 - {version: 1.1.0, date: 2026-01-10, changes: [more]}\n\
+        \x20 - {version: 1.0.0, date: 2026-01-01, changes: [first]}\n\
+        - name: typed\n  version: 1.0.0\n  description: checked\n\
+        \x20 schema: {type: object, required: [n], properties: {n: {type: number}}}\n\
+        \x20 value: {n: 1}\n\
+        - name: mistyped\n  version: 1.0.0\n\
+        \x20 schema: {type: object, properties: {n: {type: number}}}\n  value: {n: one}\n\
+        - name: plain\n  version: 3.1.0\n  value: [p/*]\n\
+        \x20 changelog: [{version: 3.1.0, date: 2026-01-02, changes: [later]}]\n";
+    let imports = "imports:\n\
+        - {contract: zones, from: zeta, version: ^1, resolved_version: 1.0.0}\n\
+        - {contract: typed, from: zeta, version: ^1, resolved_version: 1.0.0}\n\
+        - {contract: mistyped, from: zeta, version: ^1, resolved_version: 1.0.0}\n\
+        - {contract: plain, from: zeta, version: ^2}\n\
+        - {contract: gone, from: zeta, version: ^1}\n\
+        - {contract: paths, from: aperture, version: ^1, resolved_version: 0.9.0}\n";
+    env.write(
+        &realm,
+        &[
+            (
+                "domains/zeta/domain.yaml",
+                "name: zeta\nmaintainers: [z@example.com]\n",
+            ),
+            ("domains/zeta/exports.yaml", exports),
+            (
+                "domains/omega/domain.yaml",
+                "name: omega\nrepo_url: https://h/o.git\n",
+            ),
+            ("domains/omega/imports.yaml", imports),
+            ("domains/omega/exports.yaml", exports),
+        ],
+    );
+    env.commit_all(&realm, "unrelated domains");
+    for member in [&aperture, &fungal, &gill] {
+        env.realm_ok(member, &["fetch"]);
+    }
+    env.write(&aperture, &[("paths.yaml", "read: [a/*, b/*]\n")]);
+    env.commit_all(&aperture, "b");
+
+    for member in [&aperture, &fungal, &gill] {
+        // The first run parses and keeps every domain; the second reads the cache.
+        let _ = std::fs::remove_dir_all(cache_dir(member));
+        env.realm_ok(member, &["status"]);
+        assert_eq!(
+            domains(&cached_domains(member)),
+            ["aperture", "fungal", "gill", "omega", "zeta"]
+        );
+        let (warm, cold) = warm_and_cold(&env, member);
+        assert_eq!(warm, cold);
+        assert!(warm[3].contains("\"omega\""), "{warm:?}");
+    }
+    let graph = answers(&env, &gill);
+    for status in ["current", "stale", "broken"] {
+        assert!(graph[3].contains(status), "{status}: {graph:?}");
+    }
 }

@@ -27,7 +27,13 @@ pub(super) fn encode(load: &DomainLoad, out: &mut Vec<u8>) -> Option<()> {
 
 /// The domain `bytes` encode, or `None` unless they are exactly one encoded domain.
 pub(super) fn decode(bytes: &[u8]) -> Option<DomainLoad> {
-    let mut reader = Reader(bytes);
+    decode_as(bytes, true)
+}
+
+/// [`decode`], a domain as a [`DomainLoad::Skeleton`] unless `whole`: what its exports do
+/// not keep (see [`skeleton`](crate::realm::snapshot::skeleton)) is stepped over, not built.
+pub(super) fn decode_as(bytes: &[u8], whole: bool) -> Option<DomainLoad> {
+    let mut reader = Reader(bytes, whole);
     let load = reader.load()?;
     reader.0.is_empty().then_some(load)
 }
@@ -84,6 +90,8 @@ impl Writer<'_> {
                 self.exports(exports)?;
                 self.imports(imports)
             }
+            // A skeleton is never kept.
+            DomainLoad::Skeleton(_) => None?,
             DomainLoad::Absent => {
                 self.byte(1);
                 Some(())
@@ -286,7 +294,8 @@ impl Writer<'_> {
     }
 }
 
-struct Reader<'a>(&'a [u8]);
+/// The bytes left, and whether domains are built whole rather than as skeletons.
+struct Reader<'a>(&'a [u8], bool);
 
 impl<'a> Reader<'a> {
     fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
@@ -344,13 +353,36 @@ impl<'a> Reader<'a> {
         self.list(Self::str)
     }
 
+    /// Step over `n` items, each as `item` reads it.
+    fn skip_n(&mut self, n: usize, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        (0..n).try_for_each(|_| item(self))
+    }
+
+    fn skip_str(&mut self) -> Option<()> {
+        let n = self.len()?;
+        std::str::from_utf8(self.bytes(n)?).ok()?;
+        Some(())
+    }
+
+    fn skip_strs(&mut self) -> Option<()> {
+        let n = self.count()?;
+        self.skip_n(n, Self::skip_str)
+    }
+
     fn load(&mut self) -> Option<DomainLoad> {
         Some(match self.byte()? {
-            0 => DomainLoad::Loaded(Box::new(DomainState {
-                domain: self.domain()?,
-                exports: self.exports()?,
-                imports: self.imports()?,
-            })),
+            0 => {
+                let state = Box::new(DomainState {
+                    domain: self.domain()?,
+                    exports: self.exports()?,
+                    imports: self.imports()?,
+                });
+                if self.1 {
+                    DomainLoad::Loaded(state)
+                } else {
+                    DomainLoad::Skeleton(state)
+                }
+            }
             1 => DomainLoad::Absent,
             2 => DomainLoad::Broken(self.str()?),
             _ => return None,
@@ -377,6 +409,9 @@ impl<'a> Reader<'a> {
     }
 
     fn export(&mut self) -> Option<Export> {
+        if !self.1 {
+            return self.skeleton_export();
+        }
         Some(Export {
             name: self.str()?,
             version: self.str()?,
@@ -387,15 +422,67 @@ impl<'a> Reader<'a> {
                 _ => return None,
             },
             value: self.json()?,
-            changelog: self.list(|r| {
-                Some(ChangelogEntry {
-                    version: r.str()?,
-                    date: r.str()?,
-                    changes: r.strs()?,
-                    extra: r.mapping()?,
-                })
-            })?,
+            changelog: self.changelog()?,
             effective_from: self.opt_str()?,
+            extra: self.mapping()?,
+        })
+    }
+
+    fn changelog(&mut self) -> Option<Vec<ChangelogEntry>> {
+        self.list(|r| {
+            Some(ChangelogEntry {
+                version: r.str()?,
+                date: r.str()?,
+                changes: r.strs()?,
+                extra: r.mapping()?,
+            })
+        })
+    }
+
+    /// An export as [`skeleton`](crate::realm::snapshot::skeleton) leaves it, what it drops
+    /// stepped over: the same as decoding it whole and then reducing it.
+    fn skeleton_export(&mut self) -> Option<Export> {
+        let name = self.str()?;
+        let version = self.str()?;
+        match self.byte()? {
+            0 => {}
+            1 => self.skip_str()?,
+            _ => return None,
+        }
+        let schema = match self.byte()? {
+            0 => None,
+            1 => Some(self.json()?),
+            _ => return None,
+        };
+        let value = match schema {
+            Some(_) => self.json()?,
+            None => {
+                self.skip_json()?;
+                Json::Null
+            }
+        };
+        // The changelog comes before `effective_from`, which says whether it is kept.
+        let changelog_at = self.0;
+        let n = self.count()?;
+        self.skip_n(n, |r| {
+            r.skip_str()?;
+            r.skip_str()?;
+            r.skip_strs()?;
+            r.skip_mapping()
+        })?;
+        let effective_from = self.opt_str()?;
+        let changelog = match effective_from {
+            Some(_) => Reader(changelog_at, true).changelog()?,
+            None => Vec::new(),
+        };
+        Some(Export {
+            name,
+            version,
+            description: None,
+            schema,
+            value,
+            changelog,
+            effective_from,
             extra: self.mapping()?,
         })
     }
@@ -459,6 +546,54 @@ impl<'a> Reader<'a> {
         })
     }
 
+    fn skip_json(&mut self) -> Option<()> {
+        match self.byte()? {
+            0..=2 => {}
+            3..=5 => {
+                self.u64()?;
+            }
+            6 => self.skip_str()?,
+            7 => {
+                let n = self.count()?;
+                self.skip_n(n, Self::skip_json)?;
+            }
+            8 => {
+                let n = self.count()?;
+                self.skip_n(n, |r| {
+                    r.skip_str()?;
+                    r.skip_json()
+                })?;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    fn skip_mapping(&mut self) -> Option<()> {
+        let n = self.count()?;
+        self.skip_n(n, |r| {
+            r.skip_yaml()?;
+            r.skip_yaml()
+        })
+    }
+
+    fn skip_yaml(&mut self) -> Option<()> {
+        match self.byte()? {
+            0..=2 => {}
+            3..=5 => {
+                self.u64()?;
+            }
+            6 => self.skip_str()?,
+            7 => {
+                let n = self.count()?;
+                self.skip_n(n, Self::skip_yaml)?;
+            }
+            8 => self.skip_mapping()?,
+            _ => return None,
+        }
+        Some(())
+    }
+
     fn mapping(&mut self) -> Option<Mapping> {
         let n = self.count()?;
         let mut map = Mapping::with_capacity(n);
@@ -488,6 +623,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::realm::snapshot::skeleton;
 
     fn yaml<T: serde::de::DeserializeOwned>(text: &str) -> T {
         serde_yaml::from_str(text).unwrap()
@@ -509,6 +645,8 @@ mod tests {
                  \x20 value: {read: [x/*], n: -4, f: 2.5, big: 18446744073709551615, no: null, t: false}\n\
                  \x20 changelog: [{version: 1.2.0, date: 2026-01-24, changes: [one, two], who: me}]\n\
                  \x20 effective_from: 2026-02-01\n  note: kept\n- name: f\n  version: 1.0.0\n\
+                 \x20 description: gone\n  value: [{x: [1, -2, 2.5, null, true]}]\n\
+                 \x20 changelog: [{version: 1.0.0, date: 2026-01-01, changes: [c], extra: {k: [v]}}]\n\
                  top: level\n",
             ),
             imports: yaml(
@@ -525,6 +663,16 @@ mod tests {
             let mut bytes = vec![9];
             encode(&load, &mut bytes).unwrap();
             assert_eq!(decode(&bytes[1..]), Some(load.clone()));
+            // A skeleton is the whole domain reduced, stepped over what it drops.
+            let skeleton = match load.clone() {
+                DomainLoad::Loaded(mut state) => {
+                    state.exports.exports.iter_mut().for_each(skeleton);
+                    DomainLoad::Skeleton(state)
+                }
+                other => other,
+            };
+            assert_eq!(decode_as(&bytes[1..], false), Some(skeleton));
+            assert_eq!(decode_as(&bytes[1..bytes.len() - 1], false), None);
             assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
             bytes.push(0);
             assert_eq!(decode(&bytes[1..]), None);
@@ -532,6 +680,7 @@ mod tests {
         let mut tagged = state;
         tagged.domain.extra = yaml("odd: !thing 1\n");
         let mut bytes = vec![9];
+        assert!(encode(&DomainLoad::Skeleton(Box::new(tagged.clone())), &mut bytes).is_none());
         assert!(encode(&DomainLoad::Loaded(Box::new(tagged)), &mut bytes).is_none());
         assert_eq!(bytes, [9]);
         assert_eq!(decode(b"\x00\xff\xff\xff\xff"), None);
