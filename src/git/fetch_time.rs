@@ -80,6 +80,28 @@ impl CodeRepo {
         );
     }
 
+    /// Whether `membership`'s realm is a repository on this machine whose branches are
+    /// exactly those fetched under `refs/realm/<realm>/heads/`: a fetch would bring nothing,
+    /// so reading its refs (a millisecond) stands in for running `git fetch`. False when it
+    /// cannot tell.
+    pub fn local_realm_in_step(&self, membership: &Membership) -> bool {
+        if super::is_url(&membership.url) {
+            return false;
+        }
+        let Ok(theirs) = gix::open_opts(self.realm_url(membership), gix::open::Options::isolated())
+        else {
+            return false;
+        };
+        let ours = format!("refs/realm/{}/heads/", membership.name);
+        match (
+            branches(&theirs, "refs/heads/"),
+            branches(&self.repo, &ours),
+        ) {
+            (Some(theirs), Some(ours)) => !theirs.is_empty() && theirs == ours,
+            _ => false,
+        }
+    }
+
     /// `realm.fetchInterval` (default an hour).
     pub fn fetch_interval(&self) -> Result<FetchInterval> {
         let Some(value) = self.repo.config_snapshot().string("realm.fetchInterval") else {
@@ -95,6 +117,21 @@ impl CodeRepo {
             .into()
         })
     }
+}
+
+/// The branches under `prefix`, by name after it, with what they point at; `None` when a ref
+/// cannot be read or is not a plain pointer to an object.
+fn branches(repo: &gix::Repository, prefix: &str) -> Option<Vec<(String, gix::ObjectId)>> {
+    let refs = repo.references().ok()?;
+    let mut out = Vec::new();
+    for reference in refs.prefixed(prefix).ok()? {
+        let reference = reference.ok()?;
+        let name = reference.name().as_bstr().to_string();
+        let id = reference.try_id()?.detach();
+        out.push((name.strip_prefix(prefix)?.to_owned(), id));
+    }
+    out.sort();
+    Some(out)
 }
 
 #[cfg(test)]

@@ -29,7 +29,8 @@ pub struct Freshness {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Fetched {
-    /// Fetched by this run, before reading it.
+    /// Fetched by this run, before reading it (or, for a realm on this machine, found to hold
+    /// just what was fetched).
     Auto,
     /// As fetched before: recent enough, or `realm.fetchInterval` is `never`.
     Cached,
@@ -68,6 +69,11 @@ pub fn freshen_membership(
     };
     if !due {
         return Ok(before);
+    }
+    // A realm on this machine whose branches are those fetched: nothing to fetch.
+    if !missing && repo.local_realm_in_step(membership) {
+        repo.record_fetch(membership);
+        return Ok(state(ctx, repo, membership, Fetched::Auto));
     }
     let limit = repo
         .hook_settings()

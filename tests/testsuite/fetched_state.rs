@@ -75,6 +75,44 @@ Realm state fetched just now (2026-01-24 10:00 UTC)
     assert_eq!(report["fetched_at"], "2026-01-24T10:00:00Z");
 }
 
+/// Whether running `git realm ARGS` in `dir` ran `git fetch`, by git's own trace.
+fn fetches(env: &TestEnv, dir: &Path, args: &[&str]) -> bool {
+    let trace = env.path("trace");
+    let _ = std::fs::remove_file(&trace);
+    let out = env
+        .realm_std(dir, args)
+        .env("GIT_TRACE", &trace)
+        .output()
+        .expect("run git-realm");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    std::fs::read_to_string(&trace)
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.contains("'fetch'") || l.contains(" fetch "))
+}
+
+#[test]
+fn a_realm_on_this_machine_in_step_with_what_was_fetched_is_not_fetched_again() {
+    let env = TestEnv::new();
+    let World {
+        realm,
+        aperture,
+        fungal,
+    } = World::two_domains(&env).build();
+    env.realm_ok(&fungal, &["fetch"]);
+    // The realm holds just what fungal fetched: its refs say so, no fetch runs.
+    assert!(!fetches(&env, &fungal, &["status"]));
+    let report = json(&env.realm_ok(&fungal, &["status", "--json"]));
+    assert_eq!(report["fetched"], "auto", "{report:#}");
+    // A new commit in the realm, or a new branch (a proposal), is fetched.
+    publish_v2(&env, &aperture);
+    assert!(fetches(&env, &fungal, &["status"]));
+    assert!(!fetches(&env, &fungal, &["check"]));
+    env.git(&realm, &["branch", "proposals/fungal/extra", "main"]);
+    assert!(fetches(&env, &fungal, &["status"]));
+    assert!(!fetches(&env, &fungal, &["status"]));
+}
+
 #[test]
 fn a_realm_fetched_within_the_interval_is_read_as_fetched_and_after_it_fetched_again() {
     let env = TestEnv::new();
