@@ -65,6 +65,9 @@ enum Action {
         /// The hook file git ran (`$0`): its own commands run after git-realm's part passes
         #[arg(long, hide = true, value_name = "PATH")]
         hook_file: Option<PathBuf>,
+        /// Check realm NAME only, of the realms this repository belongs to (default: each)
+        #[arg(long, value_name = "NAME")]
+        realm: Option<String>,
         /// The hook to run
         hook: Hook,
         /// The arguments git passed to the hook
@@ -102,6 +105,7 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<Outcome> {
             hook,
             args,
             hook_file,
+            realm,
         } => {
             let mut replay = None;
             let outcome = if op::skip_requested() {
@@ -124,6 +128,7 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<Outcome> {
                 let options = PrePushOptions {
                     remote: args.first().cloned(),
                     refs,
+                    realm,
                 };
                 let (report, outcome) = op::pre_push(ctx, options)?;
                 if let Some(report) = report {
@@ -134,7 +139,7 @@ pub fn run(ctx: &Ctx, args: HooksArgs) -> Result<Outcome> {
                 }
                 outcome
             } else {
-                let (report, outcome) = op::after_update(ctx, AfterUpdateOptions { hook })?;
+                let (report, outcome) = op::after_update(ctx, AfterUpdateOptions { hook, realm })?;
                 if let Some(report) = report {
                     ctx.emit(&report)?;
                 }

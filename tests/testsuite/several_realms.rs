@@ -328,6 +328,21 @@ fn one_repository_in_two_realms() {
     let realms = report["realms"].as_array().expect("realms");
     assert_eq!(realms.len(), 2, "{report}");
     assert!(realms.iter().all(|r| r["fetch"] == "fetched"), "{report}");
+    // --realm: that realm alone, in the one-realm shape.
+    let one = json(&env.realm_ok(
+        aperture,
+        &[
+            "--json",
+            "hooks",
+            "run",
+            "--realm",
+            "letemcook",
+            "post-merge",
+            "0",
+        ],
+    ));
+    assert_eq!(one["realm"], "letemcook", "{one}");
+    assert!(one.get("realms").is_none(), "{one}");
 
     // list: per realm, this user's repositories and their domain names.
     let list = json(&env.realm_ok(aperture, &["list", "--json"]));

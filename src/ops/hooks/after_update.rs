@@ -21,6 +21,8 @@ use crate::realm::status::{self, ImportState};
 #[derive(Debug, Clone)]
 pub struct AfterUpdateOptions {
     pub hook: Hook,
+    /// Report on this realm alone; on every realm when `None`.
+    pub realm: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -94,17 +96,25 @@ pub fn after_update(
     ctx: &Context,
     options: AfterUpdateOptions,
 ) -> Result<(Option<PerRealm<UpdateReport>>, Outcome)> {
-    super::forgiving(ctx, options.hook, reports(ctx, options.hook))
+    super::forgiving(
+        ctx,
+        options.hook,
+        reports(ctx, options.hook, options.realm.as_deref()),
+    )
 }
 
 /// One report per realm the repository belongs to.
-fn reports(ctx: &Context, hook: Hook) -> Result<(Option<PerRealm<UpdateReport>>, Outcome)> {
+fn reports(
+    ctx: &Context,
+    hook: Hook,
+    realm: Option<&str>,
+) -> Result<(Option<PerRealm<UpdateReport>>, Outcome)> {
     let repo = CodeRepo::discover(&ctx.cwd)?;
     let Some(file) = membership::read_config(&repo)? else {
         return Ok((None, Outcome::Clean));
     };
     let limit = repo.hook_settings()?.fetch_timeout;
-    let members = membership::select(repo, file, None)?;
+    let members = membership::select(repo, file, realm)?;
     let fetched: Vec<(Member, Fetched)> = if members.len() == 1 {
         members
             .into_iter()

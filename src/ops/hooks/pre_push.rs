@@ -104,6 +104,8 @@ pub struct PrePushOptions {
     /// The remote's name (git's first argument), for its default branch.
     pub remote: Option<String>,
     pub refs: PushedRefs,
+    /// Check only this realm's exports and imports; every realm's when `None`.
+    pub realm: Option<String>,
 }
 
 /// The ref updates being pushed, as the hook received them.
@@ -326,7 +328,7 @@ fn check(
         Some(branch) => branch.clone(),
         None => repo.default_branch(options.remote.as_deref()),
     };
-    let members = membership::select(repo, file, None)?;
+    let members = membership::select(repo, file, options.realm.as_deref())?;
     let mut detections = Detections::new(&members);
     let mut reports = Vec::new();
     for (m, member) in members.iter().enumerate() {
