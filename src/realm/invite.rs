@@ -38,16 +38,7 @@ mod tests {
     use crate::realm::snapshot::memory::Files;
 
     fn tip(files: &[(&str, &str)]) -> Snapshot {
-        Snapshot::load(
-            &Files(
-                files
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect(),
-            ),
-            "r",
-        )
-        .unwrap()
+        Snapshot::load(&Files::of(files), "r").unwrap()
     }
 
     #[test]

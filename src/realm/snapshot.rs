@@ -535,6 +535,18 @@ pub mod memory {
     #[derive(Clone)]
     pub struct Files(pub BTreeMap<String, String>);
 
+    impl Files {
+        /// A realm of `(path, text)` pairs.
+        pub fn of(files: &[(&str, &str)]) -> Files {
+            Files(
+                files
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            )
+        }
+    }
+
     impl RealmSource for Files {
         fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
             Ok(self.0.get(path).map(|s| s.as_bytes().to_vec()))
@@ -574,12 +586,7 @@ mod tests {
     use super::*;
 
     fn realm(files: &[(&str, &str)]) -> Files {
-        Files(
-            files
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
+        Files::of(files)
     }
 
     #[test]
