@@ -19,15 +19,9 @@ struct Realms {
     fungal: PathBuf,
 }
 
-/// The RFC's world in `letemcook`; a second realm `ml-infra` that aperture joins as
-/// `aperture-api`, exporting `api-routes` from `api/routes.yaml`; fungal joins it too.
-fn two_realms() -> Realms {
-    let env = TestEnv::new();
-    let World {
-        realm: letemcook,
-        aperture,
-        fungal,
-    } = World::two_domains(&env).build();
+/// The realm `ml-infra`, which aperture joins as `aperture-api`, exporting `api-routes` from
+/// `api/routes.yaml`.
+fn ml_infra_exported_by(env: &TestEnv, aperture: &Path) -> PathBuf {
     let ml_infra = env.path("ml-infra");
     let mut init = vec![
         "init",
@@ -43,11 +37,11 @@ fn two_realms() -> Realms {
         init.extend(["--admission", "open"]);
     }
     env.realm_ok(env.root(), &init);
-    env.write(&aperture, &[("api/routes.yaml", API_V1)]);
-    env.commit_all(&aperture, "api routes");
-    env.realm_ok(&aperture, &["join", "../ml-infra", "--as", "aperture-api"]);
+    env.write(aperture, &[("api/routes.yaml", API_V1)]);
+    env.commit_all(aperture, "api routes");
+    env.realm_ok(aperture, &["join", "../ml-infra", "--as", "aperture-api"]);
     env.realm_ok(
-        &aperture,
+        aperture,
         &[
             "export",
             "--realm",
@@ -58,6 +52,19 @@ fn two_realms() -> Realms {
             "api/routes.yaml",
         ],
     );
+    ml_infra
+}
+
+/// The RFC's world in `letemcook`; a second realm `ml-infra` that aperture joins as
+/// `aperture-api`, exporting `api-routes` from `api/routes.yaml`; fungal joins it too.
+fn two_realms() -> Realms {
+    let env = TestEnv::new();
+    let World {
+        realm: letemcook,
+        aperture,
+        fungal,
+    } = World::two_domains(&env).build();
+    let ml_infra = ml_infra_exported_by(&env, &aperture);
     env.commit_all(&aperture, "realm config");
     env.realm_ok(&fungal, &["join", "../ml-infra"]);
     Realms {
@@ -397,36 +404,7 @@ fn a_realm_read_without_joining_is_fetched_from_the_url_recorded() {
         aperture,
         fungal,
     } = World::two_domains(&env).build();
-    let ml_infra = env.path("ml-infra");
-    let mut init = vec![
-        "init",
-        "--name",
-        "ml-infra",
-        "ml-infra",
-        "--admission",
-        "open",
-    ];
-    if env.format() != ObjectFormat::Sha1 {
-        env.init(&ml_infra, false);
-        init.truncate(4);
-        init.extend(["--admission", "open"]);
-    }
-    env.realm_ok(env.root(), &init);
-    env.write(&aperture, &[("api/routes.yaml", API_V1)]);
-    env.commit_all(&aperture, "api routes");
-    env.realm_ok(&aperture, &["join", "../ml-infra", "--as", "aperture-api"]);
-    env.realm_ok(
-        &aperture,
-        &[
-            "export",
-            "--realm",
-            "ml-infra",
-            "--name",
-            "api-routes",
-            "--file",
-            "api/routes.yaml",
-        ],
-    );
+    let ml_infra = ml_infra_exported_by(&env, &aperture);
     let url = ml_infra.to_str().unwrap();
     // Without --from-url, a realm fungal does not belong to is refused.
     env.realm(
