@@ -25,17 +25,7 @@ fn world() -> World {
     let realm = env.path("realm-letemcook");
     env.init(&realm, false);
     env.realm_ok(&realm, &["init", "--name", "letemcook"]);
-    let aperture = env.path("aperture");
-    env.copy_tree(
-        Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/aperture"
-        )),
-        &aperture,
-    );
-    env.init(&aperture, false);
-    env.add_origin(&aperture, "aperture");
-    env.commit_all(&aperture, "aperture");
+    let aperture = env.aperture_repo();
     env.realm_ok(
         &aperture,
         &["join", "../realm-letemcook", "--as", "aperture"],

@@ -414,17 +414,7 @@ fn the_pre_push_hook_detects_once_for_every_realm() {
     let env = TestEnv::new();
     env.realm_repo("realm", false, &["--admission", "open"]);
     let ml_infra = realm_named(&env, "ml-realm", "ml-infra");
-    let aperture = env.path("aperture");
-    env.copy_tree(
-        Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/aperture"
-        )),
-        &aperture,
-    );
-    env.init(&aperture, false);
-    env.add_origin(&aperture, "aperture");
-    env.commit_all(&aperture, "aperture");
+    let aperture = env.aperture_repo();
     env.realm_ok(&aperture, &["join", "../realm"]);
     env.realm_ok(&aperture, &["join", "../ml-realm", "--as", "aperture-api"]);
     env.realm_ok(

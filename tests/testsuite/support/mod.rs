@@ -297,6 +297,23 @@ impl TestEnv {
     }
 
     /// Copy the directory tree `from` into `to`.
+    /// `aperture`: the repository of tests/fixtures/aperture (real-shaped code using S3
+    /// paths), committed, with an `origin`.
+    pub fn aperture_repo(&self) -> PathBuf {
+        let aperture = self.path("aperture");
+        self.copy_tree(
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/aperture"
+            )),
+            &aperture,
+        );
+        self.init(&aperture, false);
+        self.add_origin(&aperture, "aperture");
+        self.commit_all(&aperture, "aperture");
+        aperture
+    }
+
     pub fn copy_tree(&self, from: &Path, to: &Path) {
         std::fs::create_dir_all(to).expect("mkdir");
         for entry in std::fs::read_dir(from).expect("read dir") {
