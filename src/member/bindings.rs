@@ -159,57 +159,46 @@ pub fn elsewhere(member: &Member, snapshot: &Snapshot) -> Result<Elsewhere> {
 /// [`elsewhere`] for `repo` as a member of `here`.
 pub fn elsewhere_of(repo: &CodeRepo, here: &Membership, snapshot: &Snapshot) -> Result<Elsewhere> {
     let mut out = Elsewhere::default();
-    if let Some(file) = super::read_config(repo)? {
-        for other in file
-            .memberships
-            .iter()
-            .filter(|m| m.realm.name != here.name)
-        {
-            read_into(repo, &other.realm, &mut out);
-        }
-    }
-    for realm in read_only_realms(repo, here, snapshot) {
-        if !out.realms.contains_key(&realm.name) {
-            read_into(repo, &realm, &mut out);
-        }
+    for realm in realms_elsewhere(repo, here, snapshot)? {
+        read_into(repo, &realm, &mut out);
     }
     Ok(out)
 }
 
-/// Bring the realms this domain imports from across realms (in `snapshot`, its own realm's
-/// state) up to date, as `status` and `check` do their own realm: fetched when due
-/// ([`super::freshness`]), what was fetched before when they do not answer.
-pub fn freshen_imported_realms(
-    ctx: &crate::context::Context,
-    member: &Member,
+/// The realms [`elsewhere_of`] reads: the repository's other memberships, then the realms
+/// this domain imports from read-only.
+fn realms_elsewhere(
+    repo: &CodeRepo,
+    here: &Membership,
     snapshot: &Snapshot,
-) -> Result<()> {
-    let here = &member.config.realm;
-    let Some(state) = snapshot.domain(&here.domain) else {
-        return Ok(());
-    };
-    let named: Vec<&str> = state
-        .imports
-        .imports
-        .iter()
-        .filter_map(|i| i.realm.as_deref())
-        .filter(|name| *name != here.name)
-        .collect();
-    if named.is_empty() {
-        return Ok(());
-    }
-    let mut realms: Vec<Membership> = super::read_config(&member.repo)?
+) -> Result<Vec<Membership>> {
+    let mut realms: Vec<Membership> = super::read_config(repo)?
         .map(|file| {
             file.memberships
                 .into_iter()
                 .map(|m| m.realm)
-                .filter(|m| named.contains(&m.name.as_str()))
+                .filter(|m| m.name != here.name)
                 .collect()
         })
         .unwrap_or_default();
-    realms.extend(read_only_realms(&member.repo, here, snapshot));
-    for realm in &realms {
-        super::freshness::freshen_membership(ctx, &member.repo, realm)?;
+    for realm in read_only_realms(repo, here, snapshot) {
+        if !realms.iter().any(|m| m.name == realm.name) {
+            realms.push(realm);
+        }
+    }
+    Ok(realms)
+}
+
+/// Bring the other realms this domain's imports and consumers may be in (see [`elsewhere`])
+/// up to date, as `status` and `check` do their own realm: fetched when due
+/// ([`super::freshness`]), what was fetched before when they do not answer.
+pub fn freshen_elsewhere(
+    ctx: &crate::context::Context,
+    member: &Member,
+    snapshot: &Snapshot,
+) -> Result<()> {
+    for realm in realms_elsewhere(&member.repo, &member.config.realm, snapshot)? {
+        super::freshness::freshen_membership(ctx, &member.repo, &realm)?;
     }
     Ok(())
 }

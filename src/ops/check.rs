@@ -135,7 +135,7 @@ fn check_in(
     let (tip, snapshot) = member
         .repo
         .fetched_realm_for(realm, crate::realm::snapshot::Scope::Around(&realm.domain))?;
-    bindings::freshen_imported_realms(ctx, &member, &snapshot)?;
+    bindings::freshen_elsewhere(ctx, &member, &snapshot)?;
     let (want_exports, want_imports) = match (options.exports, options.imports) {
         (false, false) => (true, true),
         flags => flags,

@@ -136,7 +136,7 @@ fn status_in(
     let (tip, snapshot) = member
         .repo
         .fetched_realm_for(realm, crate::realm::snapshot::Scope::Around(&realm.domain))?;
-    bindings::freshen_imported_realms(ctx, &member, &snapshot)?;
+    bindings::freshen_elsewhere(ctx, &member, &snapshot)?;
     let today = ctx.date();
     let domain = &realm.domain;
     let detected = detection::explained(&member, &snapshot, At::Worktree, CacheUse::Refresh)?;

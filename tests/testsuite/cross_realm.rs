@@ -135,12 +135,17 @@ fn an_import_across_realms_is_recorded_followed_resolved_and_drawn() {
     assert_eq!(across["status"], "current");
     env.realm(&fungal, &["check"]).assert().success();
 
-    // aperture's status in ml-infra lists its consumer in letemcook.
-    env.realm_ok(&aperture, &["fetch"]);
+    // aperture's status in ml-infra lists its consumer in letemcook, without a fetch: the
+    // other realm it belongs to is on this machine, and read fresh as its own.
     let status = json(&env.realm_ok(&aperture, &["status", "--realm", "ml-infra", "--json"]));
     let consumers = &status["exports"][0]["consumers"];
     assert_eq!(consumers[0]["domain"], "fungal", "{status:#}");
     assert_eq!(consumers[0]["realm"], "letemcook", "{status:#}");
+    let text = env.realm_ok(&aperture, &["status", "--realm", "ml-infra"]);
+    assert!(
+        text.contains("Consumers of 'api-routes':\n  - letemcook/fungal (imports ^1, current)"),
+        "{text}"
+    );
 
     // aperture changes the contract and syncs in ml-infra: fungal is told, as a consumer.
     env.write(&aperture, &[("api/routes.yaml", API_V2)]);
