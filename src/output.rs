@@ -313,18 +313,23 @@ pub fn consumer_line(consumer: &Consumer) -> String {
     };
     format!(
         "- {} (imports {}, {}{verified})",
-        consumer.domain,
+        consumer_name(consumer),
         consumer.requirement,
         consumer.status.as_str()
     )
 }
 
-/// A consumer told about new versions, with what it imports: `fungal (imports e ^1)`.
-pub fn consumer_import_line(consumer: &Consumer) -> String {
-    let domain = match &consumer.realm {
+/// `fungal`, or `letemcook/fungal` for a consumer in another realm than the provider's.
+fn consumer_name(consumer: &Consumer) -> String {
+    match &consumer.realm {
         Some(realm) => format!("{realm}/{}", consumer.domain),
         None => consumer.domain.clone(),
-    };
+    }
+}
+
+/// A consumer told about new versions, with what it imports: `fungal (imports e ^1)`.
+pub fn consumer_import_line(consumer: &Consumer) -> String {
+    let domain = consumer_name(consumer);
     format!(
         "{domain} (imports {} {})",
         consumer.contract, consumer.requirement
