@@ -87,7 +87,7 @@ impl Packs {
         if self.bundles.is_empty() {
             return out;
         }
-        let plans = self.plan(ids);
+        let plans = self.plan(ids, threads);
         let work: Vec<(usize, usize)> = plans
             .iter()
             .enumerate()
@@ -131,21 +131,30 @@ impl Packs {
     }
 
     /// Per pack, the entries the wanted blobs need, linked base to delta. A blob whose chain
-    /// leaves its pack or does not parse is left out of every plan.
-    fn plan(&self, ids: &[&ObjectId]) -> Vec<Plan> {
+    /// leaves its pack or does not parse is linked to no full object, and so left out.
+    ///
+    /// Finding each blob in the indexes and decoding its entry's header, the bulk of the work,
+    /// runs on every core; only the linking, and the bases no wanted blob is, are done here.
+    fn plan(&self, ids: &[&ObjectId], threads: usize) -> Vec<Plan> {
+        let located: Vec<Option<(usize, u64, pack::data::Entry)>> =
+            on_threads(ids, threads, |id| {
+                let (b, index) = self
+                    .bundles
+                    .iter()
+                    .enumerate()
+                    .find_map(|(b, bundle)| Some((b, bundle.index.lookup(id)?)))?;
+                let bundle = &self.bundles[b];
+                let offset = bundle.index.pack_offset_at_index(index);
+                Some((b, offset, bundle.pack.entry(offset).ok()?))
+            });
         let mut plans: Vec<Plan> = Vec::new();
         let mut by_offset: Vec<std::collections::HashMap<u64, usize>> = Vec::new();
-        let mut chain: Vec<(u64, pack::data::Entry)> = Vec::new();
-        'files: for (file, id) in ids.iter().enumerate() {
-            let Some((b, index)) = self
-                .bundles
-                .iter()
-                .enumerate()
-                .find_map(|(b, bundle)| Some((b, bundle.index.lookup(id)?)))
-            else {
+        // Every wanted blob's entry first, so a chain that reaches one stops there.
+        let mut unlinked: Vec<(usize, usize, Header)> = Vec::new();
+        for (file, located) in located.into_iter().enumerate() {
+            let Some((b, offset, entry)) = located else {
                 continue;
             };
-            let bundle = &self.bundles[b];
             let p = match plans.iter().position(|plan| plan.bundle == b) {
                 Some(p) => p,
                 None => {
@@ -159,62 +168,52 @@ impl Packs {
                 }
             };
             let (plan, known) = (&mut plans[p], &mut by_offset[p]);
-            // From the blob down its chain, to a full object or an entry already planned.
-            chain.clear();
-            let mut offset = bundle.index.pack_offset_at_index(index);
-            let mut joins = None;
+            let node = *known.entry(offset).or_insert_with(|| {
+                plan.nodes.push(Node::of(offset, &entry));
+                unlinked.push((p, plan.nodes.len() - 1, entry.header));
+                plan.nodes.len() - 1
+            });
+            plan.nodes[node].files.push(file);
+        }
+        // Then each down its chain to a full object or an entry already planned, linking as
+        // it goes.
+        for (p, mut node, mut header) in unlinked {
+            let (plan, known) = (&mut plans[p], &mut by_offset[p]);
+            let bundle = &self.bundles[plan.bundle];
             loop {
-                if let Some(&node) = known.get(&offset) {
-                    joins = Some(node);
-                    break;
-                }
-                let Ok(entry) = bundle.pack.entry(offset) else {
-                    continue 'files;
-                };
-                let base = match &entry.header {
-                    Header::OfsDelta { base_distance } => {
-                        entry.checked_base_pack_offset(*base_distance)
-                    }
+                let offset = plan.nodes[node].offset;
+                let base = match &header {
+                    Header::OfsDelta { base_distance } => offset
+                        .checked_sub(*base_distance)
+                        .filter(|_| *base_distance > 0),
                     Header::RefDelta { base_id } => bundle
                         .index
                         .lookup(base_id)
                         .map(|i| bundle.index.pack_offset_at_index(i)),
                     Header::Blob => {
-                        chain.push((offset, entry));
+                        plan.roots.push(node);
                         break;
                     }
                     // Not a blob: the object database tells the caller what it is.
-                    _ => continue 'files,
+                    _ => break,
                 };
-                chain.push((offset, entry));
-                // A base elsewhere, or a chain longer than git writes (a loop): not ours.
-                match base {
-                    Some(base) if chain.len() <= 10_000 => offset = base,
-                    _ => continue 'files,
+                // A base elsewhere: not ours.
+                let Some(base) = base else { break };
+                if let Some(&planned) = known.get(&base) {
+                    // Linked under an entry already planned: reached when it is, or never.
+                    plan.nodes[planned].children.push(node);
+                    break;
                 }
+                let Ok(entry) = bundle.pack.entry(base) else {
+                    break;
+                };
+                plan.nodes.push(Node::of(base, &entry));
+                let added = plan.nodes.len() - 1;
+                known.insert(base, added);
+                plan.nodes[added].children.push(node);
+                header = entry.header;
+                node = added;
             }
-            // Link the chain, base first.
-            let mut parent = joins;
-            for (offset, entry) in chain.drain(..).rev() {
-                let node = plan.nodes.len();
-                let delta = entry.header.is_delta();
-                plan.nodes.push(Node {
-                    offset,
-                    data_offset: entry.data_offset,
-                    size: entry.decompressed_size,
-                    blob: !delta,
-                    children: Vec::new(),
-                    files: Vec::new(),
-                });
-                known.insert(offset, node);
-                match parent {
-                    Some(parent) => plan.nodes[parent].children.push(node),
-                    None => plan.roots.push(node),
-                }
-                parent = Some(node);
-            }
-            let node = parent.expect("a chain or a node it joins");
-            plan.nodes[node].files.push(file);
         }
         for plan in &mut plans {
             // In pack order: neighbouring entries share pages.
@@ -223,6 +222,41 @@ impl Packs {
         }
         plans
     }
+}
+
+impl Node {
+    fn of(offset: u64, entry: &pack::data::Entry) -> Node {
+        Node {
+            offset,
+            data_offset: entry.data_offset,
+            size: entry.decompressed_size,
+            blob: !entry.header.is_delta(),
+            children: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+}
+
+/// `f` of each of `items`, in their order, computed on up to `threads` threads.
+fn on_threads<I: Sync, T: Send>(items: &[I], threads: usize, f: impl Fn(&I) -> T + Sync) -> Vec<T> {
+    let threads = threads.min(items.len() / 1024).max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                scope.spawn(move || part.iter().map(f).collect::<Vec<T>>())
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a detection thread panicked"))
+            .collect()
+    })
 }
 
 /// One thread's inflater and buffers.
