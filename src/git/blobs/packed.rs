@@ -11,6 +11,7 @@
 //! pack, an entry it cannot decode) is left to the caller, which reads it as before and reports
 //! what is wrong.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -23,7 +24,11 @@ pub(super) struct Packs {
     bundles: Vec<pack::Bundle>,
 }
 
-/// An entry the walk reads: a blob wanted, or a base of one.
+/// No node, file or child: the end of a list.
+const NONE: u32 = u32::MAX;
+
+/// An entry the walk reads: a blob wanted, or a base of one. Its children and files are
+/// linked lists through the plan's nodes and files, so planning allocates nothing per entry.
 struct Node {
     /// Pack offset of the entry.
     offset: u64,
@@ -33,16 +38,25 @@ struct Node {
     size: u64,
     /// Whether it is a full blob (roots only: a delta's kind is its root's).
     blob: bool,
-    children: Vec<usize>,
-    /// The files (indexes into the caller's list) whose blob this entry is.
-    files: Vec<usize>,
+    /// The first delta on this entry, and the next delta on this one's base.
+    first_child: u32,
+    next_sibling: u32,
+    /// The first file (index into the caller's list) whose blob this entry is; the others
+    /// follow in [`Plans::next_file`].
+    first_file: u32,
 }
 
 /// The walk over one pack: its nodes, and the roots (full objects) to start from.
 struct Plan {
     bundle: usize,
     nodes: Vec<Node>,
-    roots: Vec<usize>,
+    roots: Vec<u32>,
+}
+
+/// The walks over every pack, and the next file whose blob is the same entry, per file.
+struct Plans {
+    plans: Vec<Plan>,
+    next_file: Vec<u32>,
 }
 
 /// What reading one wanted file's blob came to.
@@ -84,28 +98,33 @@ impl Packs {
         f: &(impl Fn(usize, &[u8]) -> T + Sync),
     ) -> Vec<Option<Packed<T>>> {
         let mut out: Vec<Option<Packed<T>>> = (0..ids.len()).map(|_| None).collect();
-        if self.bundles.is_empty() {
+        // Files and entries are numbered in 32 bits.
+        if self.bundles.is_empty() || ids.len() >= NONE as usize / 2 {
             return out;
         }
         let plans = self.plan(ids, threads);
-        let work: Vec<(usize, usize)> = plans
+        let work: Vec<(usize, u32)> = plans
+            .plans
             .iter()
             .enumerate()
             .flat_map(|(p, plan)| plan.roots.iter().map(move |&r| (p, r)))
             .collect();
         let next = AtomicUsize::new(0);
         let run = || {
-            let mut walker = Walker::default();
+            let mut walker = Walker {
+                max_size,
+                ..Walker::default()
+            };
             let mut done = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&(p, root)) = work.get(i) else { break };
-                let plan = &plans[p];
+                let plan = &plans.plans[p];
                 walker.walk(
                     &self.bundles[plan.bundle].pack,
+                    &plans,
                     plan,
                     root,
-                    max_size,
                     f,
                     &mut done,
                 );
@@ -135,7 +154,7 @@ impl Packs {
     ///
     /// Finding each blob in the indexes and decoding its entry's header, the bulk of the work,
     /// runs on every core; only the linking, and the bases no wanted blob is, are done here.
-    fn plan(&self, ids: &[&ObjectId], threads: usize) -> Vec<Plan> {
+    fn plan(&self, ids: &[&ObjectId], threads: usize) -> Plans {
         let located: Vec<Option<(usize, u64, pack::data::Entry)>> =
             on_threads(ids, threads, |id| {
                 let (b, index) = self
@@ -147,41 +166,51 @@ impl Packs {
                 let offset = bundle.index.pack_offset_at_index(index);
                 Some((b, offset, bundle.pack.entry(offset).ok()?))
             });
-        let mut plans: Vec<Plan> = Vec::new();
-        let mut by_offset: Vec<std::collections::HashMap<u64, usize>> = Vec::new();
+        let mut plans = Plans {
+            plans: Vec::new(),
+            next_file: vec![NONE; ids.len()],
+        };
+        // Node by pack offset, per plan.
+        let mut by_offset: Vec<HashMap<u64, u32, BuildOffsetHasher>> = Vec::new();
         // Every wanted blob's entry first, so a chain that reaches one stops there.
-        let mut unlinked: Vec<(usize, usize, Header)> = Vec::new();
+        let mut unlinked: Vec<(usize, u32, Header)> = Vec::new();
         for (file, located) in located.into_iter().enumerate() {
             let Some((b, offset, entry)) = located else {
                 continue;
             };
-            let p = match plans.iter().position(|plan| plan.bundle == b) {
+            let p = match plans.plans.iter().position(|plan| plan.bundle == b) {
                 Some(p) => p,
                 None => {
-                    plans.push(Plan {
+                    plans.plans.push(Plan {
                         bundle: b,
                         nodes: Vec::new(),
                         roots: Vec::new(),
                     });
-                    by_offset.push(Default::default());
-                    plans.len() - 1
+                    by_offset.push(HashMap::with_capacity_and_hasher(
+                        ids.len(),
+                        BuildOffsetHasher,
+                    ));
+                    plans.plans.len() - 1
                 }
             };
-            let (plan, known) = (&mut plans[p], &mut by_offset[p]);
+            let (plan, known) = (&mut plans.plans[p], &mut by_offset[p]);
             let node = *known.entry(offset).or_insert_with(|| {
+                let node = plan.nodes.len() as u32;
                 plan.nodes.push(Node::of(offset, &entry));
-                unlinked.push((p, plan.nodes.len() - 1, entry.header));
-                plan.nodes.len() - 1
+                unlinked.push((p, node, entry.header));
+                node
             });
-            plan.nodes[node].files.push(file);
+            let node = &mut plan.nodes[node as usize];
+            plans.next_file[file] = node.first_file;
+            node.first_file = file as u32;
         }
         // Then each down its chain to a full object or an entry already planned, linking as
         // it goes.
         for (p, mut node, mut header) in unlinked {
-            let (plan, known) = (&mut plans[p], &mut by_offset[p]);
+            let (plan, known) = (&mut plans.plans[p], &mut by_offset[p]);
             let bundle = &self.bundles[plan.bundle];
             loop {
-                let offset = plan.nodes[node].offset;
+                let offset = plan.nodes[node as usize].offset;
                 let base = match &header {
                     Header::OfsDelta { base_distance } => offset
                         .checked_sub(*base_distance)
@@ -199,26 +228,31 @@ impl Packs {
                 };
                 // A base elsewhere: not ours.
                 let Some(base) = base else { break };
-                if let Some(&planned) = known.get(&base) {
+                let (parent, fresh) = match known.get(&base) {
                     // Linked under an entry already planned: reached when it is, or never.
-                    plan.nodes[planned].children.push(node);
-                    break;
-                }
-                let Ok(entry) = bundle.pack.entry(base) else {
-                    break;
+                    Some(&planned) => (planned, None),
+                    None => {
+                        let Ok(entry) = bundle.pack.entry(base) else {
+                            break;
+                        };
+                        let added = plan.nodes.len() as u32;
+                        plan.nodes.push(Node::of(base, &entry));
+                        known.insert(base, added);
+                        (added, Some(entry.header))
+                    }
                 };
-                plan.nodes.push(Node::of(base, &entry));
-                let added = plan.nodes.len() - 1;
-                known.insert(base, added);
-                plan.nodes[added].children.push(node);
-                header = entry.header;
-                node = added;
+                plan.nodes[node as usize].next_sibling = plan.nodes[parent as usize].first_child;
+                plan.nodes[parent as usize].first_child = node;
+                match fresh {
+                    Some(fresh) => (node, header) = (parent, fresh),
+                    None => break,
+                }
             }
         }
-        for plan in &mut plans {
+        for plan in &mut plans.plans {
             // In pack order: neighbouring entries share pages.
             let nodes = &plan.nodes;
-            plan.roots.sort_by_key(|&r| nodes[r].offset);
+            plan.roots.sort_by_key(|&r| nodes[r as usize].offset);
         }
         plans
     }
@@ -231,9 +265,40 @@ impl Node {
             data_offset: entry.data_offset,
             size: entry.decompressed_size,
             blob: !entry.header.is_delta(),
-            children: Vec::new(),
-            files: Vec::new(),
+            first_child: NONE,
+            next_sibling: NONE,
+            first_file: NONE,
         }
+    }
+}
+
+/// Pack offsets are distinct numbers: a multiply spreads them well enough, at a fraction of
+/// the default hasher's cost.
+#[derive(Clone, Copy, Default)]
+struct BuildOffsetHasher;
+
+#[derive(Default)]
+struct OffsetHasher(u64);
+
+impl std::hash::BuildHasher for BuildOffsetHasher {
+    type Hasher = OffsetHasher;
+    fn build_hasher(&self) -> OffsetHasher {
+        OffsetHasher(0)
+    }
+}
+
+impl std::hash::Hasher for OffsetHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        let x = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = x ^ (x >> 29);
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -262,10 +327,14 @@ fn on_threads<I: Sync, T: Send>(items: &[I], threads: usize, f: impl Fn(&I) -> T
 /// One thread's inflater and buffers.
 #[derive(Default)]
 struct Walker {
+    /// Blobs larger than this are not handed on.
+    max_size: u64,
     inflate: gix::zlib::Inflate,
     delta: Vec<u8>,
     /// Spent object buffers, for the next objects to reuse.
     spare: Vec<Vec<u8>>,
+    /// The walk's levels: an entry, its object's bytes, and its next child to build.
+    stack: Vec<(u32, Vec<u8>, u32)>,
 }
 
 impl Walker {
@@ -274,68 +343,53 @@ impl Walker {
     fn walk<T>(
         &mut self,
         pack: &pack::data::File,
+        plans: &Plans,
         plan: &Plan,
-        root: usize,
-        max_size: u64,
+        root: u32,
         f: &impl Fn(usize, &[u8]) -> T,
         done: &mut Vec<(usize, Packed<T>)>,
     ) {
-        let nodes = &plan.nodes;
-        let node = &nodes[root];
+        let (nodes, max_size) = (&plan.nodes, self.max_size);
+        let node = &nodes[root as usize];
         if !node.blob {
             return;
         }
         // A wanted blob too large to read, with nothing built on it: not inflated.
-        if node.children.is_empty() && node.size > max_size {
-            done.extend(node.files.iter().map(|&file| (file, Packed::TooLarge)));
+        if node.first_child == NONE && node.size > max_size {
+            let mut file = node.first_file;
+            while file != NONE {
+                done.push((file as usize, Packed::TooLarge));
+                file = plans.next_file[file as usize];
+            }
             return;
         }
         let mut data = self.spare.pop().unwrap_or_default();
         if self.inflate_into(pack, node, &mut data).is_none() {
+            self.spare.push(data);
             return;
         }
-        // Depth first, each level holding its object's bytes and the next child to build.
-        let mut stack: Vec<(usize, Vec<u8>, usize)> = Vec::new();
-        self.emit(node, &data, max_size, f, done);
-        stack.push((root, data, 0));
-        while let Some((at, data, next)) = stack.last_mut() {
-            let Some(&child) = nodes[*at].children.get(*next) else {
+        // Depth first.
+        let mut stack = std::mem::take(&mut self.stack);
+        emit(plans, node, &data, max_size, f, done);
+        stack.push((root, data, node.first_child));
+        while let Some((_, data, next)) = stack.last_mut() {
+            if *next == NONE {
                 let (_, data, _) = stack.pop().expect("a level");
                 self.spare.push(data);
                 continue;
-            };
-            *next += 1;
+            }
+            let child = *next;
+            let node = &nodes[child as usize];
+            *next = node.next_sibling;
             let mut built = self.spare.pop().unwrap_or_default();
-            if self
-                .apply_into(pack, &nodes[child], data, &mut built)
-                .is_none()
-            {
+            if self.apply_into(pack, node, data, &mut built).is_none() {
                 self.spare.push(built);
                 continue;
             }
-            self.emit(&nodes[child], &built, max_size, f, done);
-            stack.push((child, built, 0));
+            emit(plans, node, &built, max_size, f, done);
+            stack.push((child, built, node.first_child));
         }
-    }
-
-    fn emit<T>(
-        &self,
-        node: &Node,
-        data: &[u8],
-        max_size: u64,
-        f: &impl Fn(usize, &[u8]) -> T,
-        done: &mut Vec<(usize, Packed<T>)>,
-    ) {
-        for &file in &node.files {
-            done.push((
-                file,
-                if data.len() as u64 > max_size {
-                    Packed::TooLarge
-                } else {
-                    Packed::Mapped(f(file, data))
-                },
-            ));
-        }
+        self.stack = stack;
     }
 
     fn inflate_into(
@@ -347,10 +401,13 @@ impl Walker {
         let size = usize::try_from(node.size).ok()?;
         out.clear();
         out.resize(size, 0);
-        let entry = pack.entry(node.offset).ok()?;
-        if entry.data_offset != node.data_offset {
-            return None;
-        }
+        // The entry as planned: its header is not decoded again.
+        let entry = pack::data::Entry {
+            header: Header::Blob,
+            decompressed_size: node.size,
+            data_offset: node.data_offset,
+            encoded_header_size: 0,
+        };
         pack.decompress_entry(&entry, &mut self.inflate, out).ok()?;
         Some(())
     }
@@ -369,6 +426,29 @@ impl Walker {
             .and_then(|()| apply_delta(base, &delta, out));
         self.delta = delta;
         applied
+    }
+}
+
+/// Hand `data`, the blob of `node`, to `f` for each file it is.
+fn emit<T>(
+    plans: &Plans,
+    node: &Node,
+    data: &[u8],
+    max_size: u64,
+    f: &impl Fn(usize, &[u8]) -> T,
+    done: &mut Vec<(usize, Packed<T>)>,
+) {
+    let mut file = node.first_file;
+    while file != NONE {
+        done.push((
+            file as usize,
+            if data.len() as u64 > max_size {
+                Packed::TooLarge
+            } else {
+                Packed::Mapped(f(file as usize, data))
+            },
+        ));
+        file = plans.next_file[file as usize];
     }
 }
 
