@@ -19,25 +19,87 @@ pub struct TreeFile {
 }
 
 impl CodeRepo {
-    /// Every regular file (not symlinks, not submodules) in `commit`'s tree.
+    /// Every regular file (not symlinks, not submodules) in `commit`'s tree, breadth first
+    /// (each tree's files in order, then its subtrees').
+    ///
+    /// The trees of a level are read on every core once there are many: a tree of 100k files
+    /// has some 10k of them.
     pub fn files_at(&self, commit: ObjectId) -> Result<Vec<TreeFile>> {
-        let tree = self
-            .repo
-            .find_tree(self.commit_tree(commit)?)
-            .context("failed to read tree")?;
-        let entries = tree
-            .traverse()
-            .breadthfirst
-            .files()
-            .context("failed to walk tree")?;
-        Ok(entries
+        let threads = threads();
+        let mut shared = None;
+        let mut files = Vec::new();
+        let mut level: Vec<(BString, ObjectId)> =
+            vec![(BString::default(), self.commit_tree(commit)?)];
+        while !level.is_empty() {
+            let read: Vec<Result<Listed>> = if threads == 1 || level.len() < 256 {
+                level
+                    .iter()
+                    .map(|tree| list_tree(&self.repo, tree))
+                    .collect()
+            } else {
+                let shared: &gix::ThreadSafeRepository =
+                    shared.get_or_insert_with(|| self.repo.clone().into_sync());
+                let chunk = level.len().div_ceil(threads);
+                std::thread::scope(|scope| {
+                    let workers: Vec<_> = level
+                        .chunks(chunk)
+                        .map(|part| {
+                            scope.spawn(move || {
+                                let repo = shared.to_thread_local();
+                                part.iter()
+                                    .map(|tree| list_tree(&repo, tree))
+                                    .collect::<Vec<_>>()
+                            })
+                        })
+                        .collect();
+                    workers
+                        .into_iter()
+                        .flat_map(|w| w.join().expect("a tree-reading thread panicked"))
+                        .collect()
+                })
+            };
+            let mut next = Vec::new();
+            for listed in read {
+                let (found, subtrees) = listed?;
+                files.extend(found);
+                next.extend(subtrees);
+            }
+            level = next;
+        }
+        Ok(files)
+    }
+
+    /// `files` whose paths `wants` takes, judged on every core: what a detector wants is
+    /// decided by globs and names, some microseconds for each of maybe 100k paths.
+    pub fn files_wanted(
+        files: Vec<TreeFile>,
+        wants: impl Fn(&[u8]) -> bool + Sync,
+    ) -> Vec<TreeFile> {
+        let threads = threads();
+        if threads == 1 || files.len() < 4096 {
+            let mut files = files;
+            files.retain(|file| wants(&file.path));
+            return files;
+        }
+        let chunk = files.len().div_ceil(threads);
+        let keep: Vec<bool> = std::thread::scope(|scope| {
+            let workers: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| {
+                    let wants = &wants;
+                    scope.spawn(move || part.iter().map(|f| wants(&f.path)).collect::<Vec<_>>())
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("a detection thread panicked"))
+                .collect()
+        });
+        files
             .into_iter()
-            .filter(|e| e.mode.is_blob())
-            .map(|e| TreeFile {
-                path: e.filepath,
-                id: e.oid,
-            })
-            .collect())
+            .zip(keep)
+            .filter_map(|(file, keep)| keep.then_some(file))
+            .collect()
     }
 
     /// The files that differ between trees `old` and `new`: their paths, and their blob in
@@ -117,9 +179,7 @@ impl CodeRepo {
         max_size: u64,
         f: impl Fn(&TreeFile, &[u8]) -> T + Sync,
     ) -> Result<MappedBlobs<T>> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
+        let threads = threads();
         let loose = self.repo.objects.store_ref().path().to_path_buf();
         // Packed blobs first, each pack entry inflated once; what the packs do not hold (loose
         // objects, alternates) or could not decode is read one by one below.
@@ -335,6 +395,46 @@ impl CodeRepo {
         }
         WorktreeEntry::Missing
     }
+}
+
+/// How many threads reading a repository's objects may use.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+}
+
+/// A tree's files, and its subtrees, each with its path.
+type Listed = (Vec<TreeFile>, Vec<(BString, ObjectId)>);
+
+/// The files and subtrees of the tree `id` at `prefix`, in its order.
+fn list_tree(repo: &gix::Repository, (prefix, id): &(BString, ObjectId)) -> Result<Listed> {
+    let tree = repo.find_tree(*id).context("failed to read tree")?;
+    let (mut files, mut subtrees) = (Vec::new(), Vec::new());
+    for entry in tree.iter() {
+        let entry = entry.context("failed to walk tree")?;
+        let mode = entry.mode();
+        if !mode.is_tree() && !mode.is_blob() {
+            continue;
+        }
+        let mut path = BString::from(Vec::with_capacity(
+            prefix.len() + 1 + entry.filename().len(),
+        ));
+        if !prefix.is_empty() {
+            path.extend_from_slice(prefix);
+            path.push(b'/');
+        }
+        path.extend_from_slice(entry.filename());
+        if mode.is_tree() {
+            subtrees.push((path, entry.object_id()));
+        } else {
+            files.push(TreeFile {
+                path,
+                id: entry.object_id(),
+            });
+        }
+    }
+    Ok((files, subtrees))
 }
 
 /// What [`CodeRepo::map_blobs`] made of each file (`None`: not read), and the files whose blobs
@@ -602,6 +702,72 @@ mod tests {
         assert!(reader.read_loose(&absent, 100_000).is_none());
     }
 
+    /// A commit's files, its trees read level by level (on several threads past a few
+    /// hundred trees a level), come in the order of gix's breadth-first walk, executable
+    /// files included, symlinks and submodules left out.
+    #[test]
+    fn files_at_lists_a_tree_breadth_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .args(args)
+                .current_dir(root)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{args:?}: {out:?}");
+        };
+        git(&["init", "-q"]);
+        for a in 0..300 {
+            for b in 0..2 {
+                let d = root.join(format!("d{a}/e{b}"));
+                std::fs::create_dir_all(&d).unwrap();
+                std::fs::write(d.join("f.txt"), format!("{a} {b}")).unwrap();
+            }
+            std::fs::write(root.join(format!("d{a}/top")), format!("{a}")).unwrap();
+        }
+        std::fs::write(root.join("z"), "z").unwrap();
+        std::os::unix::fs::symlink("z", root.join("link")).unwrap();
+        git(&["add", "-A"]);
+        git(&["update-index", "--chmod=+x", "d7/top"]);
+        git(&[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "files",
+        ]);
+        let repo = gix::open(root).unwrap();
+        let head = repo.head_id().unwrap().detach();
+        let expected: Vec<(BString, ObjectId)> = repo
+            .find_commit(head)
+            .unwrap()
+            .tree()
+            .unwrap()
+            .traverse()
+            .breadthfirst
+            .files()
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.mode.is_blob())
+            .map(|e| (e.filepath, e.oid))
+            .collect();
+        assert_eq!(expected.len(), 300 * 3 + 1);
+        let code = CodeRepo {
+            root: root.to_path_buf(),
+            repo,
+        };
+        let got: Vec<(BString, ObjectId)> = code
+            .files_at(head)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.path, f.id))
+            .collect();
+        assert_eq!(got, expected);
+    }
+
     /// Packed blobs, deltified against each other in chains, read back as written: each from
     /// the packs (none left to the object database), one past the limit skipped, a blob two
     /// files share given to both.
@@ -666,15 +832,22 @@ mod tests {
             assert!(child.wait().unwrap().success());
         }
         let repo = gix::open(dir.path()).unwrap();
-        let ids: Vec<&ObjectId> = files.iter().map(|f| &f.id).collect();
         let packs = packed::Packs::open(&objects, repo.object_hash());
-        for threads in [1, 2] {
-            let read = packs.map(&ids, 4999, threads, &|_, data: &[u8]| data.to_vec());
-            for ((file, data), got) in files.iter().zip(&contents).zip(read) {
-                match got {
-                    Some(packed::Packed::Mapped(got)) => assert_eq!(&got, data, "{}", file.path),
-                    Some(packed::Packed::TooLarge) => assert!(data.len() > 4999),
-                    None => panic!("{} was not read from the pack", file.path),
+        // All of them, and some only: the bases of those are then entries no file wants.
+        for step in [1, 3, 7] {
+            let wanted: Vec<(&TreeFile, &Vec<u8>)> =
+                files.iter().zip(&contents).step_by(step).collect();
+            let ids: Vec<&ObjectId> = wanted.iter().map(|(f, _)| &f.id).collect();
+            for threads in [1, 2] {
+                let read = packs.map(&ids, 4999, threads, &|_, data: &[u8]| data.to_vec());
+                for ((file, data), got) in wanted.iter().zip(read) {
+                    match got {
+                        Some(packed::Packed::Mapped(got)) => {
+                            assert_eq!(&&got, data, "{}", file.path)
+                        }
+                        Some(packed::Packed::TooLarge) => assert!(data.len() > 4999),
+                        None => panic!("{} was not read from the pack", file.path),
+                    }
                 }
             }
         }

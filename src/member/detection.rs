@@ -243,8 +243,7 @@ fn detect_at_commit(
             cache
         }
         _ => {
-            let mut files = repo.files_at(commit)?;
-            files.retain(|file| detector.wants(&file.path));
+            let files = CodeRepo::files_wanted(repo.files_at(commit)?, |path| detector.wants(path));
             // What a file shows nothing in is dropped on the thread that scanned it: most
             // files, each with a few allocations, would otherwise be freed one by one here.
             let found = repo.map_blobs(&files, MAX_FILE_BYTES, |file, data| {
@@ -346,11 +345,9 @@ pub fn detect_sources(
                 }
                 changed
             }
-            None => {
-                let mut files = repo.files_at(commit)?;
-                files.retain(|file| group.iter().any(|p| p.detector.wants(&file.path)));
-                files
-            }
+            None => CodeRepo::files_wanted(repo.files_at(commit)?, |path| {
+                group.iter().any(|p| p.detector.wants(path))
+            }),
         };
         let found = repo.map_blobs(&files, MAX_FILE_BYTES, |file, data| {
             group
