@@ -62,7 +62,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::code::{Code, Kind, Syntax};
+use super::code::{Code, Kind, Syntax, is_word_byte};
 use super::template::{self, Piece};
 use super::{Findings, LeftOut, Reason};
 use crate::error::BadInput;
@@ -147,6 +147,54 @@ static HIT_MATERIAL: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     ))
     .expect("static regex compiles")
 });
+
+/// What a `Key` or `Prefix` label's hit needs besides: a `Bucket` argument or field beside it
+/// (or CDK's `destination_bucket`), or a boto3 object call it is given to.
+static LABEL_CONTEXT: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(&format!(
+        r#"(?-u)(?:Bucket|destination_bucket|destinationBucket)|(?:{})\("#,
+        OBJECT_CALLS.join("|")
+    ))
+    .expect("static regex compiles")
+});
+
+/// Whether `text` holds [`HIT_MATERIAL`] where a hit can come from. A label's word and a
+/// call's name are whole words to the tokenizer (`protocolEncrKey:` is a label of its own,
+/// `BN_copy(` a call of `BN_copy`), so a match right after a word byte is none of them; and a
+/// label yields a key only beside a bucket or in an object call ([`LABEL_CONTEXT`], whole words
+/// too). Large C sources and generated bindings hold such near misses by the hundred.
+pub fn has_hit_material(text: &[u8]) -> bool {
+    let mut label = false;
+    let mut from = 0;
+    while let Some(m) = HIT_MATERIAL.find_at(text, from) {
+        let start = m.start();
+        if matches!(text[start], b's' | b':') {
+            return true; // a URI or an ARN
+        }
+        if start == 0 || !is_word_byte(text[start - 1]) {
+            if m.as_bytes().ends_with(b"(") {
+                return true; // a call
+            }
+            label = true;
+        }
+        from = start + 1;
+    }
+    label && {
+        let mut from = 0;
+        loop {
+            let Some(m) = LABEL_CONTEXT.find_at(text, from) else {
+                break false;
+            };
+            let (start, end) = (m.start(), m.end());
+            let whole = (start == 0 || !is_word_byte(text[start - 1]))
+                && (text[end - 1] == b'(' || text.get(end).is_none_or(|&b| !is_word_byte(b)));
+            if whole {
+                break true;
+            }
+            from = start + 1;
+        }
+    }
+}
 
 static BUCKET_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$").expect("static regex compiles")
@@ -330,7 +378,7 @@ impl S3Preset {
         // Most files of a large repository say nothing of S3: `Detector::scan` skips them with
         // `may_mention_s3` before they are decoded, so they never get here. Of the rest, those
         // that show nothing a hit is made of are not tokenized.
-        if !HIT_MATERIAL.is_match(text.as_bytes()) {
+        if !has_hit_material(text.as_bytes()) {
             return;
         }
         let code = Code::new(text, Syntax::for_path(path));
