@@ -127,6 +127,13 @@ pub fn may_mention_s3(data: &[u8]) -> bool {
     }
 }
 
+/// Whether a file with this content may yield anything: [`may_mention_s3`] and
+/// [`has_hit_material`], both read from the bytes as they are (decoding changes no ASCII byte,
+/// and gives bytes past ASCII for bytes past ASCII), so the rest is never decoded.
+pub fn may_yield_keys(data: &[u8]) -> bool {
+    may_mention_s3(data) && has_hit_material(data)
+}
+
 /// What every hit needs written in the file, case and all: a URI or ARN ([`uri_hits`]'s
 /// `URI_START`), a `Key` or `Prefix` label (a word, or a string's body, with only blanks,
 /// bytes past ASCII, comments or closing quotes before its `:` or `=`), or a call of
@@ -375,12 +382,9 @@ impl S3Preset {
     }
 
     pub fn scan(&self, path: &[u8], text: &str, findings: &mut Findings) {
-        // Most files of a large repository say nothing of S3: `Detector::scan` skips them with
-        // `may_mention_s3` before they are decoded, so they never get here. Of the rest, those
-        // that show nothing a hit is made of are not tokenized.
-        if !has_hit_material(text.as_bytes()) {
-            return;
-        }
+        // Most files of a large repository say nothing of S3, and most of the rest show nothing
+        // a hit is made of: `Detector::scan` skips both with `may_yield_keys` before they are
+        // decoded, so they never get here.
         let code = Code::new(text, Syntax::for_path(path));
         let mut hits = uri_hits(&code);
         hits.extend(call_hits(&code));
