@@ -127,11 +127,13 @@ pub fn may_mention_s3(data: &[u8]) -> bool {
     }
 }
 
-/// Whether a file with this content may yield anything: [`may_mention_s3`] and
-/// [`has_hit_material`], both read from the bytes as they are (decoding changes no ASCII byte,
-/// and gives bytes past ASCII for bytes past ASCII), so the rest is never decoded.
+/// Whether a file with this content may yield anything: [`has_hit_material`] and
+/// [`may_mention_s3`], both read from the bytes as they are (decoding changes no ASCII byte,
+/// and gives bytes past ASCII for bytes past ASCII), so the rest is never decoded. The hit
+/// material is searched first: it is one case-sensitive pass with nothing to fold, and the
+/// files it lets through are few (and always hold a trigger word too).
 pub fn may_yield_keys(data: &[u8]) -> bool {
-    may_mention_s3(data) && has_hit_material(data)
+    has_hit_material(data) && may_mention_s3(data)
 }
 
 /// What every hit needs written in the file, case and all: a URI or ARN ([`uri_hits`]'s

@@ -526,3 +526,26 @@ fn files_with_hit_material_are_read_and_near_misses_are_not() {
     let with_bucket = "s3.get_object(Bucket=\"b\", Key=\"k/x.json\")\n";
     assert!(found_any(&detector.scan(b"a.py", with_bucket.as_bytes())));
 }
+
+#[test]
+fn hit_material_always_holds_a_trigger_word() {
+    // `may_yield_keys` searches the hit material first; a file it lets through holds a trigger
+    // word anyway, so the prefilter's words still say what every hit comes with.
+    for text in [
+        "s3.copy(a, b, \"k\")",
+        "upload_file(a, b, \"k\")",
+        "x.Object(b, \"k\")",
+        "f(Bucket=b, Key=\"k\")",
+        "f(destination_bucket=b, destination_key_prefix=\"k\")",
+        "f(destinationBucket=b, destinationKeyPrefix=\"k\")",
+        "b.put_object(Key=\"k\")",
+        "b.grantReadWrite(r, \"k\")",
+        "b.arnForObjects(\"k\")",
+        "\"s3n://b/k\"",
+        "arn:${Partition}:s3:::b/k",
+    ] {
+        assert!(s3::has_hit_material(text.as_bytes()), "{text}");
+        assert!(s3::may_mention_s3(text.as_bytes()), "{text}");
+        assert!(s3::may_yield_keys(text.as_bytes()), "{text}");
+    }
+}
