@@ -96,7 +96,8 @@ const MAX_STATEMENT_BYTES: usize = 4000;
 /// How far along its line context is read on either side of a finding.
 const MAX_LINE_REACH: usize = 400;
 
-fn is_word_byte(b: u8) -> bool {
+/// A byte of a word token: a name is never split between two of them.
+pub fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
 

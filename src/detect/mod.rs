@@ -272,7 +272,7 @@ impl Detector {
     /// present, empty or not, so the assembled value keeps its shape when nothing is found.
     pub fn scan(&self, path: &[u8], data: &[u8]) -> Findings {
         let mut findings = self.keys();
-        if is_binary(data) || matches!(self.kind, Kind::S3(_)) && !s3::may_mention_s3(data) {
+        if is_binary(data) || matches!(self.kind, Kind::S3(_)) && !s3::may_yield_keys(data) {
             return findings;
         }
         let text = String::from_utf8_lossy(data);

@@ -62,7 +62,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::code::{Code, Kind, Syntax};
+use super::code::{Code, Kind, Syntax, is_word_byte};
 use super::template::{self, Piece};
 use super::{Findings, LeftOut, Reason};
 use crate::error::BadInput;
@@ -127,6 +127,15 @@ pub fn may_mention_s3(data: &[u8]) -> bool {
     }
 }
 
+/// Whether a file with this content may yield anything: [`has_hit_material`] and
+/// [`may_mention_s3`], both read from the bytes as they are (decoding changes no ASCII byte,
+/// and gives bytes past ASCII for bytes past ASCII), so the rest is never decoded. The hit
+/// material is searched first: it is one case-sensitive pass with nothing to fold, and the
+/// files it lets through are few (and always hold a trigger word too).
+pub fn may_yield_keys(data: &[u8]) -> bool {
+    has_hit_material(data) && may_mention_s3(data)
+}
+
 /// What every hit needs written in the file, case and all: a URI or ARN ([`uri_hits`]'s
 /// `URI_START`), a `Key` or `Prefix` label (a word, or a string's body, with only blanks,
 /// bytes past ASCII, comments or closing quotes before its `:` or `=`), or a call of
@@ -147,6 +156,54 @@ static HIT_MATERIAL: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     ))
     .expect("static regex compiles")
 });
+
+/// What a `Key` or `Prefix` label's hit needs besides: a `Bucket` argument or field beside it
+/// (or CDK's `destination_bucket`), or a boto3 object call it is given to.
+static LABEL_CONTEXT: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(&format!(
+        r#"(?-u)(?:Bucket|destination_bucket|destinationBucket)|(?:{})\("#,
+        OBJECT_CALLS.join("|")
+    ))
+    .expect("static regex compiles")
+});
+
+/// Whether `text` holds [`HIT_MATERIAL`] where a hit can come from. A label's word and a
+/// call's name are whole words to the tokenizer (`protocolEncrKey:` is a label of its own,
+/// `BN_copy(` a call of `BN_copy`), so a match right after a word byte is none of them; and a
+/// label yields a key only beside a bucket or in an object call ([`LABEL_CONTEXT`], whole words
+/// too). Large C sources and generated bindings hold such near misses by the hundred.
+pub fn has_hit_material(text: &[u8]) -> bool {
+    let mut label = false;
+    let mut from = 0;
+    while let Some(m) = HIT_MATERIAL.find_at(text, from) {
+        let start = m.start();
+        if matches!(text[start], b's' | b':') {
+            return true; // a URI or an ARN
+        }
+        if start == 0 || !is_word_byte(text[start - 1]) {
+            if m.as_bytes().ends_with(b"(") {
+                return true; // a call
+            }
+            label = true;
+        }
+        from = start + 1;
+    }
+    label && {
+        let mut from = 0;
+        loop {
+            let Some(m) = LABEL_CONTEXT.find_at(text, from) else {
+                break false;
+            };
+            let (start, end) = (m.start(), m.end());
+            let whole = (start == 0 || !is_word_byte(text[start - 1]))
+                && (text[end - 1] == b'(' || text.get(end).is_none_or(|&b| !is_word_byte(b)));
+            if whole {
+                break true;
+            }
+            from = start + 1;
+        }
+    }
+}
 
 static BUCKET_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$").expect("static regex compiles")
@@ -327,12 +384,9 @@ impl S3Preset {
     }
 
     pub fn scan(&self, path: &[u8], text: &str, findings: &mut Findings) {
-        // Most files of a large repository say nothing of S3: `Detector::scan` skips them with
-        // `may_mention_s3` before they are decoded, so they never get here. Of the rest, those
-        // that show nothing a hit is made of are not tokenized.
-        if !HIT_MATERIAL.is_match(text.as_bytes()) {
-            return;
-        }
+        // Most files of a large repository say nothing of S3, and most of the rest show nothing
+        // a hit is made of: `Detector::scan` skips both with `may_yield_keys` before they are
+        // decoded, so they never get here.
         let code = Code::new(text, Syntax::for_path(path));
         let mut hits = uri_hits(&code);
         hits.extend(call_hits(&code));

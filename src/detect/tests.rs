@@ -482,3 +482,70 @@ fn the_s3_prefilter_finds_its_words_in_any_ascii_case_and_nothing_else() {
         assert!(!s3::may_mention_s3("x".repeat(len).as_bytes()));
     }
 }
+
+#[test]
+fn files_with_hit_material_are_read_and_near_misses_are_not() {
+    // Each of these yields a key (or could), so each must reach the tokenizer.
+    for (path, text) in [
+        ("a.py", "s3.copy(src, \"b\", \"jobs/x.json\")"),
+        ("a.py", "client.upload_file(f, B, 'k/x')"),
+        ("a.cc", "std::copy(a, b, \"k\");"),
+        ("a.py", "s3.put_object(Bucket=B, Key=\"k/x\")"),
+        ("a.py", "bucket.Object(\"k/x\")"),
+        ("a.ts", "new PutObjectCommand({ Bucket, Key: `k/${id}` })"),
+        ("a.py", "{\"Bucket\": b, \"Key\": \"k/x\"}"),
+        ("a.py", "bucket.put_object(Key='k/x')"),
+        (
+            "a.py",
+            "BucketDeployment(destination_bucket=b, destination_key_prefix=\"p\")",
+        ),
+        ("a.py", "b.grant_read(role, \"k/*\")"),
+        ("a.py", "b.arn_for_objects(\"k/*\")"),
+        ("a.c", "const char *u = \"s3://b/k/x\";"),
+        ("a.h", "#define A \"arn:aws:s3:::b/k/*\""),
+        ("a.rs", "let u = format!(\"s3a://{}/k/x\", b);"),
+    ] {
+        assert!(s3::has_hit_material(text.as_bytes()), "{path}: {text}");
+    }
+    // A label or a call name inside a longer word, and a label with no bucket beside it: the
+    // shapes of generated bindings and C sources.
+    for text in [
+        "pub fn BN_copy(dest: *mut BIGNUM, src: *const BIGNUM);",
+        "EVP_MD_CTX_copy(out, in);",
+        "pub const NID_X9_62_id_ecPublicKey: i32 = 408;",
+        "struct { int Key: 3; }",
+        "Key: \"k/x\", // and a bucket_name elsewhere",
+        "x.myObject(\"k\"); my_upload_file(a, b, \"c\")",
+    ] {
+        assert!(!s3::has_hit_material(text.as_bytes()), "{text}");
+    }
+    // Both through the detector: the near miss is read only when a bucket comes with it.
+    let detector = Detector::new(&ExportSource::s3("x")).expect("compiles");
+    let near_miss = "x = MyBucketKey\nparams = {\"Key\": \"k/x.json\"}\n";
+    assert!(!found_any(&detector.scan(b"a.py", near_miss.as_bytes())));
+    let with_bucket = "s3.get_object(Bucket=\"b\", Key=\"k/x.json\")\n";
+    assert!(found_any(&detector.scan(b"a.py", with_bucket.as_bytes())));
+}
+
+#[test]
+fn hit_material_always_holds_a_trigger_word() {
+    // `may_yield_keys` searches the hit material first; a file it lets through holds a trigger
+    // word anyway, so the prefilter's words still say what every hit comes with.
+    for text in [
+        "s3.copy(a, b, \"k\")",
+        "upload_file(a, b, \"k\")",
+        "x.Object(b, \"k\")",
+        "f(Bucket=b, Key=\"k\")",
+        "f(destination_bucket=b, destination_key_prefix=\"k\")",
+        "f(destinationBucket=b, destinationKeyPrefix=\"k\")",
+        "b.put_object(Key=\"k\")",
+        "b.grantReadWrite(r, \"k\")",
+        "b.arnForObjects(\"k\")",
+        "\"s3n://b/k\"",
+        "arn:${Partition}:s3:::b/k",
+    ] {
+        assert!(s3::has_hit_material(text.as_bytes()), "{text}");
+        assert!(s3::may_mention_s3(text.as_bytes()), "{text}");
+        assert!(s3::may_yield_keys(text.as_bytes()), "{text}");
+    }
+}
