@@ -70,9 +70,14 @@ use crate::error::BadInput;
 pub const READ: &str = "read";
 pub const WRITE: &str = "write";
 
-static URI_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^A-Za-z0-9_])(s3[an]?://|arn:(?:aws[a-z-]*|\$\{[^}\n]{1,60}\}|\{[^}\n]{1,60}\}):s3:::)")
-        .expect("static regex compiles")
+// The patterns below are ASCII (`(?-u)`): every word they look for is, and a run of the hook
+// that meets one hit compiles them all, where Unicode classes and case folding cost
+// milliseconds. Those with a negated class search bytes, since it may stop inside a character.
+static URI_START: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(
+        r"(?-u)(?:^|[^A-Za-z0-9_])(s3[an]?://|arn:(?:aws[a-z-]*|\$\{[^}\n]{1,60}\}|\{[^}\n]{1,60}\}):s3:::)",
+    )
+    .expect("static regex compiles")
 });
 /// Every key the preset finds comes with one of these words in the file, in any ASCII case (a
 /// URI or ARN, a `Bucket` argument, an object call, a positional upload/download/copy, a CDK
@@ -210,7 +215,7 @@ static BUCKET_NAME: LazyLock<Regex> = LazyLock::new(|| {
 });
 static WRITE_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?x)
+        r"(?x-u)
         (?i: put_?object | upload(?:\w*\s*[({] | ing\b | ed\b) | delete_?objects? | presigned_?post
            | grant_?(?:read_?)?write | grant_?put | grant_?delete )
       | s3:(?:Put|Delete|Abort|Restore|Replicate)\w* | s3:\*
@@ -226,22 +231,21 @@ static WRITE_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
 static WRITE_MODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"["'](?:[wax][bt+]{0,2}|r[bt]?\+)["']"#).expect("static regex compiles")
 });
-static AWS_CLI: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\baws\s+s3\s+(cp|mv|sync|rm)\b").expect("static regex compiles"));
+static AWS_CLI: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)\baws\s+s3\s+(cp|mv|sync|rm)\b").expect("static regex compiles")
+});
 static PREFIX_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)prefix|--recursive|\bsync\b|list_?objects|\bls\b|\.ls\s*\(|\.glob\s*\(|\.walk\s*\(|\.find\s*\(")
+    Regex::new(r"(?i-u)prefix|--recursive|\bsync\b|list_?objects|\bls\b|\.ls\s*\(|\.glob\s*\(|\.walk\s*\(|\.find\s*\(")
         .expect("static regex compiles")
 });
 /// `NAME = "bucket"`, `NAME: str = "bucket"`, `const NAME = 'bucket'`, `name := "bucket"`,
 /// `name: bucket` (YAML), `"name": "bucket"`, and a default given to an environment lookup
 /// (`os.environ.get("X", "bucket")`, `process.env.X ?? "bucket"`, `getenv("X") or "bucket"`).
-/// Names are ASCII: with Unicode `\w` in each place, this was the costliest automaton a cold
-/// run built.
-static CONSTANT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?mx)(?:^|[^\w.$])["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?::\s*[A-Za-z0-9_.\[\]]+\s*)?(?::=|=|:)\s*
+static CONSTANT: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(
+        r#"(?mx-u)(?:^|[^\w.$])["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?::\s*[A-Za-z0-9_.\[\]]+\s*)?(?::=|=|:)\s*
         (?:[A-Za-z0-9_.]+\s*\(\s*["'][^"'\n]*["']\s*,\s*
-          |[A-Za-z0-9_.]+(?:\([^)\n]*\)|\[[^\]\n]*\])?\s*(?:\?\?|\|\||(?-u:\b)or(?-u:\b))\s*)?
+          |[A-Za-z0-9_.]+(?:\([^)\n]*\)|\[[^\]\n]*\])?\s*(?:\?\?|\|\||\bor\b)\s*)?
         ["'`]?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:["'`]|\s*$)"#,
     )
     .expect("static regex compiles")
@@ -583,7 +587,7 @@ fn in_help(code: &Code, at: usize) -> bool {
 /// `s3://` URIs and S3 ARNs.
 fn uri_hits(code: &Code) -> Vec<Hit> {
     let mut hits = Vec::new();
-    for m in URI_START.captures_iter(code.text) {
+    for m in URI_START.captures_iter(code.text.as_bytes()) {
         let Some(scheme) = m.get(1) else { continue };
         let at = scheme.start();
         let rendered = match code.string_at(at) {
@@ -1033,10 +1037,12 @@ fn words_of(name: &str) -> Vec<String> {
 /// Names given a bucket-like string value in this file.
 fn constants(text: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for m in CONSTANT.captures_iter(text) {
-        out.entry(m[1].to_owned())
+    // Both groups are ASCII, so their bounds are character boundaries of `text`.
+    for m in CONSTANT.captures_iter(text.as_bytes()) {
+        let group = |i: usize| m.get(i).map_or("", |g| &text[g.range()]);
+        out.entry(group(1).to_owned())
             .or_default()
-            .insert(m[2].to_owned());
+            .insert(group(2).to_owned());
     }
     out
 }

@@ -22,15 +22,16 @@ pub enum Piece {
 /// Only the conversions that put text into a path: `%f` or `%F` are far more likely the start
 /// of percent-encoding (`%2F`) than a float in a key.
 static PRINTF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^%(?:\(([A-Za-z_]\w*)\))?[-+ #0]*(?:\d+|\*)?(?:\.\d+)?[sdivqrxu]")
+    Regex::new(r"(?-u)^%(?:\(([A-Za-z_]\w*)\))?[-+ #0]*(?:\d+|\*)?(?:\.\d+)?[sdivqrxu]")
         .expect("static regex compiles")
 });
 static ANGLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^<([A-Za-z_][\w.-]*)>").expect("static regex compiles"));
+    LazyLock::new(|| Regex::new(r"(?-u)^<([A-Za-z_][\w.-]*)>").expect("static regex compiles"));
 static SHELL_VAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\$(\w+)").expect("static regex compiles"));
-static LAST_IDENT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"([A-Za-z_][A-Za-z0-9_]*)\s*$").expect("static regex compiles"));
+    LazyLock::new(|| Regex::new(r"(?-u)^\$(\w+)").expect("static regex compiles"));
+static LAST_IDENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)([A-Za-z_][A-Za-z0-9_]*)\s*$").expect("static regex compiles")
+});
 
 /// Characters a bucket name or key is made of; anything else (quotes, spaces, `,` `;` `)` `?`
 /// `#` `&` …) ends it, which also drops query strings and fragments.
