@@ -210,11 +210,20 @@ pub fn has_hit_material(text: &[u8]) -> bool {
     }
 }
 
-static BUCKET_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$").expect("static regex compiles")
-});
-static WRITE_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+/// A pattern tried on one line or name at a time. Without a literal prefilter: on text that
+/// short, building one (every case of every word of `WRITE_MARKERS`) cost more than it saved.
+fn line_pattern(pattern: &str) -> LinePattern {
+    LinePattern::builder()
+        .configure(LinePattern::config().auto_prefilter(false))
+        .build(pattern)
+        .expect("static regex compiles")
+}
+type LinePattern = regex_automata::meta::Regex;
+
+static BUCKET_NAME: LazyLock<LinePattern> =
+    LazyLock::new(|| line_pattern(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"));
+static WRITE_MARKERS: LazyLock<LinePattern> = LazyLock::new(|| {
+    line_pattern(
         r"(?x-u)
         (?i: put_?object | upload(?:\w*\s*[({] | ing\b | ed\b) | delete_?objects? | presigned_?post
            | grant_?(?:read_?)?write | grant_?put | grant_?delete )
@@ -226,17 +235,16 @@ static WRITE_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
       | \.write(?:Stream)?\s*\.\s*\w+ | BucketDeployment
     ",
     )
-    .expect("static regex compiles")
 });
-static WRITE_MODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"["'](?:[wax][bt+]{0,2}|r[bt]?\+)["']"#).expect("static regex compiles")
-});
+static WRITE_MODE: LazyLock<LinePattern> =
+    LazyLock::new(|| line_pattern(r#"["'](?:[wax][bt+]{0,2}|r[bt]?\+)["']"#));
 static AWS_CLI: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u)\baws\s+s3\s+(cp|mv|sync|rm)\b").expect("static regex compiles")
 });
-static PREFIX_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i-u)prefix|--recursive|\bsync\b|list_?objects|\bls\b|\.ls\s*\(|\.glob\s*\(|\.walk\s*\(|\.find\s*\(")
-        .expect("static regex compiles")
+static PREFIX_CONTEXT: LazyLock<LinePattern> = LazyLock::new(|| {
+    line_pattern(
+        r"(?i-u)prefix|--recursive|\bsync\b|list_?objects|\bls\b|\.ls\s*\(|\.glob\s*\(|\.walk\s*\(|\.find\s*\(",
+    )
 });
 /// `NAME = "bucket"`, `NAME: str = "bucket"`, `const NAME = 'bucket'`, `name := "bucket"`,
 /// `name: bucket` (YAML), `"name": "bucket"`, and a default given to an environment lookup
