@@ -21,18 +21,30 @@ use crate::realm::snapshot::{Overlay, Scope, Snapshot};
 /// How long a write keeps retrying while other domains land first (`realm.retryTimeout`).
 const DEFAULT_RETRY_FOR: Duration = Duration::from_secs(120);
 
-/// The pause before retry `n` is drawn from 0 up to the lost push's duration times 2^n, at
-/// most `BACKOFF_CAP` ("full jitter"): writers that lost together do not retry together. The
-/// push is what writers take turns at (one lands per push), so it sets the scale; the
-/// fetch and the plan before it run side by side and would only stretch the pauses.
+/// The pause before retry `n` (after `n` lost races) is drawn from 0 up to a ceiling, at most
+/// `BACKOFF_CAP` ("full jitter"): writers that lost together do not retry together. Writers
+/// take turns at the realm's main, one commit landing at a time, so the ceiling is counted in
+/// turns: the pace at which commits landed while this write was retrying (its time divided by
+/// how many landed), times 2^n up to 2^`BACKOFF_TURNS`. A writer that lost waits a few turns,
+/// more while the crowd is large, and not the seconds a doubling of the push's duration grows
+/// to: on a crowded realm those pauses left it idle, and too short ones had every writer
+/// fetch and push again for each commit that lands. Before a landing was seen (the first
+/// loss, or a lock held by a push that then failed), the lost push's duration times 2^n
+/// stands in for the pace.
 const BACKOFF_FLOOR: Duration = Duration::from_millis(10);
 const BACKOFF_CAP: Duration = Duration::from_secs(8);
+const BACKOFF_TURNS: u32 = 3;
 
-fn backoff(attempt: u32, push_took: Duration) -> Duration {
-    let ceiling = push_took
-        .max(BACKOFF_FLOOR)
-        .saturating_mul(1 << attempt.min(16))
-        .min(BACKOFF_CAP);
+fn backoff(losses: u32, pace: Option<Duration>, push_took: Duration) -> Duration {
+    let ceiling = match pace {
+        Some(pace) => pace
+            .max(BACKOFF_FLOOR)
+            .saturating_mul(1 << losses.min(BACKOFF_TURNS)),
+        None => push_took
+            .max(BACKOFF_FLOOR)
+            .saturating_mul(1 << losses.min(16)),
+    }
+    .min(BACKOFF_CAP);
     Duration::from_millis(fastrand::u64(0..=ceiling.as_millis() as u64))
 }
 
@@ -471,8 +483,8 @@ impl CodeRepo {
     /// commits that won touched none of the domains the change writes (the usual case: every
     /// domain writes its own directory), the commit is carried over to the new tip in
     /// process, its domain directories set into the new tip's tree, without calling `build`
-    /// again. Retries pause with exponential backoff and full jitter, for up to
-    /// `realm.retryTimeout` seconds (default 120) in all from the first attempt.
+    /// again. Retries pause a few turns of the realm with full jitter (see `backoff`), for up
+    /// to `realm.retryTimeout` seconds (default 120) in all from the first attempt.
     pub fn publish(
         &self,
         membership: &Membership,
@@ -550,6 +562,9 @@ impl CodeRepo {
         // Whether commits are signed (`user.signingkey`), looked up once.
         let mut sign: Option<bool> = None;
         let mut attempt = 0u32;
+        // How many commits landed on the realm's main since the retries began: their pace is
+        // what the pauses are counted in.
+        let mut landed = 0u32;
         // What the retries spent, for the trace: fetching and verifying, pausing.
         let (mut fetching, mut pausing) = (Duration::ZERO, Duration::ZERO);
         loop {
@@ -643,6 +658,11 @@ impl CodeRepo {
                             Self::realm_ref(&membership.name, deleted)
                         ));
                     }
+                    // What the retries staged goes in the same update.
+                    let staged = Self::staged_main(membership);
+                    if self.ref_target(&staged)?.is_some() {
+                        script.push_str(&format!("delete {staged}\n"));
+                    }
                     self.git()
                         .args(["update-ref", "--stdin"])
                         .stdin(script)
@@ -669,14 +689,19 @@ impl CodeRepo {
                     if left.is_zero() {
                         break;
                     }
-                    let pause = backoff(attempt, push_took).min(left);
+                    let pace = (landed > 0).then(|| retrying.elapsed() / landed);
+                    let pause = backoff(attempt, pace, push_took).min(left);
                     std::thread::sleep(pause);
                     pausing += pause;
                     let fetch_started = Instant::now();
+                    let before = *tip;
                     *tip = self.fetch_tip(membership, race.url, *tip)?;
                     fetching += fetch_started.elapsed();
+                    let since = self.landed_between(before, *tip);
+                    landed = landed.saturating_add(since);
                     trace(format!(
-                        "attempt {attempt}: lost (push {} ms), paused {} ms, fetched {tip} in {} ms",
+                        "attempt {attempt}: lost (push {} ms), paused {} ms, fetched {tip} in {} ms \
+                         ({since} landed since)",
                         push_took.as_millis(),
                         pause.as_millis(),
                         fetch_started.elapsed().as_millis()
@@ -831,6 +856,29 @@ impl CodeRepo {
             .context("failed to write the realm tree")?
             .detach();
         Ok(Some(tree))
+    }
+
+    /// How many commits the first-parent line leads from `from` to `to` (the commits that
+    /// landed on the realm's main between two fetches), counting at most a few hundred; 0 when
+    /// `to` does not continue `from` or cannot be read.
+    fn landed_between(&self, from: ObjectId, to: ObjectId) -> u32 {
+        const MAX: u32 = 512;
+        let mut at = to;
+        for n in 0..MAX {
+            if at == from {
+                return n;
+            }
+            let parent = self
+                .repo
+                .find_commit(at)
+                .ok()
+                .and_then(|c| c.parent_ids().next().map(|p| p.detach()));
+            match parent {
+                Some(parent) => at = parent,
+                None => return 0,
+            }
+        }
+        if at == from { MAX } else { 0 }
     }
 
     /// The entries of tree `id`.
@@ -1096,11 +1144,16 @@ mod tests {
         assert_eq!(domain_name("domains/"), None);
         assert_eq!(domain_name("realm.yaml"), None);
         assert_eq!(domain_name(".github/CODEOWNERS"), None);
-        for attempt in 1..40 {
-            let took = Duration::from_millis(50);
-            let pause = backoff(attempt, took);
-            assert!(pause <= BACKOFF_CAP && pause <= took * 2u32.pow(attempt.min(16)));
+        let took = Duration::from_millis(50);
+        let pace = Duration::from_millis(30);
+        for losses in 1..40 {
+            let pause = backoff(losses, None, took);
+            assert!(pause <= BACKOFF_CAP && pause <= took * 2u32.pow(losses.min(16)));
+            // Counted in turns at the realm: a few landings' time at most.
+            let pause = backoff(losses, Some(pace), took);
+            assert!(pause <= pace * 8, "{pause:?} after {losses} losses");
         }
+        assert!(backoff(30, Some(Duration::from_secs(60)), took) <= BACKOFF_CAP);
     }
 
     #[test]
