@@ -109,13 +109,24 @@ impl CodeRepo {
         old: ObjectId,
         new: ObjectId,
     ) -> Result<Vec<(BString, Option<ObjectId>)>> {
+        let objects = self.repo.objects.store_ref().path().to_path_buf();
+        let mut reader = BlobReader::new(&objects);
         let mut out = Vec::new();
-        self.diff_trees(Some(old), Some(new), &mut BString::default(), &mut out)?;
+        self.diff_trees(
+            &mut reader,
+            Some(old),
+            Some(new),
+            &mut BString::default(),
+            &mut out,
+        )?;
         Ok(out)
     }
 
+    /// The trees a push's commit wrote are loose objects, one per directory it touched: they
+    /// are read as the hook reads loose blobs, one file read each, and the rest from packs.
     fn diff_trees(
         &self,
+        reader: &mut BlobReader,
         old: Option<ObjectId>,
         new: Option<ObjectId>,
         prefix: &mut BString,
@@ -124,16 +135,25 @@ impl CodeRepo {
         if old == new {
             return Ok(());
         }
-        let entries = |id: Option<ObjectId>| -> Result<std::collections::BTreeMap<BString, (bool, ObjectId)>> {
-            let mut map = std::collections::BTreeMap::new();
-            if let Some(id) = id {
-                let tree = self.repo.find_tree(id).context("failed to read tree")?;
-                for entry in tree.iter() {
-                    let entry = entry.context("failed to decode tree")?;
-                    let mode = entry.mode();
-                    if mode.is_tree() || mode.is_blob() {
-                        map.insert(entry.filename().to_owned(), (mode.is_tree(), entry.object_id()));
-                    }
+        type Entries = std::collections::BTreeMap<BString, (bool, ObjectId)>;
+        let mut entries = |id: Option<ObjectId>| -> Result<Entries> {
+            let mut map = Entries::new();
+            let Some(id) = id else { return Ok(map) };
+            let found;
+            let data = match reader.read_loose(&id, gix::objs::Kind::Tree, u64::MAX) {
+                Some(Loose::Read) => &reader.data[..],
+                _ => {
+                    found = self.repo.find_tree(id).context("failed to read tree")?;
+                    &found.data[..]
+                }
+            };
+            for entry in gix::objs::TreeRefIter::from_bytes(data, self.repo.object_hash()) {
+                let entry = entry.context("failed to decode tree")?;
+                if entry.mode.is_tree() || entry.mode.is_blob() {
+                    map.insert(
+                        entry.filename.to_owned(),
+                        (entry.mode.is_tree(), entry.oid.to_owned()),
+                    );
                 }
             }
             Ok(map)
@@ -157,7 +177,7 @@ impl CodeRepo {
                 e.filter(|(is_tree, _)| !*is_tree).map(|(_, id)| *id)
             };
             if subtree(a).is_some() || subtree(b).is_some() {
-                self.diff_trees(subtree(a), subtree(b), prefix, out)?;
+                self.diff_trees(reader, subtree(a), subtree(b), prefix, out)?;
             }
             if blob(a).is_some() || blob(b).is_some() {
                 out.push((prefix.clone(), blob(b)));
@@ -483,8 +503,9 @@ enum Blob<'a> {
     Missing,
 }
 
-/// Reads blobs for one thread, reusing its zlib decompressor and buffers: most blobs are
-/// small, and setting up a decompressor and allocating for each costs as much as inflating it.
+/// Reads blobs (and a diff's trees) for one thread, reusing its zlib decompressor and buffers:
+/// most are small, and setting up a decompressor and allocating for each costs as much as
+/// inflating it.
 struct BlobReader<'p> {
     /// The object directory, where a loose object is read directly.
     objects: &'p Path,
@@ -530,7 +551,7 @@ impl<'p> BlobReader<'p> {
 
     /// A file's blob, unless it is larger than `max_size` or absent.
     fn read(&mut self, repo: &gix::Repository, file: &TreeFile, max_size: u64) -> Result<Blob<'_>> {
-        match self.read_loose(&file.id, max_size) {
+        match self.read_loose(&file.id, gix::objs::Kind::Blob, max_size) {
             Some(Loose::Read) => return Ok(Blob::Data(&self.data)),
             Some(Loose::TooLarge) => return Ok(Blob::TooLarge),
             None => {}
@@ -555,11 +576,12 @@ impl<'p> BlobReader<'p> {
         }
     }
 
-    /// Read blob `id` into `self.data` when it is a loose object in the object directory, with
-    /// this reader's decompressor: one file read instead of git's two (header, then object).
-    /// `None` when it is not there or is anything but a well-formed loose blob: the object
-    /// database then finds it (in a pack, an alternate) or says what is wrong.
-    fn read_loose(&mut self, id: &ObjectId, max_size: u64) -> Option<Loose> {
+    /// Read object `id` into `self.data` when it is a loose object of `kind` in the object
+    /// directory, with this reader's decompressor: one file read instead of git's two (header,
+    /// then object). `None` when it is not there or is anything but a well-formed loose object
+    /// of that kind: the object database then finds it (in a pack, an alternate) or says what
+    /// is wrong.
+    fn read_loose(&mut self, id: &ObjectId, kind: gix::objs::Kind, max_size: u64) -> Option<Loose> {
         if !self.fanout[id.as_bytes()[0] as usize] {
             return None;
         }
@@ -580,11 +602,12 @@ impl<'p> BlobReader<'p> {
         else {
             return None;
         };
-        let Ok((kind, size, header_len)) = gix::objs::decode::loose_header(&header[..consumed_out])
+        let Ok((found, size, header_len)) =
+            gix::objs::decode::loose_header(&header[..consumed_out])
         else {
             return None;
         };
-        if kind != gix::objs::Kind::Blob || consumed_out < header_len {
+        if found != kind || consumed_out < header_len {
             return None;
         }
         if size > max_size {
@@ -692,14 +715,18 @@ mod tests {
         let objects = code.repo.objects.store_ref().path().to_path_buf();
         let mut reader = BlobReader::new(&objects);
         for (file, data) in files.iter().zip(&contents) {
-            let loose = reader.read_loose(&file.id, 100_000);
+            let loose = reader.read_loose(&file.id, gix::objs::Kind::Blob, 100_000);
             match loose {
                 Some(Loose::Read) => assert_eq!(&reader.data, data),
                 Some(Loose::TooLarge) => assert!(data.len() > 100_000),
                 None => panic!("{} was not read as a loose object", file.path),
             }
         }
-        assert!(reader.read_loose(&absent, 100_000).is_none());
+        assert!(
+            reader
+                .read_loose(&absent, gix::objs::Kind::Blob, 100_000)
+                .is_none()
+        );
     }
 
     /// A commit's files, its trees read level by level (on several threads past a few
