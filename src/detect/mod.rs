@@ -13,6 +13,7 @@ mod code;
 mod eval;
 mod mentions;
 mod paths;
+mod pattern;
 mod rules;
 mod s3;
 mod template;

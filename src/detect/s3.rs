@@ -61,9 +61,10 @@ use std::ops::Not;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
-use regex::Regex;
+use regex_automata::meta::Regex;
 
 use super::code::{Code, Kind, Syntax, is_word_byte};
+use super::pattern;
 use super::template::{self, Piece};
 use super::{Findings, LeftOut, Reason};
 use crate::error::BadInput;
@@ -71,14 +72,12 @@ use crate::error::BadInput;
 pub const READ: &str = "read";
 pub const WRITE: &str = "write";
 
-// The patterns below are ASCII (`(?-u)`): every word they look for is, and a run of the hook
-// that meets one hit compiles them all, where Unicode classes and case folding cost
-// milliseconds. Those with a negated class search bytes, since it may stop inside a character.
-static URI_START: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
-    regex::bytes::Regex::new(
+// The patterns are ASCII and built as `pattern` says: a hook run that meets one hit compiles
+// them all.
+static URI_START: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::text(
         r"(?-u)(?:^|[^A-Za-z0-9_])(s3[an]?://|arn:(?:aws[a-z-]*|\$\{[^}\n]{1,60}\}|\{[^}\n]{1,60}\}):s3:::)",
     )
-    .expect("static regex compiles")
 });
 /// Every key the preset finds comes with one of these words in the file, in any ASCII case (a
 /// URI or ARN, a `Bucket` argument, an object call, a positional upload/download/copy, a CDK
@@ -238,20 +237,10 @@ pub fn has_hit_material(text: &[u8]) -> bool {
     }
 }
 
-/// A pattern tried on one line or name at a time. Without a literal prefilter: on text that
-/// short, building one (every case of every word of `WRITE_MARKERS`) cost more than it saved.
-fn line_pattern(pattern: &str) -> LinePattern {
-    LinePattern::builder()
-        .configure(LinePattern::config().auto_prefilter(false))
-        .build(pattern)
-        .expect("static regex compiles")
-}
-type LinePattern = regex_automata::meta::Regex;
-
-static BUCKET_NAME: LazyLock<LinePattern> =
-    LazyLock::new(|| line_pattern(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"));
-static WRITE_MARKERS: LazyLock<LinePattern> = LazyLock::new(|| {
-    line_pattern(
+static BUCKET_NAME: LazyLock<Regex> =
+    LazyLock::new(|| pattern::line(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"));
+static WRITE_MARKERS: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::line(
         r"(?x-u)
         (?i: put_?object | upload(?:\w*\s*[({] | ing\b | ed\b) | delete_?objects? | presigned_?post
            | grant_?(?:read_?)?write | grant_?put | grant_?delete )
@@ -264,27 +253,25 @@ static WRITE_MARKERS: LazyLock<LinePattern> = LazyLock::new(|| {
     ",
     )
 });
-static WRITE_MODE: LazyLock<LinePattern> =
-    LazyLock::new(|| line_pattern(r#"["'](?:[wax][bt+]{0,2}|r[bt]?\+)["']"#));
-static AWS_CLI: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)\baws\s+s3\s+(cp|mv|sync|rm)\b").expect("static regex compiles")
-});
-static PREFIX_CONTEXT: LazyLock<LinePattern> = LazyLock::new(|| {
-    line_pattern(
+static WRITE_MODE: LazyLock<Regex> =
+    LazyLock::new(|| pattern::line(r#"["'](?:[wax][bt+]{0,2}|r[bt]?\+)["']"#));
+static AWS_CLI: LazyLock<Regex> =
+    LazyLock::new(|| pattern::line(r"(?-u)\baws\s+s3\s+(cp|mv|sync|rm)\b"));
+static PREFIX_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::line(
         r"(?i-u)prefix|--recursive|\bsync\b|list_?objects|\bls\b|\.ls\s*\(|\.glob\s*\(|\.walk\s*\(|\.find\s*\(",
     )
 });
 /// `NAME = "bucket"`, `NAME: str = "bucket"`, `const NAME = 'bucket'`, `name := "bucket"`,
 /// `name: bucket` (YAML), `"name": "bucket"`, and a default given to an environment lookup
 /// (`os.environ.get("X", "bucket")`, `process.env.X ?? "bucket"`, `getenv("X") or "bucket"`).
-static CONSTANT: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
-    regex::bytes::Regex::new(
+static CONSTANT: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::text(
         r#"(?mx-u)(?:^|[^\w.$])["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*(?::\s*[A-Za-z0-9_.\[\]]+\s*)?(?::=|=|:)\s*
         (?:[A-Za-z0-9_.]+\s*\(\s*["'][^"'\n]*["']\s*,\s*
           |[A-Za-z0-9_.]+(?:\([^)\n]*\)|\[[^\]\n]*\])?\s*(?:\?\?|\|\||\bor\b)\s*)?
         ["'`]?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:["'`]|\s*$)"#,
     )
-    .expect("static regex compiles")
 });
 
 const NAME_WORDS_THAT_WRITE: &[&str] = &[
@@ -623,14 +610,16 @@ fn in_help(code: &Code, at: usize) -> bool {
 /// `s3://` URIs and S3 ARNs.
 fn uri_hits(code: &Code) -> Vec<Hit> {
     let mut hits = Vec::new();
-    for m in URI_START.captures_iter(code.text.as_bytes()) {
-        let Some(scheme) = m.get(1) else { continue };
-        let at = scheme.start();
+    for m in URI_START.captures_iter(code.text) {
+        let Some(scheme) = m.get_group(1) else {
+            continue;
+        };
+        let at = scheme.start;
         let rendered = match code.string_at(at) {
-            Some(index) => code.render(index, scheme.end(), code.tokens.len()),
+            Some(index) => code.render(index, scheme.end, code.tokens.len()),
             None => {
                 let (start, line) = code.line(at);
-                line[scheme.end() - start..].to_owned()
+                line[scheme.end - start..].to_owned()
             }
         };
         let pieces = template::read(&rendered);
@@ -1014,14 +1003,14 @@ fn writes_here(code: &Code, at: usize) -> bool {
 /// For a key inside a copy: `Some(true)` for the destination, `Some(false)` for the source.
 fn copy_role(code: &Code, at: usize) -> Option<bool> {
     let (start, line) = code.line(at);
-    if let Some(m) = AWS_CLI.captures(line)
-        && let Some(verb) = m.get(1)
-        && verb.end() <= at - start
+    if let Some(m) = pattern::first(&AWS_CLI, line)
+        && let Some(verb) = m.get_group(1)
+        && verb.end <= at - start
     {
-        if verb.as_str() == "rm" {
+        if &line[verb.range()] == "rm" {
             return Some(true);
         }
-        let before = &line[verb.end()..at - start];
+        let before = &line[verb.end..at - start];
         return Some(before.split_whitespace().any(|arg| !arg.starts_with('-')));
     }
     for scope in code.chain(at) {
@@ -1074,8 +1063,8 @@ fn words_of(name: &str) -> Vec<String> {
 fn constants(text: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     // Both groups are ASCII, so their bounds are character boundaries of `text`.
-    for m in CONSTANT.captures_iter(text.as_bytes()) {
-        let group = |i: usize| m.get(i).map_or("", |g| &text[g.range()]);
+    for m in CONSTANT.captures_iter(text) {
+        let group = |i: usize| m.get_group(i).map_or("", |g| &text[g.range()]);
         out.entry(group(1).to_owned())
             .or_default()
             .insert(group(2).to_owned());

@@ -7,7 +7,9 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_automata::meta::Regex;
+
+use super::pattern;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece {
@@ -22,16 +24,20 @@ pub enum Piece {
 /// Only the conversions that put text into a path: `%f` or `%F` are far more likely the start
 /// of percent-encoding (`%2F`) than a float in a key.
 static PRINTF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)^%(?:\(([A-Za-z_]\w*)\))?[-+ #0]*(?:\d+|\*)?(?:\.\d+)?[sdivqrxu]")
-        .expect("static regex compiles")
+    pattern::line(r"(?-u)^%(?:\(([A-Za-z_]\w*)\))?[-+ #0]*(?:\d+|\*)?(?:\.\d+)?[sdivqrxu]")
 });
-static ANGLE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?-u)^<([A-Za-z_][\w.-]*)>").expect("static regex compiles"));
-static SHELL_VAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?-u)^\$(\w+)").expect("static regex compiles"));
-static LAST_IDENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)([A-Za-z_][A-Za-z0-9_]*)\s*$").expect("static regex compiles")
-});
+static ANGLE: LazyLock<Regex> = LazyLock::new(|| pattern::line(r"(?-u)^<([A-Za-z_][\w.-]*)>"));
+static SHELL_VAR: LazyLock<Regex> = LazyLock::new(|| pattern::line(r"(?-u)^\$(\w+)"));
+static LAST_IDENT: LazyLock<Regex> =
+    LazyLock::new(|| pattern::line(r"(?-u)([A-Za-z_][A-Za-z0-9_]*)\s*$"));
+
+/// The length of `regex`'s match at the start of `rest` (each pattern above that is used so is
+/// anchored there), and its first group's text when it took part.
+fn at_start(regex: &Regex, rest: &str) -> Option<(usize, Option<String>)> {
+    let m = pattern::first(regex, rest)?;
+    let name = m.get_group(1).map(|g| rest[g.range()].to_owned());
+    Some((m.get_match()?.end(), name))
+}
 
 /// Characters a bucket name or key is made of; anything else (quotes, spaces, `,` `;` `)` `?`
 /// `#` `&` …) ends it, which also drops query strings and fragments.
@@ -64,15 +70,13 @@ pub fn read(s: &str) -> Vec<Piece> {
                 Some(end) => Some((end + 1, None)),
                 None => break,
             },
-            '$' => match SHELL_VAR.captures(rest) {
-                Some(m) => Some((m[0].len(), Some(m[1].to_owned()))),
+            '$' => match at_start(&SHELL_VAR, rest) {
+                Some(found) => Some(found),
                 None => break,
             },
-            '%' => PRINTF
-                .captures(rest)
-                .map(|m| (m[0].len(), m.get(1).map(|n| n.as_str().to_owned()))),
-            '<' => match ANGLE.captures(rest) {
-                Some(m) => Some((m[0].len(), Some(m[1].to_owned()))),
+            '%' => at_start(&PRINTF, rest),
+            '<' => match at_start(&ANGLE, rest) {
+                Some(found) => Some(found),
                 None => break,
             },
             _ => None,
@@ -128,7 +132,8 @@ fn name_of(inner: &str) -> Option<String> {
     let cut = inner
         .find(['!', ':', '|', '(', '[', '='])
         .map_or(inner, |p| &inner[..p]);
-    LAST_IDENT.captures(cut).map(|m| m[1].to_owned())
+    let m = pattern::first(&LAST_IDENT, cut)?;
+    Some(cut[m.get_group(1)?.range()].to_owned())
 }
 
 #[cfg(test)]
