@@ -3,6 +3,7 @@
 
 mod blobs;
 pub mod command;
+mod config_list;
 pub mod detect_cache;
 pub mod fetch_time;
 pub mod hooks;
@@ -19,12 +20,14 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use gix::ObjectId;
 
 pub use blobs::{TreeFile, WorktreeEntry, warn_missing};
 pub use command::Git;
+use config_list::ConfigList;
 pub use realm_store::{Published, init_repo, is_git_repo, is_url, public_url};
 
 use crate::error::BadInput;
@@ -36,6 +39,9 @@ pub struct CodeRepo {
     repo: gix::Repository,
     /// The working tree's root.
     pub root: PathBuf,
+    /// Git's config as listed once, with the count of config-writing git commands it was
+    /// listed after (`None` inside: git could not list it).
+    config: Arc<Mutex<Option<(u64, Option<Arc<ConfigList>>)>>>,
 }
 
 impl CodeRepo {
@@ -58,7 +64,11 @@ impl CodeRepo {
             .to_path_buf();
         let root = std::fs::canonicalize(&root)
             .with_context(|| format!("failed to resolve `{}`", root.display()))?;
-        Ok(CodeRepo { repo, root })
+        Ok(CodeRepo {
+            repo,
+            root,
+            config: Arc::default(),
+        })
     }
 
     /// Whether the object database has `id` (loose or packed).
@@ -82,8 +92,26 @@ impl CodeRepo {
         Git::in_dir(&self.root)
     }
 
+    /// Git's config listed by one process, listed again after a git command that may have
+    /// written it; `None` when git cannot list it.
+    fn config_list(&self) -> Result<Option<Arc<ConfigList>>> {
+        let mut cached = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        let writes = command::config_writes();
+        if let Some((at, list)) = cached.as_ref()
+            && *at == writes
+        {
+            return Ok(list.clone());
+        }
+        let list = ConfigList::load(&self.root)?.map(Arc::new);
+        *cached = Some((command::config_writes(), list.clone()));
+        Ok(list)
+    }
+
     /// A git config value as git itself resolves it (all scopes, includes, environment).
     pub fn config(&self, key: &str) -> Result<Option<String>> {
+        if let Some(list) = self.config_list()? {
+            return Ok(list.get(key).map(|v| v.trim().to_owned()));
+        }
         let (_, output) = self.git().args(["config", "--get", key]).output()?;
         Ok(output
             .status
@@ -93,6 +121,9 @@ impl CodeRepo {
 
     /// Every `key value` line of `git config --get-regexp PATTERN`; empty when none match.
     pub fn config_matching(&self, pattern: &str) -> Result<String> {
+        if let Some(found) = self.config_list()?.and_then(|list| list.matching(pattern)) {
+            return Ok(found);
+        }
         let (_, output) = self
             .git()
             .args(["config", "--get-regexp", pattern])
@@ -112,7 +143,19 @@ impl CodeRepo {
 
     /// The user's email, which governance checks against maintainers and approvers.
     pub fn user_email(&self) -> Result<String> {
-        user_email(&self.root)
+        match self.config_list()? {
+            Some(list) => email_or_hint(list.get("user.email").unwrap_or_default()),
+            None => user_email(&self.root),
+        }
+    }
+
+    /// Every value of a multi-valued config key, one a line, as `git config --get-all` prints.
+    pub fn config_all(&self, key: &str) -> Result<String> {
+        if let Some(list) = self.config_list()? {
+            return Ok(list.get_all(key));
+        }
+        let (_, output) = self.git().args(["config", "--get-all", key]).output()?;
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
     /// The commit HEAD points at, if there is one yet.
@@ -192,7 +235,12 @@ pub fn user_email(dir: &Path) -> Result<String> {
     let (_, output) = Git::in_dir(dir)
         .args(["config", "--get", "user.email"])
         .output()?;
-    let email = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    email_or_hint(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The configured email, or the error that asks for one.
+fn email_or_hint(email: String) -> Result<String> {
+    let email = email.trim().to_owned();
     if email.is_empty() {
         return Err(BadInput::new(
             "git-realm needs your email to record who changed the realm",

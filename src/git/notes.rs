@@ -248,11 +248,8 @@ impl CodeRepo {
     /// every amend and rebase while a plain ref name does not exist yet, which it does not
     /// until the first sync; a pattern that matches nothing is silent.
     pub fn configure_notes(&self) -> Result<()> {
-        let (_, output) = self
-            .git()
-            .args(["config", "--get-all", "notes.rewriteRef"])
-            .output()?;
-        let present = String::from_utf8_lossy(&output.stdout)
+        let present = self
+            .config_all("notes.rewriteRef")?
             .lines()
             .any(|v| [NOTES_REF, REWRITE_REF, "refs/notes/*"].contains(&v));
         if !present {

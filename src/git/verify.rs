@@ -344,6 +344,15 @@ pub fn is_ancestor(dir: &Path, ancestor: ObjectId, descendant: ObjectId) -> Resu
 }
 
 impl CodeRepo {
+    /// [`is_ancestor`] read in process; git answers where gix cannot walk the history (a
+    /// shallow clone, a missing commit).
+    pub fn is_ancestor(&self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
+        match self.repo.merge_base(ancestor, descendant) {
+            Ok(base) => Ok(base.is_some_and(|base| base.detach() == ancestor)),
+            Err(_) => is_ancestor(&self.root, ancestor, descendant),
+        }
+    }
+
     fn verified_path(&self, realm: &str) -> PathBuf {
         self.common_dir().join("realm").join("verified").join(realm)
     }
@@ -377,7 +386,7 @@ impl CodeRepo {
             Some(from) => Some(from),
             None => match self.last_verified(realm) {
                 // An older commit of the verified line: nothing to check.
-                Some(cached) if is_ancestor(&self.root, tip, cached)? => {
+                Some(cached) if self.is_ancestor(tip, cached)? => {
                     return Ok(Checked::default());
                 }
                 // Otherwise it must continue the verified line.
@@ -515,7 +524,7 @@ impl CodeRepo {
                 self.verify_realm(name, Some(old), new_main, true)?
                     .violations
             }
-            Some(old) if !is_ancestor(&self.root, old, new_main)? => vec![rewritten(new_main, old)],
+            Some(old) if !self.is_ancestor(old, new_main)? => vec![rewritten(new_main, old)],
             _ => self.verify_realm(name, None, new_main, true)?.violations,
         };
         if let Some(first) = violations.first() {
