@@ -335,7 +335,7 @@ impl CodeRepo {
     /// `PREFIX/`), sorted by name, each with the object it points at, read in process;
     /// `None` when a ref cannot be read that way (a symbolic ref, a broken file): git lists
     /// them then.
-    fn refs_read(&self, prefix: &str) -> Option<Vec<(String, ObjectId)>> {
+    pub(super) fn refs_read(&self, prefix: &str) -> Option<Vec<(String, ObjectId)>> {
         let under = if prefix.ends_with('/') {
             prefix.to_owned()
         } else {
