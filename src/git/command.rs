@@ -35,6 +35,11 @@ pub fn config_writes() -> u64 {
     CONFIG_WRITES.load(Ordering::Relaxed)
 }
 
+/// Have config listed again before it is next read.
+pub fn forget_config() {
+    CONFIG_WRITES.fetch_add(1, Ordering::Relaxed);
+}
+
 /// Subcommands git-realm runs that never write config.
 const KEEPS_CONFIG: &[&str] = &[
     "fetch",

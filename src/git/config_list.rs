@@ -3,11 +3,18 @@
 //! environment) in the order git reads them, so the last value of a key is the one
 //! `git config --get` prints. Read again after a git command that may have written config.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 
-use super::command::Git;
+use super::command::{self, Git};
+
+/// The config listed last: the directory, the count of config-writing git commands it was
+/// listed after, and the list (`None`: git could not list it).
+type Listed = (PathBuf, u64, Option<Arc<ConfigList>>);
+
+static LISTED: Mutex<Option<Listed>> = Mutex::new(None);
 
 /// Every `key value` pair git's config holds, keys in git's canonical form (section and
 /// variable name lowercased, the subsection as written).
@@ -16,6 +23,22 @@ pub struct ConfigList {
 }
 
 impl ConfigList {
+    /// [`ConfigList::load`] for `dir`, listed again only after a git command that may have
+    /// written config, or a repository found anew ([`command::forget_config`]).
+    pub fn cached(dir: &Path) -> Result<Option<Arc<ConfigList>>> {
+        let mut listed = LISTED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, writes, list)) = listed.as_ref()
+            && at == dir
+            && *writes == command::config_writes()
+        {
+            return Ok(list.clone());
+        }
+        let writes = command::config_writes();
+        let list = ConfigList::load(dir)?.map(Arc::new);
+        *listed = Some((dir.to_owned(), writes, list.clone()));
+        Ok(list)
+    }
+
     /// The config as git sees it in `dir`; `None` when git cannot list it (a malformed file),
     /// and each key is then asked for on its own, as before.
     pub fn load(dir: &Path) -> Result<Option<ConfigList>> {

@@ -20,7 +20,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use gix::ObjectId;
@@ -39,9 +39,6 @@ pub struct CodeRepo {
     repo: gix::Repository,
     /// The working tree's root.
     pub root: PathBuf,
-    /// Git's config as listed once, with the count of config-writing git commands it was
-    /// listed after (`None` inside: git could not list it).
-    config: Arc<Mutex<Option<(u64, Option<Arc<ConfigList>>)>>>,
 }
 
 impl CodeRepo {
@@ -64,11 +61,10 @@ impl CodeRepo {
             .to_path_buf();
         let root = std::fs::canonicalize(&root)
             .with_context(|| format!("failed to resolve `{}`", root.display()))?;
-        Ok(CodeRepo {
-            repo,
-            root,
-            config: Arc::default(),
-        })
+        // A repository found anew (a command, a tool call of the MCP server) reads config
+        // anew: what was listed before may have been changed since.
+        command::forget_config();
+        Ok(CodeRepo { repo, root })
     }
 
     /// Whether the object database has `id` (loose or packed).
@@ -95,16 +91,7 @@ impl CodeRepo {
     /// Git's config listed by one process, listed again after a git command that may have
     /// written it; `None` when git cannot list it.
     fn config_list(&self) -> Result<Option<Arc<ConfigList>>> {
-        let mut cached = self.config.lock().unwrap_or_else(|e| e.into_inner());
-        let writes = command::config_writes();
-        if let Some((at, list)) = cached.as_ref()
-            && *at == writes
-        {
-            return Ok(list.clone());
-        }
-        let list = ConfigList::load(&self.root)?.map(Arc::new);
-        *cached = Some((command::config_writes(), list.clone()));
-        Ok(list)
+        ConfigList::cached(&self.root)
     }
 
     /// A git config value as git itself resolves it (all scopes, includes, environment).
