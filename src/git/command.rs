@@ -5,6 +5,7 @@ use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -18,7 +19,49 @@ pub struct Git {
     stdin: Option<Vec<u8>>,
     /// For network calls: how long git may take before it is stopped.
     limit: Option<Duration>,
+    /// The subcommand once an argument named it (after `-c name=value` pairs), whether an
+    /// option's value comes next, and whether a `config` call only reads.
+    subcommand: Option<String>,
+    option_value_next: bool,
+    config_read: bool,
 }
+
+/// How many git commands that may write config have run in this process: config read once
+/// ([`super::config_list::ConfigList`]) is read again when this moves.
+static CONFIG_WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// The count of git commands run so far that may have written config.
+pub fn config_writes() -> u64 {
+    CONFIG_WRITES.load(Ordering::Relaxed)
+}
+
+/// Have config listed again before it is next read.
+pub fn forget_config() {
+    CONFIG_WRITES.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Subcommands git-realm runs that never write config.
+const KEEPS_CONFIG: &[&str] = &[
+    "fetch",
+    "push",
+    "for-each-ref",
+    "update-ref",
+    "merge-base",
+    "rev-parse",
+    "rev-list",
+    "log",
+    "diff-index",
+    "commit-tree",
+    "notes",
+    "cat-file",
+    "ls-tree",
+    "ls-files",
+    "show",
+    "status",
+    "hash-object",
+    "mktree",
+    "verify-commit",
+];
 
 /// A network call that ran out of time and was stopped; callers tell it apart to leave
 /// everything as it was.
@@ -115,10 +158,23 @@ impl Git {
             display: "git".to_owned(),
             stdin: None,
             limit: None,
+            subcommand: None,
+            option_value_next: false,
+            config_read: false,
         }
     }
 
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        let text = arg.as_ref().to_string_lossy();
+        match self.subcommand.as_deref() {
+            None if self.option_value_next => self.option_value_next = false,
+            None if text == "-c" || text == "-C" => self.option_value_next = true,
+            None if !text.starts_with('-') => self.subcommand = Some(text.clone().into_owned()),
+            Some("config") if text.starts_with("--get") || text == "--list" || text == "-l" => {
+                self.config_read = true
+            }
+            _ => {}
+        }
         self.display.push(' ');
         // Errors show the command: never a token a remote URL carries.
         self.display
@@ -155,8 +211,26 @@ impl Git {
         self
     }
 
+    /// Whether this command may write config: any subcommand but those known to leave it
+    /// alone and `config` reads.
+    fn may_write_config(&self) -> bool {
+        match self.subcommand.as_deref() {
+            Some("config") => !self.config_read,
+            Some(sub) => !KEEPS_CONFIG.contains(&sub),
+            None => true,
+        }
+    }
+
+    /// Count this command among those that may write config, if it may.
+    fn note_config_write(&self) {
+        if self.may_write_config() {
+            CONFIG_WRITES.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Run and return the raw output, whatever the exit status.
     pub fn output(mut self) -> Result<(String, Output)> {
+        self.note_config_write();
         if let Some(limit) = self.limit {
             return self.output_within(limit);
         }
@@ -198,6 +272,7 @@ impl Git {
 impl Git {
     /// `output`, with the child in its own process group, killed with it past `limit`.
     fn output_within(mut self, limit: Duration) -> Result<(String, Output)> {
+        self.note_config_write();
         self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         self.cmd.stdin(if self.stdin.is_some() {
             Stdio::piped()
@@ -256,6 +331,7 @@ impl Git {
     /// Run with stdout discarded and stderr passed through, for at most `limit`: past it the
     /// process and everything it started (ssh, a remote helper) are killed. `None`: killed.
     pub fn status_within(mut self, limit: Duration) -> Result<Option<ExitStatus>> {
+        self.note_config_write();
         self.cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -3,6 +3,7 @@
 
 mod blobs;
 pub mod command;
+mod config_list;
 pub mod detect_cache;
 pub mod fetch_time;
 pub mod hooks;
@@ -19,12 +20,14 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use gix::ObjectId;
 
 pub use blobs::{TreeFile, WorktreeEntry, warn_missing};
 pub use command::Git;
+use config_list::ConfigList;
 pub use realm_store::{Published, init_repo, is_git_repo, is_url, public_url};
 
 use crate::error::BadInput;
@@ -58,6 +61,9 @@ impl CodeRepo {
             .to_path_buf();
         let root = std::fs::canonicalize(&root)
             .with_context(|| format!("failed to resolve `{}`", root.display()))?;
+        // A repository found anew (a command, a tool call of the MCP server) reads config
+        // anew: what was listed before may have been changed since.
+        command::forget_config();
         Ok(CodeRepo { repo, root })
     }
 
@@ -82,8 +88,17 @@ impl CodeRepo {
         Git::in_dir(&self.root)
     }
 
+    /// Git's config listed by one process, listed again after a git command that may have
+    /// written it; `None` when git cannot list it.
+    fn config_list(&self) -> Result<Option<Arc<ConfigList>>> {
+        ConfigList::cached(&self.root)
+    }
+
     /// A git config value as git itself resolves it (all scopes, includes, environment).
     pub fn config(&self, key: &str) -> Result<Option<String>> {
+        if let Some(list) = self.config_list()? {
+            return Ok(list.get(key).map(|v| v.trim().to_owned()));
+        }
         let (_, output) = self.git().args(["config", "--get", key]).output()?;
         Ok(output
             .status
@@ -93,6 +108,9 @@ impl CodeRepo {
 
     /// Every `key value` line of `git config --get-regexp PATTERN`; empty when none match.
     pub fn config_matching(&self, pattern: &str) -> Result<String> {
+        if let Some(found) = self.config_list()?.and_then(|list| list.matching(pattern)) {
+            return Ok(found);
+        }
         let (_, output) = self
             .git()
             .args(["config", "--get-regexp", pattern])
@@ -112,7 +130,19 @@ impl CodeRepo {
 
     /// The user's email, which governance checks against maintainers and approvers.
     pub fn user_email(&self) -> Result<String> {
-        user_email(&self.root)
+        match self.config_list()? {
+            Some(list) => email_or_hint(list.get("user.email").unwrap_or_default()),
+            None => user_email(&self.root),
+        }
+    }
+
+    /// Every value of a multi-valued config key, one a line, as `git config --get-all` prints.
+    pub fn config_all(&self, key: &str) -> Result<String> {
+        if let Some(list) = self.config_list()? {
+            return Ok(list.get_all(key));
+        }
+        let (_, output) = self.git().args(["config", "--get-all", key]).output()?;
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
     /// The commit HEAD points at, if there is one yet.
@@ -192,7 +222,12 @@ pub fn user_email(dir: &Path) -> Result<String> {
     let (_, output) = Git::in_dir(dir)
         .args(["config", "--get", "user.email"])
         .output()?;
-    let email = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    email_or_hint(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The configured email, or the error that asks for one.
+fn email_or_hint(email: String) -> Result<String> {
+    let email = email.trim().to_owned();
     if email.is_empty() {
         return Err(BadInput::new(
             "git-realm needs your email to record who changed the realm",

@@ -92,6 +92,75 @@ pub fn merged_note(existing: &str, new: &[String]) -> String {
     out
 }
 
+/// A commit message's subject (`%s`: its first paragraph on one line) and its
+/// `Realm-Domain` and `Source-Commit` trailers (each key's values joined by `,`), read where
+/// git's trailer rules give the same answer for certain: `None` when the message names either
+/// key but its last paragraph is not all plain `Key: value` lines after a subject.
+fn plain_trailers(message: &str) -> Option<(String, Option<String>, Option<String>)> {
+    let mut paragraphs: Vec<Vec<&str>> = vec![Vec::new()];
+    for line in message.lines() {
+        if line.trim().is_empty() {
+            if !paragraphs.last().is_some_and(Vec::is_empty) {
+                paragraphs.push(Vec::new());
+            }
+        } else {
+            paragraphs
+                .last_mut()
+                .expect("one paragraph at least")
+                .push(line);
+        }
+    }
+    if paragraphs.last().is_some_and(Vec::is_empty) {
+        paragraphs.pop();
+    }
+    let subject = paragraphs
+        .first()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|l| l.trim_end())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let lower = message.to_ascii_lowercase();
+    if !lower.contains("realm-domain") && !lower.contains("source-commit") {
+        return Some((subject, None, None));
+    }
+    // A subject on one line as written: git's folding of a longer one is left to git.
+    let one_line = paragraphs
+        .first()
+        .is_some_and(|lines| lines.len() == 1 && lines[0].trim() == lines[0]);
+    if !one_line || message.contains('\r') {
+        return None;
+    }
+    let plain = |line: &&str| {
+        line.split_once(": ").is_some_and(|(key, value)| {
+            !key.is_empty()
+                && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !value.trim().is_empty()
+                && !value.starts_with(char::is_whitespace)
+        })
+    };
+    let odd = message
+        .lines()
+        .any(|l| l.starts_with("---") || l.starts_with('#'));
+    let trailers = match paragraphs.as_slice() {
+        [_, .., last] if !odd && last.iter().all(plain) => last,
+        _ => return None,
+    };
+    let values = |wanted: &str| -> Option<String> {
+        let found: Vec<&str> = trailers
+            .iter()
+            .filter_map(|l| l.split_once(": "))
+            .filter(|(key, _)| key.eq_ignore_ascii_case(wanted))
+            .map(|(_, value)| value.trim())
+            .collect();
+        (!found.is_empty()).then(|| found.join(","))
+    };
+    Some((subject, values("Realm-Domain"), values("Source-Commit")))
+}
+
 /// A realm commit on the main line that a domain wrote from one of this repository's commits.
 #[derive(Debug, Clone)]
 pub struct RealmWrite {
@@ -111,6 +180,9 @@ impl CodeRepo {
         tip: ObjectId,
         since: Option<ObjectId>,
     ) -> Result<Vec<RealmWrite>> {
+        if let Some(writes) = self.realm_writes_read(domain, tip, since) {
+            return Ok(writes);
+        }
         let mut git = self.git().args([
             "log",
             "--first-parent",
@@ -146,6 +218,60 @@ impl CodeRepo {
             }
         }
         Ok(writes)
+    }
+
+    /// [`CodeRepo::realm_writes`] read in process, as `git log` would list them; `None` where
+    /// git's answer could differ (history replaced or cut short, `since` not on the line, a
+    /// message whose trailers are not plain `Key: value` lines while it names the keys read):
+    /// git answers then.
+    fn realm_writes_read(
+        &self,
+        domain: &str,
+        tip: ObjectId,
+        since: Option<ObjectId>,
+    ) -> Option<Vec<RealmWrite>> {
+        let replaced = self
+            .repo
+            .references()
+            .ok()?
+            .prefixed("refs/replace/")
+            .ok()?
+            .next();
+        if replaced.is_some() || self.repo.is_shallow().unwrap_or(true) {
+            return None;
+        }
+        let since = since.filter(|s| self.repo.has_object(s));
+        let mut writes = Vec::new();
+        let mut at = Some(tip);
+        while let Some(id) = at {
+            if Some(id) == since {
+                break;
+            }
+            let commit = self.repo.find_commit(id).ok()?;
+            let decoded = commit.decode().ok()?;
+            if decoded.encoding.is_some() {
+                return None;
+            }
+            let message = decoded.message.to_str().ok()?;
+            let (subject, domains, sources) = plain_trailers(message)?;
+            if domains.as_deref() == Some(domain)
+                && let Some(source) = sources.and_then(|s| ObjectId::from_hex(s.as_bytes()).ok())
+                && self.repo.has_object(source)
+            {
+                writes.push(RealmWrite {
+                    commit: id,
+                    subject,
+                    source,
+                });
+            }
+            at = decoded.parents().next();
+            if at.is_none() && since.is_some() {
+                // `since` is not on the first-parent line: what it excludes is git's to say.
+                return None;
+            }
+        }
+        writes.reverse();
+        Some(writes)
     }
 
     /// Where the last realm commit whose notes were reconciled is kept: one line,
@@ -248,11 +374,8 @@ impl CodeRepo {
     /// every amend and rebase while a plain ref name does not exist yet, which it does not
     /// until the first sync; a pattern that matches nothing is silent.
     pub fn configure_notes(&self) -> Result<()> {
-        let (_, output) = self
-            .git()
-            .args(["config", "--get-all", "notes.rewriteRef"])
-            .output()?;
-        let present = String::from_utf8_lossy(&output.stdout)
+        let present = self
+            .config_all("notes.rewriteRef")?
             .lines()
             .any(|v| [NOTES_REF, REWRITE_REF, "refs/notes/*"].contains(&v));
         if !present {
@@ -403,5 +526,32 @@ mod tests {
             "Realm-Export: letemcook aperture/required-s3-permissions 1.4.0 realm-commit=0123456789012345678901234567890123456789"
         );
         assert!(import_line("r", "a", "c", "2.0.0", id).starts_with("Realm-Import: r a/c 2.0.0 "));
+    }
+
+    #[test]
+    fn trailers_are_read_in_process_only_where_git_reads_them_the_same() {
+        use super::plain_trailers;
+        let plain = "sync aperture\n\nbody\n\nRealm-Domain: aperture\nsource-commit: abc\nSource-Commit: def\n";
+        assert_eq!(
+            plain_trailers(plain),
+            Some((
+                "sync aperture".to_owned(),
+                Some("aperture".to_owned()),
+                Some("abc,def".to_owned())
+            ))
+        );
+        assert_eq!(
+            plain_trailers("fix a\nb\n\nmore\n"),
+            Some(("fix a b".to_owned(), None, None))
+        );
+        for unsure in [
+            "Realm-Domain: a\n",
+            "s\n\nRealm-Domain: a\n continued\n",
+            "s\n\nRealm-Domain: a\nnot a trailer\n",
+            "s\n\nRealm-Domain: a\n---\n",
+            "two\nlines\n\nRealm-Domain: a\n",
+        ] {
+            assert_eq!(plain_trailers(unsure), None, "{unsure:?}");
+        }
     }
 }

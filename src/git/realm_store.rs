@@ -201,6 +201,13 @@ impl CodeRepo {
 
     /// The refs under `prefix`, as `update-ref --stdin` lines that would restore them.
     pub fn refs_under(&self, prefix: &str) -> Result<String> {
+        if let Some(refs) = self.refs_read(prefix) {
+            return Ok(refs
+                .iter()
+                .map(|(name, id)| format!("update {name} {id}"))
+                .collect::<Vec<_>>()
+                .join("\n"));
+        }
         self.git()
             .args([
                 "for-each-ref",
@@ -224,10 +231,17 @@ impl CodeRepo {
 
     /// Put the refs under `prefix` back to `before` (see [`CodeRepo::refs_under`]).
     fn restore_refs(&self, prefix: &str, before: &str) -> Result<()> {
-        let now = self
-            .git()
-            .args(["for-each-ref", "--format=%(refname)", prefix])
-            .run()?;
+        let now = match self.refs_read(prefix) {
+            Some(refs) => refs
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            None => self
+                .git()
+                .args(["for-each-ref", "--format=%(refname)", prefix])
+                .run()?,
+        };
         let kept: Vec<&str> = before
             .lines()
             .filter_map(|line| line.split(' ').nth(1))
@@ -297,10 +311,17 @@ impl CodeRepo {
 
     /// Delete every ref under `prefix`.
     pub fn delete_refs(&self, prefix: &str) -> Result<()> {
-        let refs = self
-            .git()
-            .args(["for-each-ref", "--format=delete %(refname)", prefix])
-            .run()?;
+        let refs = match self.refs_read(prefix) {
+            Some(refs) => refs
+                .into_iter()
+                .map(|(name, _)| format!("delete {name}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            None => self
+                .git()
+                .args(["for-each-ref", "--format=delete %(refname)", prefix])
+                .run()?,
+        };
         if !refs.is_empty() {
             self.git()
                 .args(["update-ref", "--stdin"])
@@ -308,6 +329,34 @@ impl CodeRepo {
                 .run()?;
         }
         Ok(())
+    }
+
+    /// The refs `git for-each-ref PREFIX` lists (`PREFIX` itself and the refs under
+    /// `PREFIX/`), sorted by name, each with the object it points at, read in process;
+    /// `None` when a ref cannot be read that way (a symbolic ref, a broken file): git lists
+    /// them then.
+    pub(super) fn refs_read(&self, prefix: &str) -> Option<Vec<(String, ObjectId)>> {
+        let under = if prefix.ends_with('/') {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}/")
+        };
+        let platform = self.repo.references().ok()?;
+        let mut refs = Vec::new();
+        for reference in platform.prefixed(under.as_str()).ok()? {
+            let reference = reference.ok()?;
+            let name = reference.name().as_bstr().to_string();
+            if !name.starts_with(&under) {
+                continue;
+            }
+            refs.push((name, reference.target().try_id()?.to_owned()));
+        }
+        if !prefix.ends_with('/') && self.repo.try_find_reference(prefix).ok()?.is_some() {
+            // A ref named `PREFIX` itself: rare, and left to git.
+            return None;
+        }
+        refs.sort();
+        Some(refs)
     }
 
     pub fn set_ref(&self, name: &str, target: ObjectId) -> Result<()> {
@@ -388,7 +437,7 @@ impl CodeRepo {
         let Some(tree) = self.change_tree(parent, change)? else {
             return Ok(None);
         };
-        let sign = super::signature::signing_key(&self.root)?.is_some();
+        let sign = super::signature::repo_signing_key(self)?.is_some();
         self.commit_with_git(tree, parent, change, sign).map(Some)
     }
 
@@ -596,7 +645,7 @@ impl CodeRepo {
                 }),
                 _ => {
                     let snapshot = self.snapshot(*tip, &membership.url)?;
-                    super::signature::require_signing(&self.root, &snapshot)?;
+                    super::signature::require_signing(self, &snapshot)?;
                     if let Some(why) = snapshot.broken.get(&membership.domain) {
                         return Err(BadInput::new(
                             format!(
@@ -620,7 +669,7 @@ impl CodeRepo {
                     };
                     let signed = match sign {
                         Some(signed) => signed,
-                        None => *sign.insert(super::signature::signing_key(&self.root)?.is_some()),
+                        None => *sign.insert(super::signature::repo_signing_key(self)?.is_some()),
                     };
                     let commit = self.commit_with_git(tree, Some(*tip), &change, signed)?;
                     planned.insert(Planned {

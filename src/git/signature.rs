@@ -278,11 +278,24 @@ pub struct SigningKey {
 /// The signing key configured for git in `dir` (`user.signingkey`, `gpg.format`), if any.
 /// `realm.sign=false` turns signing of realm commits off.
 pub fn signing_key(dir: &Path) -> Result<Option<SigningKey>> {
-    let get = |key: &str| -> Result<Option<String>> {
+    signing_key_with(dir, &|key: &str| -> Result<Option<String>> {
         let (_, out) = Git::in_dir(dir).args(["config", "--get", key]).output()?;
         let value = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         Ok((!value.is_empty()).then_some(value))
-    };
+    })
+}
+
+/// [`signing_key`] for the code repository, its config read once.
+pub fn repo_signing_key(repo: &super::CodeRepo) -> Result<Option<SigningKey>> {
+    signing_key_with(&repo.root, &|key: &str| {
+        Ok(repo.config(key)?.filter(|value| !value.is_empty()))
+    })
+}
+
+fn signing_key_with(
+    dir: &Path,
+    get: &dyn Fn(&str) -> Result<Option<String>>,
+) -> Result<Option<SigningKey>> {
     if get("realm.sign")?.is_some_and(|v| matches!(v.as_str(), "false" | "0" | "no" | "off")) {
         return Ok(None);
     }
@@ -414,10 +427,13 @@ fn expand_home(path: &str) -> std::path::PathBuf {
 }
 
 /// Refuse to write to a realm that requires signatures without a key to sign with.
-pub fn require_signing(dir: &Path, realm: &crate::realm::snapshot::Snapshot) -> Result<()> {
+pub fn require_signing(
+    repo: &super::CodeRepo,
+    realm: &crate::realm::snapshot::Snapshot,
+) -> Result<()> {
     // Only ssh and OpenPGP signatures can be checked against the keys a realm lists.
     if realm.realm.governance.require_signatures
-        && signing_key(dir)?.and_then(|k| k.public).is_none()
+        && repo_signing_key(repo)?.and_then(|k| k.public).is_none()
     {
         return Err(BadInput::new(
             format!(

@@ -344,6 +344,15 @@ pub fn is_ancestor(dir: &Path, ancestor: ObjectId, descendant: ObjectId) -> Resu
 }
 
 impl CodeRepo {
+    /// [`is_ancestor`] read in process; git answers where gix cannot walk the history (a
+    /// shallow clone, a missing commit).
+    pub fn is_ancestor(&self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
+        match self.repo.merge_base(ancestor, descendant) {
+            Ok(base) => Ok(base.is_some_and(|base| base.detach() == ancestor)),
+            Err(_) => is_ancestor(&self.root, ancestor, descendant),
+        }
+    }
+
     fn verified_path(&self, realm: &str) -> PathBuf {
         self.common_dir().join("realm").join("verified").join(realm)
     }
@@ -377,7 +386,7 @@ impl CodeRepo {
             Some(from) => Some(from),
             None => match self.last_verified(realm) {
                 // An older commit of the verified line: nothing to check.
-                Some(cached) if is_ancestor(&self.root, tip, cached)? => {
+                Some(cached) if self.is_ancestor(tip, cached)? => {
                     return Ok(Checked::default());
                 }
                 // Otherwise it must continue the verified line.
@@ -486,9 +495,28 @@ impl CodeRepo {
     /// and say which commit broke which rule. The staging refs go either way.
     pub fn adopt_verified(&self, membership: &Membership) -> Result<()> {
         let staging = staging_prefix(&membership.name);
-        let adopted = self.adopt(membership, &staging);
-        self.delete_refs(&staging)?;
-        adopted
+        match self.adopt(membership, &staging) {
+            // One transaction moves the fetched refs in and empties the staging area.
+            Ok(mut script) => {
+                for (name, _) in self.refs_read(&staging).unwrap_or_default() {
+                    script.push_str(&format!("delete {name}\n"));
+                }
+                let moved = self
+                    .git()
+                    .args(["update-ref", "--stdin"])
+                    .stdin(script)
+                    .run()
+                    .context("failed to update the realm refs");
+                // What is left in the staging area (after a failure, or what the in-process
+                // read could not list) goes as before.
+                self.delete_refs(&staging)?;
+                moved.map(|_| ())
+            }
+            Err(refused) => {
+                self.delete_refs(&staging)?;
+                Err(refused)
+            }
+        }
     }
 
     /// Refuse `new_main` as the realm's main unless it continues the main fetched before
@@ -515,7 +543,7 @@ impl CodeRepo {
                 self.verify_realm(name, Some(old), new_main, true)?
                     .violations
             }
-            Some(old) if !is_ancestor(&self.root, old, new_main)? => vec![rewritten(new_main, old)],
+            Some(old) if !self.is_ancestor(old, new_main)? => vec![rewritten(new_main, old)],
             _ => self.verify_realm(name, None, new_main, true)?.violations,
         };
         if let Some(first) = violations.first() {
@@ -539,22 +567,37 @@ impl CodeRepo {
         Ok(())
     }
 
-    fn adopt(&self, membership: &Membership, staging: &str) -> Result<()> {
+    /// The `update-ref --stdin` lines that make the refs fetched to `staging` the realm's,
+    /// once what they bring verifies.
+    fn adopt(&self, membership: &Membership, staging: &str) -> Result<String> {
         let name = &membership.name;
         let Some(new_main) = self.ref_target(&format!("{staging}/heads/{}", membership.branch))?
         else {
             return Err(super::missing_branch(membership));
         };
         self.refuse_unverified(membership, new_main)?;
-        let fetched = self
-            .git()
-            .args(["for-each-ref", "--format=%(refname) %(objectname)", staging])
-            .run()?;
-        let current = self
-            .git()
-            .args(["for-each-ref", "--format=%(refname)"])
-            .arg(format!("refs/realm/{name}/heads/"))
-            .run()?;
+        let heads = format!("refs/realm/{name}/heads/");
+        let (fetched, current) = match (self.refs_read(staging), self.refs_read(&heads)) {
+            (Some(fetched), Some(current)) => (
+                fetched
+                    .iter()
+                    .map(|(refname, id)| format!("{refname} {id}\n"))
+                    .collect(),
+                current
+                    .into_iter()
+                    .map(|(refname, _)| refname + "\n")
+                    .collect(),
+            ),
+            _ => (
+                self.git()
+                    .args(["for-each-ref", "--format=%(refname) %(objectname)", staging])
+                    .run()?,
+                self.git()
+                    .args(["for-each-ref", "--format=%(refname)"])
+                    .arg(&heads)
+                    .run()?,
+            ),
+        };
         let mut script = String::new();
         let mut kept = std::collections::BTreeSet::new();
         for line in fetched.lines() {
@@ -574,11 +617,6 @@ impl CodeRepo {
         {
             script.push_str(&format!("delete {refname}\n"));
         }
-        self.git()
-            .args(["update-ref", "--stdin"])
-            .stdin(script)
-            .run()
-            .context("failed to update the realm refs")?;
-        Ok(())
+        Ok(script)
     }
 }
