@@ -652,6 +652,27 @@ pub enum WorktreeEntry {
 mod tests {
     use super::*;
 
+    /// `files` read back with `map_blobs` up to `max_size`: each as written in `contents`, or
+    /// `None` when larger than that.
+    fn read_back(
+        code: &CodeRepo,
+        files: &[TreeFile],
+        contents: &[Vec<u8>],
+        max_size: u64,
+    ) -> Vec<Option<Vec<u8>>> {
+        let read = code
+            .map_blobs(files, max_size, |_, data| data.to_vec())
+            .unwrap()
+            .values;
+        for (data, got) in contents.iter().zip(&read) {
+            match got {
+                Some(got) => assert_eq!(got, data),
+                None => assert!(data.len() as u64 > max_size),
+            }
+        }
+        read
+    }
+
     /// Loose blobs read with a reused decompressor are the bytes git wrote, whatever their
     /// size; one past the limit is skipped, one that is not there is missing.
     #[test]
@@ -699,16 +720,7 @@ mod tests {
             assert!(err.contains("`absent`"), "{err}");
         }
         files.pop();
-        let read = code
-            .map_blobs(&files, 100_000, |_, data| data.to_vec())
-            .unwrap()
-            .values;
-        for (data, got) in contents.iter().zip(&read) {
-            match got {
-                Some(got) => assert_eq!(got, data),
-                None => assert!(data.len() > 100_000),
-            }
-        }
+        let read = read_back(&code, &files, &contents, 100_000);
         assert_eq!(read.iter().filter(|r| r.is_none()).count(), 1);
 
         // They were read as loose objects, not handed back to the object database.
@@ -882,15 +894,6 @@ mod tests {
             root: dir.path().to_path_buf(),
             repo,
         };
-        let read = code
-            .map_blobs(&files, 4999, |_, data| data.to_vec())
-            .unwrap()
-            .values;
-        for (data, got) in contents.iter().zip(&read) {
-            match got {
-                Some(got) => assert_eq!(got, data),
-                None => assert!(data.len() > 4999),
-            }
-        }
+        read_back(&code, &files, &contents, 4999);
     }
 }
