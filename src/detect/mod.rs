@@ -273,7 +273,7 @@ impl Detector {
     /// present, empty or not, so the assembled value keeps its shape when nothing is found.
     pub fn scan(&self, path: &[u8], data: &[u8]) -> Findings {
         let mut findings = self.keys();
-        if is_binary(data) || matches!(self.kind, Kind::S3(_)) && !s3::may_yield_keys(data) {
+        if self.yields_nothing(data) {
             return findings;
         }
         let text = String::from_utf8_lossy(data);
@@ -282,6 +282,20 @@ impl Detector {
             Kind::Rules(rules) => rules.scan(path, &text, &mut findings),
         }
         findings
+    }
+
+    /// What the file at `path` with content `data` contributes, when it contributes anything.
+    /// Most files are found to yield nothing without building the empty findings.
+    pub fn found(&self, path: &[u8], data: &[u8]) -> Option<Findings> {
+        if self.yields_nothing(data) {
+            return None;
+        }
+        Some(self.scan(path, data)).filter(found_any)
+    }
+
+    /// Whether a file with this content is sure to yield nothing, judged on its bytes.
+    fn yields_nothing(&self, data: &[u8]) -> bool {
+        is_binary(data) || matches!(self.kind, Kind::S3(_)) && !s3::may_yield_keys(data)
     }
 }
 
@@ -382,8 +396,10 @@ pub fn has_binary_extension(path: &[u8]) -> bool {
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     match name.iter().rposition(|&b| b == b'.') {
         Some(dot) if dot > 0 => {
-            let ext = String::from_utf8_lossy(&name[dot + 1..]).to_ascii_lowercase();
-            BINARY_EXTENSIONS.contains(&ext.as_str())
+            let ext = &name[dot + 1..];
+            BINARY_EXTENSIONS
+                .iter()
+                .any(|known| ext.eq_ignore_ascii_case(known.as_bytes()))
         }
         _ => false,
     }

@@ -50,35 +50,49 @@ const DOC_NAMES: &[&str] = &[
     "contributors",
 ];
 
-/// Whether the file at `path` is code that runs (see the module docs).
+/// Whether the file at `path` is code that runs (see the module docs). Judged on the bytes,
+/// without allocating: it is asked of every path of a tree.
 pub fn runs(path: &[u8]) -> bool {
-    let path = String::from_utf8_lossy(path);
-    let mut components: Vec<&str> = path.split('/').collect();
-    let name = components.pop().unwrap_or_default();
-    if components
-        .iter()
-        .any(|c| SKIPPED_DIRS.contains(&c.to_ascii_lowercase().as_str()))
-    {
+    let mut components = path.split(|&b| b == b'/');
+    let name = components.next_back().unwrap_or_default();
+    if components.any(|c| {
+        SKIPPED_DIRS
+            .iter()
+            .any(|d| c.eq_ignore_ascii_case(d.as_bytes()))
+    }) {
         return false;
     }
-    let lower = name.to_ascii_lowercase();
-    let (stem, ext) = match lower.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => (stem, ext),
-        _ => (lower.as_str(), ""),
+    let (stem, ext) = match name.iter().rposition(|&b| b == b'.') {
+        Some(dot) if dot > 0 => (&name[..dot], &name[dot + 1..]),
+        _ => (name, &b""[..]),
     };
-    if DOC_EXTENSIONS.contains(&ext) || DOC_NAMES.contains(&stem) {
+    let is = |word: &[u8], one_of: &[&str]| {
+        one_of
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w.as_bytes()))
+    };
+    if is(ext, DOC_EXTENSIONS) || is(stem, DOC_NAMES) {
         return false;
     }
-    let java_test = ext == "java"
-        && ["Test", "Tests", "IT"].iter().any(|suffix| {
-            name.strip_suffix(".java")
-                .is_some_and(|s| s.ends_with(suffix))
+    let ends = |word: &[u8], suffix: &str| {
+        word.len() >= suffix.len()
+            && word[word.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    let starts = |word: &[u8], prefix: &str| {
+        word.len() >= prefix.len() && word[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    // Java's suffixes are matched as written: `UploaderTest.java`, not `Latest.java`.
+    let java_test = is(ext, &["java"])
+        && name.strip_suffix(b".java").is_some_and(|s| {
+            [&b"Test"[..], b"Tests", b"IT"]
+                .iter()
+                .any(|suffix| s.ends_with(suffix))
         });
-    let named_test = stem.ends_with("_test")
-        || (ext == "py" && (stem.starts_with("test_") || stem == "conftest"))
-        || stem.ends_with(".test")
-        || stem.ends_with(".spec")
-        || stem.ends_with("_spec");
+    let named_test = ends(stem, "_test")
+        || (is(ext, &["py"]) && (starts(stem, "test_") || is(stem, &["conftest"])))
+        || ends(stem, ".test")
+        || ends(stem, ".spec")
+        || ends(stem, "_spec");
     !(java_test || named_test)
 }
 
@@ -106,6 +120,9 @@ mod tests {
             "nb/analysis.ipynb",
             "examples/upload.py",
             "python/fixtures/policy.json",
+            "Tests/Run.py",
+            "README.MD",
+            "pkg/S3_TEST.go",
         ] {
             assert!(!runs(path.as_bytes()), "{path}");
         }
@@ -119,6 +136,8 @@ mod tests {
             "contest.py",
             "src/latest/app.py",
             "attestation.go",
+            "src/Latest.java",
+            "src/tests.rs/lib.go",
         ] {
             assert!(runs(path.as_bytes()), "{path}");
         }

@@ -189,8 +189,7 @@ pub fn detect_export(
                     && let Some(bytes) = repo.worktree_file(&path)?
                     && bytes.len() as u64 <= MAX_FILE_BYTES
                 {
-                    let found = detector.scan(&path, &bytes);
-                    if detect::found_any(&found) {
+                    if let Some(found) = detector.found(&path, &bytes) {
                         findings.push((path.to_string(), found));
                     }
                 }
@@ -232,7 +231,7 @@ fn detect_at_commit(
                 }
             }
             let found = repo.map_blobs(&changed, MAX_FILE_BYTES, |file, data| {
-                Some(detector.scan(&file.path, data)).filter(detect::found_any)
+                detector.found(&file.path, data)
             })?;
             warn_missing(&found.missing);
             for (file, found) in changed.iter().zip(found.values) {
@@ -243,11 +242,11 @@ fn detect_at_commit(
             cache
         }
         _ => {
-            let files = CodeRepo::files_wanted(repo.files_at(commit)?, |path| detector.wants(path));
+            let files = repo.files_at(commit, |path| detector.wants(path))?;
             // What a file shows nothing in is dropped on the thread that scanned it: most
             // files, each with a few allocations, would otherwise be freed one by one here.
             let found = repo.map_blobs(&files, MAX_FILE_BYTES, |file, data| {
-                Some(detector.scan(&file.path, data)).filter(detect::found_any)
+                detector.found(&file.path, data)
             })?;
             warn_missing(&found.missing);
             let files = files
@@ -345,9 +344,7 @@ pub fn detect_sources(
                 }
                 changed
             }
-            None => CodeRepo::files_wanted(repo.files_at(commit)?, |path| {
-                group.iter().any(|p| p.detector.wants(path))
-            }),
+            None => repo.files_at(commit, |path| group.iter().any(|p| p.detector.wants(path)))?,
         };
         let found = repo.map_blobs(&files, MAX_FILE_BYTES, |file, data| {
             group
@@ -355,8 +352,8 @@ pub fn detect_sources(
                 .map(|p| {
                     p.detector
                         .wants(&file.path)
-                        .then(|| p.detector.scan(&file.path, data))
-                        .filter(detect::found_any)
+                        .then(|| p.detector.found(&file.path, data))
+                        .flatten()
                 })
                 .collect::<Vec<_>>()
         })?;
@@ -707,13 +704,11 @@ pub fn detect_on_join(
 
 /// The text files of `head` that are not vendored, for matching against other domains' exports.
 pub fn text_files(repo: &CodeRepo, head: ObjectId) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut files = repo.files_at(head)?;
-    files.retain(|file| {
-        let path = file.path.to_string();
-        !path.starts_with(".realm/")
-            && !detect::is_vendored(path.as_bytes())
-            && !detect::has_binary_extension(path.as_bytes())
-    });
+    let files = repo.files_at(head, |path| {
+        !path.starts_with(b".realm/")
+            && !detect::is_vendored(path)
+            && !detect::has_binary_extension(path)
+    })?;
     let read = repo.map_blobs(&files, MAX_FILE_BYTES, |_, data| {
         (!detect::is_binary(data)).then(|| data.to_vec())
     })?;
