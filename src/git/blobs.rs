@@ -64,9 +64,13 @@ impl CodeRepo {
                         .collect()
                 })
             };
-            let mut next = Vec::new();
-            for listed in read {
-                let (found, subtrees) = listed?;
+            // Sized once: a tree of 100k files would otherwise grow, and copy, its list a
+            // dozen times over.
+            let listed: Vec<Listed> = read.into_iter().collect::<Result<_>>()?;
+            files.reserve(listed.iter().map(|(found, _)| found.len()).sum());
+            let mut next =
+                Vec::with_capacity(listed.iter().map(|(_, subtrees)| subtrees.len()).sum());
+            for (found, subtrees) in listed {
                 files.extend(found);
                 next.extend(subtrees);
             }

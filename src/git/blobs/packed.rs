@@ -158,17 +158,22 @@ impl Packs {
     /// Finding each blob in the indexes and decoding its entry's header, the bulk of the work,
     /// runs on every core; only the linking, and the bases no wanted blob is, are done here.
     fn plan(&self, ids: &[&ObjectId], threads: usize) -> Plans {
-        let located: Vec<Option<(usize, u64, pack::data::Entry)>> =
-            on_threads(ids, threads, |id| {
-                let (b, index) = self
-                    .bundles
-                    .iter()
-                    .enumerate()
-                    .find_map(|(b, bundle)| Some((b, bundle.index.lookup(id)?)))?;
-                let bundle = &self.bundles[b];
-                let offset = bundle.index.pack_offset_at_index(index);
-                Some((b, offset, bundle.pack.entry(offset).ok()?))
-            });
+        // Per file: its pack, its entry as a node, and where its base is.
+        let located: Vec<Option<(u32, Node, Base)>> = on_threads(ids, threads, |id| {
+            let (b, index) = self
+                .bundles
+                .iter()
+                .enumerate()
+                .find_map(|(b, bundle)| Some((b, bundle.index.lookup(id)?)))?;
+            let bundle = &self.bundles[b];
+            let offset = bundle.index.pack_offset_at_index(index);
+            let entry = bundle.pack.entry(offset).ok()?;
+            Some((
+                b as u32,
+                Node::of(offset, &entry),
+                Base::of(bundle, offset, &entry.header),
+            ))
+        });
         let mut plans = Plans {
             plans: Vec::new(),
             next_file: vec![NONE; ids.len()],
@@ -176,17 +181,21 @@ impl Packs {
         // Node by pack offset, per plan.
         let mut by_offset: Vec<HashMap<u64, u32, BuildOffsetHasher>> = Vec::new();
         // Every wanted blob's entry first, so a chain that reaches one stops there.
-        let mut unlinked: Vec<(usize, u32, Header)> = Vec::new();
+        let mut unlinked: Vec<(u32, u32, Base)> = Vec::with_capacity(ids.len());
         for (file, located) in located.into_iter().enumerate() {
-            let Some((b, offset, entry)) = located else {
+            let Some((b, fresh, base)) = located else {
                 continue;
             };
-            let p = match plans.plans.iter().position(|plan| plan.bundle == b) {
+            let p = match plans
+                .plans
+                .iter()
+                .position(|plan| plan.bundle == b as usize)
+            {
                 Some(p) => p,
                 None => {
                     plans.plans.push(Plan {
-                        bundle: b,
-                        nodes: Vec::new(),
+                        bundle: b as usize,
+                        nodes: Vec::with_capacity(ids.len()),
                         roots: Vec::new(),
                     });
                     by_offset.push(HashMap::with_capacity_and_hasher(
@@ -197,10 +206,10 @@ impl Packs {
                 }
             };
             let (plan, known) = (&mut plans.plans[p], &mut by_offset[p]);
-            let node = *known.entry(offset).or_insert_with(|| {
+            let node = *known.entry(fresh.offset).or_insert_with(|| {
                 let node = plan.nodes.len() as u32;
-                plan.nodes.push(Node::of(offset, &entry));
-                unlinked.push((p, node, entry.header));
+                plan.nodes.push(fresh);
+                unlinked.push((p as u32, node, base));
                 node
             });
             let node = &mut plan.nodes[node as usize];
@@ -209,45 +218,36 @@ impl Packs {
         }
         // Then each down its chain to a full object or an entry already planned, linking as
         // it goes.
-        for (p, mut node, mut header) in unlinked {
-            let (plan, known) = (&mut plans.plans[p], &mut by_offset[p]);
+        for (p, mut node, mut base) in unlinked {
+            let (plan, known) = (&mut plans.plans[p as usize], &mut by_offset[p as usize]);
             let bundle = &self.bundles[plan.bundle];
             loop {
-                let offset = plan.nodes[node as usize].offset;
-                let base = match &header {
-                    Header::OfsDelta { base_distance } => offset
-                        .checked_sub(*base_distance)
-                        .filter(|_| *base_distance > 0),
-                    Header::RefDelta { base_id } => bundle
-                        .index
-                        .lookup(base_id)
-                        .map(|i| bundle.index.pack_offset_at_index(i)),
-                    Header::Blob => {
+                let base_offset = match base {
+                    Base::Root => {
                         plan.roots.push(node);
                         break;
                     }
-                    // Not a blob: the object database tells the caller what it is.
-                    _ => break,
+                    // Not a blob, or a base elsewhere: not ours.
+                    Base::Outside => break,
+                    Base::At(offset) => offset,
                 };
-                // A base elsewhere: not ours.
-                let Some(base) = base else { break };
-                let (parent, fresh) = match known.get(&base) {
+                let (parent, fresh) = match known.get(&base_offset) {
                     // Linked under an entry already planned: reached when it is, or never.
                     Some(&planned) => (planned, None),
                     None => {
-                        let Ok(entry) = bundle.pack.entry(base) else {
+                        let Ok(entry) = bundle.pack.entry(base_offset) else {
                             break;
                         };
                         let added = plan.nodes.len() as u32;
-                        plan.nodes.push(Node::of(base, &entry));
-                        known.insert(base, added);
-                        (added, Some(entry.header))
+                        plan.nodes.push(Node::of(base_offset, &entry));
+                        known.insert(base_offset, added);
+                        (added, Some(Base::of(bundle, base_offset, &entry.header)))
                     }
                 };
                 plan.nodes[node as usize].next_sibling = plan.nodes[parent as usize].first_child;
                 plan.nodes[parent as usize].first_child = node;
                 match fresh {
-                    Some(fresh) => (node, header) = (parent, fresh),
+                    Some(fresh) => (node, base) = (parent, fresh),
                     None => break,
                 }
             }
@@ -258,6 +258,33 @@ impl Packs {
             plan.roots.sort_by_key(|&r| nodes[r as usize].offset);
         }
         plans
+    }
+}
+
+/// Where an entry's base is: none (a full blob, a root), at an offset in its pack, or where
+/// this walk does not go (another pack, an entry that is no blob or does not parse).
+#[derive(Clone, Copy)]
+enum Base {
+    Root,
+    At(u64),
+    Outside,
+}
+
+impl Base {
+    fn of(bundle: &pack::Bundle, offset: u64, header: &Header) -> Base {
+        let at = match header {
+            Header::Blob => return Base::Root,
+            Header::OfsDelta { base_distance } => offset
+                .checked_sub(*base_distance)
+                .filter(|_| *base_distance > 0),
+            Header::RefDelta { base_id } => bundle
+                .index
+                .lookup(base_id)
+                .map(|i| bundle.index.pack_offset_at_index(i)),
+            // Not a blob: the object database tells the caller what it is.
+            _ => None,
+        };
+        at.map_or(Base::Outside, Base::At)
     }
 }
 
