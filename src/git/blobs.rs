@@ -22,51 +22,51 @@ impl CodeRepo {
     /// The regular files (not symlinks, not submodules) in `commit`'s tree whose paths `wants`
     /// takes, breadth first (each tree's files in order, then its subtrees').
     ///
-    /// The trees of a level are read, and their paths judged, on every core once there are
-    /// many: a tree of 100k files has some 10k of them, and what a detector wants is decided by
-    /// globs and names, some hundreds of nanoseconds for each path.
+    /// The trees of a level are read as [`CodeRepo::map_blobs`] reads blobs, from the packs on
+    /// every core, and their paths judged there: a tree of 100k files has some 10k trees, and
+    /// what a detector wants is decided by globs and names, some hundreds of nanoseconds for
+    /// each path.
     pub fn files_at(
         &self,
         commit: ObjectId,
         wants: impl Fn(&[u8]) -> bool + Sync,
     ) -> Result<Vec<TreeFile>> {
         let threads = threads();
-        let mut shared = None;
+        let objects = self.repo.objects.store_ref().path().to_path_buf();
+        let packs = packed::Packs::open(&objects, self.repo.object_hash());
+        let hash = self.repo.object_hash();
         let mut files = Vec::new();
         let mut level: Vec<(BString, ObjectId)> =
             vec![(BString::default(), self.commit_tree(commit)?)];
         let wants = &wants;
         while !level.is_empty() {
-            let read: Vec<Result<Listed>> = if threads == 1 || level.len() < 256 {
-                level
-                    .iter()
-                    .map(|tree| list_tree(&self.repo, tree, wants))
-                    .collect()
-            } else {
-                let shared: &gix::ThreadSafeRepository =
-                    shared.get_or_insert_with(|| self.repo.clone().into_sync());
-                let chunk = level.len().div_ceil(threads);
-                std::thread::scope(|scope| {
-                    let workers: Vec<_> = level
-                        .chunks(chunk)
-                        .map(|part| {
-                            scope.spawn(move || {
-                                let repo = shared.to_thread_local();
-                                part.iter()
-                                    .map(|tree| list_tree(&repo, tree, wants))
-                                    .collect::<Vec<_>>()
-                            })
-                        })
-                        .collect();
-                    workers
-                        .into_iter()
-                        .flat_map(|w| w.join().expect("a tree-reading thread panicked"))
-                        .collect()
+            let ids: Vec<&ObjectId> = level.iter().map(|(_, id)| id).collect();
+            let mut read: Vec<Option<Result<Listed>>> = packs
+                .map(
+                    gix::objs::Kind::Tree,
+                    &ids,
+                    u64::MAX,
+                    threads,
+                    &|i, data| parse_tree(&level[i].0, data, hash, wants),
+                )
+                .into_iter()
+                .map(|packed| match packed? {
+                    packed::Packed::Mapped(listed) => Some(listed),
+                    packed::Packed::TooLarge => None,
                 })
-            };
+                .collect();
+            // What the packs do not hold (a commit's new trees are loose) or could not decode.
+            for (at, listed) in read.iter_mut().enumerate() {
+                if listed.is_none() {
+                    *listed = Some(list_tree(&self.repo, &level[at], wants));
+                }
+            }
             // Sized once: a tree of 100k files would otherwise grow, and copy, its list a
             // dozen times over.
-            let listed: Vec<Listed> = read.into_iter().collect::<Result<_>>()?;
+            let listed: Vec<Listed> = read
+                .into_iter()
+                .map(|listed| listed.expect("every tree read"))
+                .collect::<Result<_>>()?;
             files.reserve(listed.iter().map(|(found, _)| found.len()).sum());
             let mut next =
                 Vec::with_capacity(listed.iter().map(|(_, subtrees)| subtrees.len()).sum());
@@ -183,7 +183,13 @@ impl CodeRepo {
         let ids: Vec<&ObjectId> = files.iter().map(|file| &file.id).collect();
         let packs = packed::Packs::open(&loose, self.repo.object_hash());
         let mut reads: Vec<Option<Read<T>>> = packs
-            .map(&ids, max_size, threads, &|i, data| f(&files[i], data))
+            .map(
+                gix::objs::Kind::Blob,
+                &ids,
+                max_size,
+                threads,
+                &|i, data| f(&files[i], data),
+            )
             .into_iter()
             .map(|packed| {
                 packed.map(|packed| match packed {
@@ -404,34 +410,43 @@ fn threads() -> usize {
 /// A tree's files, and its subtrees, each with its path.
 type Listed = (Vec<TreeFile>, Vec<(BString, ObjectId)>);
 
-/// The files `wants` takes and the subtrees of the tree `id` at `prefix`, in its order.
+/// The files `wants` takes and the subtrees of the tree `id` at `prefix`, in its order, read
+/// through the object database.
 fn list_tree(
     repo: &gix::Repository,
     (prefix, id): &(BString, ObjectId),
     wants: &impl Fn(&[u8]) -> bool,
 ) -> Result<Listed> {
     let tree = repo.find_tree(*id).context("failed to read tree")?;
+    parse_tree(prefix, &tree.data, repo.object_hash(), wants)
+}
+
+/// The files `wants` takes and the subtrees of the tree `data` at `prefix`, in its order.
+fn parse_tree(
+    prefix: &BString,
+    data: &[u8],
+    hash: gix::hash::Kind,
+    wants: &impl Fn(&[u8]) -> bool,
+) -> Result<Listed> {
     let (mut files, mut subtrees) = (Vec::new(), Vec::new());
-    for entry in tree.iter() {
+    for entry in gix::objs::TreeRefIter::from_bytes(data, hash) {
         let entry = entry.context("failed to walk tree")?;
-        let mode = entry.mode();
+        let mode = entry.mode;
         if !mode.is_tree() && !mode.is_blob() {
             continue;
         }
-        let mut path = BString::from(Vec::with_capacity(
-            prefix.len() + 1 + entry.filename().len(),
-        ));
+        let mut path = BString::from(Vec::with_capacity(prefix.len() + 1 + entry.filename.len()));
         if !prefix.is_empty() {
             path.extend_from_slice(prefix);
             path.push(b'/');
         }
-        path.extend_from_slice(entry.filename());
+        path.extend_from_slice(entry.filename);
         if mode.is_tree() {
-            subtrees.push((path, entry.object_id()));
+            subtrees.push((path, entry.oid.to_owned()));
         } else if wants(&path) {
             files.push(TreeFile {
                 path,
-                id: entry.object_id(),
+                id: entry.oid.to_owned(),
             });
         }
     }
@@ -731,6 +746,7 @@ mod tests {
         let root = dir.path();
         let git = |args: &[&str]| {
             let out = std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
                 .args(args)
                 .current_dir(root)
                 .output()
@@ -750,42 +766,73 @@ mod tests {
         std::os::unix::fs::symlink("z", root.join("link")).unwrap();
         git(&["add", "-A"]);
         git(&["update-index", "--chmod=+x", "d7/top"]);
-        git(&[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-qm",
-            "files",
-        ]);
-        let repo = gix::open(root).unwrap();
-        let head = repo.head_id().unwrap().detach();
-        let expected: Vec<(BString, ObjectId)> = repo
-            .find_commit(head)
-            .unwrap()
-            .tree()
-            .unwrap()
-            .traverse()
-            .breadthfirst
-            .files()
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.mode.is_blob())
-            .map(|e| (e.filepath, e.oid))
-            .collect();
-        assert_eq!(expected.len(), 300 * 3 + 1);
-        let code = CodeRepo {
-            root: root.to_path_buf(),
-            repo,
+        git(&["commit", "-qm", "files"]);
+        // Every file, as gix's own traversal lists them, and `files_at` with and without a
+        // filter: the trees loose, then packed (deltas among them), then a commit's new trees
+        // loose beside the packed rest.
+        let check = |files: usize| {
+            let repo = gix::open(root).unwrap();
+            let head = repo.head_id().unwrap().detach();
+            let expected: Vec<(BString, ObjectId)> = repo
+                .find_commit(head)
+                .unwrap()
+                .tree()
+                .unwrap()
+                .traverse()
+                .breadthfirst
+                .files()
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.mode.is_blob())
+                .map(|e| (e.filepath, e.oid))
+                .collect();
+            assert_eq!(expected.len(), files);
+            let code = CodeRepo {
+                root: root.to_path_buf(),
+                repo,
+            };
+            let listed = |wants: &(dyn Fn(&[u8]) -> bool + Sync)| -> Vec<(BString, ObjectId)> {
+                code.files_at(head, wants)
+                    .unwrap()
+                    .into_iter()
+                    .map(|f| (f.path, f.id))
+                    .collect()
+            };
+            assert_eq!(listed(&|_| true), expected);
+            let tops = |path: &[u8]| path.ends_with(b"/top");
+            assert_eq!(
+                listed(&tops),
+                expected
+                    .iter()
+                    .filter(|(path, _)| tops(path))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            );
         };
-        let got: Vec<(BString, ObjectId)> = code
-            .files_at(head, |_| true)
-            .unwrap()
-            .into_iter()
-            .map(|f| (f.path, f.id))
-            .collect();
-        assert_eq!(got, expected);
+        check(300 * 3 + 1);
+        git(&["repack", "-adfq", "--window=50", "--depth=50"]);
+        assert!(
+            !root
+                .join(".git/objects")
+                .read_dir()
+                .unwrap()
+                .any(|e| { e.unwrap().file_name().len() == 2 })
+        );
+        check(300 * 3 + 1);
+        // The packs serve trees themselves.
+        let repo = gix::open(root).unwrap();
+        let tree = repo.head_commit().unwrap().tree_id().unwrap().detach();
+        let packs = packed::Packs::open(&root.join(".git/objects"), repo.object_hash());
+        let read = packs.map(gix::objs::Kind::Tree, &[&tree], u64::MAX, 2, &|_, data| {
+            data.to_vec()
+        });
+        assert!(
+            matches!(&read[0], Some(packed::Packed::Mapped(data)) if *data == repo.find_tree(tree).unwrap().data)
+        );
+        std::fs::write(root.join("d5/e1/new.txt"), "new").unwrap();
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "one more"]);
+        check(300 * 3 + 2);
     }
 
     /// Packed blobs, deltified against each other in chains, read back as written: each from
@@ -859,7 +906,13 @@ mod tests {
                 files.iter().zip(&contents).step_by(step).collect();
             let ids: Vec<&ObjectId> = wanted.iter().map(|(f, _)| &f.id).collect();
             for threads in [1, 2] {
-                let read = packs.map(&ids, 4999, threads, &|_, data: &[u8]| data.to_vec());
+                let read = packs.map(
+                    gix::objs::Kind::Blob,
+                    &ids,
+                    4999,
+                    threads,
+                    &|_, data: &[u8]| data.to_vec(),
+                );
                 for ((file, data), got) in wanted.iter().zip(read) {
                     match got {
                         Some(packed::Packed::Mapped(got)) => {

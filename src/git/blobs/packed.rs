@@ -1,4 +1,5 @@
-//! Many blobs read from this repository's packs at once, each pack entry inflated once.
+//! Many blobs (or trees) read from this repository's packs at once, each pack entry inflated
+//! once.
 //!
 //! Reading blobs one by one through the object database resolves each delta chain from its
 //! base again (its cache keeps few objects, and never a chain's bases), so a packed tree of
@@ -27,7 +28,7 @@ pub(super) struct Packs {
 /// No node, file or child: the end of a list.
 const NONE: u32 = u32::MAX;
 
-/// An entry the walk reads: a blob wanted, or a base of one. Its children and files are
+/// An entry the walk reads: an object wanted, or a base of one. Its children and files are
 /// linked lists through the plan's nodes and files, so planning allocates nothing per entry.
 struct Node {
     /// Pack offset of the entry.
@@ -36,8 +37,9 @@ struct Node {
     /// the delta instructions).
     data_offset: u64,
     size: u64,
-    /// Whether it is a full blob (roots only: a delta's kind is its root's).
-    blob: bool,
+    /// Whether it is a full object of the kind wanted (roots only: a delta's kind is its
+    /// root's).
+    full: bool,
     /// The first delta on this entry, and the next delta on this one's base.
     first_child: u32,
     next_sibling: u32,
@@ -87,11 +89,12 @@ impl Packs {
         }
     }
 
-    /// Read the blobs `ids` (one per file) that these packs hold, on up to `threads` threads,
-    /// and map each with `f`. Returns, per file, `None` where the packs could not serve it
-    /// (the caller reads it otherwise).
+    /// Read the objects `ids` of `kind` (blobs, one per file, or trees) that these packs
+    /// hold, on up to `threads` threads, and map each with `f`. Returns, per id, `None` where
+    /// the packs could not serve it (the caller reads it otherwise).
     pub(super) fn map<T: Send>(
         &self,
+        kind: gix::objs::Kind,
         ids: &[&ObjectId],
         max_size: u64,
         threads: usize,
@@ -102,7 +105,7 @@ impl Packs {
         if self.bundles.is_empty() || ids.len() >= NONE as usize / 2 {
             return out;
         }
-        let plans = self.plan(ids, threads);
+        let plans = self.plan(kind, ids, threads);
         let mut work: Vec<(usize, u32)> = plans
             .plans
             .iter()
@@ -157,7 +160,7 @@ impl Packs {
     ///
     /// Finding each blob in the indexes and decoding its entry's header, the bulk of the work,
     /// runs on every core; only the linking, and the bases no wanted blob is, are done here.
-    fn plan(&self, ids: &[&ObjectId], threads: usize) -> Plans {
+    fn plan(&self, kind: gix::objs::Kind, ids: &[&ObjectId], threads: usize) -> Plans {
         // Per file: its pack, its entry as a node, and where its base is.
         let located: Vec<Option<(u32, Node, Base)>> = on_threads(ids, threads, |id| {
             let (b, index) = self
@@ -170,8 +173,8 @@ impl Packs {
             let entry = bundle.pack.entry(offset).ok()?;
             Some((
                 b as u32,
-                Node::of(offset, &entry),
-                Base::of(bundle, offset, &entry.header),
+                Node::of(offset, &entry, kind),
+                Base::of(bundle, offset, &entry.header, kind),
             ))
         });
         let mut plans = Plans {
@@ -239,9 +242,12 @@ impl Packs {
                             break;
                         };
                         let added = plan.nodes.len() as u32;
-                        plan.nodes.push(Node::of(base_offset, &entry));
+                        plan.nodes.push(Node::of(base_offset, &entry, kind));
                         known.insert(base_offset, added);
-                        (added, Some(Base::of(bundle, base_offset, &entry.header)))
+                        (
+                            added,
+                            Some(Base::of(bundle, base_offset, &entry.header, kind)),
+                        )
                     }
                 };
                 plan.nodes[node as usize].next_sibling = plan.nodes[parent as usize].first_child;
@@ -261,8 +267,8 @@ impl Packs {
     }
 }
 
-/// Where an entry's base is: none (a full blob, a root), at an offset in its pack, or where
-/// this walk does not go (another pack, an entry that is no blob or does not parse).
+/// Where an entry's base is: none (a full object of the kind wanted, a root), at an offset in
+/// its pack, or where this walk does not go (another pack, an entry of another kind).
 #[derive(Clone, Copy)]
 enum Base {
     Root,
@@ -271,9 +277,11 @@ enum Base {
 }
 
 impl Base {
-    fn of(bundle: &pack::Bundle, offset: u64, header: &Header) -> Base {
+    fn of(bundle: &pack::Bundle, offset: u64, header: &Header, kind: gix::objs::Kind) -> Base {
+        if header.as_kind() == Some(kind) {
+            return Base::Root;
+        }
         let at = match header {
-            Header::Blob => return Base::Root,
             Header::OfsDelta { base_distance } => offset
                 .checked_sub(*base_distance)
                 .filter(|_| *base_distance > 0),
@@ -281,7 +289,7 @@ impl Base {
                 .index
                 .lookup(base_id)
                 .map(|i| bundle.index.pack_offset_at_index(i)),
-            // Not a blob: the object database tells the caller what it is.
+            // Another kind: the object database tells the caller what it is.
             _ => None,
         };
         at.map_or(Base::Outside, Base::At)
@@ -307,12 +315,12 @@ impl Plan {
 }
 
 impl Node {
-    fn of(offset: u64, entry: &pack::data::Entry) -> Node {
+    fn of(offset: u64, entry: &pack::data::Entry, kind: gix::objs::Kind) -> Node {
         Node {
             offset,
             data_offset: entry.data_offset,
             size: entry.decompressed_size,
-            blob: !entry.header.is_delta(),
+            full: entry.header.as_kind() == Some(kind),
             first_child: NONE,
             next_sibling: NONE,
             first_file: NONE,
@@ -399,7 +407,7 @@ impl Walker {
     ) {
         let (nodes, max_size) = (&plan.nodes, self.max_size);
         let node = &nodes[root as usize];
-        if !node.blob {
+        if !node.full {
             return;
         }
         // A wanted blob too large to read, with nothing built on it: not inflated.
