@@ -978,6 +978,51 @@ fn fetch_refusal(r: &Realm, tamper: &Path, bad: &str) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// alpha lists `more` OpenPGP keys (fingerprints in the test's keyring) for a@example.com,
+/// in a commit signed with `alpha_key` that the realm takes (pushed through its hook).
+fn list_for_alpha(r: &Realm, alpha_key: &str, more: &[&str]) {
+    use base64::Engine;
+    let env = &r.env;
+    let listed = |fingerprint: &str| {
+        let out = env
+            .git_program_cmd(
+                "gpg",
+                env.root(),
+                &[
+                    "--batch",
+                    "--export",
+                    "--export-options",
+                    "export-minimal",
+                    fingerprint,
+                ],
+            )
+            .output()
+            .unwrap();
+        assert!(out.status.success() && !out.stdout.is_empty());
+        format!(
+            "a@example.com openpgp {fingerprint} {}",
+            base64::engine::general_purpose::STANDARD.encode(&out.stdout)
+        )
+    };
+    let tamper = tamper_clone(r);
+    let domain = std::fs::read_to_string(tamper.join("domains/alpha/domain.yaml")).unwrap();
+    let alpha_line = domain
+        .lines()
+        .find(|l| l.contains(&format!("a@example.com openpgp {alpha_key} ")))
+        .unwrap()
+        .to_owned();
+    let indent = &alpha_line[..alpha_line.find("- ").unwrap()];
+    let mut lines = alpha_line.clone();
+    for fingerprint in more {
+        lines.push_str(&format!("\n{indent}- {}", listed(fingerprint)));
+    }
+    let domain = domain.replace(&alpha_line, &lines);
+    env.write(&tamper, &[("domains/alpha/domain.yaml", &domain)]);
+    forge_openpgp(env, &tamper, "a@example.com", alpha_key, "alpha");
+    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
+    assert_eq!(code, 0, "{out}");
+}
+
 /// `bad`, on top of the realm's main, is signed by an expired OpenPGP key or past the
 /// signature's expiry: the pre-receive hook refuses it, and so does the realm's `verify` of it
 /// while it is past main. Made the realm's main behind the hook's back, it is history to the
@@ -1024,7 +1069,6 @@ fn refused_new_accepted_as_history(r: &Realm, tamper: &Path, bad: &str) {
 /// a signature by a key that has not expired are fine.
 #[test]
 fn openpgp_signatures_by_expired_keys_and_expired_signatures_are_refused() {
-    use base64::Engine;
     let (gnupg, r, [_, alpha_key, _]) = openpgp_realm();
     let env = &r.env;
     env.realm_ok(&r.realm, &["hooks", "install", "--realm"]);
@@ -1033,49 +1077,12 @@ fn openpgp_signatures_by_expired_keys_and_expired_signatures_are_refused() {
     let in_2020 = ["--faked-system-time", "20200101T000000"];
     let expired = gnupg.key_made(env, "a-expired@example.com", &in_2020, "1y");
     let lasting = gnupg.key_made(env, "a-lasting@example.com", &in_2020, "never");
-    let listed = |fingerprint: &str| {
-        let out = env
-            .git_program_cmd(
-                "gpg",
-                env.root(),
-                &[
-                    "--batch",
-                    "--export",
-                    "--export-options",
-                    "export-minimal",
-                    fingerprint,
-                ],
-            )
-            .output()
-            .unwrap();
-        assert!(out.status.success() && !out.stdout.is_empty());
-        format!(
-            "a@example.com openpgp {fingerprint} {}",
-            base64::engine::general_purpose::STANDARD.encode(&out.stdout)
-        )
-    };
     // alpha lists them, signing with the key it had: the hook and the fetch take that.
-    let tamper = tamper_clone(&r);
-    let domain = std::fs::read_to_string(tamper.join("domains/alpha/domain.yaml")).unwrap();
-    let alpha_line = domain
-        .lines()
-        .find(|l| l.contains(&format!("a@example.com openpgp {alpha_key} ")))
-        .unwrap()
-        .to_owned();
-    let indent = &alpha_line[..alpha_line.find("- ").unwrap()];
-    let more = format!(
-        "{alpha_line}\n{indent}- {}\n{indent}- {}",
-        listed(&expired),
-        listed(&lasting)
-    );
-    let domain = domain.replace(&alpha_line, &more);
-    env.write(&tamper, &[("domains/alpha/domain.yaml", &domain)]);
-    forge_openpgp(env, &tamper, "a@example.com", &alpha_key, "alpha");
-    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
-    assert_eq!(code, 0, "{out}");
+    list_for_alpha(&r, &alpha_key, &[&expired, &lasting]);
     env.realm_ok(&r.alpha, &["fetch"]);
 
     // Signed as of 2020-06-01 by the key that does not expire: fine.
+    let tamper = tamper_clone(&r);
     let june_2020 = gpg_with(env, "gpg-2020", "--faked-system-time 20200601T000000");
     env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
     let good = forge_openpgp_with(env, &tamper, "a@example.com", &lasting, "alpha", &june_2020);
@@ -1161,6 +1168,174 @@ fn openpgp_signatures_by_expired_keys_and_expired_signatures_are_refused() {
     assert_eq!(
         env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
         good
+    );
+    drop(gnupg);
+}
+
+/// A directory holding a `gpgv` that checks as of `time` (gpg's `--faked-system-time`; gpgv has
+/// no such option, so gpg itself checks, trusting the keyring as gpgv does): put first on PATH,
+/// what the realm's hook or a fetch verifies happens then.
+fn gpgv_as_of(env: &TestEnv, name: &str, time: &str) -> String {
+    let dir = env.path(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gpgv");
+    // git-realm runs `gpgv --homedir H --status-fd 1 --keyring K SIGNATURE -`.
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nexec gpg --faked-system-time {time} --batch --no-tty --trust-model always --no-default-keyring \"$1\" \"$2\" \"$3\" \"$4\" \"$5\" \"$6\" --verify \"$7\" \"$8\"\n"
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir.display().to_string()
+}
+
+/// A commit cannot prove when it was signed, so an OpenPGP key's expiry is judged when a
+/// commit is first seen. A commit alpha pushed in 2020 with a key valid until 2021 went
+/// through the realm's hook and alpha's fetch then; now that the key has expired, that history
+/// still verifies read afresh: a new member joins, `verify` with nothing cached and the realm's
+/// own `verify` pass it. A new commit signed by the expired key is still refused: by the hook,
+/// and by each member's fetch, which checks only what came since the last commit it verified.
+#[test]
+fn openpgp_history_signed_by_a_key_that_expired_since_still_verifies() {
+    let (gnupg, r, [_, alpha_key, _]) = openpgp_realm();
+    let env = &r.env;
+    env.realm_ok(&r.realm, &["hooks", "install", "--realm"]);
+    let in_2020 = ["--faked-system-time", "20200101T000000"];
+    let expiring = gnupg.key_made(env, "a-2020@example.com", &in_2020, "1y");
+    list_for_alpha(&r, &alpha_key, &[&expiring]);
+    env.realm_ok(&r.alpha, &["fetch"]);
+
+    // 2020-06-01: alpha signs with the key, then valid; the hook and alpha's fetch check it
+    // as of then.
+    let june_2020 = gpg_with(env, "gpg-2020", "--faked-system-time 20200601T000000");
+    let then = gpgv_as_of(env, "gpgv-2020", "20200601T000000");
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
+    let old = forge_openpgp_with(
+        env,
+        &tamper,
+        "a@example.com",
+        &expiring,
+        "alpha",
+        &june_2020,
+    );
+    let why = format!(
+        "the signature does not verify: made by OpenPGP key {expiring}, which has expired (renew it with 'gpg --quick-set-expire {expiring} 1y', list the renewed key again in signing_keys, and sign anew)"
+    );
+    // (Pushed today, the hook refuses it.)
+    let (code, out) = env.sh_run(&tamper, "git push origin HEAD:main");
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "git-realm: refusing refs/heads/main: {} [bad-signature] {why}",
+            &old[..12]
+        )),
+        "{out}"
+    );
+    let (code, out) = env.sh_run(
+        &tamper,
+        &format!("PATH={then}:$PATH git push --quiet origin HEAD:main"),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(r.main(), old);
+    let (code, out) = env.sh_run(&r.alpha, &format!("PATH={then}:$PATH git realm fetch"));
+    assert_eq!(code, 0, "{out}");
+    let alpha_ref = "refs/realm/letemcook/heads/main";
+    assert_eq!(env.git(&r.alpha, &["rev-parse", alpha_ref]), old);
+
+    // Today, more history on top of it, by alpha's lasting key; alpha's fetch checks only that.
+    let tamper = tamper_clone(&r);
+    let later = forge_openpgp(env, &tamper, "a@example.com", &alpha_key, "alpha");
+    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
+    assert_eq!(code, 0, "{out}");
+    env.realm_ok(&r.alpha, &["fetch"]);
+    assert_eq!(env.git(&r.alpha, &["rev-parse", alpha_ref]), later);
+    let report = json(&env.realm_ok(&r.alpha, &["verify", "--json", &old]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+
+    // The history read afresh: a new member joins (its first fetch checks all of it) …
+    let gamma_key = gnupg.key(env, "c@example.com");
+    let gamma = env.code_repo("gamma", &[]);
+    env.git(&gamma, &["config", "user.email", "c@example.com"]);
+    env.git(&gamma, &["config", "user.signingkey", &gamma_key]);
+    // (git-realm on PATH, for the realm's hook.)
+    let (code, out) = env.sh_run(&gamma, "git realm join ../realm.git --no-hooks");
+    assert_eq!(code, 0, "{out}");
+    let tip = r.main();
+    assert_eq!(env.git(&gamma, &["rev-parse", alpha_ref]), tip);
+    // … `verify` with nothing cached passes it, up to main and up to that commit …
+    std::fs::remove_dir_all(r.alpha.join(".git/realm/verified")).unwrap();
+    let report = json(&env.realm_ok(&r.alpha, &["verify", "--json", &old]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+    std::fs::remove_dir_all(r.alpha.join(".git/realm/verified")).ok();
+    let report = json(&env.realm_ok(&r.alpha, &["verify", "--json"]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+    let count = env.git(
+        &r.alpha,
+        &["rev-list", "--first-parent", "--count", alpha_ref],
+    );
+    assert_eq!(report["checked"].to_string(), count);
+    // … and so does the realm's own.
+    let report = json(&env.realm_ok(&r.realm, &["verify", "--json"]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+    env.realm_ok(&r.alpha, &["fetch"]);
+
+    // A new commit signed by the expired key, made the realm's main behind the hook's back:
+    // each member's fetch checks it as new, and refuses it.
+    let tamper = tamper_clone(&r);
+    env.write(
+        &tamper,
+        &[("domains/alpha/exports.yaml", "exports: [] # again\n")],
+    );
+    let bad = forge_openpgp_with(
+        env,
+        &tamper,
+        "a@example.com",
+        &expiring,
+        "alpha",
+        &june_2020,
+    );
+    let (code, out) = env.sh_run(&tamper, "git push origin HEAD:main");
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "git-realm: refusing refs/heads/main: {} [bad-signature] {why}",
+            &bad[..12]
+        )),
+        "{out}"
+    );
+    let refusal = format!(
+        "refusing the realm `letemcook` as fetched: commit {} breaks rule `bad-signature`: {why}",
+        &bad[..12]
+    );
+    env.git(
+        &r.realm,
+        &[
+            "fetch",
+            "--quiet",
+            tamper.to_str().unwrap(),
+            &format!("{bad}:refs/heads/main"),
+        ],
+    );
+    for member in [&r.alpha, &gamma] {
+        let out = env.realm_std(member, &["fetch"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&refusal), "{stderr}");
+        assert_eq!(env.git(member, &["rev-parse", alpha_ref]), tip);
+    }
+    let out = env.realm_std(&r.alpha, &["verify", &bad]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} [bad-signature] alpha: {why}", &bad[..12])),
+        "{stdout}"
     );
     drop(gnupg);
 }
