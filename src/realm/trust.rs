@@ -840,6 +840,14 @@ mod tests {
             why: "bad".to_owned(),
         };
         assert_eq!(rules(&c, &before, &after), [Rule::BadSignature]);
+        // By a's own key, which has expired: refused, unless the commit is history.
+        c.signature = Signature::Expired {
+            key: KEY_A.to_owned(),
+            why: "expired".to_owned(),
+        };
+        assert_eq!(rules(&c, &before, &after), [Rule::BadSignature]);
+        c.signature = c.signature.as_history();
+        assert_eq!(rules(&c, &before, &after), []);
         // A maintainer without listed keys, in a realm that does not require signatures.
         let keyless = realm(&[("domains/a/domain.yaml", "name: a\nmaintainers: [a@x]\n")]);
         let after = realm(&[
