@@ -127,7 +127,9 @@ impl Drop for TempDir {
 
 /// Check the armored OpenPGP signature `armor` over `message` with `gpgv`, against a keyring
 /// of `keys` (base64 of `gpg --export`) in a temporary home: the user's keyring and trust
-/// settings play no part. A valid signature names the primary key's fingerprint.
+/// settings play no part. A valid signature names the primary key's fingerprint; one that
+/// checks out but was made by a key that has expired, or is past its own expiry, is
+/// [`Signature::Expired`] whatever date it carries (the rules say what that is worth).
 pub fn verify_openpgp(armor: &str, message: &[u8], keys: &[String]) -> Signature {
     use base64::Engine;
     use std::io::Write;
@@ -185,6 +187,44 @@ pub fn verify_openpgp(armor: &str, message: &[u8], keys: &[String]) -> Signature
                 words.first().map(String::as_str).unwrap_or("?")
             ),
         };
+    }
+    // The key that made it, as the realm lists it: the primary key's fingerprint when gpgv
+    // could check the signature at all, the issuer's key id otherwise.
+    let signer = |words: Vec<String>| {
+        line("VALIDSIG")
+            .and_then(|valid| valid.get(9).or(valid.first()).cloned())
+            .or_else(|| words.first().cloned())
+            .unwrap_or_else(|| "?".to_owned())
+            .to_ascii_uppercase()
+    };
+    // gpgv calls a signature by an expired key good (and exits 0); the dates in a commit and
+    // in its signature are the signer's to choose, so one made "before" the key expired
+    // proves nothing about when it was made: the rules judge it as a commit is first seen.
+    // The key is the primary one VALIDSIG names, once gpgv found the signature good.
+    let expired = |words: Vec<String>, why: &dyn Fn(&str) -> String| {
+        let key = signer(words);
+        let why = why(&key);
+        match line("VALIDSIG") {
+            Some(_) => Signature::Expired {
+                key: format!("{} {key}", crate::realm::trust::OPENPGP),
+                why,
+            },
+            None => Signature::Invalid { why },
+        }
+    };
+    if let Some(words) = line("EXPKEYSIG") {
+        return expired(words, &|key| {
+            format!(
+                "made by OpenPGP key {key}, which has expired (renew it with 'gpg --quick-set-expire {key} 1y', list the renewed key again in signing_keys, and sign anew)"
+            )
+        });
+    }
+    if let Some(words) = line("EXPSIG") {
+        return expired(words, &|key| {
+            format!(
+                "made by OpenPGP key {key} with an expiry of its own, which has passed (sign anew, without a signature expiry)"
+            )
+        });
     }
     if let Some(words) = line("VALIDSIG")
         && ok

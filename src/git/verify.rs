@@ -23,6 +23,22 @@ pub struct Checked {
     pub last_good: Option<ObjectId>,
 }
 
+/// Which commits of a range are new to the verifier and which are history it accepted before
+/// (or never verified at all). A commit cannot prove when it was signed, so the expiry of an
+/// OpenPGP key, or of a signature, is judged as a commit is first seen: a new commit signed by
+/// an expired key is refused, while history checked from scratch (a join, a first fetch, a
+/// clone's first verification) takes a signature that was good before the key expired as
+/// good, or it would be refused for good once any signer's key expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// Every commit is new: what a push brings to the realm's hook.
+    New,
+    /// The commits up to this one on the line checked are history, those after it new.
+    After(ObjectId),
+    /// Every commit is history: nothing was verified before.
+    History,
+}
+
 /// `verify` run in the realm's own repository at `cwd` (bare or not): the realm's name, the
 /// commit checked up to (`rev`, by default main), where the check started, and what it found.
 /// Nothing is cached: a realm keeps no verification marks of its own.
@@ -80,17 +96,24 @@ pub fn check_realm_repo(
         .ok_or_else(not_a_realm)?;
     let from = from.map(resolve).transpose()?;
     let dir = repo.git_dir().to_path_buf();
-    let checked = check_history(&repo, &dir, from, tip)?;
+    // Main is the history the realm accepted; commits past it are new.
+    let seen = match resolve("refs/heads/main") {
+        Ok(main) if main != tip && !is_ancestor(&dir, tip, main)? => Seen::After(main),
+        _ => Seen::History,
+    };
+    let checked = check_history(&repo, &dir, from, tip, seen)?;
     Ok((name, tip, from, checked))
 }
 
-/// Judge the first-parent commits of `to` after `from` (all of its history when `None`).
-/// `from` must be on that line: a `to` that does not descend from it rewrote main.
+/// Judge the first-parent commits of `to` after `from` (all of its history when `None`),
+/// those `seen` calls new as new. `from` must be on that line: a `to` that does not descend
+/// from it rewrote main.
 pub fn check_history(
     repo: &gix::Repository,
     dir: &Path,
     from: Option<ObjectId>,
     to: ObjectId,
+    seen: Seen,
 ) -> Result<Checked> {
     let mut checked = Checked {
         last_good: from,
@@ -119,6 +142,15 @@ pub fn check_history(
         checked.last_good = None;
         return Ok(checked);
     }
+    // Whether the commits listed so far are history.
+    let mut history = match seen {
+        Seen::New => false,
+        Seen::After(accepted) => {
+            let accepted = accepted.to_string();
+            listed.lines().any(|l| l == accepted)
+        }
+        Seen::History => true,
+    };
     let mut first = true;
     for line in listed.lines() {
         let id = ObjectId::from_hex(line.as_bytes()).context("git rev-list printed no id")?;
@@ -134,7 +166,14 @@ pub fn check_history(
                 return Ok(checked);
             }
         }
-        let facts = facts(repo, &commit, id, &parents)?;
+        let mut facts = facts(repo, &commit, id, &parents)?;
+        if history {
+            facts.signature = facts.signature.as_history();
+            facts.merged = facts.merged.map(trust::Signature::as_history);
+        }
+        if seen == Seen::After(id) {
+            history = false;
+        }
         let tree = commit
             .tree_id()
             .context("failed to read a realm tree")?
@@ -149,7 +188,6 @@ pub fn check_history(
                     .context("failed to read a realm tree")?
                     .detach();
                 let before = TreeSource::new(repo, parent_tree);
-                let mut facts = facts;
                 changed_paths(repo, Some(parent_tree), Some(tree), "", &mut facts.changed)?;
                 trust::check_commit(
                     &facts,
@@ -158,7 +196,6 @@ pub fn check_history(
                 )
             }
             None => {
-                let mut facts = facts;
                 changed_paths(repo, None, Some(tree), "", &mut facts.changed)?;
                 trust::check_commit(&facts, None, &Side { source: &after })
             }
@@ -374,7 +411,8 @@ impl CodeRepo {
 
     /// Check the realm's main line up to `tip`: after `from` when given, else after the last
     /// commit verified (which `tip` must continue, unless it is older), else all of it.
-    /// `remember` (for main's tip) records how far it is clean.
+    /// `remember` (for main's tip) records how far it is clean. The commits past the last one
+    /// verified are new ([`Seen`]); without one, everything is checked as history.
     pub fn verify_realm(
         &self,
         realm: &str,
@@ -382,9 +420,10 @@ impl CodeRepo {
         tip: ObjectId,
         remember: bool,
     ) -> Result<Checked> {
+        let cached = self.last_verified(realm);
         let from = match from {
             Some(from) => Some(from),
-            None => match self.last_verified(realm) {
+            None => match cached {
                 // An older commit of the verified line: nothing to check.
                 Some(cached) if self.is_ancestor(tip, cached)? => {
                     return Ok(Checked::default());
@@ -393,7 +432,14 @@ impl CodeRepo {
                 cached => cached,
             },
         };
-        let checked = check_history(&self.repo, &self.root, from, tip)?;
+        let seen = match cached {
+            None => Seen::History,
+            // The usual case: everything after the last commit verified is new.
+            Some(cached) if from == Some(cached) => Seen::After(cached),
+            Some(cached) if self.is_ancestor(tip, cached)? => Seen::History,
+            Some(cached) => Seen::After(cached),
+        };
+        let checked = check_history(&self.repo, &self.root, from, tip, seen)?;
         if remember && let Some(good) = checked.last_good {
             self.save_verified(realm, good);
         }
@@ -471,8 +517,9 @@ impl Receiving {
             .unwrap_or_else(|| "refs/heads/main".to_owned())
     }
 
+    /// Check what is pushed: every commit in it is new.
     pub fn check(&self, from: Option<ObjectId>, to: ObjectId) -> Result<Checked> {
-        check_history(&self.repo, &self.git_dir, from, to)
+        check_history(&self.repo, &self.git_dir, from, to, Seen::New)
     }
 }
 

@@ -25,6 +25,14 @@ pub enum Signature {
     Invalid {
         why: String,
     },
+    /// Made by `key` over exactly this commit, but the key has expired or the signature is
+    /// past its own expiry (`why`, with what to do). A commit cannot prove when it was signed:
+    /// the rules refuse it as [`Signature::Invalid`]; history checked from scratch, which
+    /// cannot judge expiry, takes it as [`Signature::Valid`] first ([`Signature::as_history`]).
+    Expired {
+        key: String,
+        why: String,
+    },
     /// Present, by `key` (`openpgp FINGERPRINT`), which no key the realm lists is: it cannot
     /// be checked, and proves nothing here.
     Unlisted {
@@ -35,6 +43,17 @@ pub enum Signature {
     Unverifiable {
         why: String,
     },
+}
+
+impl Signature {
+    /// What the signature proves on a commit that is history, accepted before: a good
+    /// signature by a key that has expired since (or past its own expiry) is valid.
+    pub fn as_history(self) -> Signature {
+        match self {
+            Signature::Expired { key, .. } => Signature::Valid { key },
+            other => other,
+        }
+    }
 }
 
 /// The facts about one commit the rules need.
@@ -287,7 +306,7 @@ pub fn check_commit(commit: &CommitFacts, before: Option<&Side>, after: &Side) -
             key: key.map(str::to_owned),
         })
     };
-    if let Signature::Invalid { why } = &commit.signature {
+    if let Signature::Invalid { why } | Signature::Expired { why, .. } = &commit.signature {
         violation(
             Rule::BadSignature,
             format!("the signature does not verify: {why}"),
@@ -663,7 +682,7 @@ fn signed_by(
             format!("signed by a key the realm does not list, and `{author}` must sign"),
             Some(key.clone()),
         )),
-        Signature::Invalid { why } => Some((
+        Signature::Invalid { why } | Signature::Expired { why, .. } => Some((
             Rule::BadSignature,
             format!("the signature does not verify: {why}"),
             None,
@@ -821,6 +840,14 @@ mod tests {
             why: "bad".to_owned(),
         };
         assert_eq!(rules(&c, &before, &after), [Rule::BadSignature]);
+        // By a's own key, which has expired: refused, unless the commit is history.
+        c.signature = Signature::Expired {
+            key: KEY_A.to_owned(),
+            why: "expired".to_owned(),
+        };
+        assert_eq!(rules(&c, &before, &after), [Rule::BadSignature]);
+        c.signature = c.signature.as_history();
+        assert_eq!(rules(&c, &before, &after), []);
         // A maintainer without listed keys, in a realm that does not require signatures.
         let keyless = realm(&[("domains/a/domain.yaml", "name: a\nmaintainers: [a@x]\n")]);
         let after = realm(&[

@@ -685,21 +685,18 @@ impl Gnupg {
 
     /// A new ed25519 key for `email` without a passphrase: its primary key's fingerprint.
     fn key(&self, env: &TestEnv, email: &str) -> String {
+        self.key_made(env, email, &[], "never")
+    }
+
+    /// [`Gnupg::key`] made by gpg run with `options` (`--faked-system-time …`), expiring
+    /// as `expire` says (`never`, `1y`).
+    fn key_made(&self, env: &TestEnv, email: &str, options: &[&str], expire: &str) -> String {
+        let uid = format!("Test <{email}>");
+        let mut args = vec!["--batch", "--passphrase", ""];
+        args.extend(options);
+        args.extend(["--quick-gen-key", &uid, "ed25519", "sign", expire]);
         let out = env
-            .git_program_cmd(
-                "gpg",
-                env.root(),
-                &[
-                    "--batch",
-                    "--passphrase",
-                    "",
-                    "--quick-gen-key",
-                    &format!("Test <{email}>"),
-                    "ed25519",
-                    "sign",
-                    "never",
-                ],
-            )
+            .git_program_cmd("gpg", env.root(), &args)
             .output()
             .expect("run gpg");
         assert!(
@@ -749,6 +746,18 @@ fn forge_openpgp(
     fingerprint: &str,
     domain: &str,
 ) -> String {
+    forge_openpgp_with(env, dir, email, fingerprint, domain, "gpg")
+}
+
+/// [`forge_openpgp`] with git signing through `program` (its `gpg.program`).
+fn forge_openpgp_with(
+    env: &TestEnv,
+    dir: &Path,
+    email: &str,
+    fingerprint: &str,
+    domain: &str,
+    program: &str,
+) -> String {
     env.git(dir, &["add", "-A"]);
     env.git(
         dir,
@@ -757,6 +766,8 @@ fn forge_openpgp(
             &format!("user.email={email}"),
             "-c",
             "gpg.format=openpgp",
+            "-c",
+            &format!("gpg.program={program}"),
             "-c",
             &format!("user.signingkey={fingerprint}"),
             "commit",
@@ -772,18 +783,16 @@ fn forge_openpgp(
     env.git(dir, &["rev-parse", "HEAD"])
 }
 
-/// Maintainers who sign with OpenPGP keys (git's default `gpg.format`): join records the key
-/// (fingerprint and key), git accepts what git-realm signed, the history verifies, and a
-/// signature by a key not listed for the author is refused by `verify`, by the verifying fetch
-/// and by the pre-receive hook.
-#[test]
-fn openpgp_signatures_verify_against_the_listed_keys() {
+/// A bare realm (signatures required) created by eric, the approver, with domains alpha
+/// (a@example.com, exporting) and beta (b@example.com) joined; every commit signed by git with
+/// each person's own OpenPGP key (git's default `gpg.format`). The keyring, and eric's,
+/// alpha's and beta's fingerprints.
+fn openpgp_realm() -> (Gnupg, Realm, [String; 3]) {
     let env = TestEnv::new();
     let gnupg = Gnupg::new(&env);
     let eric = gnupg.key(&env, "eric@example.com");
     let alpha_key = gnupg.key(&env, "a@example.com");
     let beta_key = gnupg.key(&env, "b@example.com");
-    let mallory = gnupg.key(&env, "m@example.com");
     env.git(
         env.root(),
         &["config", "--global", "user.signingkey", &eric],
@@ -815,45 +824,56 @@ fn openpgp_signatures_verify_against_the_listed_keys() {
     env.git(&beta, &["config", "user.signingkey", &beta_key]);
     env.realm_ok(&beta, &["join", "../realm.git", "--no-hooks"]);
     env.realm_ok(&alpha, &["fetch"]);
-
-    let domain = env.realm_file(&realm, "domains/alpha/domain.yaml");
-    assert!(
-        domain.contains(&format!("- a@example.com openpgp {alpha_key} ")),
-        "join records the user's OpenPGP key:\n{domain}"
-    );
-    assert!(
-        env.realm_file(&realm, "realm.yaml")
-            .contains(&format!("eric@example.com openpgp {eric} ")),
-    );
-
-    // git itself accepts every signature git-realm asked it to make.
-    let commits = env.git(&realm, &["rev-list", "main"]);
-    assert_eq!(commits.lines().count(), 4);
-    for commit in commits.lines() {
-        let out = env
-            .git_cmd(&realm, &["verify-commit", "--raw", commit])
-            .output()
-            .unwrap();
-        let status = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "git verify-commit {commit}: {status}");
-        assert!(status.contains("[GNUPG:] VALIDSIG "), "{status}");
-    }
-    let report = json(&env.realm_ok(&alpha, &["verify", "--json"]));
-    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
-    std::fs::remove_dir_all(alpha.join(".git/realm/verified")).unwrap();
-    let cold = json(&env.realm_ok(&alpha, &["verify", "--json"]));
-    assert_eq!(cold["checked"], 4);
-    assert_eq!(cold["violations"], serde_json::json!([]), "{cold:#}");
-
-    let out = env.realm_ok(&realm, &["hooks", "install", "--realm"]);
-    assert!(out.contains("pre-receive"), "{out}");
     let r = Realm {
         env,
         realm,
         alpha,
         keys: Vec::new(),
     };
-    let env = &r.env;
+    (gnupg, r, [eric, alpha_key, beta_key])
+}
+
+/// Maintainers who sign with OpenPGP keys (git's default `gpg.format`): join records the key
+/// (fingerprint and key), git accepts what git-realm signed, the history verifies, and a
+/// signature by a key not listed for the author is refused by `verify`, by the verifying fetch
+/// and by the pre-receive hook.
+#[test]
+fn openpgp_signatures_verify_against_the_listed_keys() {
+    let (gnupg, r, [eric, alpha_key, beta_key]) = openpgp_realm();
+    let (env, realm, alpha) = (&r.env, &r.realm, &r.alpha);
+    let mallory = gnupg.key(env, "m@example.com");
+
+    let domain = env.realm_file(realm, "domains/alpha/domain.yaml");
+    assert!(
+        domain.contains(&format!("- a@example.com openpgp {alpha_key} ")),
+        "join records the user's OpenPGP key:\n{domain}"
+    );
+    assert!(
+        env.realm_file(realm, "realm.yaml")
+            .contains(&format!("eric@example.com openpgp {eric} ")),
+    );
+
+    // git itself accepts every signature git-realm asked it to make.
+    let commits = env.git(realm, &["rev-list", "main"]);
+    assert_eq!(commits.lines().count(), 4);
+    for commit in commits.lines() {
+        let out = env
+            .git_cmd(realm, &["verify-commit", "--raw", commit])
+            .output()
+            .unwrap();
+        let status = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "git verify-commit {commit}: {status}");
+        assert!(status.contains("[GNUPG:] VALIDSIG "), "{status}");
+    }
+    let report = json(&env.realm_ok(alpha, &["verify", "--json"]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+    std::fs::remove_dir_all(alpha.join(".git/realm/verified")).unwrap();
+    let cold = json(&env.realm_ok(alpha, &["verify", "--json"]));
+    assert_eq!(cold["checked"], 4);
+    assert_eq!(cold["violations"], serde_json::json!([]), "{cold:#}");
+
+    let out = env.realm_ok(realm, &["hooks", "install", "--realm"]);
+    assert!(out.contains("pre-receive"), "{out}");
 
     // Signed by an OpenPGP key nobody listed.
     let tamper = tamper_clone(&r);
@@ -920,6 +940,402 @@ fn openpgp_signatures_verify_against_the_listed_keys() {
     assert_eq!(
         env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
         good
+    );
+    drop(gnupg);
+}
+
+/// A script that runs gpg with `options` before git's arguments, for `gpg.program`: how a
+/// signer picks the dates in a signature.
+fn gpg_with(env: &TestEnv, name: &str, options: &str) -> String {
+    let path = env.path(name);
+    std::fs::write(&path, format!("#!/bin/sh\nexec gpg {options} \"$@\"\n")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    path.display().to_string()
+}
+
+/// `bad` made the realm's main behind its hook's back: what the verifying fetch says on
+/// stderr (the realm is put back afterwards).
+fn fetch_refusal(r: &Realm, tamper: &Path, bad: &str) -> String {
+    let env = &r.env;
+    let good = r.main();
+    env.git(
+        &r.realm,
+        &[
+            "fetch",
+            "--quiet",
+            "--force",
+            tamper.to_str().unwrap(),
+            &format!("{bad}:refs/heads/main"),
+        ],
+    );
+    let out = env.realm_std(&r.alpha, &["fetch"]).output().unwrap();
+    env.git(&r.realm, &["update-ref", "refs/heads/main", &good]);
+    assert_eq!(out.status.code(), Some(2));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// alpha lists `more` OpenPGP keys (fingerprints in the test's keyring) for a@example.com,
+/// in a commit signed with `alpha_key` that the realm takes (pushed through its hook).
+fn list_for_alpha(r: &Realm, alpha_key: &str, more: &[&str]) {
+    use base64::Engine;
+    let env = &r.env;
+    let listed = |fingerprint: &str| {
+        let out = env
+            .git_program_cmd(
+                "gpg",
+                env.root(),
+                &[
+                    "--batch",
+                    "--export",
+                    "--export-options",
+                    "export-minimal",
+                    fingerprint,
+                ],
+            )
+            .output()
+            .unwrap();
+        assert!(out.status.success() && !out.stdout.is_empty());
+        format!(
+            "a@example.com openpgp {fingerprint} {}",
+            base64::engine::general_purpose::STANDARD.encode(&out.stdout)
+        )
+    };
+    let tamper = tamper_clone(r);
+    let domain = std::fs::read_to_string(tamper.join("domains/alpha/domain.yaml")).unwrap();
+    let alpha_line = domain
+        .lines()
+        .find(|l| l.contains(&format!("a@example.com openpgp {alpha_key} ")))
+        .unwrap()
+        .to_owned();
+    let indent = &alpha_line[..alpha_line.find("- ").unwrap()];
+    let mut lines = alpha_line.clone();
+    for fingerprint in more {
+        lines.push_str(&format!("\n{indent}- {}", listed(fingerprint)));
+    }
+    let domain = domain.replace(&alpha_line, &lines);
+    env.write(&tamper, &[("domains/alpha/domain.yaml", &domain)]);
+    forge_openpgp(env, &tamper, "a@example.com", alpha_key, "alpha");
+    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
+    assert_eq!(code, 0, "{out}");
+}
+
+/// `bad`, on top of the realm's main, is signed by an expired OpenPGP key or past the
+/// signature's expiry: the pre-receive hook refuses it, and so does the realm's `verify` of it
+/// while it is past main. Made the realm's main behind the hook's back, it is history to the
+/// realm's own `verify`, which reads the history afresh and cannot tell when it was signed: it
+/// passes (the realm is put back afterwards).
+fn refused_new_accepted_as_history(r: &Realm, tamper: &Path, bad: &str) {
+    let env = &r.env;
+    let good = r.main();
+    let (code, out) = env.sh_run(tamper, "git push origin HEAD:main");
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("[remote rejected]"), "{out}");
+    assert!(out.contains("[bad-signature]"), "{out}");
+    assert_eq!(r.main(), good, "the realm is unchanged");
+    env.git(
+        &r.realm,
+        &[
+            "fetch",
+            "--quiet",
+            "--force",
+            tamper.to_str().unwrap(),
+            &format!("{bad}:refs/heads/pending"),
+        ],
+    );
+    let out = env.realm_std(&r.realm, &["verify", bad]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} [bad-signature]", &bad[..12])),
+        "{stdout}"
+    );
+    env.git(&r.realm, &["update-ref", "refs/heads/main", bad]);
+    let report = json(&env.realm_ok(&r.realm, &["verify", "--json"]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+    env.git(&r.realm, &["update-ref", "refs/heads/main", &good]);
+    env.git(&r.realm, &["update-ref", "-d", "refs/heads/pending"]);
+}
+
+/// The dates in a commit and in its signature are the signer's to choose: a signature by an
+/// OpenPGP key that has expired proves nothing, however early it says it was made, and neither
+/// does a signature past its own expiry. A commit new to the verifier so signed is refused by
+/// the pre-receive hook, by the verifying fetch and by `verify`, with what to do about it (a
+/// history read afresh takes it: see
+/// `openpgp_history_signed_by_a_key_that_expired_since_still_verifies`); the same old dates on
+/// a signature by a key that has not expired are fine.
+#[test]
+fn openpgp_signatures_by_expired_keys_and_expired_signatures_are_refused() {
+    let (gnupg, r, [_, alpha_key, _]) = openpgp_realm();
+    let env = &r.env;
+    env.realm_ok(&r.realm, &["hooks", "install", "--realm"]);
+    // Two more keys of a@example.com, made on 2020-01-01: one that expired a year later, one
+    // that never expires.
+    let in_2020 = ["--faked-system-time", "20200101T000000"];
+    let expired = gnupg.key_made(env, "a-expired@example.com", &in_2020, "1y");
+    let lasting = gnupg.key_made(env, "a-lasting@example.com", &in_2020, "never");
+    // alpha lists them, signing with the key it had: the hook and the fetch take that.
+    list_for_alpha(&r, &alpha_key, &[&expired, &lasting]);
+    env.realm_ok(&r.alpha, &["fetch"]);
+
+    // Signed as of 2020-06-01 by the key that does not expire: fine.
+    let tamper = tamper_clone(&r);
+    let june_2020 = gpg_with(env, "gpg-2020", "--faked-system-time 20200601T000000");
+    env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
+    let good = forge_openpgp_with(env, &tamper, "a@example.com", &lasting, "alpha", &june_2020);
+    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
+    assert_eq!(code, 0, "{out}");
+    env.realm_ok(&r.alpha, &["fetch"]);
+    assert_eq!(
+        env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
+        good
+    );
+
+    // Signed "on 2020-06-01", while it was still valid, by the key that has expired since: gpg
+    // (and gpgv before it) calls that a good signature by an expired key.
+    let tamper = tamper_clone(&r);
+    let bad = forge_openpgp_with(env, &tamper, "a@example.com", &expired, "alpha", &june_2020);
+    let out = env
+        .git_cmd(&tamper, &["verify-commit", "--raw", &bad])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        status.contains("[GNUPG:] EXPKEYSIG ") && status.contains("[GNUPG:] VALIDSIG "),
+        "{status}"
+    );
+    refused_new_accepted_as_history(&r, &tamper, &bad);
+    let why = format!(
+        "the signature does not verify: made by OpenPGP key {expired}, which has expired (renew it with 'gpg --quick-set-expire {expired} 1y', list the renewed key again in signing_keys, and sign anew)"
+    );
+    let (code, out) = env.sh_run(&tamper, "git push origin HEAD:main");
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "git-realm: refusing refs/heads/main: {} [bad-signature] {why}",
+            &bad[..12]
+        )),
+        "{out}"
+    );
+    let stderr = fetch_refusal(&r, &tamper, &bad);
+    assert!(
+        stderr.contains(&format!(
+            "refusing the realm `letemcook` as fetched: commit {} breaks rule `bad-signature`: {why}",
+            &bad[..12]
+        )),
+        "{stderr}"
+    );
+    let out = env.realm_std(&r.alpha, &["verify", &bad]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} [bad-signature] alpha: {why}", &bad[..12])),
+        "{stdout}"
+    );
+
+    // Signed by the key that does not expire, with a signature that expired a day after it
+    // was made.
+    let expiring = gpg_with(
+        env,
+        "gpg-2020-expiring",
+        "--faked-system-time 20200601T000000 --default-sig-expire 1d",
+    );
+    let tamper = tamper_clone(&r);
+    let bad = forge_openpgp_with(env, &tamper, "a@example.com", &lasting, "alpha", &expiring);
+    refused_new_accepted_as_history(&r, &tamper, &bad);
+    let why = format!(
+        "the signature does not verify: made by OpenPGP key {lasting} with an expiry of its own, which has passed (sign anew, without a signature expiry)"
+    );
+    let stderr = fetch_refusal(&r, &tamper, &bad);
+    assert!(stderr.contains(&why), "{stderr}");
+    let out = env.realm_std(&r.alpha, &["verify", &bad]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} [bad-signature] alpha: {why}", &bad[..12])),
+        "{stdout}"
+    );
+
+    // alpha's own key still writes.
+    let tamper = tamper_clone(&r);
+    let good = forge_openpgp(env, &tamper, "a@example.com", &alpha_key, "alpha");
+    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
+    assert_eq!(code, 0, "{out}");
+    env.realm_ok(&r.alpha, &["fetch"]);
+    assert_eq!(
+        env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
+        good
+    );
+    drop(gnupg);
+}
+
+/// A directory holding a `gpgv` that checks as of `time` (gpg's `--faked-system-time`; gpgv has
+/// no such option, so gpg itself checks, trusting the keyring as gpgv does): put first on PATH,
+/// what the realm's hook or a fetch verifies happens then.
+fn gpgv_as_of(env: &TestEnv, name: &str, time: &str) -> String {
+    let dir = env.path(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gpgv");
+    // git-realm runs `gpgv --homedir H --status-fd 1 --keyring K SIGNATURE -`.
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nexec gpg --faked-system-time {time} --batch --no-tty --trust-model always --no-default-keyring \"$1\" \"$2\" \"$3\" \"$4\" \"$5\" \"$6\" --verify \"$7\" \"$8\"\n"
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir.display().to_string()
+}
+
+/// A commit cannot prove when it was signed, so an OpenPGP key's expiry is judged when a
+/// commit is first seen. A commit alpha pushed in 2020 with a key valid until 2021 went
+/// through the realm's hook and alpha's fetch then; now that the key has expired, that history
+/// still verifies read afresh: a new member joins, `verify` with nothing cached and the realm's
+/// own `verify` pass it. A new commit signed by the expired key is still refused: by the hook,
+/// and by each member's fetch, which checks only what came since the last commit it verified.
+#[test]
+fn openpgp_history_signed_by_a_key_that_expired_since_still_verifies() {
+    let (gnupg, r, [_, alpha_key, _]) = openpgp_realm();
+    let env = &r.env;
+    env.realm_ok(&r.realm, &["hooks", "install", "--realm"]);
+    let in_2020 = ["--faked-system-time", "20200101T000000"];
+    let expiring = gnupg.key_made(env, "a-2020@example.com", &in_2020, "1y");
+    list_for_alpha(&r, &alpha_key, &[&expiring]);
+    env.realm_ok(&r.alpha, &["fetch"]);
+
+    // 2020-06-01: alpha signs with the key, then valid; the hook and alpha's fetch check it
+    // as of then.
+    let june_2020 = gpg_with(env, "gpg-2020", "--faked-system-time 20200601T000000");
+    let then = gpgv_as_of(env, "gpgv-2020", "20200601T000000");
+    let tamper = tamper_clone(&r);
+    env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
+    let old = forge_openpgp_with(
+        env,
+        &tamper,
+        "a@example.com",
+        &expiring,
+        "alpha",
+        &june_2020,
+    );
+    let why = format!(
+        "the signature does not verify: made by OpenPGP key {expiring}, which has expired (renew it with 'gpg --quick-set-expire {expiring} 1y', list the renewed key again in signing_keys, and sign anew)"
+    );
+    // (Pushed today, the hook refuses it.)
+    let (code, out) = env.sh_run(&tamper, "git push origin HEAD:main");
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "git-realm: refusing refs/heads/main: {} [bad-signature] {why}",
+            &old[..12]
+        )),
+        "{out}"
+    );
+    let (code, out) = env.sh_run(
+        &tamper,
+        &format!("PATH={then}:$PATH git push --quiet origin HEAD:main"),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(r.main(), old);
+    let (code, out) = env.sh_run(&r.alpha, &format!("PATH={then}:$PATH git realm fetch"));
+    assert_eq!(code, 0, "{out}");
+    let alpha_ref = "refs/realm/letemcook/heads/main";
+    assert_eq!(env.git(&r.alpha, &["rev-parse", alpha_ref]), old);
+
+    // Today, more history on top of it, by alpha's lasting key; alpha's fetch checks only that.
+    let tamper = tamper_clone(&r);
+    let later = forge_openpgp(env, &tamper, "a@example.com", &alpha_key, "alpha");
+    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
+    assert_eq!(code, 0, "{out}");
+    env.realm_ok(&r.alpha, &["fetch"]);
+    assert_eq!(env.git(&r.alpha, &["rev-parse", alpha_ref]), later);
+    let report = json(&env.realm_ok(&r.alpha, &["verify", "--json", &old]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+
+    // The history read afresh: a new member joins (its first fetch checks all of it) …
+    let gamma_key = gnupg.key(env, "c@example.com");
+    let gamma = env.code_repo("gamma", &[]);
+    env.git(&gamma, &["config", "user.email", "c@example.com"]);
+    env.git(&gamma, &["config", "user.signingkey", &gamma_key]);
+    // (git-realm on PATH, for the realm's hook.)
+    let (code, out) = env.sh_run(&gamma, "git realm join ../realm.git --no-hooks");
+    assert_eq!(code, 0, "{out}");
+    let tip = r.main();
+    assert_eq!(env.git(&gamma, &["rev-parse", alpha_ref]), tip);
+    // … `verify` with nothing cached passes it, up to main and up to that commit …
+    std::fs::remove_dir_all(r.alpha.join(".git/realm/verified")).unwrap();
+    let report = json(&env.realm_ok(&r.alpha, &["verify", "--json", &old]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+    std::fs::remove_dir_all(r.alpha.join(".git/realm/verified")).ok();
+    let report = json(&env.realm_ok(&r.alpha, &["verify", "--json"]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+    let count = env.git(
+        &r.alpha,
+        &["rev-list", "--first-parent", "--count", alpha_ref],
+    );
+    assert_eq!(report["checked"].to_string(), count);
+    // … and so does the realm's own.
+    let report = json(&env.realm_ok(&r.realm, &["verify", "--json"]));
+    assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
+    env.realm_ok(&r.alpha, &["fetch"]);
+
+    // A new commit signed by the expired key, made the realm's main behind the hook's back:
+    // each member's fetch checks it as new, and refuses it.
+    let tamper = tamper_clone(&r);
+    env.write(
+        &tamper,
+        &[("domains/alpha/exports.yaml", "exports: [] # again\n")],
+    );
+    let bad = forge_openpgp_with(
+        env,
+        &tamper,
+        "a@example.com",
+        &expiring,
+        "alpha",
+        &june_2020,
+    );
+    let (code, out) = env.sh_run(&tamper, "git push origin HEAD:main");
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "git-realm: refusing refs/heads/main: {} [bad-signature] {why}",
+            &bad[..12]
+        )),
+        "{out}"
+    );
+    let refusal = format!(
+        "refusing the realm `letemcook` as fetched: commit {} breaks rule `bad-signature`: {why}",
+        &bad[..12]
+    );
+    env.git(
+        &r.realm,
+        &[
+            "fetch",
+            "--quiet",
+            tamper.to_str().unwrap(),
+            &format!("{bad}:refs/heads/main"),
+        ],
+    );
+    for member in [&r.alpha, &gamma] {
+        let out = env.realm_std(member, &["fetch"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(&refusal), "{stderr}");
+        assert_eq!(env.git(member, &["rev-parse", alpha_ref]), tip);
+    }
+    let out = env.realm_std(&r.alpha, &["verify", &bad]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} [bad-signature] alpha: {why}", &bad[..12])),
+        "{stdout}"
     );
     drop(gnupg);
 }
