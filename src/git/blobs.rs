@@ -41,14 +41,15 @@ impl CodeRepo {
         let wants = &wants;
         while !level.is_empty() {
             let ids: Vec<&ObjectId> = level.iter().map(|(_, id)| id).collect();
-            let mut read: Vec<Option<Result<Listed>>> = packs
-                .map(
-                    gix::objs::Kind::Tree,
-                    &ids,
-                    u64::MAX,
-                    threads,
-                    &|i, data| parse_tree(&level[i].0, data, hash, wants),
-                )
+            let (packed, ()) = packs.map(
+                gix::objs::Kind::Tree,
+                &ids,
+                u64::MAX,
+                threads,
+                &|i, data| parse_tree(&level[i].0, data, hash, wants),
+                |_| (),
+            );
+            let mut read: Vec<Option<Result<Listed>>> = packed
                 .into_iter()
                 .map(|packed| match packed? {
                     packed::Packed::Mapped(listed) => Some(listed),
@@ -178,27 +179,11 @@ impl CodeRepo {
     ) -> Result<MappedBlobs<T>> {
         let threads = threads();
         let loose = self.repo.objects.store_ref().path().to_path_buf();
-        // Packed blobs first, each pack entry inflated once; what the packs do not hold (loose
-        // objects, alternates) or could not decode is read one by one below.
+        // Packed blobs each with their pack entry inflated once; what the packs do not hold
+        // (loose objects, alternates) or could not decode is read one by one, beside the packs'
+        // walk when there is much of it.
         let ids: Vec<&ObjectId> = files.iter().map(|file| &file.id).collect();
         let packs = packed::Packs::open(&loose, self.repo.object_hash());
-        let mut reads: Vec<Option<Read<T>>> = packs
-            .map(
-                gix::objs::Kind::Blob,
-                &ids,
-                max_size,
-                threads,
-                &|i, data| f(&files[i], data),
-            )
-            .into_iter()
-            .map(|packed| {
-                packed.map(|packed| match packed {
-                    packed::Packed::Mapped(value) => Read::Mapped(value),
-                    packed::Packed::TooLarge => Read::Skipped,
-                })
-            })
-            .collect();
-        let rest: Vec<usize> = (0..files.len()).filter(|&i| reads[i].is_none()).collect();
         let read_all = |repo: &gix::Repository, part: &[usize]| -> Result<Vec<Read<T>>> {
             // One reader per thread: its decompressor and buffers serve every blob it reads.
             let mut reader = BlobReader::new(&loose);
@@ -213,25 +198,62 @@ impl CodeRepo {
                 })
                 .collect()
         };
-        let rest_reads: Vec<Read<T>> = if threads == 1 || rest.len() < 256 {
-            read_all(&self.repo, &rest)?
-        } else {
-            let shared = self.repo.clone().into_sync();
-            let chunk = rest.len().div_ceil(threads);
-            std::thread::scope(|scope| -> Result<Vec<Read<T>>> {
-                let workers: Vec<_> = rest
-                    .chunks(chunk)
-                    .map(|part| {
-                        let (shared, read_all) = (&shared, &read_all);
-                        scope.spawn(move || read_all(&shared.to_thread_local(), part))
-                    })
-                    .collect();
-                let mut out = Vec::with_capacity(rest.len());
-                for worker in workers {
-                    out.extend(worker.join().expect("a detection thread panicked")?);
+        // Many at once are read on every core, each thread with its own handle.
+        let read_threaded =
+            |shared: &gix::ThreadSafeRepository, rest: &[usize]| -> Result<Vec<Read<T>>> {
+                let chunk = rest.len().div_ceil(threads);
+                std::thread::scope(|scope| -> Result<Vec<Read<T>>> {
+                    let workers: Vec<_> = rest
+                        .chunks(chunk)
+                        .map(|part| {
+                            let read_all = &read_all;
+                            scope.spawn(move || read_all(&shared.to_thread_local(), part))
+                        })
+                        .collect();
+                    let mut out = Vec::with_capacity(rest.len());
+                    for worker in workers {
+                        out.extend(worker.join().expect("a detection thread panicked")?);
+                    }
+                    Ok(out)
+                })
+            };
+        let many = |n: usize| threads > 1 && n >= 256;
+        let shared = many(files.len()).then(|| self.repo.clone().into_sync());
+        // Many blobs no pack holds (a tree's recent commits, never packed) are read while the
+        // packs are walked.
+        let (packed, beside) = packs.map(
+            gix::objs::Kind::Blob,
+            &ids,
+            max_size,
+            threads,
+            &|i, data| f(&files[i], data),
+            |unheld| match &shared {
+                Some(shared) if many(unheld.len()) => {
+                    Some((unheld.to_vec(), read_threaded(shared, unheld)))
                 }
-                Ok(out)
-            })?
+                _ => None,
+            },
+        );
+        let mut reads: Vec<Option<Read<T>>> = packed
+            .into_iter()
+            .map(|packed| {
+                packed.map(|packed| match packed {
+                    packed::Packed::Mapped(value) => Read::Mapped(value),
+                    packed::Packed::TooLarge => Read::Skipped,
+                })
+            })
+            .collect();
+        if let Some((unheld, read)) = beside {
+            for (i, read) in unheld.into_iter().zip(read?) {
+                reads[i] = Some(read);
+            }
+        }
+        // The rest, and what a pack holds but could not decode (the object database then says
+        // what is wrong).
+        let rest: Vec<usize> = (0..files.len()).filter(|&i| reads[i].is_none()).collect();
+        let rest_reads = match &shared {
+            Some(shared) if many(rest.len()) => read_threaded(shared, &rest)?,
+            _ => read_all(&self.repo, &rest)?,
         };
         for (i, read) in rest.into_iter().zip(rest_reads) {
             reads[i] = Some(read);
@@ -823,9 +845,15 @@ mod tests {
         let repo = gix::open(root).unwrap();
         let tree = repo.head_commit().unwrap().tree_id().unwrap().detach();
         let packs = packed::Packs::open(&root.join(".git/objects"), repo.object_hash());
-        let read = packs.map(gix::objs::Kind::Tree, &[&tree], u64::MAX, 2, &|_, data| {
-            data.to_vec()
-        });
+        let (read, unheld) = packs.map(
+            gix::objs::Kind::Tree,
+            &[&tree],
+            u64::MAX,
+            2,
+            &|_, data| data.to_vec(),
+            |unheld| unheld.to_vec(),
+        );
+        assert!(unheld.is_empty());
         assert!(
             matches!(&read[0], Some(packed::Packed::Mapped(data)) if *data == repo.find_tree(tree).unwrap().data)
         );
@@ -906,13 +934,15 @@ mod tests {
                 files.iter().zip(&contents).step_by(step).collect();
             let ids: Vec<&ObjectId> = wanted.iter().map(|(f, _)| &f.id).collect();
             for threads in [1, 2] {
-                let read = packs.map(
+                let (read, unheld) = packs.map(
                     gix::objs::Kind::Blob,
                     &ids,
                     4999,
                     threads,
                     &|_, data: &[u8]| data.to_vec(),
+                    |unheld| unheld.to_vec(),
                 );
+                assert!(unheld.is_empty());
                 for ((file, data), got) in wanted.iter().zip(read) {
                     match got {
                         Some(packed::Packed::Mapped(got)) => {
@@ -929,5 +959,25 @@ mod tests {
             repo,
         };
         read_back(&code, &files, &contents, 4999);
+
+        // As many blobs again that no pack holds: the packs name them, and they are read
+        // beside the packs' walk.
+        let (mut files, mut contents) = (files, contents);
+        let packed = files.len();
+        for i in 0..300 {
+            let data = format!("loose {i}\n").repeat(i % 7 + 1).into_bytes();
+            files.push(TreeFile {
+                path: format!("loose{i}").into(),
+                id: code.repo.write_blob(&data).unwrap().detach(),
+            });
+            contents.push(data);
+        }
+        let ids: Vec<&ObjectId> = files.iter().map(|f| &f.id).collect();
+        let (_, unheld) = packs.map(gix::objs::Kind::Blob, &ids, 4999, 2, &|_, _| (), |unheld| {
+            unheld.to_vec()
+        });
+        assert_eq!(unheld, (packed..files.len()).collect::<Vec<_>>());
+        let read = read_back(&code, &files, &contents, 4999);
+        assert_eq!(read.iter().filter(|r| r.is_none()).count(), 1);
     }
 }

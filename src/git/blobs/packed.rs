@@ -91,21 +91,49 @@ impl Packs {
 
     /// Read the objects `ids` of `kind` (blobs, one per file, or trees) that these packs
     /// hold, on up to `threads` threads, and map each with `f`. Returns, per id, `None` where
-    /// the packs could not serve it (the caller reads it otherwise).
-    pub(super) fn map<T: Send>(
+    /// the packs could not serve it (the caller reads it otherwise), and what `outside` made
+    /// of the ids no pack holds (loose objects, alternates): it runs beside the packs' walk
+    /// when they are many, so that reading them does not wait for it.
+    pub(super) fn map<T: Send, R: Send>(
         &self,
         kind: gix::objs::Kind,
         ids: &[&ObjectId],
         max_size: u64,
         threads: usize,
         f: &(impl Fn(usize, &[u8]) -> T + Sync),
-    ) -> Vec<Option<Packed<T>>> {
-        let mut out: Vec<Option<Packed<T>>> = (0..ids.len()).map(|_| None).collect();
+        outside: impl FnOnce(&[usize]) -> R + Send,
+    ) -> (Vec<Option<Packed<T>>>, R) {
+        let out: Vec<Option<Packed<T>>> = (0..ids.len()).map(|_| None).collect();
         // Files and entries are numbered in 32 bits.
         if self.bundles.is_empty() || ids.len() >= NONE as usize / 2 {
-            return out;
+            let all: Vec<usize> = (0..ids.len()).collect();
+            return (out, outside(&all));
         }
-        let plans = self.plan(kind, ids, threads);
+        let located = self.locate(kind, ids, threads);
+        let unheld: Vec<usize> = (0..ids.len()).filter(|&i| located[i].is_none()).collect();
+        if threads == 1 || unheld.len() < 256 {
+            let out = self.read_located(kind, located, max_size, threads, f, out);
+            return (out, outside(&unheld));
+        }
+        std::thread::scope(|scope| {
+            let beside = scope.spawn(|| outside(&unheld));
+            let out = self.read_located(kind, located, max_size, threads, f, out);
+            (out, beside.join().expect("a detection thread panicked"))
+        })
+    }
+
+    /// Link the entries `located` (one per id) and walk them, on up to `threads` threads,
+    /// filling `out`.
+    fn read_located<T: Send>(
+        &self,
+        kind: gix::objs::Kind,
+        located: Vec<Option<(u32, Node, Base)>>,
+        max_size: u64,
+        threads: usize,
+        f: &(impl Fn(usize, &[u8]) -> T + Sync),
+        mut out: Vec<Option<Packed<T>>>,
+    ) -> Vec<Option<Packed<T>>> {
+        let plans = self.link(kind, located, out.len());
         let mut work: Vec<(usize, u32)> = plans
             .plans
             .iter()
@@ -155,14 +183,16 @@ impl Packs {
         out
     }
 
-    /// Per pack, the entries the wanted blobs need, linked base to delta. A blob whose chain
-    /// leaves its pack or does not parse is linked to no full object, and so left out.
-    ///
-    /// Finding each blob in the indexes and decoding its entry's header, the bulk of the work,
-    /// runs on every core; only the linking, and the bases no wanted blob is, are done here.
-    fn plan(&self, kind: gix::objs::Kind, ids: &[&ObjectId], threads: usize) -> Plans {
-        // Per file: its pack, its entry as a node, and where its base is.
-        let located: Vec<Option<(u32, Node, Base)>> = on_threads(ids, threads, |id| {
+    /// Per id, its pack, its entry as a node, and where its base is; `None` when no pack
+    /// holds it. Finding each in the indexes and decoding its entry's header, the bulk of
+    /// planning, runs on every core.
+    fn locate(
+        &self,
+        kind: gix::objs::Kind,
+        ids: &[&ObjectId],
+        threads: usize,
+    ) -> Vec<Option<(u32, Node, Base)>> {
+        on_threads(ids, threads, |id| {
             let (b, index) = self
                 .bundles
                 .iter()
@@ -176,15 +206,27 @@ impl Packs {
                 Node::of(offset, &entry, kind),
                 Base::of(bundle, offset, &entry.header, kind),
             ))
-        });
+        })
+    }
+
+    /// Per pack, the entries the `files` wanted (as [`Packs::locate`] found them) need,
+    /// linked base to delta. An object whose chain leaves its pack or does not parse is linked
+    /// to no full object, and so left out. Only the linking, and the bases no wanted object
+    /// is, are done here.
+    fn link(
+        &self,
+        kind: gix::objs::Kind,
+        located: Vec<Option<(u32, Node, Base)>>,
+        files: usize,
+    ) -> Plans {
         let mut plans = Plans {
             plans: Vec::new(),
-            next_file: vec![NONE; ids.len()],
+            next_file: vec![NONE; files],
         };
         // Node by pack offset, per plan.
         let mut by_offset: Vec<HashMap<u64, u32, BuildOffsetHasher>> = Vec::new();
         // Every wanted blob's entry first, so a chain that reaches one stops there.
-        let mut unlinked: Vec<(u32, u32, Base)> = Vec::with_capacity(ids.len());
+        let mut unlinked: Vec<(u32, u32, Base)> = Vec::with_capacity(files);
         for (file, located) in located.into_iter().enumerate() {
             let Some((b, fresh, base)) = located else {
                 continue;
@@ -198,13 +240,10 @@ impl Packs {
                 None => {
                     plans.plans.push(Plan {
                         bundle: b as usize,
-                        nodes: Vec::with_capacity(ids.len()),
+                        nodes: Vec::with_capacity(files),
                         roots: Vec::new(),
                     });
-                    by_offset.push(HashMap::with_capacity_and_hasher(
-                        ids.len(),
-                        BuildOffsetHasher,
-                    ));
+                    by_offset.push(HashMap::with_capacity_and_hasher(files, BuildOffsetHasher));
                     plans.plans.len() - 1
                 }
             };
