@@ -764,103 +764,106 @@ mod tests {
     /// files included, symlinks and submodules left out.
     #[test]
     fn files_at_lists_a_tree_breadth_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let git = |args: &[&str]| {
-            let out = std::process::Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-                .args(args)
-                .current_dir(root)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "{args:?}: {out:?}");
-        };
-        git(&["init", "-q"]);
-        for a in 0..300 {
-            for b in 0..2 {
-                let d = root.join(format!("d{a}/e{b}"));
-                std::fs::create_dir_all(&d).unwrap();
-                std::fs::write(d.join("f.txt"), format!("{a} {b}")).unwrap();
-            }
-            std::fs::write(root.join(format!("d{a}/top")), format!("{a}")).unwrap();
-        }
-        std::fs::write(root.join("z"), "z").unwrap();
-        std::os::unix::fs::symlink("z", root.join("link")).unwrap();
-        git(&["add", "-A"]);
-        git(&["update-index", "--chmod=+x", "d7/top"]);
-        git(&["commit", "-qm", "files"]);
-        // Every file, as gix's own traversal lists them, and `files_at` with and without a
-        // filter: the trees loose, then packed (deltas among them), then a commit's new trees
-        // loose beside the packed rest.
-        let check = |files: usize| {
-            let repo = gix::open(root).unwrap();
-            let head = repo.head_id().unwrap().detach();
-            let expected: Vec<(BString, ObjectId)> = repo
-                .find_commit(head)
-                .unwrap()
-                .tree()
-                .unwrap()
-                .traverse()
-                .breadthfirst
-                .files()
-                .unwrap()
-                .into_iter()
-                .filter(|e| e.mode.is_blob())
-                .map(|e| (e.filepath, e.oid))
-                .collect();
-            assert_eq!(expected.len(), files);
-            let code = CodeRepo {
-                root: root.to_path_buf(),
-                repo,
+        // SHA-1 and SHA-256 repositories alike.
+        for format in ["sha1", "sha256"] {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path();
+            let git = |args: &[&str]| {
+                let out = std::process::Command::new("git")
+                    .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                    .args(args)
+                    .current_dir(root)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{args:?}: {out:?}");
             };
-            let listed = |wants: &(dyn Fn(&[u8]) -> bool + Sync)| -> Vec<(BString, ObjectId)> {
-                code.files_at(head, wants)
+            git(&["init", "-q", &format!("--object-format={format}")]);
+            for a in 0..300 {
+                for b in 0..2 {
+                    let d = root.join(format!("d{a}/e{b}"));
+                    std::fs::create_dir_all(&d).unwrap();
+                    std::fs::write(d.join("f.txt"), format!("{a} {b}")).unwrap();
+                }
+                std::fs::write(root.join(format!("d{a}/top")), format!("{a}")).unwrap();
+            }
+            std::fs::write(root.join("z"), "z").unwrap();
+            std::os::unix::fs::symlink("z", root.join("link")).unwrap();
+            git(&["add", "-A"]);
+            git(&["update-index", "--chmod=+x", "d7/top"]);
+            git(&["commit", "-qm", "files"]);
+            // Every file, as gix's own traversal lists them, and `files_at` with and without a
+            // filter: the trees loose, then packed (deltas among them), then a commit's new trees
+            // loose beside the packed rest.
+            let check = |files: usize| {
+                let repo = gix::open(root).unwrap();
+                let head = repo.head_id().unwrap().detach();
+                let expected: Vec<(BString, ObjectId)> = repo
+                    .find_commit(head)
+                    .unwrap()
+                    .tree()
+                    .unwrap()
+                    .traverse()
+                    .breadthfirst
+                    .files()
                     .unwrap()
                     .into_iter()
-                    .map(|f| (f.path, f.id))
-                    .collect()
+                    .filter(|e| e.mode.is_blob())
+                    .map(|e| (e.filepath, e.oid))
+                    .collect();
+                assert_eq!(expected.len(), files);
+                let code = CodeRepo {
+                    root: root.to_path_buf(),
+                    repo,
+                };
+                let listed = |wants: &(dyn Fn(&[u8]) -> bool + Sync)| -> Vec<(BString, ObjectId)> {
+                    code.files_at(head, wants)
+                        .unwrap()
+                        .into_iter()
+                        .map(|f| (f.path, f.id))
+                        .collect()
+                };
+                assert_eq!(listed(&|_| true), expected);
+                let tops = |path: &[u8]| path.ends_with(b"/top");
+                assert_eq!(
+                    listed(&tops),
+                    expected
+                        .iter()
+                        .filter(|(path, _)| tops(path))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                );
             };
-            assert_eq!(listed(&|_| true), expected);
-            let tops = |path: &[u8]| path.ends_with(b"/top");
-            assert_eq!(
-                listed(&tops),
-                expected
-                    .iter()
-                    .filter(|(path, _)| tops(path))
-                    .cloned()
-                    .collect::<Vec<_>>()
+            check(300 * 3 + 1);
+            git(&["repack", "-adfq", "--window=50", "--depth=50"]);
+            assert!(
+                !root
+                    .join(".git/objects")
+                    .read_dir()
+                    .unwrap()
+                    .any(|e| { e.unwrap().file_name().len() == 2 })
             );
-        };
-        check(300 * 3 + 1);
-        git(&["repack", "-adfq", "--window=50", "--depth=50"]);
-        assert!(
-            !root
-                .join(".git/objects")
-                .read_dir()
-                .unwrap()
-                .any(|e| { e.unwrap().file_name().len() == 2 })
-        );
-        check(300 * 3 + 1);
-        // The packs serve trees themselves.
-        let repo = gix::open(root).unwrap();
-        let tree = repo.head_commit().unwrap().tree_id().unwrap().detach();
-        let packs = packed::Packs::open(&root.join(".git/objects"), repo.object_hash());
-        let (read, unheld) = packs.map(
-            gix::objs::Kind::Tree,
-            &[&tree],
-            u64::MAX,
-            2,
-            &|_, data| data.to_vec(),
-            |unheld| unheld.to_vec(),
-        );
-        assert!(unheld.is_empty());
-        assert!(
-            matches!(&read[0], Some(packed::Packed::Mapped(data)) if *data == repo.find_tree(tree).unwrap().data)
-        );
-        std::fs::write(root.join("d5/e1/new.txt"), "new").unwrap();
-        git(&["add", "-A"]);
-        git(&["commit", "-qm", "one more"]);
-        check(300 * 3 + 2);
+            check(300 * 3 + 1);
+            // The packs serve trees themselves.
+            let repo = gix::open(root).unwrap();
+            let tree = repo.head_commit().unwrap().tree_id().unwrap().detach();
+            let packs = packed::Packs::open(&root.join(".git/objects"), repo.object_hash());
+            let (read, unheld) = packs.map(
+                gix::objs::Kind::Tree,
+                &[&tree],
+                u64::MAX,
+                2,
+                &|_, data| data.to_vec(),
+                |unheld| unheld.to_vec(),
+            );
+            assert!(unheld.is_empty());
+            assert!(
+                matches!(&read[0], Some(packed::Packed::Mapped(data)) if *data == repo.find_tree(tree).unwrap().data)
+            );
+            std::fs::write(root.join("d5/e1/new.txt"), "new").unwrap();
+            git(&["add", "-A"]);
+            git(&["commit", "-qm", "one more"]);
+            check(300 * 3 + 2);
+        }
     }
 
     /// Packed blobs, deltified against each other in chains, read back as written: each from
