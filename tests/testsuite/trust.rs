@@ -248,6 +248,38 @@ fn forge(env: &TestEnv, dir: &Path, email: &str, key: Option<&Path>, domain: &st
     env.git(dir, &args);
     env.git(dir, &["rev-parse", "HEAD"])
 }
+/// What the rules say of a commit signed by OpenPGP key `key` once it has expired.
+fn expired_why(key: &str) -> String {
+    format!(
+        "the signature does not verify: made by OpenPGP key {key}, which has expired (renew it with 'gpg --quick-set-expire {key} 1y', list the renewed key again in signing_keys, and sign anew)"
+    )
+}
+
+/// Push `commit` from `tamper` and see the realm's hook refuse it, saying `why`.
+fn hook_refuses(r: &Realm, tamper: &Path, commit: &str, why: &str) {
+    let (code, out) = r.env.sh_run(tamper, "git push origin HEAD:main");
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "git-realm: refusing refs/heads/main: {} [bad-signature] {why}",
+            &commit[..12]
+        )),
+        "{out}"
+    );
+}
+
+/// Push `commit` from `tamper` through the realm's hook, and see alpha's verifying fetch take
+/// it as main.
+fn lands(r: &Realm, tamper: &Path, commit: &str) {
+    let env = &r.env;
+    let (code, out) = env.sh_run(tamper, "git push --quiet origin HEAD:main");
+    assert_eq!(code, 0, "{out}");
+    env.realm_ok(&r.alpha, &["fetch"]);
+    assert_eq!(
+        env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
+        commit
+    );
+}
 
 /// `bad` (a commit of the tamper clone, to become the realm's main) is refused everywhere
 /// with `rule`: by the realm's pre-receive hook, then — pushed past the hook — by the
@@ -439,13 +471,7 @@ fn forged_and_out_of_bounds_commits_are_refused_by_verify_fetch_and_pre_receive(
     let tamper = tamper_clone(&r);
     env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
     let good = forge(env, &tamper, "a@example.com", Some(r.key("alpha")), "alpha");
-    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
-    assert_eq!(code, 0, "{out}");
-    env.realm_ok(&r.alpha, &["fetch"]);
-    assert_eq!(
-        env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
-        good
-    );
+    lands(&r, &tamper, &good);
 }
 
 #[test]
@@ -934,13 +960,7 @@ fn openpgp_signatures_verify_against_the_listed_keys() {
     let tamper = tamper_clone(&r);
     env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
     let good = forge_openpgp(env, &tamper, "a@example.com", &alpha_key, "alpha");
-    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
-    assert_eq!(code, 0, "{out}");
-    env.realm_ok(&r.alpha, &["fetch"]);
-    assert_eq!(
-        env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
-        good
-    );
+    lands(&r, &tamper, &good);
     drop(gnupg);
 }
 
@@ -1086,13 +1106,7 @@ fn openpgp_signatures_by_expired_keys_and_expired_signatures_are_refused() {
     let june_2020 = gpg_with(env, "gpg-2020", "--faked-system-time 20200601T000000");
     env.write(&tamper, &[("domains/alpha/exports.yaml", "exports: []\n")]);
     let good = forge_openpgp_with(env, &tamper, "a@example.com", &lasting, "alpha", &june_2020);
-    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
-    assert_eq!(code, 0, "{out}");
-    env.realm_ok(&r.alpha, &["fetch"]);
-    assert_eq!(
-        env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
-        good
-    );
+    lands(&r, &tamper, &good);
 
     // Signed "on 2020-06-01", while it was still valid, by the key that has expired since: gpg
     // (and gpgv before it) calls that a good signature by an expired key.
@@ -1108,18 +1122,8 @@ fn openpgp_signatures_by_expired_keys_and_expired_signatures_are_refused() {
         "{status}"
     );
     refused_new_accepted_as_history(&r, &tamper, &bad);
-    let why = format!(
-        "the signature does not verify: made by OpenPGP key {expired}, which has expired (renew it with 'gpg --quick-set-expire {expired} 1y', list the renewed key again in signing_keys, and sign anew)"
-    );
-    let (code, out) = env.sh_run(&tamper, "git push origin HEAD:main");
-    assert_ne!(code, 0, "{out}");
-    assert!(
-        out.contains(&format!(
-            "git-realm: refusing refs/heads/main: {} [bad-signature] {why}",
-            &bad[..12]
-        )),
-        "{out}"
-    );
+    let why = expired_why(&expired);
+    hook_refuses(&r, &tamper, &bad, &why);
     let stderr = fetch_refusal(&r, &tamper, &bad);
     assert!(
         stderr.contains(&format!(
@@ -1162,13 +1166,7 @@ fn openpgp_signatures_by_expired_keys_and_expired_signatures_are_refused() {
     // alpha's own key still writes.
     let tamper = tamper_clone(&r);
     let good = forge_openpgp(env, &tamper, "a@example.com", &alpha_key, "alpha");
-    let (code, out) = env.sh_run(&tamper, "git push --quiet origin HEAD:main");
-    assert_eq!(code, 0, "{out}");
-    env.realm_ok(&r.alpha, &["fetch"]);
-    assert_eq!(
-        env.git(&r.alpha, &["rev-parse", "refs/realm/letemcook/heads/main"]),
-        good
-    );
+    lands(&r, &tamper, &good);
     drop(gnupg);
 }
 
@@ -1225,19 +1223,9 @@ fn openpgp_history_signed_by_a_key_that_expired_since_still_verifies() {
         "alpha",
         &june_2020,
     );
-    let why = format!(
-        "the signature does not verify: made by OpenPGP key {expiring}, which has expired (renew it with 'gpg --quick-set-expire {expiring} 1y', list the renewed key again in signing_keys, and sign anew)"
-    );
+    let why = expired_why(&expiring);
     // (Pushed today, the hook refuses it.)
-    let (code, out) = env.sh_run(&tamper, "git push origin HEAD:main");
-    assert_ne!(code, 0, "{out}");
-    assert!(
-        out.contains(&format!(
-            "git-realm: refusing refs/heads/main: {} [bad-signature] {why}",
-            &old[..12]
-        )),
-        "{out}"
-    );
+    hook_refuses(&r, &tamper, &old, &why);
     let (code, out) = env.sh_run(
         &tamper,
         &format!("PATH={then}:$PATH git push --quiet origin HEAD:main"),
@@ -1301,15 +1289,7 @@ fn openpgp_history_signed_by_a_key_that_expired_since_still_verifies() {
         "alpha",
         &june_2020,
     );
-    let (code, out) = env.sh_run(&tamper, "git push origin HEAD:main");
-    assert_ne!(code, 0, "{out}");
-    assert!(
-        out.contains(&format!(
-            "git-realm: refusing refs/heads/main: {} [bad-signature] {why}",
-            &bad[..12]
-        )),
-        "{out}"
-    );
+    hook_refuses(&r, &tamper, &bad, &why);
     let refusal = format!(
         "refusing the realm `letemcook` as fetched: commit {} breaks rule `bad-signature`: {why}",
         &bad[..12]
