@@ -153,21 +153,23 @@ pub fn may_yield_keys(data: &[u8]) -> bool {
 /// ([`call_hits`]). A file with none of them yields nothing, so it is not tokenized: in large
 /// C and generated sources, tokenizing was most of a cold run. (A label's word is not bounded
 /// on its left: every branch then starts with a literal, and the search skips ahead to them.)
-static HIT_MATERIAL: LazyLock<AhoCorasick> = LazyLock::new(|| {
+static HIT_MATERIAL: LazyLock<AhoCorasick> = LazyLock::new(|| literals(hit_material()));
+
+/// The literals of [`HIT_MATERIAL`].
+fn hit_material() -> Vec<String> {
     let calls = POSITIONAL_CALLS
         .iter()
         .map(|(name, _, _)| *name)
         .chain(["arn_for_objects", "arnForObjects"])
         .chain(CDK_GRANTS.iter().copied())
         .map(|name| format!("{name}("));
-    literals(
-        ["s3://", "s3a://", "s3n://", ":s3:::"]
-            .into_iter()
-            .chain(LABELS)
-            .map(String::from)
-            .chain(calls),
-    )
-});
+    ["s3://", "s3a://", "s3n://", ":s3:::"]
+        .into_iter()
+        .chain(LABELS)
+        .map(String::from)
+        .chain(calls)
+        .collect()
+}
 const LABELS: [&str; 4] = [
     "Key",
     "Prefix",

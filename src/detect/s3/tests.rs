@@ -880,3 +880,19 @@ def read(self, bucket_name):
         &["hello/world.txt"],
     );
 }
+
+/// The benchmark's second ripgrep reference searches the very literals detection searches
+/// every file for: `bench/run.sh` lists them, and they must stay the same.
+#[test]
+fn the_benchmark_searches_the_hit_material() {
+    let bench = include_str!("../../../bench/run.sh");
+    let line = bench
+        .lines()
+        .find_map(|l| l.strip_prefix("hit_material=\""))
+        .expect("bench/run.sh lists the hit material");
+    let mut listed: Vec<&str> = line.trim_end_matches('"').split(' ').collect();
+    let mut searched = hit_material();
+    listed.sort_unstable();
+    searched.sort_unstable();
+    assert_eq!(listed, searched);
+}
