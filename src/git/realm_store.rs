@@ -231,24 +231,14 @@ impl CodeRepo {
 
     /// Put the refs under `prefix` back to `before` (see [`CodeRepo::refs_under`]).
     fn restore_refs(&self, prefix: &str, before: &str) -> Result<()> {
-        let now = match self.refs_read(prefix) {
-            Some(refs) => refs
-                .into_iter()
-                .map(|(name, _)| name)
-                .collect::<Vec<_>>()
-                .join("\n"),
-            None => self
-                .git()
-                .args(["for-each-ref", "--format=%(refname)", prefix])
-                .run()?,
-        };
         let kept: Vec<&str> = before
             .lines()
             .filter_map(|line| line.split(' ').nth(1))
             .collect();
-        let script: String = now
-            .lines()
-            .filter(|name| !name.is_empty() && !kept.contains(name))
+        let script: String = self
+            .ref_names(prefix)?
+            .iter()
+            .filter(|name| !kept.contains(&name.as_str()))
             .map(|name| format!("delete {name}\n"))
             .chain(
                 before
@@ -311,24 +301,34 @@ impl CodeRepo {
 
     /// Delete every ref under `prefix`.
     pub fn delete_refs(&self, prefix: &str) -> Result<()> {
-        let refs = match self.refs_read(prefix) {
-            Some(refs) => refs
-                .into_iter()
-                .map(|(name, _)| format!("delete {name}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            None => self
-                .git()
-                .args(["for-each-ref", "--format=delete %(refname)", prefix])
-                .run()?,
-        };
-        if !refs.is_empty() {
+        let script: String = self
+            .ref_names(prefix)?
+            .iter()
+            .map(|name| format!("delete {name}\n"))
+            .collect();
+        if !script.is_empty() {
             self.git()
                 .args(["update-ref", "--stdin"])
-                .stdin(format!("{refs}\n"))
+                .stdin(script)
                 .run()?;
         }
         Ok(())
+    }
+
+    /// The names of the refs `git for-each-ref PREFIX` lists: read in process where
+    /// [`CodeRepo::refs_read`] can, else by git.
+    fn ref_names(&self, prefix: &str) -> Result<Vec<String>> {
+        Ok(match self.refs_read(prefix) {
+            Some(refs) => refs.into_iter().map(|(name, _)| name).collect(),
+            None => self
+                .git()
+                .args(["for-each-ref", "--format=%(refname)", prefix])
+                .run()?
+                .lines()
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        })
     }
 
     /// The refs `git for-each-ref PREFIX` lists (`PREFIX` itself and the refs under
