@@ -32,9 +32,8 @@ impl CodeRepo {
         wants: impl Fn(&[u8]) -> bool + Sync,
     ) -> Result<Vec<TreeFile>> {
         let threads = threads();
-        let objects = self.repo.objects.store_ref().path().to_path_buf();
-        let packs = packed::Packs::open(&objects, self.repo.object_hash());
         let hash = self.repo.object_hash();
+        let packs = packed::Packs::open(self.repo.objects.store_ref().path(), hash);
         let mut files = Vec::new();
         let mut level: Vec<(BString, ObjectId)> =
             vec![(BString::default(), self.commit_tree(commit)?)];
@@ -49,24 +48,16 @@ impl CodeRepo {
                 &|i, data| parse_tree(&level[i].0, data, hash, wants),
                 |_| (),
             );
-            let mut read: Vec<Option<Result<Listed>>> = packed
+            // What the packs do not hold (a commit's new trees are loose) or could not decode
+            // is read through the object database. The lists are sized once: a tree of 100k
+            // files would otherwise grow, and copy, its list a dozen times over.
+            let listed: Vec<Listed> = packed
                 .into_iter()
-                .map(|packed| match packed? {
-                    packed::Packed::Mapped(listed) => Some(listed),
-                    packed::Packed::TooLarge => None,
+                .enumerate()
+                .map(|(at, packed)| match packed {
+                    Some(packed::Packed::Mapped(listed)) => listed,
+                    _ => list_tree(&self.repo, &level[at], wants),
                 })
-                .collect();
-            // What the packs do not hold (a commit's new trees are loose) or could not decode.
-            for (at, listed) in read.iter_mut().enumerate() {
-                if listed.is_none() {
-                    *listed = Some(list_tree(&self.repo, &level[at], wants));
-                }
-            }
-            // Sized once: a tree of 100k files would otherwise grow, and copy, its list a
-            // dozen times over.
-            let listed: Vec<Listed> = read
-                .into_iter()
-                .map(|listed| listed.expect("every tree read"))
                 .collect::<Result<_>>()?;
             files.reserve(listed.iter().map(|(found, _)| found.len()).sum());
             let mut next =
