@@ -261,6 +261,15 @@ fn binary_by_extension_or_content() {
     late.extend_from_slice(uri);
     late.push(0);
     assert_eq!(detector.scan(b"a.py", &late).items("read").len(), 1);
+    // `found` says what `scan` does, or nothing where it finds nothing.
+    for data in [&uri[..], &binary, &late, b"nothing here\n", b""] {
+        let scanned = detector.scan(b"a.py", data);
+        assert_eq!(
+            detector.found(b"a.py", data),
+            found_any(&scanned).then_some(scanned)
+        );
+    }
+    assert!(detector.found(b"a.py", uri).is_some());
 }
 
 #[test]
