@@ -15,8 +15,11 @@ use crate::ops::{self, VerifyOptions};
 /// realm requires signatures, a domain's keys changed without a key it already had, a join or
 /// breaking change that skipped its approval, a rewritten main. ssh signatures are checked as
 /// git checks them, OpenPGP ones with gpgv against the keys the realm lists (never your own
-/// keyring). Exits 1 when it finds any. Where the last run found the history clean it goes on
-/// from there (the commit is kept in the git dir, and deleting it only costs time).
+/// keyring). A commit cannot prove when it was signed, so an OpenPGP key's expiry is judged
+/// as a commit is first seen: a signature by an expired key breaks the rules in commits after
+/// the last one found clean, not in history checked from scratch. Exits 1 when it finds any.
+/// Where the last run found the history clean it goes on from there (the commit is kept in
+/// the git dir; deleting it makes the next run check everything as history).
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Check only the commits after REV (trusting REV and its history)
