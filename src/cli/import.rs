@@ -10,7 +10,8 @@ use crate::ops::{self, ImportOptions};
 ///
 /// Records the import in the realm with the version requirement it accepts and the binding:
 /// the file here that uses the value (an IAM policy, a config), which is the file to review
-/// when a new version comes.
+/// when a new version comes. With a verifier configured for the import, the binding must
+/// grant the export's value, as for sync (see --force).
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The export (contract) to import
@@ -41,6 +42,15 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     binding: Option<String>,
 
+    /// Record the import even when its binding does not grant the value
+    ///
+    /// With a verifier for the import (`verify:` in .realm/config.yaml), an import whose
+    /// binding does not grant the export's value is refused (exit 1, nothing written). With
+    /// --force it is recorded `ungranted`, with what is missing, in imports.yaml and in the
+    /// realm note on HEAD; the exit status is still 1.
+    #[arg(long)]
+    force: bool,
+
     #[command(flatten)]
     realm: RealmArg,
 }
@@ -54,6 +64,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<Outcome> {
         version: args.version,
         binding: args.binding,
         no_notify: args.no_notify,
+        force: args.force,
     };
     let (report, outcome) = ops::import(ctx, options)?;
     ctx.emit(&report)?;

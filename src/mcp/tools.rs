@@ -317,6 +317,10 @@ pub struct ImportInput {
     /// Name the file in this repository that uses the value
     #[serde(default)]
     pub binding: Option<String>,
+    /// Record the import even when its binding does not grant the value, recording what is
+    /// missing
+    #[serde(default)]
+    pub force: bool,
 }
 
 pub fn import(cwd: &Path, input: ImportInput) -> Answered {
@@ -328,6 +332,7 @@ pub fn import(cwd: &Path, input: ImportInput) -> Answered {
         version: input.version,
         binding: input.binding,
         no_notify: input.no_notify,
+        force: input.force,
     };
     operation(cwd, |ctx| ops::import(ctx, options))
 }

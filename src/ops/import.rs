@@ -8,6 +8,8 @@ use serde::Serialize;
 use super::{Context, Outcome};
 use crate::error::BadInput;
 use crate::git::WorktreeEntry;
+use crate::git::notes;
+use crate::member::detection::At;
 use crate::member::{self as membership, delivery};
 use crate::notify;
 use crate::output::Report;
@@ -35,6 +37,9 @@ pub struct ImportOptions {
     pub binding: Option<String>,
     /// Do not close the provider's issue in this repository's tracker.
     pub no_notify: bool,
+    /// Record the import even when its binding does not grant the value, with what is
+    /// missing (as `sync --force` resolves such an import).
+    pub force: bool,
 }
 
 #[derive(Serialize)]
@@ -51,6 +56,16 @@ pub struct ImportReport {
     status: ImportStatus,
     resolved_version: String,
     commit: Option<String>,
+    /// With a verifier: whether the binding grants the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<bool>,
+    /// What the binding does not grant.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ungranted: Vec<String>,
+    /// Set when the binding does not grant the value and `--force` was not given: nothing was
+    /// written.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    refused: bool,
     /// The provider's issue closed when this import moved to a newer version.
     #[serde(skip_serializing_if = "Option::is_none")]
     notifications: Option<notify::DeliveryReport>,
@@ -62,13 +77,45 @@ impl Report for ImportReport {
             Some(realm) => format!("{realm}/{}", self.from),
             None => self.from.clone(),
         };
+        if !self.ungranted.is_empty() {
+            let what = if self.refused {
+                "not recorded"
+            } else {
+                "recorded with --force"
+            };
+            writeln!(
+                out,
+                "Ungranted import {}: {} does not grant {} ({what}):",
+                crate::output::import_label(&self.contract, &from),
+                self.binding.as_deref().unwrap_or("the binding"),
+                self.resolved_version,
+            )?;
+            crate::output::indented(out, "  ", &self.ungranted)?;
+        }
+        if self.refused {
+            writeln!(
+                out,
+                "✗ Nothing recorded: the import is not granted by its binding"
+            )?;
+            return Ok(());
+        }
+        let mark = if self.ungranted.is_empty() {
+            "✓"
+        } else {
+            "!"
+        };
         writeln!(
             out,
-            "✓ Import {} from {from} ({}, now at {})",
+            "{mark} Import {} from {from} ({}, now at {})",
             self.contract, self.version, self.resolved_version
         )?;
         if let Some(binding) = &self.binding {
-            writeln!(out, "  Binding: {binding}")?;
+            let verified = match self.verified {
+                Some(true) => " (grants the value)",
+                Some(false) => " (does not grant the value)",
+                None => "",
+            };
+            writeln!(out, "  Binding: {binding}{verified}")?;
         }
         match &self.commit {
             Some(commit) => writeln!(out, "✓ Realm updated (commit {})", &commit[..7])?,
@@ -174,26 +221,74 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
         None => None,
     };
 
-    let binding_blob = match (&binding, member.repo.head_commit()) {
-        (Some(path), Some(head)) => member.repo.blob_id_at(head, path)?.map(|id| id.to_string()),
-        _ => None,
+    let head = member.repo.head_commit();
+    let blob_of = |path: &str| -> Result<Option<String>> {
+        match head {
+            Some(head) => Ok(member.repo.blob_id_at(head, path)?.map(|id| id.to_string())),
+            None => Ok(None),
+        }
+    };
+    let given_blob = match &binding {
+        Some(path) => blob_of(path)?,
+        None => None,
     };
     let now = ctx.timestamp();
-    let request = ImportRequest {
-        domain: &domain,
-        contract: &options.contract,
-        from: &from,
-        realm: from_realm.as_deref(),
-        realm_url: options.from_url.as_deref(),
-        version: options.version.as_deref(),
-        binding: binding.as_deref(),
-        binding_blob: binding_blob.as_deref(),
-        now: &now,
+    let today = ctx.date();
+    // The binding is verified as sync verifies it: in the committed code (HEAD).
+    let at = match head {
+        Some(head) => At::Commit(head),
+        None => At::Worktree,
     };
     let mut planned: Option<ImportPlan> = None;
     let mut resolution = None;
+    let mut missing: Option<Vec<String>> = None;
     let published = member.repo.publish(realm, |tip, _| {
-        let plan = plan::plan_import_across(tip, provider_tip.as_ref().unwrap_or(tip), &request)?;
+        // A re-import without --binding keeps the binding the realm records.
+        let kept = match &binding {
+            Some(_) => None,
+            None => plan::recorded_import(
+                tip,
+                &domain,
+                &options.contract,
+                &from,
+                from_realm.as_deref(),
+            )
+            .and_then(|i| i.binding.clone()),
+        };
+        let kept_blob = match &kept {
+            Some(path) => blob_of(path)?,
+            None => None,
+        };
+        let request = ImportRequest {
+            domain: &domain,
+            contract: &options.contract,
+            from: &from,
+            realm: from_realm.as_deref(),
+            realm_url: options.from_url.as_deref(),
+            version: options.version.as_deref(),
+            binding: binding.as_deref().or(kept.as_deref()),
+            binding_blob: given_blob.as_deref().or(kept_blob.as_deref()),
+            now: &now,
+        };
+        let mut plan =
+            plan::plan_import_across(tip, provider_tip.as_ref().unwrap_or(tip), &request)?;
+        // The verifier sync runs, over the import as it would be recorded.
+        let mut elsewhere = crate::member::bindings::elsewhere(&member, tip)?;
+        if let (Some(name), Some(provider)) = (&from_realm, &provider_tip) {
+            elsewhere.realms.insert(name.clone(), provider.clone());
+            elsewhere.missing.remove(name);
+        }
+        missing =
+            crate::member::bindings::verify_in(&member, tip, &elsewhere, &plan.import, at, &today)?
+                .map(|verdict| verdict.missing());
+        if let Some(missing) = &missing {
+            plan::record_verdict(&mut plan, domain.as_str(), missing);
+            // Not granted, the import is not recorded without --force (as sync refuses).
+            if !missing.is_empty() && !options.force {
+                planned = Some(plan);
+                return Ok(None);
+            }
+        }
         // Moving an import to a newer version resolves it, as sync does: the provider's issue
         // in this repository can close.
         resolution = plan.resolved.as_deref().map(|version| {
@@ -211,6 +306,38 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
         Ok(Some((change, realm.branch.clone())))
     })?;
     let import = planned.expect("the build ran").import;
+    let ungranted = missing.clone().unwrap_or_default();
+    let refused = !ungranted.is_empty() && !options.force;
+    if refused {
+        ctx.note("error: import refused: its binding does not grant the value");
+        ctx.note(match &import.binding {
+            None => "hint: name the file that grants it with --binding FILE; 'git realm import --force' records it anyway and records the gap".to_owned(),
+            Some(binding) => format!(
+                "hint: grant what is listed in `{binding}` and commit it, then run 'git realm import' again; 'git realm import --force' records it anyway and records the gap"
+            ),
+        });
+    }
+    // As after a forced sync: the code commit notes the import and what its binding lacks.
+    if let (Some(landed), Some(head)) = (&published, head)
+        && !ungranted.is_empty()
+    {
+        let provider = match &import.realm {
+            Some(r) => format!("{r}/{}", import.from),
+            None => import.from.clone(),
+        };
+        let version = import.resolved_version.clone().unwrap_or_default();
+        let mut lines = vec![notes::import_line(
+            &realm.name,
+            &provider,
+            &import.contract,
+            &version,
+            landed.commit,
+        )];
+        lines.extend(ungranted.iter().map(|gap| {
+            notes::ungranted_line(&realm.name, &provider, &import.contract, &version, gap)
+        }));
+        crate::member::notes::record_and_share(ctx, &member, head, &lines);
+    }
     let notifications = match (resolution, &published) {
         (Some(resolution), Some(_)) if !options.no_notify => Some(delivery::announce(
             ctx,
@@ -231,9 +358,17 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
         status: import.status,
         resolved_version: import.resolved_version.unwrap_or_default(),
         commit: published.map(|p| p.commit.to_string()),
+        verified: missing.as_ref().map(Vec::is_empty),
+        ungranted,
+        refused,
         notifications,
     };
-    Ok((report, Outcome::Clean))
+    let outcome = if report.ungranted.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    };
+    Ok((report, outcome))
 }
 
 /// The realm `name` an import comes from: one this repository belongs to, or (with `url`) one

@@ -120,6 +120,45 @@ pub struct ImportPlan {
     pub change: Change,
 }
 
+/// The import `domain` records in `tip` of `contract` from `from` (in realm `realm`, or
+/// `tip`'s own realm when `None`), as [`plan_import`] would find it to replace.
+pub fn recorded_import<'a>(
+    tip: &'a Snapshot,
+    domain: &str,
+    contract: &str,
+    from: &str,
+    realm: Option<&str>,
+) -> Option<&'a Import> {
+    let here = tip.realm.name.as_str();
+    let provider_realm = realm.unwrap_or(here);
+    tip.domain(domain)?.imports.imports.iter().find(|i| {
+        i.contract == contract && i.from == from && i.provider_realm(here) == provider_realm
+    })
+}
+
+/// Record what a verifier found of the import `plan` records: `missing` is what its binding
+/// does not grant (empty: it grants the value). Ungranted, the import is recorded
+/// `ungranted` with the gap, as `sync --force` records it.
+pub fn record_verdict(plan: &mut ImportPlan, domain: &str, missing: &[String]) {
+    let granted = missing.is_empty();
+    let verdict = |import: &mut Import| {
+        import.verified = Some(granted);
+        import.ungranted = missing.to_vec();
+        if !granted {
+            import.status = ImportStatus::Ungranted;
+        }
+    };
+    verdict(&mut plan.import);
+    let recorded = &plan.import;
+    if let Some(import) = plan.imports.imports.iter_mut().find(|i| {
+        i.contract == recorded.contract && i.from == recorded.from && i.realm == recorded.realm
+    }) {
+        verdict(import);
+    }
+    plan.change
+        .put_yaml(snapshot::imports_file(domain), &plan.imports);
+}
+
 /// Record `request` against `tip`: the provider and its export must exist, and the export's
 /// version must satisfy the requirement.
 pub fn plan_import(tip: &Snapshot, request: &ImportRequest) -> Result<ImportPlan, BadInput> {
@@ -364,6 +403,34 @@ mod tests {
             binding_blob: Some("b2"),
             now: "2026-01-24T10:00:00Z",
         }
+    }
+
+    #[test]
+    fn the_recorded_import_is_found_by_contract_provider_and_realm() {
+        let tip = realm(true);
+        let found = recorded_import(&tip, "b", "e", "a", None).expect("b imports a/e");
+        assert_eq!(found.binding.as_deref(), Some("p.py"));
+        assert!(recorded_import(&tip, "b", "e", "a", Some("other")).is_none());
+        assert!(recorded_import(&tip, "c", "e", "a", None).is_none());
+    }
+
+    #[test]
+    fn a_verdict_is_recorded_in_the_import_and_its_file() {
+        let mut plan = plan_import(&realm(true), &request("b", "e", "a")).unwrap();
+        record_verdict(&mut plan, "b", &["y (read): missing".to_owned()]);
+        assert_eq!(plan.import.status, ImportStatus::Ungranted);
+        assert_eq!(plan.import.verified, Some(false));
+        let imports = edit(&plan.change, "domains/b/imports.yaml");
+        assert!(imports.contains("status: ungranted"), "{imports}");
+        assert!(imports.contains("verified: false"), "{imports}");
+        assert!(imports.contains("y (read): missing"), "{imports}");
+
+        let mut plan = plan_import(&realm(true), &request("b", "e", "a")).unwrap();
+        record_verdict(&mut plan, "b", &[]);
+        assert_eq!(plan.import.status, ImportStatus::Current);
+        let imports = edit(&plan.change, "domains/b/imports.yaml");
+        assert!(imports.contains("verified: true"), "{imports}");
+        assert!(!imports.contains("ungranted"), "{imports}");
     }
 
     #[test]
