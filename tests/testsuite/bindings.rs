@@ -8,11 +8,11 @@ use snapbox::str;
 use crate::support::world::World;
 use crate::support::{TestEnv, json};
 
-const VALUE_V1: &str =
+pub(super) const VALUE_V1: &str =
     "read:\n- jobs/*/masks/*\n- training-runs/*\nwrite:\n- jobs/*/*/manifest.json\n";
-const VALUE_V2: &str = "read:\n- jobs/*/masks/*\n- training-runs/*\nwrite:\n- jobs/*/*/manifest.json\n- training-metrics/experiments/*\n";
+pub(super) const VALUE_V2: &str = "read:\n- jobs/*/masks/*\n- training-runs/*\nwrite:\n- jobs/*/*/manifest.json\n- training-metrics/experiments/*\n";
 
-const PY_BEFORE: &str = r#"from aws_cdk import Stack, aws_iam as iam
+pub(super) const PY_BEFORE: &str = r#"from aws_cdk import Stack, aws_iam as iam
 
 BUCKET = "cultivarium-training"
 
@@ -34,7 +34,7 @@ class TrainingToolsAccessStack(Stack):
         ))
 "#;
 
-const PY_GRANT: &str = r#"        bucket = s3.Bucket.from_bucket_name(self, "Data", BUCKET)
+pub(super) const PY_GRANT: &str = r#"        bucket = s3.Bucket.from_bucket_name(self, "Data", BUCKET)
         bucket.grant_put(role, "training-metrics/experiments/*")
 "#;
 
@@ -278,7 +278,7 @@ Realm state fetched just now (2026-01-24 10:00 UTC)
 }
 
 /// Insert `grant` where the binding's own structure takes it.
-fn after_edit(text: &str, grant: &str) -> String {
+pub(super) fn after_edit(text: &str, grant: &str) -> String {
     if text.contains("class TrainingToolsAccessStack(Stack)") {
         format!("from aws_cdk import aws_s3 as s3\n{text}{grant}")
     } else if text.contains("export class") {

@@ -15,6 +15,7 @@ mod detect_cache;
 mod detection;
 mod fetched_state;
 mod hooks;
+mod import_binding;
 mod initial_setup;
 mod json;
 mod mcp;
