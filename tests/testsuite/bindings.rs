@@ -144,9 +144,21 @@ fn setup(binding: &str, before: &str) -> Setup {
         .binding(binding)
         .without_fetch()
         .build();
+    verify_with_s3_iam(&env, &fungal);
+    Setup {
+        env,
+        realm,
+        aperture,
+        fungal,
+    }
+}
+
+/// fungal verifies its import of aperture's `required-s3-permissions` with s3-iam, bucket
+/// `cultivarium-training` (committed).
+pub(super) fn verify_with_s3_iam(env: &TestEnv, fungal: &Path) {
     let config = std::fs::read_to_string(fungal.join(".realm/config.yaml")).unwrap();
     env.write(
-        &fungal,
+        fungal,
         &[(
             ".realm/config.yaml",
             &format!(
@@ -154,13 +166,7 @@ fn setup(binding: &str, before: &str) -> Setup {
             ),
         )],
     );
-    env.commit_all(&fungal, "verify the binding");
-    Setup {
-        env,
-        realm,
-        aperture,
-        fungal,
-    }
+    env.commit_all(fungal, "verify the binding");
 }
 
 /// aperture publishes 1.1.0, which adds `training-metrics/experiments/*` to `write`.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use snapbox::str;
 
-use crate::bindings::{PY_BEFORE, PY_GRANT, VALUE_V1, VALUE_V2, after_edit};
+use crate::bindings::{PY_BEFORE, PY_GRANT, VALUE_V1, VALUE_V2, after_edit, verify_with_s3_iam};
 use crate::support::world::World;
 use crate::support::{TestEnv, json};
 
@@ -41,17 +41,7 @@ fn setup_with(files: &[(&str, &str)]) -> Setup {
         .without_import()
         .without_fetch()
         .build();
-    let config = std::fs::read_to_string(fungal.join(".realm/config.yaml")).unwrap();
-    env.write(
-        &fungal,
-        &[(
-            ".realm/config.yaml",
-            &format!(
-                "{config}imports:\n- contract: required-s3-permissions\n  from: aperture\n  verify: s3-iam\n  bucket: cultivarium-training\n"
-            ),
-        )],
-    );
-    env.commit_all(&fungal, "verify the binding");
+    verify_with_s3_iam(&env, &fungal);
     Setup {
         env,
         realm,
