@@ -23,21 +23,35 @@ pub fn lines_for(member: &Member, plan: &Plan, realm_commit: ObjectId) -> Vec<St
             realm_commit,
         )
     });
-    let imports = plan.resolved.iter().map(|r| {
-        notes::import_line(
+    let imports = plan.resolved.iter().flat_map(|r| {
+        import_lines(
             &realm.name,
             &r.provider(),
             &r.contract,
             &r.version,
             realm_commit,
+            &r.ungranted,
         )
     });
-    let gaps = plan.resolved.iter().flat_map(|r| {
-        r.ungranted.iter().map(|gap| {
-            notes::ungranted_line(&realm.name, &r.provider(), &r.contract, &r.version, gap)
-        })
-    });
-    exports.chain(imports).chain(gaps).collect()
+    exports.chain(imports).collect()
+}
+
+/// The note lines for an import of `contract` from `provider` (`realm/domain` across realms)
+/// resolved at `version` by `realm_commit`: its `Realm-Import` line and one `Realm-Ungranted`
+/// line per gap its binding leaves.
+pub fn import_lines(
+    realm: &str,
+    provider: &str,
+    contract: &str,
+    version: &str,
+    realm_commit: ObjectId,
+    gaps: &[String],
+) -> Vec<String> {
+    let import = notes::import_line(realm, provider, contract, version, realm_commit);
+    let gaps = gaps
+        .iter()
+        .map(|gap| notes::ungranted_line(realm, provider, contract, version, gap));
+    std::iter::once(import).chain(gaps).collect()
 }
 
 /// After a sync (that landed `realm_commit`, if any): note on `source` what it published and

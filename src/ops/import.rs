@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::{Context, Outcome};
 use crate::error::BadInput;
 use crate::git::WorktreeEntry;
-use crate::git::notes;
 use crate::member::detection::At;
 use crate::member::{self as membership, delivery};
 use crate::notify;
@@ -326,16 +325,14 @@ pub fn import(ctx: &Context, options: ImportOptions) -> Result<(ImportReport, Ou
             None => import.from.clone(),
         };
         let version = import.resolved_version.clone().unwrap_or_default();
-        let mut lines = vec![notes::import_line(
+        let lines = crate::member::notes::import_lines(
             &realm.name,
             &provider,
             &import.contract,
             &version,
             landed.commit,
-        )];
-        lines.extend(ungranted.iter().map(|gap| {
-            notes::ungranted_line(&realm.name, &provider, &import.contract, &version, gap)
-        }));
+            &ungranted,
+        );
         crate::member::notes::record_and_share(ctx, &member, head, &lines);
     }
     let notifications = match (resolution, &published) {
