@@ -497,7 +497,7 @@ impl Walker {
         out.clear();
         out.resize(size, 0);
         // The entry as planned: its header is not decoded again. Its stream ends where it
-        // says; what follows it in the pack is not read.
+        // says; what follows it in the pack is ignored.
         let input = pack.entry_slice(node.data_offset..pack.pack_end() as u64)?;
         self.inflate.whole(input, out)
     }
